@@ -1,0 +1,243 @@
+"""Candidate allocation strategies under the IPS constraints.
+
+Every strategy returns a :class:`Candidate` or raises a typed error; none silently returns
+a starting point. Inputs are the annualized :class:`~core.optimize.estimation.MarketInputs`.
+
+Strategies
+----------
+Policy Anchor
+    The committee's anchor weights from the profile, as given (no optimization).
+Minimum Volatility
+    ``min w' S w`` (QP).
+Maximum Sharpe
+    ``max (mu - rf)' w / sqrt(w' S w)``, solved exactly by the Charnes-Cooper transform:
+    ``min y' S y`` s.t. ``(mu - rf)' y = 1`` and every constraint homogenized with
+    ``kappa = sum(y)``; then ``w = y / sum(y)``. One QP, no finite differences.
+Target Volatility
+    The highest expected return whose ex-ante volatility does not exceed the IPS
+    target: bisection on the return floor of ``min w' S w s.t. mu' w >= r``. If even the
+    minimum-volatility portfolio exceeds the target, or the target does not bind, a note says so.
+Risk Parity
+    Equal risk contributions as closely as the IPS bounds allow: minimizes
+    ``sum_i (w_i (S w)_i / w' S w - 1/n)^2`` with SLSQP and its analytic gradient,
+    from the projected inverse-volatility start. The remaining dispersion is reported.
+Mean-Variance Utility
+    ``max mu' w - (lambda / 2) w' S w - gamma ||w||^2`` with the profile's risk aversion
+    ``lambda`` and concentration penalty ``gamma`` (QP). If its volatility exceeds the IPS
+    target, ``lambda`` is raised (bisection) until it does not; the note gives the value used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from core.errors import InfeasibleError, SolverError
+from core.optimize.estimation import MarketInputs
+from core.optimize.qp import max_linear, solve_qp
+from core.policy.constraints import ConstraintSet
+
+
+class Strategy(str, Enum):
+    POLICY_ANCHOR = "Policy Anchor"
+    MIN_VOLATILITY = "Minimum Volatility"
+    MAX_SHARPE = "Maximum Sharpe"
+    TARGET_VOLATILITY = "Target Volatility"
+    RISK_PARITY = "Risk Parity"
+    MEAN_VARIANCE = "Mean-Variance Utility"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One strategy's weights (shape (n,), universe order) with how they were obtained."""
+
+    strategy: Strategy
+    weights: np.ndarray
+    method: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.strategy.value
+
+
+def portfolio_volatility(w: np.ndarray, cov: np.ndarray) -> float:
+    """Ex-ante annualized volatility ``sqrt(w' S w)``."""
+    return float(np.sqrt(max(w @ cov @ w, 0.0)))
+
+
+def penalized_utility(w: np.ndarray, inputs: MarketInputs, risk_aversion: float, gamma: float) -> float:
+    """``mu' w - (lambda / 2) w' S w - gamma ||w||^2``, annual decimal return units."""
+    return float(w @ inputs.expected_returns - 0.5 * risk_aversion * w @ inputs.covariance @ w - gamma * w @ w)
+
+
+def policy_anchor(anchor: np.ndarray, cs: ConstraintSet) -> Candidate:
+    notes: tuple[str, ...] = ()
+    broken = cs.violations(anchor)
+    if broken:
+        notes = ("The committee anchor breaks the policy: " + "; ".join(broken) + ".",)
+    return Candidate(Strategy.POLICY_ANCHOR, anchor.copy(), "Committee anchor weights from the profile", notes)
+
+
+def minimum_volatility(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
+    sol = solve_qp(2 * inputs.covariance, np.zeros(cs.n), cs, what="minimum-volatility portfolio")
+    return Candidate(Strategy.MIN_VOLATILITY, sol.weights, f"QP ({sol.solver}, {sol.iterations} iterations)")
+
+
+def maximum_sharpe(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
+    n = cs.n
+    excess = inputs.expected_returns - inputs.risk_free
+    best = max_linear(excess, cs)
+    if best @ excess <= 1e-12:
+        raise InfeasibleError(
+            "No policy-compliant portfolio has an expected return above the risk-free rate, so the "
+            "Maximum Sharpe portfolio is undefined."
+        )
+    ones = np.ones(n)
+    eye = np.eye(n)
+    # Homogenized constraints in y with kappa = sum(y): all written as rows >= 0.
+    rows = [eye - np.outer(cs.lower, ones), np.outer(cs.upper, ones) - eye]
+    if len(cs.rows):
+        rows += [cs.A - np.outer(cs.row_lower, ones), np.outer(cs.row_upper, ones) - cs.A]
+    g = np.vstack(rows)
+    m = g.shape[0]
+    a = np.vstack([excess[None, :], g])
+    lo = np.concatenate([[1.0], np.zeros(m)])
+    hi = np.concatenate([[1.0], np.full(m, np.inf)])
+    import daqp
+
+    h = np.ascontiguousarray(2 * inputs.covariance)
+    x, _, exitflag, info = daqp.solve(
+        h, np.zeros(n), np.ascontiguousarray(a), np.ascontiguousarray(hi[: a.shape[0]]),
+        np.ascontiguousarray(lo[: a.shape[0]]),
+        np.array([5] + [0] * m, dtype=np.int32), primal_tol=1e-12,
+    )
+    if exitflag != 1:
+        raise SolverError(f"The Maximum Sharpe QP did not solve (exit flag {exitflag}).")
+    y = np.asarray(x)
+    kappa = y.sum()
+    if kappa <= 0:
+        raise SolverError("The Maximum Sharpe transform returned a non-positive scale.")
+    w = np.clip(y / kappa, cs.lower, cs.upper)
+    if cs.max_violation(w) > 1e-8:
+        raise SolverError("The Maximum Sharpe solution breaks a constraint after rescaling; it was not used.")
+    return Candidate(Strategy.MAX_SHARPE, w, f"Charnes-Cooper QP (DAQP, {info.get('iterations', 0)} iterations)")
+
+
+def _min_var_at_return(inputs: MarketInputs, cs: ConstraintSet, floor: float) -> np.ndarray:
+    sol = solve_qp(
+        2 * inputs.covariance, np.zeros(cs.n), cs,
+        extra_rows=inputs.expected_returns[None, :], extra_lower=np.array([floor]),
+        extra_upper=np.array([np.inf]), what="frontier portfolio",
+    )
+    return sol.weights
+
+
+def target_volatility(inputs: MarketInputs, cs: ConstraintSet, target: float, *, tol: float = 1e-7) -> Candidate:
+    cov, mu = inputs.covariance, inputs.expected_returns
+    w_min = minimum_volatility(inputs, cs).weights
+    vol_min = portfolio_volatility(w_min, cov)
+    if vol_min > target:
+        return Candidate(
+            Strategy.TARGET_VOLATILITY, w_min, "Minimum-volatility fallback",
+            (f"Target volatility {target:.1%} is unreachable: the lowest volatility the policy allows is "
+             f"{vol_min:.2%}. The minimum-volatility portfolio is shown.",),
+        )
+    w_top = max_linear(mu, cs)
+    r_lo, r_hi = float(mu @ w_min), float(mu @ w_top)
+    w_best = _min_var_at_return(inputs, cs, r_hi - 1e-12)
+    if portfolio_volatility(w_best, cov) <= target:
+        return Candidate(
+            Strategy.TARGET_VOLATILITY, w_best, "Frontier (QP)",
+            (f"Target volatility {target:.1%} does not bind: the highest-return policy portfolio has "
+             f"volatility {portfolio_volatility(w_best, cov):.2%}.",),
+        )
+    w_best = w_min
+    for _ in range(100):
+        mid = 0.5 * (r_lo + r_hi)
+        w = _min_var_at_return(inputs, cs, mid)
+        if portfolio_volatility(w, cov) <= target:
+            r_lo, w_best = mid, w
+        else:
+            r_hi = mid
+        if r_hi - r_lo < tol:
+            break
+    vol = portfolio_volatility(w_best, cov)
+    return Candidate(Strategy.TARGET_VOLATILITY, w_best, "Frontier bisection (QP)",
+                     (f"Ex-ante volatility {vol:.2%} against the {target:.1%} target.",))
+
+
+def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
+    from scipy.optimize import minimize
+
+    cov = inputs.covariance
+    n = cs.n
+    budget = np.full(n, 1.0 / n)
+
+    def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s = cov @ w
+        var = float(w @ s)
+        share = w * s / var
+        dev = share - budget
+        jac = (np.diag(s) + w[:, None] * cov) / var - np.outer(w * s, 2 * s) / var**2
+        return float(dev @ dev), 2 * jac.T @ dev
+
+    inv_vol = 1.0 / np.sqrt(np.diag(cov))
+    start_target = inv_vol / inv_vol.sum()
+    # Project the inverse-volatility start onto the feasible set (closest in the Euclidean sense).
+    start = solve_qp(2 * np.eye(n), -2 * start_target, cs, what="risk-parity start").weights
+    constraints = [{"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(n)}]
+    if len(cs.rows):
+        constraints += [
+            {"type": "ineq", "fun": lambda w: cs.A @ w - cs.row_lower, "jac": lambda w: cs.A},
+            {"type": "ineq", "fun": lambda w: cs.row_upper - cs.A @ w, "jac": lambda w: -cs.A},
+        ]
+    res = minimize(objective, start, jac=True, method="SLSQP", bounds=list(zip(cs.lower, cs.upper, strict=True)),
+                   constraints=constraints, options={"ftol": 1e-14, "maxiter": 500})
+    w = np.clip(res.x, cs.lower, cs.upper)
+    if not res.success or cs.max_violation(w) > 1e-7:
+        raise SolverError(f"Risk parity did not converge within the policy bounds: {res.message}")
+    s = cov @ w
+    share = w * s / (w @ s)
+    spread = float(share.max() - share.min())
+    note = (
+        "Equal risk contributions achieved."
+        if spread < 1e-4
+        else f"The policy bounds prevent equal risk: contributions range {share.min():.1%} to {share.max():.1%}."
+    )
+    return Candidate(Strategy.RISK_PARITY, w, f"SLSQP, analytic gradient ({res.nit} iterations)", (note,))
+
+
+def mean_variance_utility(
+    inputs: MarketInputs, cs: ConstraintSet, risk_aversion: float, gamma: float, vol_target: float | None
+) -> Candidate:
+    cov, mu = inputs.covariance, inputs.expected_returns
+    n = cs.n
+
+    def solve(lam: float) -> np.ndarray:
+        return solve_qp(lam * cov + 2 * gamma * np.eye(n), -mu, cs, what="mean-variance portfolio").weights
+
+    w = solve(risk_aversion)
+    notes = [f"Risk aversion {risk_aversion:g}, concentration penalty {gamma:g}."]
+    if vol_target is not None and portfolio_volatility(w, cov) > vol_target:
+        w_min = minimum_volatility(inputs, cs).weights
+        if portfolio_volatility(w_min, cov) > vol_target:
+            notes.append(f"No policy portfolio reaches the {vol_target:.1%} volatility target.")
+        else:
+            lo, hi = risk_aversion, risk_aversion
+            while portfolio_volatility(solve(hi), cov) > vol_target and hi < 1e7:
+                lo, hi = hi, hi * 2
+            for _ in range(60):
+                mid = np.sqrt(lo * hi)
+                if portfolio_volatility(solve(mid), cov) > vol_target:
+                    lo = mid
+                else:
+                    hi = mid
+                if hi / lo < 1 + 1e-6:
+                    break
+            w = solve(hi)
+            notes.append(f"Risk aversion raised to {hi:.3g} so that ex-ante volatility meets the "
+                         f"{vol_target:.1%} target.")
+    return Candidate(Strategy.MEAN_VARIANCE, w, "QP (DAQP)", tuple(notes))

@@ -1,0 +1,169 @@
+"""Expected returns and covariance from monthly returns.
+
+Conventions: inputs are monthly simple returns, shape (T, n). Outputs are annualized:
+expected returns = monthly estimate x 12 (arithmetic), covariance = monthly estimate x 12.
+The risk-free rate is the mean of the monthly cash-proxy return x 12.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DataError
+
+PERIODS_PER_YEAR = 12
+
+
+class CovarianceEstimator(str, Enum):
+    SAMPLE = "Sample covariance"
+    LEDOIT_WOLF = "Ledoit-Wolf shrinkage"
+
+
+class ReturnEstimator(str, Enum):
+    HISTORICAL_MEAN = "Historical mean"
+    BAYES_STEIN = "Bayes-Stein shrinkage"
+    EQUILIBRIUM = "Benchmark-implied equilibrium"
+
+
+@dataclass(frozen=True)
+class MarketInputs:
+    """Annualized optimizer inputs in universe order.
+
+    expected_returns : shape (n,), annual arithmetic, decimal.
+    covariance : shape (n, n), annual.
+    risk_free : annual, decimal.
+    shrinkage : covariance shrinkage intensity in [0, 1] (0 for the sample estimator).
+    return_shrinkage : weight on the shrinkage target of expected returns (0 for historical means).
+    """
+
+    tickers: tuple[str, ...]
+    expected_returns: np.ndarray
+    covariance: np.ndarray
+    risk_free: float
+    covariance_estimator: CovarianceEstimator
+    return_estimator: ReturnEstimator
+    shrinkage: float
+    return_shrinkage: float
+    months: int
+
+    @property
+    def volatilities(self) -> np.ndarray:
+        return np.sqrt(np.diag(self.covariance))
+
+    def describe(self) -> str:
+        cov = self.covariance_estimator.value
+        if self.covariance_estimator is CovarianceEstimator.LEDOIT_WOLF:
+            cov += f" (intensity {self.shrinkage:.2f})"
+        ret = self.return_estimator.value
+        if self.return_estimator is ReturnEstimator.BAYES_STEIN:
+            ret += f" (weight on target {self.return_shrinkage:.2f})"
+        return f"Expected returns: {ret}; covariance: {cov}; {self.months} months, annualized x12."
+
+
+def sample_covariance(x: np.ndarray) -> np.ndarray:
+    """Unbiased sample covariance (ddof 1) of ``x``, shape (T, n) -> (n, n)."""
+    return np.cov(x, rowvar=False, ddof=1)
+
+
+def ledoit_wolf(x: np.ndarray) -> tuple[np.ndarray, float]:
+    """Ledoit-Wolf (2004) shrinkage of the covariance towards a scaled identity.
+
+    Parameters
+    ----------
+    x : ndarray, shape (T, n)
+        Observations (e.g. monthly returns).
+
+    Returns
+    -------
+    covariance : ndarray, shape (n, n)
+        ``delta * mu * I + (1 - delta) * S`` where ``S`` is the maximum-likelihood covariance
+        (divides by T) of the demeaned data and ``mu = trace(S) / n``.
+    delta : float
+        Shrinkage intensity in [0, 1], the estimator of Ledoit and Wolf (2004), "A well-conditioned
+        estimator for large-dimensional covariance matrices".
+    """
+    t, n = x.shape
+    xc = x - x.mean(axis=0)
+    s = xc.T @ xc / t
+    mu = np.trace(s) / n
+    target = mu * np.eye(n)
+    d2 = np.sum((s - target) ** 2)
+    row_norms = np.sum(xc**2, axis=1)
+    b2_bar = (np.sum(row_norms**2) - t * np.sum(s**2)) / t**2
+    b2 = min(b2_bar, d2)
+    delta = 0.0 if d2 == 0 else b2 / d2
+    return delta * target + (1 - delta) * s, float(delta)
+
+
+def bayes_stein_means(x: np.ndarray) -> tuple[np.ndarray, float]:
+    """Jorion (1986) Bayes-Stein expected returns, per period.
+
+    Shrinks sample means towards the mean return of the minimum-variance portfolio:
+    ``mu_bs = (1 - phi) * mu_hat + phi * mu_0``, with
+    ``phi = (n + 2) / ((n + 2) + T (mu_hat - mu_0)' S^-1 (mu_hat - mu_0))``
+    and ``S = (T - 1) / (T - n - 2) * sample covariance``. Requires ``T > n + 2``.
+    """
+    t, n = x.shape
+    if t <= n + 2:
+        raise DataError(f"Bayes-Stein needs more than {n + 2} months; the sample has {t}.")
+    mu_hat = x.mean(axis=0)
+    s = sample_covariance(x) * (t - 1) / (t - n - 2)
+    s_inv = np.linalg.inv(s)
+    ones = np.ones(n)
+    mu0 = float(ones @ s_inv @ mu_hat / (ones @ s_inv @ ones))
+    diff = mu_hat - mu0
+    phi = (n + 2) / ((n + 2) + t * float(diff @ s_inv @ diff))
+    return (1 - phi) * mu_hat + phi * mu0, float(phi)
+
+
+def estimate_inputs(
+    returns: pd.DataFrame,
+    risk_free: pd.Series | None = None,
+    *,
+    covariance: CovarianceEstimator = CovarianceEstimator.LEDOIT_WOLF,
+    expected: ReturnEstimator = ReturnEstimator.HISTORICAL_MEAN,
+    benchmark_weights: np.ndarray | None = None,
+    risk_aversion: float = 4.0,
+) -> MarketInputs:
+    """Estimate annualized optimizer inputs from monthly returns (see module docstring).
+
+    ``EQUILIBRIUM`` returns are ``rf + risk_aversion * Sigma @ w_benchmark`` (reverse
+    optimization: the returns under which the benchmark is the unconstrained optimum).
+    """
+    x = returns.to_numpy(dtype=float)
+    if not np.isfinite(x).all():
+        raise DataError("Returns contain missing or non-finite values; clean the data before optimizing.")
+    t, n = x.shape
+    if t < 24:
+        raise DataError(f"At least 24 months are needed to estimate a covariance; the sample has {t}.")
+    rf = float(risk_free.mean() * PERIODS_PER_YEAR) if risk_free is not None else 0.0
+    if covariance is CovarianceEstimator.LEDOIT_WOLF:
+        cov_m, shrink = ledoit_wolf(x)
+    else:
+        cov_m, shrink = sample_covariance(x), 0.0
+    cov = cov_m * PERIODS_PER_YEAR
+    ret_shrink = 0.0
+    if expected is ReturnEstimator.HISTORICAL_MEAN:
+        mu = x.mean(axis=0) * PERIODS_PER_YEAR
+    elif expected is ReturnEstimator.BAYES_STEIN:
+        mu_m, ret_shrink = bayes_stein_means(x)
+        mu = mu_m * PERIODS_PER_YEAR
+    else:
+        if benchmark_weights is None:
+            raise DataError("Equilibrium returns need benchmark weights.")
+        mu = rf + risk_aversion * cov @ np.asarray(benchmark_weights, dtype=float)
+    return MarketInputs(
+        tickers=tuple(str(c) for c in returns.columns),
+        expected_returns=mu,
+        covariance=cov,
+        risk_free=rf,
+        covariance_estimator=covariance,
+        return_estimator=expected,
+        shrinkage=shrink,
+        return_shrinkage=ret_shrink,
+        months=t,
+    )

@@ -1,0 +1,249 @@
+"""The analysis pipeline: profile + dataset -> candidates, validation, metrics, recommendation.
+
+:func:`run_analysis` is pure (no I/O) and is what both the window's worker and the headless
+``python -m app report`` call, so the two always agree.
+
+Selection rule of the IPS Recommended Portfolio (stated in the UI and the reports): among
+the candidates that pass every policy rule, including the ex-ante volatility target and the
+historical drawdown tolerance, choose the highest penalized expected utility
+``mu' w - (lambda / 2) w' S w - gamma ||w||^2`` with the profile's risk aversion ``lambda``
+and concentration penalty ``gamma``. If no candidate passes, the one with the smallest total
+breach is shown, flagged as not compliant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.analytics.metrics import PerformanceMetrics, performance_metrics, portfolio_returns
+from core.data.dataset import ReturnsDataset
+from core.errors import DataError, IPSStudioError
+from core.jobs import CancelToken, ProgressCallback, no_progress
+from core.optimize import candidates as strategies
+from core.optimize.candidates import Candidate, Strategy, penalized_utility, portfolio_volatility
+from core.optimize.estimation import CovarianceEstimator, MarketInputs, ReturnEstimator, estimate_inputs
+from core.policy.constraints import ConstraintSet, build_constraints, check_feasibility
+from core.policy.profile import IPSProfile
+from core.policy.validation import ValidationReport, validate_portfolio
+from core.universe import Universe, default_universe
+
+SELECTION_RULE = (
+    "Among candidates that pass every policy rule (including the ex-ante volatility target and the "
+    "historical drawdown tolerance), the IPS Recommended Portfolio is the one with the highest "
+    "penalized expected utility: expected return - (risk aversion / 2) x variance - concentration "
+    "penalty x sum of squared weights."
+)
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Choices that shape an analysis (all visible in the result and the reports)."""
+
+    covariance: CovarianceEstimator = CovarianceEstimator.LEDOIT_WOLF
+    expected_returns: ReturnEstimator = ReturnEstimator.HISTORICAL_MEAN
+    portfolio_value: float = 100_000_000.0
+    var_level: float = 0.95
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    """A candidate with its realized metrics over the sample and its policy validation."""
+
+    candidate: Candidate
+    weights: pd.Series
+    class_weights: pd.Series
+    metrics: PerformanceMetrics
+    validation: ValidationReport
+    expected_return: float
+    expected_volatility: float
+    utility: float
+    returns: pd.Series
+
+    @property
+    def name(self) -> str:
+        return self.candidate.name
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.candidate.notes
+
+    @property
+    def passes(self) -> bool:
+        return self.validation.passed
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    profile: IPSProfile
+    universe: Universe
+    dataset: ReturnsDataset
+    settings: AnalysisSettings
+    inputs: MarketInputs
+    constraints: ConstraintSet
+    candidates: tuple[CandidateResult, ...]
+    recommended_name: str
+    selection_reason: str
+    benchmark_weights: pd.Series
+    benchmark_metrics: PerformanceMetrics
+    benchmark_returns: pd.Series
+    failed_strategies: dict[str, str] = field(default_factory=dict)
+    selection_rule: str = SELECTION_RULE
+
+    @property
+    def recommended(self) -> CandidateResult:
+        return self.candidate(self.recommended_name)
+
+    def candidate(self, name: str) -> CandidateResult:
+        for c in self.candidates:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def weights_table(self) -> pd.DataFrame:
+        """Index tickers, columns candidate names; decimal weights."""
+        return pd.DataFrame({c.name: c.weights for c in self.candidates})
+
+    def class_weights_table(self) -> pd.DataFrame:
+        """Index asset classes, columns candidate names; decimal weights."""
+        return pd.DataFrame({c.name: c.class_weights for c in self.candidates})
+
+    def metrics_table(self) -> pd.DataFrame:
+        """Index metric labels, columns candidate names plus ``Benchmark``."""
+        cols = {c.name: c.metrics.to_dict() for c in self.candidates}
+        cols["Benchmark"] = self.benchmark_metrics.to_dict()
+        return pd.DataFrame(cols)
+
+
+def load_default_dataset() -> ReturnsDataset:
+    """The built-in deterministic synthetic dataset (offline, reproducible)."""
+    from core.data.synthetic import generate_synthetic_dataset
+
+    return generate_synthetic_dataset()
+
+
+def _class_weights(w: pd.Series, universe: Universe) -> pd.Series:
+    return pd.Series({cls: float(sum(w[t] for t in universe.class_members(cls))) for cls in universe.asset_classes})
+
+
+def run_analysis(
+    profile: IPSProfile,
+    dataset: ReturnsDataset,
+    universe: Universe | None = None,
+    settings: AnalysisSettings | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> AnalysisResult:
+    """Build every candidate for ``profile`` on ``dataset``, validate and measure them, pick one.
+
+    Raises
+    ------
+    PolicyError, InfeasibleError
+        The profile is malformed or self-contradictory (before any solve).
+    DataError
+        The dataset lacks universe tickers or has too little history.
+    """
+    universe = universe or default_universe()
+    settings = settings or AnalysisSettings()
+    report = progress or no_progress
+    token = cancel or CancelToken()
+
+    missing = [t for t in universe.tickers if t not in dataset.returns.columns]
+    if missing:
+        raise DataError(f"The data has no returns for {', '.join(missing)}; every universe ETF is needed.")
+    returns = dataset.returns[list(universe.tickers)]
+    cs = build_constraints(profile, universe)
+    check_feasibility(cs)
+    report(0.05, "Estimating inputs")
+    bench_vec = universe.vector(profile.benchmark)
+    inputs = estimate_inputs(
+        returns, dataset.risk_free, covariance=settings.covariance, expected=settings.expected_returns,
+        benchmark_weights=bench_vec, risk_aversion=profile.risk_aversion,
+    )
+    rf = dataset.risk_free if dataset.risk_free is not None else 0.0
+    benchmark_weights = pd.Series(bench_vec, index=universe.tickers)
+    benchmark_returns = portfolio_returns(returns, benchmark_weights)
+    benchmark_metrics = performance_metrics(
+        benchmark_returns, benchmark_returns, rf, portfolio_value=settings.portfolio_value, level=settings.var_level
+    )
+
+    builders: list[tuple[Strategy, object]] = []
+    if profile.anchor_weights is not None:
+        anchor = universe.vector(profile.anchor_weights)
+        builders.append((Strategy.POLICY_ANCHOR, lambda: strategies.policy_anchor(anchor, cs)))
+    builders += [
+        (Strategy.MIN_VOLATILITY, lambda: strategies.minimum_volatility(inputs, cs)),
+        (Strategy.MAX_SHARPE, lambda: strategies.maximum_sharpe(inputs, cs)),
+        (Strategy.TARGET_VOLATILITY, lambda: strategies.target_volatility(inputs, cs, profile.max_volatility)),
+        (Strategy.RISK_PARITY, lambda: strategies.risk_parity(inputs, cs)),
+        (Strategy.MEAN_VARIANCE, lambda: strategies.mean_variance_utility(
+            inputs, cs, profile.risk_aversion, profile.concentration_penalty, profile.max_volatility)),
+    ]
+    results: list[CandidateResult] = []
+    failed: dict[str, str] = {}
+    for step, (strategy, build) in enumerate(builders):
+        token.raise_if_cancelled()
+        report(0.1 + 0.8 * step / len(builders), f"Building {strategy.value}")
+        try:
+            cand: Candidate = build()  # type: ignore[operator]
+        except IPSStudioError as exc:
+            failed[strategy.value] = str(exc)
+            continue
+        w = pd.Series(cand.weights, index=universe.tickers)
+        port = portfolio_returns(returns, w)
+        metrics = performance_metrics(port, benchmark_returns, rf, portfolio_value=settings.portfolio_value,
+                                      level=settings.var_level)
+        vol = portfolio_volatility(cand.weights, inputs.covariance)
+        validation = validate_portfolio(cand.weights, profile, universe, ex_ante_volatility=vol,
+                                        historical_max_drawdown=metrics.max_drawdown)
+        results.append(CandidateResult(
+            candidate=cand, weights=w, class_weights=_class_weights(w, universe), metrics=metrics,
+            validation=validation, expected_return=float(cand.weights @ inputs.expected_returns),
+            expected_volatility=vol,
+            utility=penalized_utility(cand.weights, inputs, profile.risk_aversion, profile.concentration_penalty),
+            returns=port,
+        ))
+    if not results:
+        raise IPSStudioError("No candidate could be built: " + "; ".join(f"{k}: {v}" for k, v in failed.items()))
+    token.raise_if_cancelled()
+    report(0.95, "Selecting the recommendation")
+    name, reason = select_recommended(results)
+    report(1.0, "Done")
+    return AnalysisResult(
+        profile=profile, universe=universe, dataset=dataset, settings=settings, inputs=inputs, constraints=cs,
+        candidates=tuple(results), recommended_name=name, selection_reason=reason,
+        benchmark_weights=benchmark_weights, benchmark_metrics=benchmark_metrics,
+        benchmark_returns=benchmark_returns, failed_strategies=failed,
+    )
+
+
+def select_recommended(results: list[CandidateResult]) -> tuple[str, str]:
+    """Apply the selection rule (module docstring); return the chosen name and a reason in words."""
+    passing = [r for r in results if r.passes]
+    if passing:
+        best = max(passing, key=lambda r: r.utility)
+        others = [r for r in passing if r is not best]
+        reason = (
+            f"{best.name} passes every policy rule and has the highest penalized utility "
+            f"({best.utility:.2%})"
+        )
+        if others:
+            runner = max(others, key=lambda r: r.utility)
+            reason += f"; next best compliant: {runner.name} ({runner.utility:.2%})"
+        failing = [r.name for r in results if not r.passes]
+        if failing:
+            reason += f". Not eligible (a policy rule fails): {', '.join(failing)}"
+        return best.name, reason + "."
+
+    def breach(r: CandidateResult) -> float:
+        return float(sum(-row.slack for row in r.validation.failures))
+
+    best = min(results, key=breach)
+    return best.name, (
+        f"No candidate passes every policy rule; {best.name} breaks the fewest limits by the least "
+        f"({', '.join(row.rule for row in best.validation.failures)}). It is NOT policy compliant: "
+        "review the profile."
+    )

@@ -1,0 +1,149 @@
+"""Check a portfolio against every rule of its IPS profile.
+
+One row per rule: fully invested, long only, max single ETF, each asset-class range, each
+ETF minimum and cap, each group limit, the volatility target (ex-ante, annualized, from the
+covariance estimate in use) and the drawdown tolerance (historical, on the sample's monthly
+wealth path). ``slack`` is the distance to the nearest limit in weight or return units:
+positive inside the limit, negative when breached. A rule passes when ``slack >= -tol``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.policy.profile import IPSProfile
+from core.universe import Universe
+
+TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class ValidationRow:
+    rule: str
+    category: str
+    limit_text: str
+    actual: float
+    slack: float
+    passed: bool
+    comment: str
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    rows: tuple[ValidationRow, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.rows)
+
+    @property
+    def failures(self) -> tuple[ValidationRow, ...]:
+        return tuple(r for r in self.rows if not r.passed)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {
+                    "rule": r.rule,
+                    "category": r.category,
+                    "limit": r.limit_text,
+                    "actual": r.actual,
+                    "slack": r.slack,
+                    "pass_fail": "PASS" if r.passed else "FAIL",
+                    "comment": r.comment,
+                }
+                for r in self.rows
+            ],
+            columns=["rule", "category", "limit", "actual", "slack", "pass_fail", "comment"],
+        )
+
+
+def _p(x: float) -> str:
+    return f"{x:.2%}"
+
+
+def _range_row(rule: str, category: str, actual: float, lo: float | None, hi: float | None,
+               tol: float) -> ValidationRow:
+    slacks = []
+    if lo is not None:
+        slacks.append(actual - lo)
+    if hi is not None:
+        slacks.append(hi - actual)
+    slack = min(slacks)
+    passed = slack >= -tol
+    if lo is not None and hi is not None:
+        limit = f"{_p(lo)} to {_p(hi)}"
+    elif lo is not None:
+        limit = f">= {_p(lo)}"
+    else:
+        limit = f"<= {_p(hi)}"  # type: ignore[arg-type]
+    if passed:
+        comment = f"{_p(actual)} is within {limit}"
+        if abs(slack) <= 1e-4:
+            comment += " (at the limit)"
+    elif lo is not None and actual < lo - tol:
+        comment = f"{_p(actual)} is below the {_p(lo)} minimum by {(lo - actual) * 100:.2f} pp"
+    else:
+        comment = f"{_p(actual)} is above the {_p(hi)} maximum by {(actual - hi) * 100:.2f} pp"  # type: ignore[operator]
+    return ValidationRow(rule, category, limit, actual, slack, passed, comment)
+
+
+def validate_portfolio(
+    weights: np.ndarray,
+    profile: IPSProfile,
+    universe: Universe,
+    *,
+    ex_ante_volatility: float,
+    historical_max_drawdown: float,
+    tol: float = TOLERANCE,
+) -> ValidationReport:
+    """Validate ``weights`` (shape (n,), universe order, decimal) against every rule of ``profile``.
+
+    ``historical_max_drawdown`` is negative (e.g. -0.18); the tolerance is a positive loss.
+    """
+    w = np.asarray(weights, dtype=float)
+    rows: list[ValidationRow] = []
+    total = float(w.sum())
+    ok = abs(total - 1.0) <= tol
+    rows.append(ValidationRow(
+        "Fully invested", "Portfolio", "= 100.00%", total, -abs(total - 1.0), ok,
+        f"weights add up to {total:.4%}" + ("" if ok else f", off by {(total - 1) * 100:+.4f} pp"),
+    ))
+    worst = int(np.argmin(w))
+    ok = w[worst] >= -tol
+    rows.append(ValidationRow(
+        "Long only (no shorting)", "Portfolio", ">= 0.00%", float(w[worst]), float(w[worst]), ok,
+        "no negative weight" if ok else f"{universe.tickers[worst]} is short at {_p(w[worst])}",
+    ))
+    top = int(np.argmax(w))
+    row = _range_row("Max single ETF weight", "Portfolio", float(w[top]), None, profile.max_single_weight, tol)
+    rows.append(ValidationRow(row.rule, row.category, row.limit_text, row.actual, row.slack, row.passed,
+                              f"largest is {universe.tickers[top]}: {row.comment}"))
+    for cls in universe.asset_classes:
+        rng = profile.class_ranges.get(cls)
+        if rng is None:
+            continue
+        actual = float(sum(w[universe.index(t)] for t in universe.class_members(cls)))
+        rows.append(_range_row(f"{cls} allocation", "Asset class", actual, rng.minimum, rng.maximum, tol))
+    for ticker in universe.tickers:
+        lo = profile.asset_minimums.get(ticker)
+        hi = profile.asset_caps.get(ticker)
+        if lo is not None and lo > 0:
+            rows.append(_range_row(f"{ticker} minimum", "ETF", float(w[universe.index(ticker)]), lo, None, tol))
+        if hi is not None:
+            rows.append(_range_row(f"{ticker} cap", "ETF", float(w[universe.index(ticker)]), None, hi, tol))
+    for group in profile.groups:
+        actual = float(sum(w[universe.index(t)] for t in group.tickers))
+        rows.append(_range_row(f"Group: {group.name} ({' + '.join(group.tickers)})", "Group", actual,
+                               group.minimum, group.maximum, tol))
+    row = _range_row("Volatility target (ex-ante, annualized)", "Risk", ex_ante_volatility, None,
+                     profile.max_volatility, tol)
+    rows.append(row)
+    loss = -historical_max_drawdown
+    row = _range_row("Drawdown tolerance (historical max drawdown)", "Risk", loss, None, profile.max_drawdown, tol)
+    rows.append(ValidationRow(row.rule, row.category, row.limit_text, historical_max_drawdown, row.slack,
+                              row.passed, row.comment.replace(_p(loss), f"a {_p(loss)} peak-to-trough loss", 1)))
+    return ValidationReport(tuple(rows))

@@ -1,0 +1,71 @@
+"""Write an analysis (one or several profiles on one dataset) as CSV and JSON files.
+
+Files: ``recommended_allocation.csv``, ``portfolio_weights.csv`` (every candidate),
+``portfolio_risk_summary.csv`` (every candidate plus the benchmark),
+``constraints_validation.csv``, ``monthly_returns.csv`` (the exact inputs used) and
+``data_provenance.json``. Several profiles are stacked in the same files with a
+``profile_name`` column. Every file carries the data mode.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from core import DISCLAIMER, __version__
+from core.pipeline import AnalysisResult
+from core.report import tables
+
+CSV_FLOAT_FORMAT = "%.10g"
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, mode: str) -> None:
+    out = frame.copy()
+    out.insert(0, "data_mode", mode)
+    out.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+
+
+def write_analysis_files(results: Sequence[AnalysisResult], folder: Path) -> list[Path]:
+    """Write the files of the module docstring into ``folder``; returns their paths."""
+    if not results:
+        raise ValueError("write_analysis_files needs at least one analysis result")
+    dataset = results[0].dataset
+    mode = dataset.mode.value
+    written: list[Path] = []
+
+    def stack(builder: object) -> pd.DataFrame:
+        return pd.concat([builder(r) for r in results], ignore_index=True)  # type: ignore[operator]
+
+    for name, builder in [
+        ("recommended_allocation.csv", tables.recommended_allocation),
+        ("portfolio_weights.csv", tables.portfolio_weights),
+        ("portfolio_risk_summary.csv", tables.risk_summary),
+        ("constraints_validation.csv", tables.constraints_validation),
+    ]:
+        path = folder / name
+        _write_csv(stack(builder), path, mode)
+        written.append(path)
+
+    returns = dataset.returns.copy()
+    returns.index.name = "date"
+    path = folder / "monthly_returns.csv"
+    returns.to_csv(path, float_format=CSV_FLOAT_FORMAT, date_format="%Y-%m-%d", lineterminator="\n")
+    written.append(path)
+
+    provenance = {
+        "application": f"IPS Allocation Studio {__version__}",
+        "disclaimer": DISCLAIMER,
+        "data": dataset.provenance.to_dict(),
+        "return_convention": "monthly simple total returns, month-end, decimal",
+        "profiles": [r.profile.name for r in results],
+        "estimation": {r.profile.name: r.inputs.describe() for r in results},
+        "recommended": {r.profile.name: r.recommended_name for r in results},
+        "selection_rule": results[0].selection_rule,
+    }
+    path = folder / "data_provenance.json"
+    path.write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
