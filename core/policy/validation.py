@@ -81,7 +81,12 @@ def _range_row(rule: str, category: str, actual: float, lo: float | None, hi: fl
     else:
         limit = f"<= {_p(hi)}"  # type: ignore[arg-type]
     if passed:
-        comment = f"{_p(actual)} is within {limit}"
+        if lo is not None and hi is not None:
+            comment = f"{_p(actual)} is within {limit}"
+        elif lo is not None:
+            comment = f"{_p(actual)} meets the {_p(lo)} minimum"
+        else:
+            comment = f"{_p(actual)} is within the {_p(hi)} maximum"  # type: ignore[arg-type]
         if abs(slack) <= 1e-4:
             comment += " (at the limit)"
     elif lo is not None and actual < lo - tol:
