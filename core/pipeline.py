@@ -15,16 +15,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from core.analytics.metrics import PerformanceMetrics, performance_metrics, portfolio_returns
+from core.analytics.metrics import portfolio_returns
+from core.analytics.summary import PerformanceMetrics, performance_metrics
 from core.data.dataset import ReturnsDataset
 from core.errors import DataError, IPSStudioError
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.optimize import candidates as strategies
 from core.optimize.candidates import Candidate, Strategy, penalized_utility, portfolio_volatility
-from core.optimize.estimation import CovarianceEstimator, MarketInputs, ReturnEstimator, estimate_inputs
+from core.optimize.estimation import (
+    CovarianceEstimator,
+    MarketInputs,
+    ReturnEstimator,
+    estimate_inputs,
+)
 from core.policy.constraints import ConstraintSet, build_constraints, check_feasibility
 from core.policy.profile import IPSProfile
 from core.policy.validation import ValidationReport, validate_portfolio
