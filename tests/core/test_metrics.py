@@ -31,7 +31,10 @@ def monthly(values: list[float], name: str | None = None, start: str = "2020-01-
 
 
 returns_lists = st.lists(
-    st.floats(min_value=-0.5, max_value=0.5, allow_nan=False, allow_infinity=False),
+    # Monthly returns as a data file would hold them: no subnormal floats, which underflow to 0
+    # when scaled and so break exact-ratio properties for reasons that are not the code's.
+    st.floats(min_value=-0.5, max_value=0.5, allow_nan=False, allow_infinity=False,
+              allow_subnormal=False).map(lambda v: 0.0 if abs(v) < 1e-12 else v),
     min_size=4,
     max_size=60,
 )
@@ -299,7 +302,7 @@ def test_cvar_not_above_var_and_var_within_sample(values, level):
     spread = max(values) - min(values)
     assert min(values) <= var <= max(values)
     assert cvar <= var + 1e-9 * spread + 1e-15
-    assert cvar >= min(values)
+    assert cvar >= min(values) - 1e-15  # a mean of equal floats may round one ulp down
 
 
 def test_parametric_var_hand_case():

@@ -1,0 +1,294 @@
+"""The main window: tabs from the registry, the Optimize action, undo, data-mode badge.
+
+The window owns the undo stack, the job runner and the latest :class:`AnalysisResult`. It
+asks :func:`core.pipeline.run_analysis` for results in a worker thread and hands them to
+every tab; a failed run leaves the previous result on screen and says why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSizePolicy,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from app import APP_NAME, DISCLAIMER, SHORT_DISCLAIMER
+from app.context import StudioContext
+from app.tabs import TABS
+from app.workers import Job, JobRunner
+from core.data.dataset import DataMode, ReturnsDataset
+from core.jobs import CancelToken, ProgressCallback
+from core.pipeline import AnalysisResult, load_default_dataset, run_analysis
+from core.policy.profile import IPSProfile
+from core.policy.profile_io import DEFAULT_PROFILE_NAME, bundled_profiles
+from core.universe import default_universe
+
+ANALYSIS_JOB = "analysis"
+MODE_STYLES = {
+    DataMode.SYNTHETIC: "background: #fff3cd; color: #7a4f01; border: 1px solid #d9a520;",
+    DataMode.MARKET: "background: #d4edda; color: #155724; border: 1px solid #5cb85c;",
+    DataMode.IMPORTED: "background: #d6e4f7; color: #123d73; border: 1px solid #5b8fd4;",
+}
+BADGE_STYLE = "font-weight: bold; padding: 2px 8px; border-radius: 3px; {}"
+PENDING_STYLE = "background: #eeeeee; color: #444444; border: 1px solid #bbbbbb;"
+
+
+def analyse(profile: IPSProfile, dataset: ReturnsDataset | None, *,
+            progress: ProgressCallback, cancel: CancelToken) -> AnalysisResult:
+    """Worker body: load the default dataset on first use, then run the analysis."""
+    if dataset is None:
+        progress(0.0, "Loading data")
+        dataset = load_default_dataset()
+        cancel.raise_if_cancelled()
+    return run_analysis(profile, dataset, progress=progress, cancel=cancel)
+
+
+def data_mode_text(dataset: ReturnsDataset | None) -> str:
+    """Badge text such as ``"Data: SYNTHETIC (deterministic, seed 20240601)"``."""
+    if dataset is None:
+        return "Data: loading…"
+    prov = dataset.provenance
+    if prov.mode is DataMode.SYNTHETIC:
+        seed = f", seed {prov.seed}" if prov.seed is not None else ""
+        return f"Data: SYNTHETIC (deterministic{seed})"
+    return f"Data: {prov.mode.value} ({prov.start} to {prov.end})"
+
+
+def data_mode_tooltip(dataset: ReturnsDataset) -> str:
+    prov = dataset.provenance
+    lines = [prov.source, f"{prov.months} monthly returns, {prov.start} to {prov.end}",
+             f"Returns SHA-256: {prov.returns_sha256[:16]}…"]
+    if prov.mode is DataMode.SYNTHETIC:
+        lines.append("Synthetic numbers are illustrative, not market history.")
+    return "\n".join(lines)
+
+
+class MainWindow(QMainWindow):
+    """The IPS Allocation Studio window (object name ``MainWindow``)."""
+
+    result_ready = Signal(object)
+    analysis_failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None, *, run_at_start: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.undo_stack = QUndoStack(self)
+        profiles = bundled_profiles()
+        default = DEFAULT_PROFILE_NAME if DEFAULT_PROFILE_NAME in profiles else next(iter(profiles))
+        self.context = StudioContext(self.undo_stack, default_universe(), profiles, default)
+        self.runner = JobRunner(self)
+        self._dataset: ReturnsDataset | None = None
+        self._result: AnalysisResult | None = None
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tabs")
+        self.tab_widgets: dict[str, Any] = {}
+        for spec in TABS:
+            widget = spec.create(self.context, self.tabs)
+            self.tab_widgets[spec.key] = widget
+            self.tabs.addTab(widget, spec.title)
+        self.setCentralWidget(self.tabs)
+        self.ips_tab = self.tab_widgets["ips"]
+        self.ips_tab.profile_changed.connect(self._on_ips_tab_profile_changed)
+        self.ips_tab.status_message.connect(self._on_ips_tab_status_message)
+
+        self._build_actions()
+        self._build_status_bar()
+        self._build_menus_and_toolbar()
+        self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
+        self._update_title()
+        self._show_data_mode()
+        if run_at_start:
+            self.optimize()
+
+    # -- construction ----------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.action_optimize = QAction("&Optimize", self)
+        self.action_optimize.setObjectName("action_optimize")
+        self.action_optimize.setShortcut(QKeySequence("Ctrl+R"))
+        self.action_optimize.setToolTip("Recompute the candidates and the IPS Recommended portfolio (Ctrl+R)")
+        self.action_optimize.setStatusTip(self.action_optimize.toolTip())
+        self.action_optimize.triggered.connect(self._on_action_optimize_triggered)
+
+        self.action_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.action_undo.setObjectName("action_undo")
+        self.action_undo.setShortcut(QKeySequence("Ctrl+Z"))
+        self.action_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.action_redo.setObjectName("action_redo")
+        self.action_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+
+        self.action_quit = QAction("&Quit", self)
+        self.action_quit.setObjectName("action_quit")
+        self.action_quit.setShortcut(QKeySequence("Ctrl+Q"))
+        self.action_quit.triggered.connect(self.close)
+        self.action_about = QAction(f"&About {APP_NAME}", self)
+        self.action_about.setObjectName("action_about")
+        self.action_about.triggered.connect(self._on_action_about_triggered)
+
+    def _badge(self, object_name: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(object_name)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return label
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("progress_bar")
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setTextVisible(True)
+        self.progress_bar.hide()
+        self.disclaimer_label = QLabel(SHORT_DISCLAIMER)
+        self.disclaimer_label.setObjectName("disclaimer_label")
+        self.disclaimer_label.setToolTip(DISCLAIMER)
+        self.disclaimer_label.setStyleSheet("color: #7a2e0e; font-weight: bold; padding: 0 6px;")
+        self.status_data_mode_label = self._badge("status_data_mode_label")
+        status.addPermanentWidget(self.progress_bar)
+        status.addPermanentWidget(self.disclaimer_label)
+        status.addPermanentWidget(self.status_data_mode_label)
+
+    def _build_menus_and_toolbar(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.addAction(self.action_quit)
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.addAction(self.action_undo)
+        edit_menu.addAction(self.action_redo)
+        analysis_menu = menus.addMenu("&Analysis")
+        analysis_menu.addAction(self.action_optimize)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self.action_about)
+
+        toolbar = QToolBar("Main toolbar")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.action_optimize)
+        toolbar.addSeparator()
+        toolbar.addAction(self.action_undo)
+        toolbar.addAction(self.action_redo)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        self.data_mode_label = self._badge("data_mode_label")
+        toolbar.addWidget(self.data_mode_label)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+
+    # -- state shown -----------------------------------------------------------------------
+    @property
+    def result(self) -> AnalysisResult | None:
+        """The result on screen (the last successful analysis)."""
+        return self._result
+
+    def _update_title(self) -> None:
+        mode = f" [{self._dataset.mode.value}]" if self._dataset is not None else ""
+        self.setWindowTitle(f"{APP_NAME} — {self.ips_tab.profile().name}{mode}[*]")
+
+    def _show_data_mode(self) -> None:
+        text = data_mode_text(self._dataset)
+        colours = MODE_STYLES[self._dataset.mode] if self._dataset is not None else PENDING_STYLE
+        tooltip = data_mode_tooltip(self._dataset) if self._dataset is not None else ""
+        for label in (self.data_mode_label, self.status_data_mode_label):
+            label.setText(text)
+            label.setStyleSheet(BADGE_STYLE.format(colours))
+            label.setToolTip(tooltip)
+
+    # -- optimize --------------------------------------------------------------------------
+    def optimize(self) -> Job:
+        """Start an analysis of the current IPS in the worker; a running one is superseded."""
+        job = self.runner.start(Job(ANALYSIS_JOB, analyse, self.ips_tab.profile(), self._dataset))
+        # Connected after start on purpose: the runner's own finished handler runs first,
+        # so is_running() is already False in ours. Nothing is missed (see app.workers).
+        job.signals.started.connect(self._on_job_started)
+        job.signals.progress.connect(self._on_job_progress)
+        job.signals.result.connect(self._on_job_result)
+        job.signals.error.connect(self._on_job_error)
+        job.signals.finished.connect(self._on_job_finished)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setFormat("Starting…")
+        self.progress_bar.show()
+        return job
+
+    @Slot()
+    def _on_action_optimize_triggered(self) -> None:
+        self.optimize()
+
+    @Slot()
+    def _on_job_started(self) -> None:
+        self.statusBar().showMessage(f"Optimizing {self.ips_tab.profile().name}…")
+
+    @Slot(float, str)
+    def _on_job_progress(self, fraction: float, message: str) -> None:
+        self.progress_bar.setValue(round(fraction * 100))
+        self.progress_bar.setFormat(f"{message} %p%")
+
+    @Slot(object)
+    def _on_job_result(self, result: AnalysisResult) -> None:
+        self._result = result
+        self._dataset = result.dataset
+        for widget in self.tab_widgets.values():
+            if hasattr(widget, "show_result"):
+                widget.show_result(result)
+        current = self.ips_tab.profile()
+        if current != result.profile:
+            self._on_ips_tab_profile_changed(current)
+        self._update_title()
+        self._show_data_mode()
+        self.statusBar().showMessage(
+            f"Optimized {result.profile.name}: IPS Recommended is {result.recommended_name}.", 8000)
+        self.result_ready.emit(result)
+
+    @Slot(str)
+    def _on_job_error(self, message: str) -> None:
+        self.statusBar().showMessage("Optimization failed; the previous result is still shown.", 10000)
+        self.analysis_failed.emit(message)
+        QMessageBox.warning(self, "Optimization failed",
+                            f"{message}\n\nThe previous result is still shown.")
+
+    @Slot()
+    def _on_job_finished(self) -> None:
+        if not self.runner.is_running(ANALYSIS_JOB):
+            self.progress_bar.hide()
+
+    # -- IPS edits -------------------------------------------------------------------------
+    @Slot(object)
+    def _on_ips_tab_profile_changed(self, profile: IPSProfile) -> None:
+        self._update_title()
+        for widget in self.tab_widgets.values():
+            if hasattr(widget, "set_profile"):
+                widget.set_profile(profile)
+
+    @Slot(str)
+    def _on_ips_tab_status_message(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+
+    @Slot(bool)
+    def _on_undo_stack_clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    @Slot()
+    def _on_action_about_triggered(self) -> None:
+        QMessageBox.about(
+            self, f"About {APP_NAME}",
+            f"<h3>{APP_NAME}</h3><p>Turns an Investment Policy Statement into a constrained "
+            f"multi-asset ETF allocation and explains it.</p><p><b>{DISCLAIMER}</b></p>"
+            f"<p>{data_mode_text(self._dataset)}</p>")
+
+    # -- shutdown --------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        # Shutdown is the one place where waiting is right: no job may outlive the window.
+        self.runner.cancel_all()
+        self.runner.wait_for_done(10_000)
+        super().closeEvent(event)

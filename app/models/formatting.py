@@ -1,0 +1,111 @@
+"""Display formats and input parsing shared by the table models (no Qt here).
+
+Format kinds match :class:`core.analytics.metrics.MetricKind` values plus ``"text"`` and
+``"status"``. Percent input rule used everywhere a percentage is typed: the number is in
+percent units, with or without a ``%`` sign (``15``, ``15%`` and ``15.0 %`` all mean 15%).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+PERCENT = "percent"
+RATIO = "ratio"
+CURRENCY = "currency"
+COUNT = "count"
+TEXT = "text"
+STATUS = "status"
+NUMERIC_KINDS = frozenset({PERCENT, RATIO, CURRENCY, COUNT})
+
+MISSING = "—"
+PERCENT_INPUT_HELP = (
+    "Type a percentage: 15 or 15% both mean 15% (0.15 would mean 0.15%). "
+    "Leave an optional limit blank to remove it."
+)
+
+
+def is_missing(value: Any) -> bool:
+    """True for None and NaN (a NaN metric is 'not defined', never zero)."""
+    if value is None:
+        return True
+    try:
+        return math.isnan(value)
+    except TypeError:
+        return False
+
+
+def format_value(value: Any, kind: str, decimals: int = 1) -> str:
+    """``0.1234`` -> ``"12.3%"`` (percent), ``"0.12"`` (ratio), ``"$123,400"`` (currency)."""
+    if kind in (TEXT, STATUS):
+        return "" if value is None else str(value)
+    if is_missing(value):
+        return MISSING
+    number = float(value)
+    if kind == PERCENT:
+        shown = round(number * 100, decimals)
+        return f"{shown + 0.0 if shown else 0.0:.{decimals}f}%"  # no "-0.0%" for rounding noise
+    if kind == RATIO:
+        return f"{number:.2f}"
+    if kind == CURRENCY:
+        sign = "-" if number < 0 else ""
+        return f"{sign}${abs(number):,.0f}"
+    if kind == COUNT:
+        return f"{int(round(number)):,d}"
+    return str(value)
+
+
+def full_precision(value: Any, kind: str) -> str:
+    """Tooltip text with every significant digit (``"12.345678%"``)."""
+    if kind in (TEXT, STATUS):
+        return "" if value is None else str(value)
+    if is_missing(value):
+        return "Not defined for this sample"
+    number = float(value)
+    if kind == PERCENT:
+        return f"{number * 100:.6g}% ({number:.10g})"
+    if kind == CURRENCY:
+        return f"${number:,.2f}"
+    return f"{number:.10g}"
+
+
+def parse_percent(value: Any, *, optional: bool = False) -> float | None:
+    """Coerce typed input in percent units to a decimal fraction in [0, 1].
+
+    ``15``, ``"15"``, ``"15%"``, ``" 15.5 % "`` -> 0.15 / 0.155. Blank input gives None when
+    ``optional``. Raises :class:`ValueError` with a user-ready message otherwise.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if optional:
+            return None
+        raise ValueError("This limit needs a value: type a percentage such as 15 or 15%.")
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a percentage: type a number such as 15 or 15%.")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        if text.endswith("%"):
+            text = text[:-1]
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is not a percentage: type a number such as 15 or 15%."
+            ) from None
+    else:
+        raise ValueError(f"{value!r} is not a percentage: type a number such as 15 or 15%.")
+    if not math.isfinite(number) or not 0.0 <= number <= 100.0:
+        raise ValueError(f"{value} is outside 0% to 100%: type a percentage between 0 and 100.")
+    return round(number / 100.0, 12)
+
+
+def percent_decimals(value: float) -> int:
+    """1 decimal when it shows ``value`` exactly (45.0%, 7.5%), else 2 (7.25%)."""
+    tenths = value * 1000
+    return 1 if abs(tenths - round(tenths)) < 1e-6 else 2
+
+
+def percent_edit_value(value: float | None) -> float | None:
+    """Edit-role value of a decimal fraction in percent units (0.15 -> 15.0)."""
+    return None if value is None else round(value * 100.0, 10)

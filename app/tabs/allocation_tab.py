@@ -1,0 +1,237 @@
+"""The Allocation tab: every candidate side by side, the IPS Recommended one highlighted.
+
+Shows what :func:`core.pipeline.run_analysis` returned; it computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import charts
+from app.context import StudioContext
+from app.models import formatting as fmt
+from app.models.dataframe_model import ColumnSpec, DataFrameModel
+from app.views import FittedTableView
+from core.analytics.summary import PerformanceMetrics
+from core.pipeline import AnalysisResult
+from core.policy.profile import IPSProfile
+
+STAR = "★"
+RULE_COLUMN_WIDTH = 210
+BENCHMARK = "Benchmark"
+VALIDATION_COLUMNS = (
+    ("rule", "Rule", fmt.TEXT), ("pass_fail", "Status", fmt.STATUS), ("actual", "Actual", fmt.PERCENT),
+    ("limit", "Limit", fmt.TEXT), ("slack", "Slack", fmt.PERCENT), ("comment", "Comment", fmt.TEXT),
+    ("category", "Category", fmt.TEXT),
+)
+
+
+def header_title(name: str, recommended: bool) -> str:
+    """Column title, wrapped on two lines when long so that columns stay narrow."""
+    title = name if len(name) <= 12 or " " not in name else name.replace(" ", "\n", 1)
+    return f"{STAR} {title}" if recommended else title
+
+
+def weights_frame(result: AnalysisResult) -> tuple[pd.DataFrame, list[str], set[int]]:
+    """Class subtotal rows each followed by the class's ETFs, then a total row.
+
+    Returns the frame (index: asset class or ticker, columns: candidates), display labels
+    and the positions of subtotal rows.
+    """
+    tickers = result.weights_table()
+    classes = result.class_weights_table()
+    rows, labels, bold = [], [], set()
+    for cls in result.universe.asset_classes:
+        members = [t for t in result.universe.class_members(cls) if t in tickers.index]
+        if cls not in classes.index and not members:
+            continue
+        bold.add(len(rows))
+        rows.append(classes.loc[cls].rename(cls) if cls in classes.index else tickers.loc[members].sum())
+        labels.append(cls)
+        for ticker in members:
+            rows.append(tickers.loc[ticker])
+            labels.append(f"    {ticker}")
+    bold.add(len(rows))
+    rows.append(tickers.sum().rename("Total"))
+    labels.append("Total")
+    return pd.DataFrame(rows), labels, bold
+
+
+def metrics_frame(result: AnalysisResult) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The metrics table with display labels and a format kind per row."""
+    table = result.metrics_table()
+    specs = {s.name: s for s in PerformanceMetrics.specs(result.settings.var_level)}
+    by_label = {s.label: s for s in specs.values()}
+    labels, kinds = [], []
+    for key in table.index:
+        spec = specs.get(key) or by_label.get(key)
+        labels.append(spec.label if spec else str(key))
+        kinds.append(spec.kind.value if spec else fmt.RATIO)
+    return table, labels, kinds
+
+
+class AllocationTab(QWidget):
+    """Candidate weights, metrics, validation and a chart of the recommended allocation."""
+
+    result_shown = Signal(object)
+
+    def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._universe = context.universe
+        self._result: AnalysisResult | None = None
+
+        self.recommended_label = QLabel("Optimizing the IPS…")
+        self.recommended_label.setObjectName("recommended_label")
+        self.recommended_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.selection_label = QLabel()
+        self.selection_label.setObjectName("selection_label")
+        self.selection_label.setWordWrap(True)
+        self.selection_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stale_label = QLabel()
+        self.stale_label.setObjectName("stale_label")
+        self.stale_label.setWordWrap(True)
+        self.stale_label.setStyleSheet(
+            "background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; padding: 4px;")
+        self.stale_label.hide()
+
+        self.weights_model = DataFrameModel(parent=self)
+        self.metrics_model = DataFrameModel(parent=self)
+        self.validation_model = DataFrameModel(parent=self)
+        self.weights_table = self._table("weights_table", self.weights_model, FittedTableView())
+        self.metrics_table = self._table("metrics_table", self.metrics_model, FittedTableView())
+        self.validation_table = self._table("validation_table", self.validation_model, QTableView())
+        self.validation_table.verticalHeader().hide()
+        self.validation_table.setWordWrap(False)
+        self.allocation_chart = charts.make_plot(
+            "IPS Recommended allocation by ETF", object_name="allocation_chart", x_label="Weight (%)")
+
+        self._weights_box = self._box("Weights by candidate (asset-class subtotals in bold)",
+                                      self.weights_table)
+        self._chart_box = self._box("Recommended allocation", self.allocation_chart)
+        self._metrics_box = self._box("Key metrics (sample period, monthly data)", self.metrics_table)
+        self._validation_box = self._box("Policy validation", self.validation_table)
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self._weights_box)
+        left.addWidget(self._metrics_box)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self._chart_box)
+        right.addWidget(self._validation_box)
+        for column in (left, right):
+            column.setSizes([430, 330])
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(left)
+        body.addWidget(right)
+        body.setSizes([880, 460])
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.recommended_label)
+        layout.addWidget(self.selection_label)
+        layout.addWidget(self.stale_label)
+        layout.addWidget(body, 1)
+
+    @staticmethod
+    def _table(object_name: str, model: DataFrameModel, table: QTableView) -> QTableView:
+        table.setObjectName(object_name)
+        table.setModel(model)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
+        table.verticalHeader().setDefaultSectionSize(22)
+        table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        return table
+
+    @staticmethod
+    def _box(title: str, widget: QWidget) -> QGroupBox:
+        box = QGroupBox(title)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(widget)
+        return box
+
+    @property
+    def result(self) -> AnalysisResult | None:
+        return self._result
+
+    # -- tab protocol ----------------------------------------------------------------------
+    def show_result(self, result: AnalysisResult) -> None:
+        """Show ``result`` (one model reset per table)."""
+        self._result = result
+        recommended = result.recommended
+        names = [c.name for c in result.candidates]
+
+        frame, labels, bold = weights_frame(result)
+        specs = [ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT) for n in names]
+        self.weights_model.set_frame(frame, specs, row_labels=labels, bold_rows=bold,
+                                     highlight_key=result.recommended_name)
+
+        table, metric_labels, kinds = metrics_frame(result)
+        specs = [ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT, decimals=2)
+                 for n in [*names, BENCHMARK] if n in table.columns]
+        self.metrics_model.set_frame(table, specs, row_kinds=kinds, row_labels=metric_labels,
+                                     highlight_key=result.recommended_name)
+
+        validation = recommended.validation.to_frame()
+        self.validation_model.set_frame(
+            validation, [ColumnSpec(key, title, kind, decimals=2) for key, title, kind in VALIDATION_COLUMNS])
+        passed = sum(r.passed for r in recommended.validation.rows)
+        self._validation_box.setTitle(
+            f"Policy validation — {recommended.name}: {passed} of {len(recommended.validation.rows)} rules pass")
+
+        compliant = "policy compliant" if recommended.passes else "NOT policy compliant"
+        colour = "#155724" if recommended.passes else "#721c24"
+        self.recommended_label.setText(
+            f"{STAR} IPS Recommended: {recommended.name} "
+            f"<span style='font-size: 11pt; color: {colour};'>({compliant})</span>")
+        self.selection_label.setText(self._selection_html(result))
+        self.stale_label.hide()
+        self._draw_chart(result)
+        self._fit_columns()
+        self.result_shown.emit(result)
+
+    def set_profile(self, profile: IPSProfile) -> None:
+        """Flag the shown result as stale when the IPS no longer matches it."""
+        if self._result is None or profile == self._result.profile:
+            self.stale_label.hide()
+            return
+        self.stale_label.setText(
+            f"The IPS changed since this result was computed (shown: {self._result.profile.name}). "
+            "Press Optimize (Ctrl+R) to recompute for the edited policy.")
+        self.stale_label.show()
+
+    # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _selection_html(result: AnalysisResult) -> str:
+        text = (f"<b>Selection rule:</b> {result.selection_rule}<br>"
+                f"<b>Outcome:</b> {result.selection_reason}")
+        if result.failed_strategies:
+            failed = "; ".join(f"{k}: {v}" for k, v in result.failed_strategies.items())
+            text += f"<br><b>Not built:</b> {failed}"
+        return text
+
+    def _draw_chart(self, result: AnalysisResult) -> None:
+        weights = result.recommended.weights
+        tickers = [t for t in result.universe.tickers if t in weights.index]
+        classes = [result.universe.asset_class_of(t) for t in tickers]
+        charts.horizontal_bars(
+            self.allocation_chart, tickers, [float(weights[t]) * 100 for t in tickers],
+            [charts.class_color(c) for c in classes])
+        self.allocation_chart.getPlotItem().setTitle(
+            f"{STAR} {result.recommended.name}: weight by ETF", color=charts.TEXT_COLOR, size="11pt")
+        charts.add_legend(self.allocation_chart,
+                          {c: charts.class_color(c) for c in result.universe.asset_classes if c in classes})
+
+    def _fit_columns(self) -> None:
+        self.validation_table.resizeColumnsToContents()
+        rule = self.validation_table.horizontalHeader()
+        rule.resizeSection(0, min(rule.sectionSize(0), RULE_COLUMN_WIDTH))  # full text in tooltip
+        self.validation_table.horizontalHeader().setStretchLastSection(True)

@@ -1,0 +1,42 @@
+"""``python -m app report`` never loads Qt; app modules do not import heavy libraries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_report_dispatches_to_cli_without_qt():
+    code = (
+        "import sys, types\n"
+        "fake = types.ModuleType('app.cli')\n"
+        "fake.main = lambda argv: print('CLI', argv) or 7\n"
+        "sys.modules['app.cli'] = fake\n"
+        "from app.__main__ import main\n"
+        "code = main(['prog', 'report', '--out', 'x'])\n"
+        "assert code == 7, code\n"
+        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'pyqtgraph')))\n"
+        "assert not qt, qt\n"
+    )
+    done = run(code)
+    assert done.returncode == 0, done.stderr
+    assert "CLI ['report', '--out', 'x']" in done.stdout
+
+
+def test_app_imports_stay_light():
+    code = (
+        "import sys\n"
+        "import app, app.main_window, app.workers, app.models, app.tabs\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pyqtgraph', 'openpyxl', 'yfinance'))\n"
+        "assert not heavy, heavy\n"
+    )
+    done = run(code)
+    assert done.returncode == 0, done.stderr
