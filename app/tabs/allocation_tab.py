@@ -212,7 +212,8 @@ class AllocationTab(QWidget):
     @staticmethod
     def _selection_html(result: AnalysisResult) -> str:
         text = (f"<b>Selection rule:</b> {result.selection_rule}<br>"
-                f"<b>Outcome:</b> {result.selection_reason}")
+                f"<b>Outcome:</b> {result.selection_reason}<br>"
+                f"<b>Inputs:</b> {result.inputs.describe()}")
         if result.failed_strategies:
             failed = "; ".join(f"{k}: {v}" for k, v in result.failed_strategies.items())
             text += f"<br><b>Not built:</b> {failed}"
