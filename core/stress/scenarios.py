@@ -1,0 +1,320 @@
+"""The scenario model: a named set of per-ETF total-return shocks, validated, saved as JSON.
+
+Sign and unit conventions (every stress module follows them):
+
+- a shock is the ETF's **total return over the scenario** as a decimal (``-0.25`` = -25%);
+  negative is a loss; ``-1.0`` (a total loss) is the lowest value accepted;
+- a scenario is one period: weights x shocks, no rebalancing, no path.
+
+Errors: bad scenario input raises :class:`ScenarioError`, a :class:`~core.errors.DataError`
+(a scenario is input data, not IPS policy). Every message names the scenario, the ticker and
+the value, and says what to change.
+
+File format (custom scenarios, and the bundled historical replays)::
+
+    {"schema_version": 1,
+     "scenarios": [{"name": "...", "kind": "custom", "description": "...",
+                    "source": "...", "period": "...",
+                    "shocks": {"SPY": {"value": -0.2, "note": "...", "proxy": null}, ...}}]}
+
+A shock may also be written as a bare number (``"SPY": -0.2``) or a percent string
+(``"SPY": "-20%"``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from numbers import Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import DataError
+
+SCHEMA_VERSION = 1
+MIN_SHOCK = -1.0
+
+
+class ScenarioError(DataError):
+    """A scenario is malformed: a shock below -100%, a non-number, an unknown ticker, ..."""
+
+
+class ScenarioKind(Enum):
+    """Where a scenario's shocks come from."""
+
+    HYPOTHETICAL = "hypothetical"  # driver moves x per-ETF exposures (core.stress.drivers)
+    HISTORICAL = "historical"  # realized total returns over a past episode
+    CONDITIONAL = "conditional"  # covariance-implied from one or two shocked ETFs
+    CUSTOM = "custom"  # typed in by the user
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+def parse_shock(value: object, *, scenario: str = "", ticker: str = "") -> float:
+    """Coerce one shock to a decimal total return, or raise :class:`ScenarioError`.
+
+    Parameters
+    ----------
+    value
+        A real number (decimal, ``-0.25``) or text: ``"-0.25"``, ``"-25%"``, ``"−25 %"``.
+        Booleans, blanks, NaN and infinities are refused.
+    scenario, ticker
+        Named in the error message.
+
+    Returns
+    -------
+    float
+        Decimal total return, ``>= -1.0``.
+    """
+    where = _where(scenario, ticker)
+    if isinstance(value, bool) or value is None:
+        raise ScenarioError(f"{where}: the shock {value!r} is not a number; enter a decimal return such "
+                            "as -0.25 or a percent such as -25%.")
+    if isinstance(value, str):
+        text = value.strip().replace("\u2212", "-").replace(" ", "")
+        scale = 1.0
+        if text.endswith("%"):
+            text, scale = text[:-1], 0.01
+        try:
+            number = float(text) * scale
+        except ValueError:
+            raise ScenarioError(f"{where}: the shock {value!r} is not a number; enter a decimal return "
+                                "such as -0.25 or a percent such as -25%.") from None
+    elif isinstance(value, (Real, np.number)):
+        number = float(value)  # type: ignore[arg-type]
+    else:
+        raise ScenarioError(f"{where}: the shock {value!r} is not a number; enter a decimal return such "
+                            "as -0.25 or a percent such as -25%.")
+    if not math.isfinite(number):
+        raise ScenarioError(f"{where}: the shock {value!r} is not a finite number; enter a decimal return.")
+    if number < MIN_SHOCK:
+        raise ScenarioError(f"{where}: the shock {number:.2%} is below -100%; an ETF cannot lose more than "
+                            "everything. Enter a return of -100% or more.")
+    return number
+
+
+def _where(scenario: str, ticker: str) -> str:
+    parts = [f"Scenario {scenario!r}" if scenario else "Scenario", f"ticker {ticker}" if ticker else ""]
+    return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One stress scenario: per-ETF total-return shocks plus where each number comes from.
+
+    Attributes
+    ----------
+    name : shown in tables and charts; unique within a set of scenarios.
+    kind : :class:`ScenarioKind`.
+    shocks : ``{ticker: decimal total return over the scenario}``; negative = loss, ``>= -1``.
+    description : one sentence for the committee.
+    notes : ``{ticker: assumption or source of that number}`` (a subset of ``shocks``' tickers).
+    proxies : ``{ticker: what stood in for it}`` when the ETF's own data did not exist
+        (e.g. ``{"SGOV": "BIL"}`` before SGOV's 2020 launch).
+    source : where the scenario as a whole comes from.
+    period : the dates of a historical episode, in words, or ``""``.
+    """
+
+    name: str
+    kind: ScenarioKind
+    shocks: dict[str, float]
+    description: str = ""
+    notes: dict[str, str] = field(default_factory=dict)
+    proxies: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+    period: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ScenarioError("A scenario needs a name: type one in the Name column.")
+        object.__setattr__(self, "name", self.name.strip())
+        if not isinstance(self.kind, ScenarioKind):
+            raise ScenarioError(f"Scenario {self.name!r}: kind {self.kind!r} is not one of "
+                                f"{', '.join(k.value for k in ScenarioKind)}.")
+        if not isinstance(self.shocks, Mapping) or not self.shocks:
+            raise ScenarioError(f"Scenario {self.name!r} has no shocks: enter a return for at least one ETF.")
+        shocks: dict[str, float] = {}
+        for raw_ticker, value in self.shocks.items():
+            ticker = _clean_ticker(raw_ticker, self.name, value)
+            if ticker in shocks:
+                raise ScenarioError(f"Scenario {self.name!r} lists ticker {ticker} twice: keep one row.")
+            shocks[ticker] = parse_shock(value, scenario=self.name, ticker=ticker)
+        object.__setattr__(self, "shocks", shocks)
+        for label in ("notes", "proxies"):
+            mapping = getattr(self, label)
+            cleaned = {_clean_ticker(t, self.name, text): str(text) for t, text in dict(mapping).items()}
+            stray = sorted(set(cleaned) - set(shocks))
+            if stray:
+                raise ScenarioError(f"Scenario {self.name!r} has {label} for {', '.join(stray)} but no shock "
+                                    "for them: add the shock or remove the note.")
+            object.__setattr__(self, label, cleaned)
+
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        return tuple(self.shocks)
+
+    def shock(self, ticker: str) -> float:
+        """The shock of ``ticker``; :class:`ScenarioError` if the scenario does not cover it."""
+        try:
+            return self.shocks[ticker]
+        except KeyError:
+            raise ScenarioError(f"Scenario {self.name!r} has no shock for {ticker}: enter one "
+                                "(0 for unchanged).") from None
+
+    def note(self, ticker: str) -> str:
+        """Assumption or source of one ETF's shock, with any proxy spelled out."""
+        text = self.notes.get(ticker, "")
+        proxy = self.proxies.get(ticker)
+        if proxy:
+            text = f"{text} (proxy: {proxy})" if text else f"proxy: {proxy}"
+        return text
+
+
+def _clean_ticker(raw: object, scenario: str, value: object) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ScenarioError(f"Scenario {scenario!r}: a shock of {value!r} has no ticker; type the ETF ticker.")
+    return raw.strip().upper()
+
+
+def check_tickers(scenario: Scenario, tickers: Iterable[str]) -> None:
+    """Refuse shocks on tickers outside ``tickers`` (the universe), naming each one and its value."""
+    known = tuple(tickers)
+    unknown = [t for t in scenario.shocks if t not in known]
+    if unknown:
+        listed = ", ".join(f"{t} ({scenario.shocks[t]:.2%})" for t in unknown)
+        raise ScenarioError(f"Scenario {scenario.name!r}: ticker {listed} is not in the universe "
+                            f"({', '.join(known)}); correct the ticker or delete the row.")
+
+
+def check_unique_names(scenarios: Sequence[Scenario]) -> None:
+    """Refuse two scenarios with the same name (case-insensitive): results are keyed by name."""
+    seen: dict[str, str] = {}
+    for s in scenarios:
+        key = s.name.casefold()
+        if key in seen:
+            raise ScenarioError(f"Two scenarios are named {s.name!r}: rename one of them.")
+        seen[key] = s.name
+
+
+# -- dict / JSON ----------------------------------------------------------------------------
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """JSON-ready dict in the file format of the module docstring."""
+    return {
+        "name": scenario.name,
+        "kind": scenario.kind.value,
+        "description": scenario.description,
+        "source": scenario.source,
+        "period": scenario.period,
+        "shocks": {
+            t: {"value": v, "note": scenario.notes.get(t, ""), "proxy": scenario.proxies.get(t)}
+            for t, v in scenario.shocks.items()
+        },
+    }
+
+
+def scenario_from_dict(data: Mapping[str, Any], *, tickers: Iterable[str] | None = None,
+                       origin: str = "") -> Scenario:
+    """Build and validate one scenario from its dict; ``tickers`` (the universe) if given is enforced."""
+    where = f"{origin}: " if origin else ""
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"{where}each scenario must be an object with name, kind and shocks.")
+    name = str(data.get("name", "")).strip()
+    raw_kind = data.get("kind", ScenarioKind.CUSTOM.value)
+    try:
+        kind = raw_kind if isinstance(raw_kind, ScenarioKind) else ScenarioKind(str(raw_kind).lower())
+    except ValueError:
+        raise ScenarioError(f"{where}scenario {name!r}: kind {raw_kind!r} is not one of "
+                            f"{', '.join(k.value for k in ScenarioKind)}.") from None
+    raw_shocks = data.get("shocks")
+    if not isinstance(raw_shocks, Mapping):
+        raise ScenarioError(f"{where}scenario {name!r} has no 'shocks' object of ticker: return.")
+    shocks: dict[str, object] = {}
+    notes: dict[str, str] = {}
+    proxies: dict[str, str] = {}
+    for ticker, entry in raw_shocks.items():
+        if isinstance(entry, Mapping):
+            if "value" not in entry:
+                raise ScenarioError(f"{where}scenario {name!r}, ticker {ticker}: the entry has no 'value'.")
+            shocks[ticker] = entry["value"]
+            if entry.get("note"):
+                notes[ticker] = str(entry["note"])
+            if entry.get("proxy"):
+                proxies[ticker] = str(entry["proxy"])
+        else:
+            shocks[ticker] = entry
+    try:
+        scenario = Scenario(
+            name=name, kind=kind, shocks=shocks,  # type: ignore[arg-type]
+            description=str(data.get("description", "")), notes=notes, proxies=proxies,
+            source=str(data.get("source", "")), period=str(data.get("period", "")),
+        )
+    except ScenarioError as exc:
+        raise ScenarioError(f"{where}{exc}") from None
+    if tickers is not None:
+        check_tickers(scenario, tickers)
+    return scenario
+
+
+def scenarios_to_dict(scenarios: Sequence[Scenario]) -> dict[str, Any]:
+    check_unique_names(scenarios)
+    return {"schema_version": SCHEMA_VERSION, "scenarios": [scenario_to_dict(s) for s in scenarios]}
+
+
+def scenarios_from_dict(data: Mapping[str, Any], *, tickers: Iterable[str] | None = None,
+                        origin: str = "") -> tuple[Scenario, ...]:
+    """Every scenario of a file-format dict, validated; names must be unique."""
+    where = f"{origin}: " if origin else ""
+    if not isinstance(data, Mapping) or not isinstance(data.get("scenarios"), list):
+        raise ScenarioError(f"{where}expected an object with a 'scenarios' list.")
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise ScenarioError(f"{where}schema_version {version!r} is not supported (expected {SCHEMA_VERSION}).")
+    known = tuple(tickers) if tickers is not None else None
+    result = tuple(scenario_from_dict(item, tickers=known, origin=origin) for item in data["scenarios"])
+    check_unique_names(result)
+    return result
+
+
+def save_scenarios(scenarios: Sequence[Scenario], path: str | Path) -> None:
+    """Write scenarios atomically (temporary file, then replace): a failure leaves the old file."""
+    write_json_atomic(scenarios_to_dict(scenarios), path)
+
+
+def write_json_atomic(data: Mapping[str, Any], path: str | Path) -> None:
+    """Write ``data`` as indented JSON via a temporary file in the same folder, then replace."""
+    file = Path(path)
+    text = json.dumps(data, indent=2) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_scenarios(path: str | Path, *, tickers: Iterable[str] | None = None) -> tuple[Scenario, ...]:
+    """Read and validate a scenario file; ``tickers`` (the universe) if given is enforced."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(f"Scenario file {file} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"Scenario file {file} cannot be read: {exc}.") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{file.name}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
+                            f"{exc.msg}.") from None
+    return scenarios_from_dict(data, tickers=tickers, origin=file.name)
