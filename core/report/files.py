@@ -49,6 +49,17 @@ def write_analysis_files(results: Sequence[AnalysisResult], folder: Path) -> lis
         _write_csv(stack(builder), path, mode)
         written.append(path)
 
+    # --- Risk analytics (issue 3): one RiskReport per profile, five stacked CSVs ---
+    from core.analytics.risk_report import build_risk_report
+    from core.report.risk_tables import RISK_TABLES
+
+    risk_reports = [build_risk_report(r) for r in results]
+    for name, risk_builder in RISK_TABLES.items():
+        path = folder / name
+        _write_csv(pd.concat([risk_builder(rep) for rep in risk_reports], ignore_index=True), path, mode)
+        written.append(path)
+    # --- end of risk analytics ---
+
     returns = dataset.returns.copy()
     returns.index.name = "date"
     path = folder / "monthly_returns.csv"
