@@ -2,8 +2,10 @@
 
 Files: ``recommended_allocation.csv``, ``portfolio_weights.csv`` (every candidate),
 ``portfolio_risk_summary.csv`` (every candidate plus the benchmark),
-``constraints_validation.csv``, ``monthly_returns.csv`` (the exact inputs used) and
-``data_provenance.json``. Several profiles are stacked in the same files with a
+``constraints_validation.csv``, ``monthly_returns.csv`` (the exact inputs used),
+``data_provenance.json``; the risk files ``risk_contribution_summary.csv``,
+``factor_exposure_summary.csv``, ``equity_sleeve_factor_summary.csv``,
+``rolling_risk_metrics.csv``, ``efficient_frontier.csv``; and ``stress_test_results.csv``. Several profiles are stacked in the same files with a
 ``profile_name`` column. Every file carries the data mode.
 """
 
@@ -59,6 +61,13 @@ def write_analysis_files(results: Sequence[AnalysisResult], folder: Path) -> lis
         _write_csv(pd.concat([risk_builder(rep) for rep in risk_reports], ignore_index=True), path, mode)
         written.append(path)
     # --- end of risk analytics ---
+
+    from core.report.stress_tables import stacked_stress_test_results
+    from core.stress.engine import stress_analysis
+
+    path = folder / "stress_test_results.csv"
+    _write_csv(stacked_stress_test_results([stress_analysis(r) for r in results]), path, mode)
+    written.append(path)
 
     returns = dataset.returns.copy()
     returns.index.name = "date"

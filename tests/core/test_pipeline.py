@@ -85,7 +85,9 @@ def test_report_command_writes_every_file_for_all_profiles(tmp_path, results, da
     assert cli_main(["report", "--out", str(out), "--profile", "all"]) == 0
     names = {p.name for p in out.iterdir()}
     assert {"recommended_allocation.csv", "portfolio_weights.csv", "portfolio_risk_summary.csv",
-            "constraints_validation.csv", "monthly_returns.csv", "data_provenance.json"} <= names
+            "constraints_validation.csv", "monthly_returns.csv", "data_provenance.json",
+            "risk_contribution_summary.csv", "factor_exposure_summary.csv", "equity_sleeve_factor_summary.csv",
+            "rolling_risk_metrics.csv", "efficient_frontier.csv", "stress_test_results.csv"} <= names
     assert not [n for n in names if n.startswith(".ips-stage")]
     rec = pd.read_csv(out / "recommended_allocation.csv")
     assert set(rec.profile_name) == set(results)
@@ -104,6 +106,11 @@ def test_report_command_writes_every_file_for_all_profiles(tmp_path, results, da
     assert len(weights) == sum(len(r.candidates) for r in results.values()) * 14
     returns = pd.read_csv(out / "monthly_returns.csv", index_col="date", parse_dates=True)
     np.testing.assert_allclose(returns.to_numpy(), dataset.returns.to_numpy(), rtol=1e-9)
+    stress = pd.read_csv(out / "stress_test_results.csv")
+    assert set(stress.profile_name) == set(results)
+    for (profile, _scenario), rows in stress.groupby(["profile_name", "scenario_name"]):
+        assert rows.etf_contribution.sum() == pytest.approx(rows.portfolio_scenario_return.iloc[0], abs=1e-9)
+        assert len(rows) == 14, profile
     prov = json.loads((out / "data_provenance.json").read_text())
     assert prov["data"]["mode"] == "SYNTHETIC" and prov["data"]["months"] == len(dataset.returns)
     assert "not investment advice" in prov["disclaimer"]
