@@ -146,6 +146,10 @@ class ConstraintsModel(QAbstractTableModel):
     def profile(self) -> IPSProfile:
         return self._profile
 
+    @property
+    def universe(self) -> Universe:
+        return self._universe
+
     def row_of(self, section: str, key: Any) -> int:
         """Row number of the ``(section, key)`` row, e.g. ``("Asset class", "Equity")``; -1 if absent."""
         for i, row in enumerate(self._rows):

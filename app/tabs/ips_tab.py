@@ -6,11 +6,13 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -21,6 +23,7 @@ from app.context import StudioContext
 from app.delegates import PercentDelegate
 from app.models import formatting as fmt
 from app.models.constraints_model import LABEL, MAXIMUM, MINIMUM, SECTION, ConstraintsModel
+from core.errors import PolicyError
 from core.policy.profile import IPSProfile
 
 EDIT_HINT = (
@@ -80,7 +83,17 @@ class IPSTab(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-        form.addRow("Profile:", self.profile_combo)
+        self.load_button = QPushButton("Load profile…")
+        self.load_button.setObjectName("load_profile_button")
+        self.load_button.setToolTip("Open an IPS profile JSON file (the bundled profiles are never changed).")
+        self.save_button = QPushButton("Save profile as…")
+        self.save_button.setObjectName("save_profile_button")
+        self.save_button.setToolTip("Write the profile, with your edits, to a JSON file.")
+        picker = QHBoxLayout()
+        picker.addWidget(self.profile_combo, 1)
+        picker.addWidget(self.load_button)
+        picker.addWidget(self.save_button)
+        form.addRow("Profile:", picker)
         for key, title in (("name", "Name:"), ("objective", "Objective:"),
                            ("return_objective", "Return objective:"), ("risk_tolerance", "Risk tolerance:"),
                            ("horizon", "Time horizon:"), ("liquidity_need", "Liquidity need:"),
@@ -141,6 +154,8 @@ class IPSTab(QWidget):
 
         self._show_profile(profile)
         self.profile_combo.currentIndexChanged.connect(self._on_profile_combo_index_changed)
+        self.load_button.clicked.connect(self._on_load_button_clicked)
+        self.save_button.clicked.connect(self._on_save_button_clicked)
         self.constraints_model.profile_changed.connect(self._on_constraints_model_profile_changed)
         self.constraints_model.edit_rejected.connect(self._on_constraints_model_edit_rejected)
 
@@ -174,6 +189,50 @@ class IPSTab(QWidget):
         name = self.profile_combo.itemText(index)
         if name in self._profiles:
             self.constraints_model.replace_profile(self._profiles[name])
+
+    def load_profile_file(self, path: str) -> bool:
+        """Load a profile file and make it current (undoable); a bad file leaves everything as it was."""
+        from core.policy.profile_io import load_profile
+
+        try:
+            profile = load_profile(path)
+            profile.check_universe(self.constraints_model.universe)
+        except PolicyError as exc:
+            self.status_message.emit(f"Profile not loaded: {exc}")
+            return False
+        if profile.name not in self._profiles:
+            self.profile_combo.blockSignals(True)
+            self.profile_combo.addItem(profile.name)
+            self.profile_combo.blockSignals(False)
+        self._profiles[profile.name] = profile
+        self.constraints_model.replace_profile(profile)
+        self.status_message.emit(f"Loaded profile '{profile.name}' from {path}.")
+        return True
+
+    def save_profile_file(self, path: str) -> bool:
+        """Write the current profile to ``path`` atomically; report the outcome in the status bar."""
+        from core.policy.profile_io import save_profile
+
+        try:
+            save_profile(self.profile(), path)
+        except OSError as exc:
+            self.status_message.emit(f"Profile not saved to {path}: {exc.strerror or exc}.")
+            return False
+        self.status_message.emit(f"Saved profile '{self.profile().name}' to {path}.")
+        return True
+
+    @Slot()
+    def _on_load_button_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load IPS profile", "", "IPS profile (*.json)")
+        if path:
+            self.load_profile_file(path)
+
+    @Slot()
+    def _on_save_button_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save IPS profile", f"{self.profile().name}.json",
+                                              "IPS profile (*.json)")
+        if path:
+            self.save_profile_file(path)
 
     @Slot(object)
     def _on_constraints_model_profile_changed(self, profile: IPSProfile) -> None:
