@@ -515,3 +515,17 @@ def test_performance_metrics_accepts_arrays_and_series_alike(values):
     for name, value in from_array.to_dict().items():
         other = from_series.to_dict()[name]
         assert (math.isnan(value) and math.isnan(other)) or value == pytest.approx(other, rel=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-0.3, 0.3, allow_nan=False, allow_subnormal=False), min_size=5, max_size=40))
+def test_cornish_fisher_moments_match_scipy_bias_corrected(values):
+    """The closed-form G1/G2 inside cornish_fisher_var agree with scipy.stats (bias=False)."""
+    x = np.asarray(values)
+    assume(x.std() > 1e-6)
+    s = stats.skew(x, bias=False)
+    k = stats.kurtosis(x, fisher=True, bias=False)
+    z = stats.norm.ppf(0.05)
+    z_cf = z + (z**2 - 1) * s / 6 + (z**3 - 3 * z) * k / 24 - (2 * z**3 - 5 * z) * s**2 / 36
+    expected = x.mean() + z_cf * x.std(ddof=1)
+    assert m.cornish_fisher_var(x) == pytest.approx(expected, rel=1e-9, abs=1e-12)
