@@ -1,0 +1,239 @@
+"""Project files: one JSON document holding everything a user set up.
+
+A project holds the IPS profile, the universe, the account holdings, custom stress
+scenarios, analysis settings and the data-mode choice. It is plain JSON with a schema
+version; loading never executes anything (no pickle) and every problem becomes a
+:class:`ProjectFileError` that names it. Saving is atomic (temporary file, then replace), and
+:func:`autosave_path` names the side file the app writes every few minutes so that a crash
+can be recovered from.
+
+Layout::
+
+    {"schema_version": 1, "application": "IPS Allocation Studio",
+     "profile": {...profile file...}, "universe": {...universe file...},
+     "holdings": {"positions": {"SPY": 1000}, "prices": {"SPY": 500.0}, "cash": 10000.0,
+                  "cost_basis": {}} | null,
+     "custom_scenarios": {...scenario file...},
+     "settings": {"covariance": "LEDOIT_WOLF", "expected_returns": "HISTORICAL_MEAN",
+                  "portfolio_value": 100000000.0, "var_level": 0.95},
+     "data": {"mode": "SYNTHETIC", "import_path": null}}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.data.dataset import DataMode
+from core.errors import IPSStudioError
+from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
+from core.pipeline import AnalysisSettings
+from core.policy.profile import IPSProfile
+from core.policy.profile_io import profile_from_dict, profile_to_dict
+from core.rebalance.holdings import Holdings
+from core.stress.scenarios import Scenario, scenarios_from_dict, scenarios_to_dict
+from core.universe import Universe
+
+SCHEMA_VERSION = 1
+APPLICATION = "IPS Allocation Studio"
+MAX_FILE_BYTES = 20 * 1024 * 1024
+SUFFIX = ".ipsproj"
+
+
+class ProjectFileError(IPSStudioError):
+    """A project file cannot be read; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything a user set up, as immutable data."""
+
+    profile: IPSProfile
+    universe: Universe
+    holdings: Holdings | None = None
+    custom_scenarios: tuple[Scenario, ...] = ()
+    settings: AnalysisSettings = field(default_factory=AnalysisSettings)
+    data_mode: DataMode = DataMode.SYNTHETIC
+    import_path: str | None = None
+
+
+def project_to_dict(project: Project) -> dict[str, Any]:
+    """The JSON-ready document of the module docstring."""
+    holdings = None
+    if project.holdings is not None:
+        h = project.holdings
+        holdings = {"positions": dict(h.positions), "prices": dict(h.prices), "cash": h.cash,
+                    "cost_basis": dict(h.cost_basis)}
+    s = project.settings
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "application": APPLICATION,
+        "profile": profile_to_dict(project.profile),
+        "universe": project.universe.to_dict(),
+        "holdings": holdings,
+        "custom_scenarios": scenarios_to_dict(project.custom_scenarios),
+        "settings": {
+            "covariance": s.covariance.name,
+            "expected_returns": s.expected_returns.name,
+            "portfolio_value": s.portfolio_value,
+            "var_level": s.var_level,
+        },
+        "data": {"mode": project.data_mode.value, "import_path": project.import_path},
+    }
+
+
+def _section(data: Mapping[str, Any], key: str, where: str, kind: type = dict) -> Any:
+    if key not in data:
+        raise ProjectFileError(f"{where}: the '{key}' section is missing.")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise ProjectFileError(f"{where}: '{key}' must be a JSON {'object' if kind is dict else kind.__name__}.")
+    return value
+
+
+def _enum(cls: type, raw: Any, key: str, where: str) -> Any:
+    try:
+        return cls[raw] if isinstance(raw, str) and raw in cls.__members__ else cls(raw)
+    except (ValueError, KeyError, TypeError):
+        choices = ", ".join(cls.__members__)
+        raise ProjectFileError(f"{where}: settings '{key}' is {raw!r}; use one of {choices}.") from None
+
+
+def project_from_dict(data: Any, *, where: str = "project") -> Project:
+    """Validate a parsed document and build a :class:`Project`; :class:`ProjectFileError` otherwise."""
+    if not isinstance(data, Mapping):
+        raise ProjectFileError(f"{where}: a project file must hold a JSON object.")
+    version = data.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ProjectFileError(f"{where}: 'schema_version' is missing or not a positive whole number.")
+    if version > SCHEMA_VERSION:
+        raise ProjectFileError(
+            f"{where}: the file was written by a newer version of {APPLICATION} (schema {version}; "
+            f"this version reads up to {SCHEMA_VERSION}). Update the application to open it."
+        )
+    try:
+        universe = Universe.from_dict(_section(data, "universe", where))
+        profile = profile_from_dict(_section(data, "profile", where), source=f"{where} profile")
+        profile.check_universe(universe)
+        holdings_raw = data.get("holdings")
+        holdings = None
+        if holdings_raw is not None:
+            if not isinstance(holdings_raw, Mapping):
+                raise ProjectFileError(f"{where}: 'holdings' must be a JSON object or null.")
+            holdings = Holdings(
+                positions=dict(holdings_raw.get("positions", {})),
+                prices=dict(holdings_raw.get("prices", {})),
+                cash=holdings_raw.get("cash", 0.0),
+                cost_basis=dict(holdings_raw.get("cost_basis", {})),
+            )
+            unknown = sorted(set(holdings.positions) - set(universe.tickers))
+            if unknown:
+                raise ProjectFileError(f"{where}: holdings name {', '.join(unknown)}, not in the universe.")
+        scen_raw = data.get("custom_scenarios") or {"schema_version": 1, "scenarios": []}
+        if not isinstance(scen_raw, Mapping):
+            raise ProjectFileError(f"{where}: 'custom_scenarios' must be a JSON object.")
+        scenarios = scenarios_from_dict(scen_raw, tickers=universe.tickers, origin=f"{where} custom scenarios")
+        settings_raw = data.get("settings") or {}
+        if not isinstance(settings_raw, Mapping):
+            raise ProjectFileError(f"{where}: 'settings' must be a JSON object.")
+        defaults = AnalysisSettings()
+        value = settings_raw.get("portfolio_value", defaults.portfolio_value)
+        level = settings_raw.get("var_level", defaults.var_level)
+        for key, number, ok in (("portfolio_value", value, lambda v: v > 0),
+                                ("var_level", level, lambda v: 0.5 <= v < 1)):
+            if (isinstance(number, bool) or not isinstance(number, (int, float))
+                    or not math.isfinite(number) or not ok(number)):
+                raise ProjectFileError(f"{where}: settings '{key}' has an invalid value {number!r}.")
+        settings = AnalysisSettings(
+            covariance=_enum(CovarianceEstimator, settings_raw.get("covariance", defaults.covariance.name),
+                             "covariance", where),
+            expected_returns=_enum(ReturnEstimator,
+                                   settings_raw.get("expected_returns", defaults.expected_returns.name),
+                                   "expected_returns", where),
+            portfolio_value=float(value),
+            var_level=float(level),
+        )
+        data_raw = data.get("data") or {}
+        if not isinstance(data_raw, Mapping):
+            raise ProjectFileError(f"{where}: 'data' must be a JSON object.")
+        try:
+            mode = DataMode(data_raw.get("mode", DataMode.SYNTHETIC.value))
+        except ValueError:
+            raise ProjectFileError(
+                f"{where}: data mode {data_raw.get('mode')!r} is unknown; use SYNTHETIC, MARKET or IMPORTED."
+            ) from None
+        import_path = data_raw.get("import_path")
+        if import_path is not None and not isinstance(import_path, str):
+            raise ProjectFileError(f"{where}: 'data.import_path' must be text or null.")
+    except ProjectFileError:
+        raise
+    except IPSStudioError as exc:
+        raise ProjectFileError(f"{where}: {exc}") from None
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise ProjectFileError(f"{where}: the file has a value of the wrong kind ({exc}).") from None
+    return Project(profile=profile, universe=universe, holdings=holdings, custom_scenarios=scenarios,
+                   settings=settings, data_mode=mode, import_path=import_path)
+
+
+def save_project(project: Project, path: str | Path) -> Path:
+    """Write ``project`` atomically: a failure leaves any previous file untouched."""
+    file = Path(path)
+    text = json.dumps(project_to_dict(project), indent=2, allow_nan=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return file
+
+
+def load_project(path: str | Path) -> Project:
+    """Read a project file; every problem is a :class:`ProjectFileError` naming it."""
+    file = Path(path)
+    where = file.name
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ProjectFileError(f"{where}: {size:,} bytes is too large for a project file.")
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ProjectFileError(f"{where}: the file does not exist.") from None
+    except OSError as exc:
+        raise ProjectFileError(f"{where}: cannot be read ({exc.strerror or exc}).") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProjectFileError(f"{where}: not a text (UTF-8 JSON) file; is it a project file?") from None
+    if not text.strip():
+        raise ProjectFileError(f"{where}: the file is empty.")
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except ProjectFileError:
+        raise
+    except json.JSONDecodeError as exc:
+        hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) else ""
+        raise ProjectFileError(f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}{hint}.") from None
+    except RecursionError:
+        raise ProjectFileError(f"{where}: the JSON is nested too deeply.") from None
+    return project_from_dict(data, where=where)
+
+
+def _refuse_constant(name: str) -> float:
+    raise ProjectFileError(f"the file contains {name}, which is not a number JSON allows.")
+
+
+def autosave_path(path: str | Path | None, folder: str | Path) -> Path:
+    """Where the autosave copy of ``path`` (or of an unsaved project) goes, inside ``folder``."""
+    stem = Path(path).stem if path else "untitled"
+    return Path(folder) / f"{stem}.autosave{SUFFIX}"

@@ -1,0 +1,165 @@
+"""Project files: round trip, atomic save, and a loader that refuses damage with a message."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.data.dataset import DataMode
+from core.optimize.estimation import CovarianceEstimator
+from core.pipeline import AnalysisSettings
+from core.policy.profile_io import bundled_profiles
+from core.project import (
+    Project,
+    ProjectFileError,
+    autosave_path,
+    load_project,
+    project_from_dict,
+    project_to_dict,
+    save_project,
+)
+from core.rebalance.holdings import demo_holdings
+from core.stress.scenarios import Scenario, ScenarioKind
+from core.universe import default_universe
+
+
+@pytest.fixture(scope="module")
+def project():
+    scenario = Scenario(name="Committee bear case", kind=ScenarioKind.CUSTOM,
+                        shocks={t: -0.1 for t in default_universe().tickers})
+    return Project(
+        profile=bundled_profiles()["Long-Term Endowment Growth"],
+        universe=default_universe(),
+        holdings=demo_holdings(),
+        custom_scenarios=(scenario,),
+        settings=AnalysisSettings(covariance=CovarianceEstimator.SAMPLE, portfolio_value=25e6),
+        data_mode=DataMode.IMPORTED,
+        import_path="/data/returns.csv",
+    )
+
+
+def test_round_trip(tmp_path, project):
+    path = save_project(project, tmp_path / "a.ipsproj")
+    assert load_project(path) == project
+    assert json.loads(path.read_text())["schema_version"] == 1
+
+
+def test_save_is_atomic(tmp_path, project, monkeypatch):
+    path = save_project(project, tmp_path / "a.ipsproj")
+    before = path.read_bytes()
+
+    def fail(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("core.project.os.replace", fail)
+    with pytest.raises(OSError):
+        save_project(Project(bundled_profiles()["Balanced Growth"], default_universe()), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["a.ipsproj"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b'{"schema_version": 1, "profile": {', "looks truncated"),
+        (b"\x80\x04\x95pickle", "not a text (UTF-8 JSON) file"),
+        (b"[1, 2]", "must hold a JSON object"),
+        (b'{"schema_version": 7}', "newer version"),
+        (b'{"schema_version": "one"}', "'schema_version' is missing or not a positive whole number"),
+        (b'{"schema_version": 1}', "the 'universe' section is missing"),
+    ],
+)
+def test_damaged_files_are_named(tmp_path, content, message):
+    path = tmp_path / "bad.ipsproj"
+    path.write_bytes(content)
+    with pytest.raises(ProjectFileError) as info:
+        load_project(path)
+    assert message in str(info.value) and str(info.value).startswith("bad.ipsproj")
+
+
+def test_hand_edited_values_are_refused(tmp_path, project):
+    data = project_to_dict(project)
+    data["holdings"]["positions"]["SPY"] = -5
+    with pytest.raises(ProjectFileError, match="SPY: -5.0 shares"):
+        project_from_dict(data, where="edited.ipsproj")
+    data = project_to_dict(project)
+    data["settings"]["covariance"] = "CRYSTAL_BALL"
+    with pytest.raises(ProjectFileError, match="use one of SAMPLE, LEDOIT_WOLF"):
+        project_from_dict(data)
+    data = project_to_dict(project)
+    data["profile"]["asset_bounds"]["ZZZ"] = {"max": 0.1}
+    with pytest.raises(ProjectFileError, match="ZZZ"):
+        project_from_dict(data)
+    data = project_to_dict(project)
+    data["settings"]["portfolio_value"] = float("nan")
+    with pytest.raises(ProjectFileError, match="portfolio_value"):
+        project_from_dict(data)
+    path = tmp_path / "nan.ipsproj"
+    path.write_text(json.dumps(project_to_dict(project)).replace('"cash": ', '"cash": NaN, "x": '))
+    with pytest.raises(ProjectFileError, match="NaN"):
+        load_project(path)
+
+
+def test_autosave_path_is_beside_nothing_the_user_owns(tmp_path):
+    assert autosave_path(tmp_path / "fund.ipsproj", tmp_path / "auto") == tmp_path / "auto" / "fund.autosave.ipsproj"
+    assert autosave_path(None, tmp_path).name == "untitled.autosave.ipsproj"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10) | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=json_values)
+def test_random_documents_never_crash_the_loader(value):
+    with pytest.raises(ProjectFileError):
+        project_from_dict(value)
+
+
+def _paths(obj, prefix=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield prefix + (k,)
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield prefix + (i,)
+            yield from _paths(v, prefix + (i,))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mutated_project_files_load_or_fail_with_a_message(data, project):
+    doc = project_to_dict(project)
+    paths = list(_paths(doc))
+    where = data.draw(st.sampled_from(paths))
+    replacement = data.draw(json_values)
+    target = doc
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = replacement
+    try:
+        loaded = project_from_dict(json.loads(json.dumps(doc)))
+    except ProjectFileError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(loaded, Project)
+
+
+@settings(max_examples=100, deadline=None)
+@given(cut=st.integers(0, 4000))
+def test_truncated_files_fail_with_a_message(tmp_path_factory, cut):
+    project = Project(bundled_profiles()["Balanced Growth"], default_universe(), demo_holdings())
+    text = json.dumps(project_to_dict(project), indent=2)
+    path = tmp_path_factory.mktemp("trunc") / "t.ipsproj"
+    path.write_text(text[: min(cut, len(text) - 1)])
+    with pytest.raises(ProjectFileError):
+        load_project(path)
