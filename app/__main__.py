@@ -28,6 +28,57 @@ def run_gui(argv: Sequence[str]) -> int:
     return code
 
 
+def run_smoke_test(argv: Sequence[str], timeout_ms: int = 120_000) -> int:
+    """Open the window, let the first analysis finish, trigger Optimize once more, then exit.
+
+    Exit code 0 when both analyses succeed; 1 on an analysis error or an uncaught exception
+    (a traceback is printed); 3 on time-out. Used by the frozen build's smoke test.
+    """
+    import traceback
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
+
+    qt_app = QApplication.instance() or QApplication(list(argv))
+    window = MainWindow()
+    outcome = {"code": 3, "results": 0}
+
+    def finish(code: int) -> None:
+        outcome["code"] = code
+        qt_app.quit()
+
+    def on_result(_result: object) -> None:
+        outcome["results"] += 1
+        if outcome["results"] == 1:
+            window.action_optimize.trigger()
+        else:
+            print(f"smoke test: {outcome['results']} analyses completed")
+            finish(0)
+
+    def on_failure(message: str) -> None:
+        print(f"smoke test: analysis failed: {message}", file=sys.stderr)
+        finish(1)
+
+    def on_exception(kind, value, tb) -> None:  # noqa: ANN001
+        traceback.print_exception(kind, value, tb)
+        finish(1)
+
+    sys.excepthook = on_exception
+    window.result_ready.connect(on_result)
+    window.analysis_failed.connect(on_failure)
+    QTimer.singleShot(timeout_ms, lambda: finish(3))
+    window.show()
+    qt_app.exec()
+    window.runner.cancel_all()
+    window.runner.wait_for_done()
+    window.close()
+    if outcome["code"] == 3:
+        print("smoke test: timed out waiting for the analysis", file=sys.stderr)
+    return outcome["code"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point (``ips-studio``); ``argv`` defaults to ``sys.argv``."""
     args = list(sys.argv if argv is None else argv)
@@ -35,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.cli import main as cli_main
 
         return cli_main(args[1:])
+    if "--smoke-test" in args[1:]:
+        return run_smoke_test([a for a in args if a != "--smoke-test"])
     return run_gui(args)
 
 
