@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import Any
 
 from core.data.dataset import DataMode
 from core.errors import IPSStudioError
+from core.jsonio import write_json_atomic
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
 from core.pipeline import AnalysisSettings
 from core.policy.profile import IPSProfile
@@ -183,19 +182,7 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
 
 def save_project(project: Project, path: str | Path) -> Path:
     """Write ``project`` atomically: a failure leaves any previous file untouched."""
-    file = Path(path)
-    text = json.dumps(project_to_dict(project), indent=2, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return file
+    return write_json_atomic(project_to_dict(project), path)
 
 
 def load_project(path: str | Path) -> Project:

@@ -22,14 +22,12 @@ Bundled profiles live in ``resources/profiles`` and are never rewritten by a run
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from core.errors import PolicyError
+from core.jsonio import read_json, write_json_atomic
 from core.policy.profile import (
     SCHEMA_VERSION,
     DriftBands,
@@ -210,32 +208,13 @@ def profile_to_dict(profile: IPSProfile) -> dict[str, Any]:
 
 def load_profile(path: str | Path) -> IPSProfile:
     """Load one profile file; every problem becomes a :class:`PolicyError` naming the file and field."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError(f"Profile file {file} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"Profile file {file} cannot be read: {exc}.") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PolicyError(f"{file.name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
-    return profile_from_dict(data, source=file.name)
+    data = read_json(path, PolicyError, "Profile file")
+    return profile_from_dict(data, source=Path(path).name)
 
 
 def save_profile(profile: IPSProfile, path: str | Path) -> None:
     """Write a profile atomically (temporary file, then replace): a failure leaves the old file."""
-    file = Path(path)
-    text = json.dumps(profile_to_dict(profile), indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json_atomic(profile_to_dict(profile), path)
 
 
 BUNDLED_PROFILE_FILES = (

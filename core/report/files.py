@@ -14,24 +14,48 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from core import DISCLAIMER, __version__
 from core.pipeline import AnalysisResult
 from core.report import tables
+from core.report.sanitize import sanitize_frame
+
+if TYPE_CHECKING:
+    from core.analytics.risk_report import RiskReport
+    from core.stress.engine import StressResult
 
 CSV_FLOAT_FORMAT = "%.10g"
 
 
-def _write_csv(frame: pd.DataFrame, path: Path, mode: str) -> None:
+def with_data_mode(frame: pd.DataFrame, mode: str) -> pd.DataFrame:
+    """``frame`` with the ``data_mode`` column first, as the CSV holds it (and the workbook sheet)."""
     out = frame.copy()
-    out.insert(0, "data_mode", mode)
+    if "data_mode" not in out.columns:
+        out.insert(0, "data_mode", mode)
+    return out
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, mode: str) -> None:
+    # Text that starts with = + - @ is escaped so a spreadsheet never runs it as a formula.
+    out = sanitize_frame(with_data_mode(frame, mode))
     out.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
 
 
-def write_analysis_files(results: Sequence[AnalysisResult], folder: Path) -> list[Path]:
-    """Write the files of the module docstring into ``folder``; returns their paths."""
+def write_analysis_files(
+    results: Sequence[AnalysisResult],
+    folder: Path,
+    *,
+    risk_reports: Sequence[RiskReport] | None = None,
+    stress_results: Sequence[StressResult] | None = None,
+) -> list[Path]:
+    """Write the files of the module docstring into ``folder``; returns their paths.
+
+    ``risk_reports`` and ``stress_results`` (one per result, same order) are computed here
+    when not given; the report package passes its own so the workbook shows the same objects.
+    """
     if not results:
         raise ValueError("write_analysis_files needs at least one analysis result")
     dataset = results[0].dataset
@@ -55,7 +79,8 @@ def write_analysis_files(results: Sequence[AnalysisResult], folder: Path) -> lis
     from core.analytics.risk_report import build_risk_report
     from core.report.risk_tables import RISK_TABLES
 
-    risk_reports = [build_risk_report(r) for r in results]
+    if risk_reports is None:
+        risk_reports = [build_risk_report(r) for r in results]
     for name, risk_builder in RISK_TABLES.items():
         path = folder / name
         _write_csv(pd.concat([risk_builder(rep) for rep in risk_reports], ignore_index=True), path, mode)
@@ -66,7 +91,9 @@ def write_analysis_files(results: Sequence[AnalysisResult], folder: Path) -> lis
     from core.stress.engine import stress_analysis
 
     path = folder / "stress_test_results.csv"
-    _write_csv(stacked_stress_test_results([stress_analysis(r) for r in results]), path, mode)
+    if stress_results is None:
+        stress_results = [stress_analysis(r) for r in results]
+    _write_csv(stacked_stress_test_results(stress_results), path, mode)
     written.append(path)
 
     returns = dataset.returns.copy()

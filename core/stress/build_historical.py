@@ -26,12 +26,12 @@ from typing import Any
 import pandas as pd
 
 from core.errors import DataError
+from core.jsonio import write_json_atomic
 from core.resources import resource_path
 from core.stress.scenarios import (
     SCHEMA_VERSION,
     ScenarioKind,
     scenarios_from_dict,
-    write_json_atomic,
 )
 from core.universe import default_universe
 

@@ -23,10 +23,7 @@ A shock may also be written as a bare number (``"SPY": -0.2``) or a percent stri
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -37,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import DataError
+from core.jsonio import read_json, write_json_atomic
 
 SCHEMA_VERSION = 1
 MIN_SHOCK = -1.0
@@ -289,32 +287,8 @@ def save_scenarios(scenarios: Sequence[Scenario], path: str | Path) -> None:
     write_json_atomic(scenarios_to_dict(scenarios), path)
 
 
-def write_json_atomic(data: Mapping[str, Any], path: str | Path) -> None:
-    """Write ``data`` as indented JSON via a temporary file in the same folder, then replace."""
-    file = Path(path)
-    text = json.dumps(data, indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def load_scenarios(path: str | Path, *, tickers: Iterable[str] | None = None) -> tuple[Scenario, ...]:
     """Read and validate a scenario file; ``tickers`` (the universe) if given is enforced."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"Scenario file {file} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"Scenario file {file} cannot be read: {exc}.") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{file.name}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
-                            f"{exc.msg}.") from None
+    data = read_json(file, ScenarioError, "Scenario file")
     return scenarios_from_dict(data, tickers=tickers, origin=file.name)

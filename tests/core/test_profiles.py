@@ -108,7 +108,7 @@ def test_failed_save_keeps_the_previous_file(tmp_path, monkeypatch, profiles):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("core.policy.profile_io.os.replace", boom)
+    monkeypatch.setattr("core.jsonio.os.replace", boom)
     with pytest.raises(OSError):
         save_profile(profiles["Capital Preservation"], path)
     assert path.read_bytes() == before

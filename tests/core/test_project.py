@@ -54,7 +54,7 @@ def test_save_is_atomic(tmp_path, project, monkeypatch):
     def fail(*_args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("core.project.os.replace", fail)
+    monkeypatch.setattr("core.jsonio.os.replace", fail)
     with pytest.raises(OSError):
         save_project(Project(bundled_profiles()["Balanced Growth"], default_universe()), path)
     assert path.read_bytes() == before

@@ -1,0 +1,477 @@
+"""An account's holdings: shares, prices and cash, and how they are read from tables and files.
+
+Units: shares are counts (fractional allowed, never negative); prices, cash, market values and
+cost basis are amounts in the account's currency; weights are decimal fractions of the total
+account value **including the cash line** (they add up to 1).
+
+Cost basis is the total cost of a position as brokers report it (not per share).
+
+Input tables (typed, pasted or imported) have a header row naming the columns, in any order,
+case-insensitive: ``ticker`` (or symbol), ``shares`` (or quantity, qty, units), optional
+``price``, optional ``cost_basis`` (or cost basis, cost), optional ``cash``. Cash is given
+either as a row whose ticker is ``CASH`` with the amount in the shares column, or as a ``cash``
+column (the same amount on every row that fills it). A price left empty is taken from
+``default_prices`` (the lead supplies the latest prices of the data set; in synthetic mode
+:func:`synthetic_price_levels` gives them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from core.errors import DataError
+from core.rebalance.cells import CellProblem, HoldingsInputError, parse_number
+from core.resources import resource_path
+from core.universe import Universe
+
+CASH_LABEL = "CASH"
+DEMO_HOLDINGS_FILE = "demo_holdings.csv"
+
+_ALIASES: dict[str, str] = {
+    "ticker": "ticker",
+    "symbol": "ticker",
+    "etf": "ticker",
+    "shares": "shares",
+    "quantity": "shares",
+    "qty": "shares",
+    "units": "shares",
+    "price": "price",
+    "last price": "price",
+    "last_price": "price",
+    "close": "price",
+    "cost_basis": "cost_basis",
+    "cost basis": "cost_basis",
+    "cost": "cost_basis",
+    "cash": "cash",
+}
+
+
+def _frozen_floats(values: Mapping[str, float] | None) -> dict[str, float]:
+    return {str(k): float(v) for k, v in (values or {}).items()}
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """Positions of one account at given prices.
+
+    Attributes
+    ----------
+    positions : dict
+        ``{ticker: shares}``; shares >= 0, fractional allowed. Order is the display order.
+    prices : dict
+        ``{ticker: price}``; price > 0, currency per share. Needed for every position; may also
+        hold prices of ETFs not yet held (so they can be bought).
+    cash : float
+        Uninvested cash, currency, >= 0.
+    cost_basis : dict
+        ``{ticker: total cost}`` for the positions where it is known, currency.
+    """
+
+    positions: dict[str, float]
+    prices: dict[str, float]
+    cash: float = 0.0
+    cost_basis: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "positions", _frozen_floats(self.positions))
+        object.__setattr__(self, "prices", _frozen_floats(self.prices))
+        object.__setattr__(self, "cost_basis", _frozen_floats(self.cost_basis))
+        object.__setattr__(self, "cash", float(self.cash))
+        for ticker, shares in self.positions.items():
+            if not math.isfinite(shares) or shares < 0:
+                raise DataError(f"{ticker}: {shares!r} shares; enter 0 or more shares.")
+            if ticker not in self.prices:
+                raise DataError(f"{ticker} has no price: type one in or supply a default price.")
+        for ticker, price in self.prices.items():
+            if not math.isfinite(price) or price <= 0:
+                raise DataError(f"{ticker}: price {price!r}; a price must be a positive number.")
+        if not math.isfinite(self.cash) or self.cash < 0:
+            raise DataError(f"Cash is {self.cash!r}; enter a cash balance of 0 or more.")
+        if CASH_LABEL in self.positions:
+            raise DataError(f"'{CASH_LABEL}' is the cash line, not a position: give it as cash.")
+
+    # -- derived ---------------------------------------------------------------------------
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        return tuple(self.positions)
+
+    @property
+    def market_values(self) -> pd.Series:
+        """Shares x price per position, currency; index tickers."""
+        return pd.Series(
+            {t: s * self.prices[t] for t, s in self.positions.items()},
+            dtype=float,
+            name="market_value",
+        )
+
+    @property
+    def invested_value(self) -> float:
+        return float(self.market_values.sum())
+
+    @property
+    def total_value(self) -> float:
+        """Market value of every position plus cash, currency."""
+        return self.invested_value + self.cash
+
+    @property
+    def weights(self) -> pd.Series:
+        """Decimal weights of each position and of the cash line (last, labelled ``CASH``); sum 1."""
+        total = self.total_value
+        if total <= 0:
+            raise DataError(
+                "The account is empty (no positions with value and no cash): enter holdings."
+            )
+        values = self.market_values
+        values[CASH_LABEL] = self.cash
+        return (values / total).rename("weight")
+
+    @property
+    def unrealized_gain(self) -> pd.Series:
+        """Market value minus cost basis for positions with a known basis, currency."""
+        values = self.market_values
+        return pd.Series(
+            {t: values[t] - b for t, b in self.cost_basis.items() if t in values}, dtype=float
+        )
+
+    def with_prices(self, prices: Mapping[str, float]) -> Holdings:
+        """A copy whose prices are updated from ``prices`` (other prices kept)."""
+        return Holdings(self.positions, {**self.prices, **prices}, self.cash, self.cost_basis)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ticker, shares, price, market_value, weight, cost_basis; the cash line last."""
+        weights = self.weights if self.total_value > 0 else None
+        rows = [
+            {
+                "ticker": t,
+                "shares": s,
+                "price": self.prices[t],
+                "market_value": s * self.prices[t],
+                "weight": float(weights[t]) if weights is not None else math.nan,
+                "cost_basis": self.cost_basis.get(t, math.nan),
+            }
+            for t, s in self.positions.items()
+        ]
+        rows.append(
+            {
+                "ticker": CASH_LABEL,
+                "shares": math.nan,
+                "price": math.nan,
+                "market_value": self.cash,
+                "weight": float(weights[CASH_LABEL]) if weights is not None else math.nan,
+                "cost_basis": math.nan,
+            }
+        )
+        return pd.DataFrame(rows)
+
+
+def synthetic_price_levels(returns: pd.DataFrame, start_price: float = 100.0) -> pd.DataFrame:
+    """Price levels implied by compounding monthly returns from ``start_price``.
+
+    Synthetic data have returns but no prices; these levels stand in for prices so that the
+    rebalancer can turn weights into share counts. ``P[t] = start_price * prod(1 + r[1..t])``,
+    so the first row is already one month of growth; ``levels.iloc[-1]`` is the "latest price".
+
+    Parameters
+    ----------
+    returns : DataFrame, shape (T, n)
+        Decimal monthly simple returns, no NaN.
+    start_price : float
+        Price of every ETF before the first month, currency.
+
+    Returns
+    -------
+    DataFrame, shape (T, n), same index and columns.
+    """
+    if start_price <= 0 or not math.isfinite(start_price):
+        raise DataError(f"Start price {start_price!r} must be a positive number.")
+    if returns.isna().any().any():
+        raise DataError(
+            "Returns contain missing values; price levels cannot be compounded through gaps."
+        )
+    return start_price * (1.0 + returns).cumprod()
+
+
+def _header_map(header: Sequence[object], row_number: int) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    problems: list[CellProblem] = []
+    for c, name in enumerate(header, start=1):
+        if name is None or str(name).strip() == "":
+            continue
+        key = _ALIASES.get(" ".join(str(name).strip().lower().replace("_", " ").split()))
+        key = key or _ALIASES.get(str(name).strip().lower())
+        if key is None:
+            continue
+        if key in columns:
+            problems.append(
+                CellProblem(row_number, str(name), f"a second '{key}' column; keep one")
+            )
+        columns[key] = c - 1
+    for required in ("ticker", "shares"):
+        if required not in columns:
+            problems.append(
+                CellProblem(
+                    row_number,
+                    required,
+                    f"the header has no '{required}' column; name the columns "
+                    "ticker, shares and optionally price, cost_basis, cash",
+                )
+            )
+    if problems:
+        raise HoldingsInputError(problems)
+    return columns
+
+
+def parse_holdings_table(
+    rows: Sequence[Sequence[object]],
+    *,
+    universe: Universe | None = None,
+    default_prices: Mapping[str, float] | None = None,
+    columns: Sequence[str] | None = None,
+    first_row_number: int = 1,
+) -> Holdings:
+    """Validate a table of cells (typed, pasted or read from a file) and build :class:`Holdings`.
+
+    Parameters
+    ----------
+    rows : sequence of sequences
+        Cells as strings, numbers or ``None``. The first row is the header unless ``columns``
+        is given (then every row is data and ``columns`` names its columns in order).
+    universe : Universe, optional
+        Tickers are checked against it (and ``CASH``); unchecked when None.
+    default_prices : mapping, optional
+        ``{ticker: price}`` used where a row leaves the price empty, and for universe ETFs that are
+        not held (so the rebalancer can buy them).
+    columns : sequence of str, optional
+        Column names for a header-less block, e.g. ``("ticker", "shares")``.
+    first_row_number : int
+        Number of ``rows[0]`` in messages (1 = the first line of a file or sheet).
+
+    Raises
+    ------
+    HoldingsInputError
+        Negative shares, text in a number cell, an unknown or duplicate ticker, a missing price,
+        conflicting cash: every problem is listed with its row and column. Nothing is returned
+        partially: the caller keeps its previous table.
+    """
+    defaults = _frozen_floats(default_prices)
+    if columns is not None:
+        colmap = _header_map(list(columns), first_row_number)
+        data_rows, start = list(rows), first_row_number
+    else:
+        if not rows:
+            raise HoldingsInputError(
+                [CellProblem(first_row_number, "ticker", "the table is empty")]
+            )
+        colmap = _header_map(list(rows[0]), first_row_number)
+        data_rows, start = list(rows[1:]), first_row_number + 1
+    known = set(universe.tickers) if universe is not None else None
+
+    problems: list[CellProblem] = []
+    positions: dict[str, float] = {}
+    prices: dict[str, float] = {}
+    basis: dict[str, float] = {}
+    seen: dict[str, int] = {}
+    cash_amounts: list[tuple[int, float]] = []
+    cash_row: int | None = None
+
+    def cell(row: Sequence[object], key: str) -> object:
+        index = colmap.get(key)
+        return row[index] if index is not None and index < len(row) else None
+
+    def number(row: Sequence[object], key: str, r: int, what: str) -> float | None:
+        try:
+            value = parse_number(cell(row, key), what=what)
+        except ValueError as exc:
+            problems.append(CellProblem(r, key, str(exc)))
+            return None
+        if value is not None and value < 0:
+            problems.append(
+                CellProblem(r, key, f"{value:,.10g} is negative; enter {what} (0 or more)")
+            )
+            return None
+        return value
+
+    for offset, row in enumerate(data_rows):
+        r = start + offset
+        if all(c is None or str(c).strip() == "" for c in row):
+            continue
+        raw_ticker = cell(row, "ticker")
+        ticker = "" if raw_ticker is None else str(raw_ticker).strip().upper()
+        cash_cell = number(row, "cash", r, "a cash amount")
+        if cash_cell is not None:
+            cash_amounts.append((r, cash_cell))
+        if not ticker:
+            if any(cell(row, k) not in (None, "") for k in ("shares", "price", "cost_basis")):
+                problems.append(
+                    CellProblem(r, "ticker", "the ticker is empty; type the ETF's ticker")
+                )
+            continue
+        if ticker == CASH_LABEL:
+            amount = number(row, "shares", r, "the cash amount")
+            if cash_row is not None:
+                problems.append(
+                    CellProblem(
+                        r, "ticker", f"CASH already appears on row {cash_row}; keep one cash row"
+                    )
+                )
+            else:
+                cash_row = r
+                if amount is not None:
+                    cash_amounts.append((r, amount))
+            continue
+        if known is not None and ticker not in known:
+            problems.append(
+                CellProblem(
+                    r,
+                    "ticker",
+                    f"'{ticker}' is not in the universe ({', '.join(sorted(known))}); "
+                    "correct the ticker or remove the row",
+                )
+            )
+            continue
+        if ticker in seen:
+            problems.append(
+                CellProblem(
+                    r,
+                    "ticker",
+                    f"{ticker} already appears on row {seen[ticker]}; merge the two rows into one",
+                )
+            )
+            continue
+        seen[ticker] = r
+        shares = number(row, "shares", r, "the number of shares")
+        if shares is None and cell(row, "shares") in (None, ""):
+            problems.append(
+                CellProblem(
+                    r, "shares", f"no shares for {ticker}; type the number held (0 if none)"
+                )
+            )
+        price = number(row, "price", r, "a price")
+        if price == 0:
+            problems.append(
+                CellProblem(r, "price", f"a price of 0 for {ticker}; type a positive price")
+            )
+            price = None
+        if price is None and cell(row, "price") in (None, "") and ticker not in defaults:
+            problems.append(
+                CellProblem(
+                    r,
+                    "price",
+                    f"no price for {ticker} and no default price is available; type the price",
+                )
+            )
+        cost = number(row, "cost_basis", r, "a cost basis")
+        if shares is not None:
+            positions[ticker] = shares
+        if price is not None:
+            prices[ticker] = price
+        elif ticker in defaults:
+            prices[ticker] = defaults[ticker]
+        if cost is not None:
+            basis[ticker] = cost
+
+    if cash_row is not None and any(r != cash_row for r, _ in cash_amounts):
+        problems.append(
+            CellProblem(
+                cash_row,
+                "ticker",
+                "cash is given both as a CASH row and in the cash column; give it once",
+            )
+        )
+    elif len({amount for _, amount in cash_amounts}) > 1:
+        first = cash_amounts[0]
+        other = next(item for item in cash_amounts if item[1] != first[1])
+        problems.append(
+            CellProblem(
+                other[0],
+                "cash",
+                f"{other[1]:,.2f} differs from {first[1]:,.2f} on row {first[0]}; "
+                "give the account's cash once",
+            )
+        )
+    if problems:
+        raise HoldingsInputError(problems)
+    for ticker, price in defaults.items():
+        if price > 0 and math.isfinite(price) and (known is None or ticker in known):
+            prices.setdefault(ticker, price)
+    cash = cash_amounts[0][1] if cash_amounts else 0.0
+    return Holdings(positions, prices, cash, basis)
+
+
+def _read_csv_rows(file: Path) -> list[list[object]]:
+    import csv
+
+    text = file.read_text(encoding="utf-8-sig")
+    delimiter = "\t" if file.suffix.lower() in (".tsv", ".txt") else ","
+    rows: list[list[object]] = []
+    for row in csv.reader(text.splitlines(), delimiter=delimiter):
+        # comment lines keep the row numbers of the file (they become blank rows)
+        rows.append([] if row and str(row[0]).lstrip().startswith("#") else list(row))
+    return rows
+
+
+def _read_xlsx_rows(file: Path) -> list[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(file, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a bad file
+        raise DataError(f"{file.name} could not be opened as an Excel workbook ({exc}).") from None
+    try:
+        sheet = book.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def load_holdings_file(
+    path: str | Path,
+    universe: Universe | None = None,
+    prices: Mapping[str, float] | None = None,
+) -> Holdings:
+    """Read holdings from a CSV (comma), TSV/TXT (tab) or XLSX file (first sheet).
+
+    The file has a header row (see the module docstring). Lines starting with ``#`` in a text
+    file are comments. ``prices`` are the default prices for rows without one. Messages name
+    the row as the file or sheet numbers it (the header is row 1).
+
+    Raises
+    ------
+    DataError
+        The file is missing, unreadable or of an unknown type.
+    HoldingsInputError
+        Some cells are invalid (all are listed).
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"Holdings file {file} does not exist.")
+    suffix = file.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        try:
+            rows = _read_csv_rows(file)
+        except UnicodeDecodeError:
+            raise DataError(f"{file.name} is not UTF-8 text: save it as CSV UTF-8.") from None
+    elif suffix in (".xlsx", ".xlsm"):
+        rows = _read_xlsx_rows(file)
+    else:
+        raise DataError(f"{file.name}: holdings are read from .csv, .tsv, .txt or .xlsx files.")
+    skipped = 0
+    while rows and not any(c not in (None, "") for c in rows[skipped]):
+        skipped += 1
+        if skipped == len(rows):
+            raise DataError(
+                f"{file.name} holds no table: put a header row (ticker, shares, ...) first."
+            )
+    return parse_holdings_table(
+        rows[skipped:], universe=universe, default_prices=prices, first_row_number=1 + skipped
+    )
+
+
+def demo_holdings(universe: Universe | None = None) -> Holdings:
+    """The bundled demo account (``resources/demo_holdings.csv``; its header describes the drift)."""
+    return load_holdings_file(resource_path(DEMO_HOLDINGS_FILE), universe)
