@@ -1,23 +1,20 @@
 """Rebalancing: an account's holdings, its drift from the policy targets, and the trades back.
 
 * :mod:`core.rebalance.cells` reads typed and pasted cells (numbers, %, thousands separators).
-* :mod:`core.rebalance.holdings` holds :class:`Holdings` and reads holdings tables and files.
+* :mod:`core.rebalance.account` holds :class:`Holdings`; :mod:`core.rebalance.holdings` reads
+  holdings tables and files (CSV, XLSX) and the bundled demo account (and re-exports Holdings).
 * :mod:`core.rebalance.drift` measures drift by ETF and asset class against the bands.
-* :mod:`core.rebalance.trades` finds cash-balanced whole-share trades (``scipy.optimize.milp``).
+* :mod:`core.rebalance.trades` finds cash-balanced whole-share trades (``scipy.optimize.milp``,
+  the program itself in :mod:`core.rebalance.trade_model`); :mod:`core.rebalance.plan` holds
+  the result types.
 """
 
 from __future__ import annotations
 
+from core.rebalance.account import CASH_LABEL, Holdings, synthetic_price_levels
 from core.rebalance.cells import CellProblem, HoldingsInputError, parse_number, parse_pasted_block
 from core.rebalance.drift import ClassDrift, DriftReport, EtfDrift, drift_report, effective_band
-from core.rebalance.holdings import (
-    CASH_LABEL,
-    Holdings,
-    demo_holdings,
-    load_holdings_file,
-    parse_holdings_table,
-    synthetic_price_levels,
-)
+from core.rebalance.holdings import demo_holdings, load_holdings_file, parse_holdings_table
 from core.rebalance.trades import (
     ContinuousSolution,
     RebalanceMethod,

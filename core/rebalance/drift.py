@@ -27,7 +27,7 @@ import pandas as pd
 
 from core.errors import DataError, PolicyError
 from core.policy.profile import DriftBands
-from core.rebalance.holdings import CASH_LABEL, Holdings
+from core.rebalance.account import CASH_LABEL, Holdings
 from core.universe import Universe
 
 BAND_TOLERANCE = 1e-9
@@ -37,9 +37,11 @@ TARGET_SUM_TOLERANCE = 1e-6
 def effective_band(target: float, bands: DriftBands) -> float:
     """Half-width of the band around one ETF's target, decimal weight.
 
-    ``min(absolute, relative x target)`` when a relative band is set, else ``absolute``. It is 0
-    for a zero target with a relative band (any holding breaches; see module docstring).
+    ``min(absolute, relative x target)`` when a relative band is set, else ``absolute``; 0 for a
+    zero target, since holding any of an ETF the policy excludes is a breach (module docstring).
     """
+    if target <= 0:
+        return 0.0
     if bands.relative is None:
         return float(bands.absolute)
     return float(min(bands.absolute, bands.relative * target))

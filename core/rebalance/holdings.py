@@ -1,36 +1,42 @@
-"""An account's holdings: shares, prices and cash, and how they are read from tables and files.
+"""Holdings of an account and how they are read from typed or pasted tables and CSV / XLSX files.
 
-Units: shares are counts (fractional allowed, never negative); prices, cash, market values and
-cost basis are amounts in the account's currency; weights are decimal fractions of the total
-account value **including the cash line** (they add up to 1).
+The :class:`Holdings` dataclass itself lives in :mod:`core.rebalance.account` and is re-exported
+here with :data:`CASH_LABEL` and :func:`synthetic_price_levels`.
 
-Cost basis is the total cost of a position as brokers report it (not per share).
-
-Input tables (typed, pasted or imported) have a header row naming the columns, in any order,
-case-insensitive: ``ticker`` (or symbol), ``shares`` (or quantity, qty, units), optional
-``price``, optional ``cost_basis`` (or cost basis, cost), optional ``cash``. Cash is given
-either as a row whose ticker is ``CASH`` with the amount in the shares column, or as a ``cash``
-column (the same amount on every row that fills it). A price left empty is taken from
-``default_prices`` (the lead supplies the latest prices of the data set; in synthetic mode
-:func:`synthetic_price_levels` gives them).
+Input tables have a header row naming the columns, in any order, case-insensitive: ``ticker``
+(or symbol), ``shares`` (or quantity, qty, units), optional ``price``, optional ``cost_basis``
+(or cost basis, cost: the total cost of the position), optional ``cash``. Other columns (market
+value, weight) are ignored, so a table copied out of the app reads back in. Cash is given either
+as a row whose ticker is ``CASH`` with the amount in the shares column, or as a ``cash`` column
+(the same amount on every row that fills it). A price left empty is taken from
+``default_prices`` (the latest prices of the data set; in synthetic mode
+:func:`~core.rebalance.holdings.synthetic_price_levels` gives them). Cells are read by
+:mod:`core.rebalance.cells`; validation is all-or-nothing and every bad cell is reported.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from core.errors import DataError
+from core.rebalance.account import CASH_LABEL, Holdings, synthetic_price_levels
 from core.rebalance.cells import CellProblem, HoldingsInputError, parse_number
 from core.resources import resource_path
 from core.universe import Universe
 
-CASH_LABEL = "CASH"
 DEMO_HOLDINGS_FILE = "demo_holdings.csv"
+
+__all__ = [
+    "CASH_LABEL",
+    "DEMO_HOLDINGS_FILE",
+    "Holdings",
+    "demo_holdings",
+    "load_holdings_file",
+    "parse_holdings_table",
+    "synthetic_price_levels",
+]
 
 _ALIASES: dict[str, str] = {
     "ticker": "ticker",
@@ -49,151 +55,6 @@ _ALIASES: dict[str, str] = {
     "cost": "cost_basis",
     "cash": "cash",
 }
-
-
-def _frozen_floats(values: Mapping[str, float] | None) -> dict[str, float]:
-    return {str(k): float(v) for k, v in (values or {}).items()}
-
-
-@dataclass(frozen=True)
-class Holdings:
-    """Positions of one account at given prices.
-
-    Attributes
-    ----------
-    positions : dict
-        ``{ticker: shares}``; shares >= 0, fractional allowed. Order is the display order.
-    prices : dict
-        ``{ticker: price}``; price > 0, currency per share. Needed for every position; may also
-        hold prices of ETFs not yet held (so they can be bought).
-    cash : float
-        Uninvested cash, currency, >= 0.
-    cost_basis : dict
-        ``{ticker: total cost}`` for the positions where it is known, currency.
-    """
-
-    positions: dict[str, float]
-    prices: dict[str, float]
-    cash: float = 0.0
-    cost_basis: dict[str, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "positions", _frozen_floats(self.positions))
-        object.__setattr__(self, "prices", _frozen_floats(self.prices))
-        object.__setattr__(self, "cost_basis", _frozen_floats(self.cost_basis))
-        object.__setattr__(self, "cash", float(self.cash))
-        for ticker, shares in self.positions.items():
-            if not math.isfinite(shares) or shares < 0:
-                raise DataError(f"{ticker}: {shares!r} shares; enter 0 or more shares.")
-            if ticker not in self.prices:
-                raise DataError(f"{ticker} has no price: type one in or supply a default price.")
-        for ticker, price in self.prices.items():
-            if not math.isfinite(price) or price <= 0:
-                raise DataError(f"{ticker}: price {price!r}; a price must be a positive number.")
-        if not math.isfinite(self.cash) or self.cash < 0:
-            raise DataError(f"Cash is {self.cash!r}; enter a cash balance of 0 or more.")
-        if CASH_LABEL in self.positions:
-            raise DataError(f"'{CASH_LABEL}' is the cash line, not a position: give it as cash.")
-
-    # -- derived ---------------------------------------------------------------------------
-    @property
-    def tickers(self) -> tuple[str, ...]:
-        return tuple(self.positions)
-
-    @property
-    def market_values(self) -> pd.Series:
-        """Shares x price per position, currency; index tickers."""
-        return pd.Series(
-            {t: s * self.prices[t] for t, s in self.positions.items()},
-            dtype=float,
-            name="market_value",
-        )
-
-    @property
-    def invested_value(self) -> float:
-        return float(self.market_values.sum())
-
-    @property
-    def total_value(self) -> float:
-        """Market value of every position plus cash, currency."""
-        return self.invested_value + self.cash
-
-    @property
-    def weights(self) -> pd.Series:
-        """Decimal weights of each position and of the cash line (last, labelled ``CASH``); sum 1."""
-        total = self.total_value
-        if total <= 0:
-            raise DataError(
-                "The account is empty (no positions with value and no cash): enter holdings."
-            )
-        values = self.market_values
-        values[CASH_LABEL] = self.cash
-        return (values / total).rename("weight")
-
-    @property
-    def unrealized_gain(self) -> pd.Series:
-        """Market value minus cost basis for positions with a known basis, currency."""
-        values = self.market_values
-        return pd.Series(
-            {t: values[t] - b for t, b in self.cost_basis.items() if t in values}, dtype=float
-        )
-
-    def with_prices(self, prices: Mapping[str, float]) -> Holdings:
-        """A copy whose prices are updated from ``prices`` (other prices kept)."""
-        return Holdings(self.positions, {**self.prices, **prices}, self.cash, self.cost_basis)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Columns ticker, shares, price, market_value, weight, cost_basis; the cash line last."""
-        weights = self.weights if self.total_value > 0 else None
-        rows = [
-            {
-                "ticker": t,
-                "shares": s,
-                "price": self.prices[t],
-                "market_value": s * self.prices[t],
-                "weight": float(weights[t]) if weights is not None else math.nan,
-                "cost_basis": self.cost_basis.get(t, math.nan),
-            }
-            for t, s in self.positions.items()
-        ]
-        rows.append(
-            {
-                "ticker": CASH_LABEL,
-                "shares": math.nan,
-                "price": math.nan,
-                "market_value": self.cash,
-                "weight": float(weights[CASH_LABEL]) if weights is not None else math.nan,
-                "cost_basis": math.nan,
-            }
-        )
-        return pd.DataFrame(rows)
-
-
-def synthetic_price_levels(returns: pd.DataFrame, start_price: float = 100.0) -> pd.DataFrame:
-    """Price levels implied by compounding monthly returns from ``start_price``.
-
-    Synthetic data have returns but no prices; these levels stand in for prices so that the
-    rebalancer can turn weights into share counts. ``P[t] = start_price * prod(1 + r[1..t])``,
-    so the first row is already one month of growth; ``levels.iloc[-1]`` is the "latest price".
-
-    Parameters
-    ----------
-    returns : DataFrame, shape (T, n)
-        Decimal monthly simple returns, no NaN.
-    start_price : float
-        Price of every ETF before the first month, currency.
-
-    Returns
-    -------
-    DataFrame, shape (T, n), same index and columns.
-    """
-    if start_price <= 0 or not math.isfinite(start_price):
-        raise DataError(f"Start price {start_price!r} must be a positive number.")
-    if returns.isna().any().any():
-        raise DataError(
-            "Returns contain missing values; price levels cannot be compounded through gaps."
-        )
-    return start_price * (1.0 + returns).cumprod()
 
 
 def _header_map(header: Sequence[object], row_number: int) -> dict[str, int]:
@@ -258,7 +119,7 @@ def parse_holdings_table(
         conflicting cash: every problem is listed with its row and column. Nothing is returned
         partially: the caller keeps its previous table.
     """
-    defaults = _frozen_floats(default_prices)
+    defaults = {str(k): float(v) for k, v in (default_prices or {}).items()}
     if columns is not None:
         colmap = _header_map(list(columns), first_row_number)
         data_rows, start = list(rows), first_row_number

@@ -18,10 +18,12 @@ Model (one row per ETF ``i``; currency amounts; ``V`` = account value before tra
   ETF's effective band (:func:`~core.rebalance.drift.effective_band`) and class terms
   ``f_k >= |class value_k - class target_k P| - class band P`` (the cash line counts in the cash
   class) are added, so a position inside its band costs nothing and a breach is traded exactly
-  back to the band edge. Because targets and bands are fractions of the post-trade total ``P``
-  (linear in the trades), the plan is judged by the same rule as the drift report.
+  back to the band edge. Because targets and bands are fractions of the post-trade total ``P``,
+  the plan is judged by the same rule as the drift report. (The whole-share model holds ``P``
+  at its cost estimate and re-solves until the estimate is exact, and adds rounding cuts: see
+  :mod:`core.rebalance.trade_model`.)
 * cost_i is ``cost_bps / 10,000`` of the notional and is paid from cash.
-* ``TIE_BREAK`` (1e-6 per unit of currency traded) picks the smallest trade among equally close
+* ``TIE_BREAK`` (1e-6 per unit of currency traded, in :mod:`~core.rebalance.trade_model`) picks the smallest trade among equally close
   solutions. The objective stays in currency (not divided by ``base``) so that cost and
   tie-break coefficients stay far above HiGHS's 1e-7 dual tolerance.
 * Minimum trade: ``price_i buy_i >= m zb_i`` and ``buy_i <= U_i zb_i`` (big-M ``U_i`` = shares
@@ -39,161 +41,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import Enum
 
 import numpy as np
 import pandas as pd
 
 from core.errors import DataError, InfeasibleError, PolicyError, SolverError
 from core.policy.profile import DriftBands
-from core.rebalance.drift import DriftReport, check_targets, class_map, drift_report, effective_band
-from core.rebalance.holdings import Holdings
+from core.rebalance.account import Holdings
+from core.rebalance.drift import check_targets, class_map, drift_report, effective_band
+from core.rebalance.plan import (
+    ContinuousSolution,
+    RebalanceMethod,
+    RebalancePlan,
+    TradeAction,
+    TradeLine,
+)
 from core.rebalance.trade_model import TradeModel, solve_trades
 from core.universe import Universe
-
-
-class RebalanceMethod(str, Enum):
-    """How far to trade: all the way to the targets, or only back to the band edges."""
-
-    TO_TARGET = "to_target"
-    TO_BAND_EDGE = "to_band_edge"
-
-
-class TradeAction(str, Enum):
-    BUY = "BUY"
-    SELL = "SELL"
-    HOLD = "HOLD"
-
-
-@dataclass(frozen=True)
-class TradeLine:
-    """One ETF of a plan. ``shares`` are signed (+ buy, - sell); weights decimal; amounts currency."""
-
-    ticker: str
-    asset_class: str
-    price: float
-    current_shares: float
-    current_weight: float
-    target_weight: float
-    breach: bool
-    shares: float
-    estimated_cost: float
-    post_trade_shares: float
-    post_trade_weight: float
-    continuous_shares: float
-
-    @property
-    def drift(self) -> float:
-        return self.current_weight - self.target_weight
-
-    @property
-    def action(self) -> TradeAction:
-        if self.shares > 0:
-            return TradeAction.BUY
-        return TradeAction.SELL if self.shares < 0 else TradeAction.HOLD
-
-    @property
-    def notional(self) -> float:
-        """Signed traded value, shares x price (+ buy), currency, before costs."""
-        return self.shares * self.price
-
-
-@dataclass(frozen=True)
-class ContinuousSolution:
-    """The fractional-share solution of the same model (signed shares, weights incl. ``CASH``)."""
-
-    shares: pd.Series
-    post_trade_weights: pd.Series
-    cash_after: float
-    total_cost: float
-
-
-@dataclass(frozen=True)
-class RebalancePlan:
-    """A cash-balanced trade list with its totals (amounts in currency, weights decimal)."""
-
-    method: RebalanceMethod
-    lines: tuple[TradeLine, ...]
-    value_before: float
-    cash_before: float
-    contribution: float
-    cash_buffer: float
-    cash_after: float
-    whole_shares: bool
-    min_trade_value: float
-    drift: DriftReport
-    post_trade_drift: DriftReport
-    post_trade_holdings: Holdings
-    continuous: ContinuousSolution
-
-    @property
-    def trades(self) -> tuple[TradeLine, ...]:
-        return tuple(line for line in self.lines if line.action is not TradeAction.HOLD)
-
-    @property
-    def total_cost(self) -> float:
-        return float(sum(line.estimated_cost for line in self.lines))
-
-    @property
-    def buys_value(self) -> float:
-        return float(sum(line.notional for line in self.lines if line.shares > 0))
-
-    @property
-    def sells_value(self) -> float:
-        return float(-sum(line.notional for line in self.lines if line.shares < 0))
-
-    @property
-    def turnover(self) -> float:
-        """Two-sided turnover: (buys + sells) / value before trading and before the contribution."""
-        return (
-            (self.buys_value + self.sells_value) / self.value_before
-            if self.value_before > 0
-            else 0.0
-        )
-
-    @property
-    def one_sided_turnover(self) -> float:
-        """min(buys, sells) / value before trading (the mutual-fund convention; flows excluded)."""
-        return (
-            min(self.buys_value, self.sells_value) / self.value_before
-            if self.value_before > 0
-            else 0.0
-        )
-
-    @property
-    def value_after(self) -> float:
-        return self.post_trade_holdings.total_value
-
-    @property
-    def post_trade_weights(self) -> pd.Series:
-        """Decimal weights after trading, ETFs then ``CASH``; they add up to 1."""
-        return self.post_trade_holdings.weights
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per ETF with the columns of the trade list (see :mod:`core.report.rebalance_tables`)."""
-        return pd.DataFrame(
-            [
-                {
-                    "ticker": line.ticker,
-                    "asset_class": line.asset_class,
-                    "price": line.price,
-                    "current_shares": line.current_shares,
-                    "current_weight": line.current_weight,
-                    "target_weight": line.target_weight,
-                    "drift": line.drift,
-                    "drift_breach_flag": line.breach,
-                    "trade_direction": line.action.value,
-                    "trade_shares": abs(line.shares),
-                    "trade_notional": abs(line.notional),
-                    "estimated_transaction_cost": line.estimated_cost,
-                    "post_trade_shares": line.post_trade_shares,
-                    "post_trade_weight": line.post_trade_weight,
-                    "continuous_trade_shares": line.continuous_shares,
-                }
-                for line in self.lines
-            ]
-        )
 
 
 def _costs(cost_bps: float | Mapping[str, float], tickers: list[str]) -> np.ndarray:
@@ -435,3 +299,13 @@ def rebalance(
             total_cost=float(cont_cost.sum()),
         ),
     )
+
+
+__all__ = [
+    "ContinuousSolution",
+    "RebalanceMethod",
+    "RebalancePlan",
+    "TradeAction",
+    "TradeLine",
+    "rebalance",
+]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.data.dataset import DataMode
 from core.rebalance.holdings import CASH_LABEL
-from core.rebalance.trades import RebalancePlan
+from core.rebalance.plan import RebalancePlan
 
 TRADE_COLUMNS: tuple[str, ...] = (
     "profile_name",

@@ -82,6 +82,7 @@ def test_effective_band_is_the_tighter_of_absolute_and_relative():
     assert effective_band(0.10, DriftBands(0.05, 0.25)) == pytest.approx(0.025)
     assert effective_band(0.0, DriftBands(0.05, 0.25)) == 0.0
     assert effective_band(0.10, DriftBands(0.05)) == 0.05
+    assert effective_band(0.0, DriftBands(0.05)) == 0.0  # an excluded ETF has no free zone
 
 
 def test_frame_has_one_row_per_etf_with_flags():

@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.errors import DataError
-from core.stress import scenarios as scenario_module
 from core.stress.scenarios import (
     Scenario,
     ScenarioError,
@@ -147,7 +146,7 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatc
     def boom(*_args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(scenario_module.os, "replace", boom)
+    monkeypatch.setattr("core.jsonio.os.replace", boom)
     with pytest.raises(OSError):
         save_scenarios([make(SPY=-0.5)], path)
     assert path.read_text() == before

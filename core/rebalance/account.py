@@ -1,0 +1,166 @@
+"""An account's holdings: shares, prices and cash, with market values and weights.
+
+Units: shares are counts (fractional allowed, never negative); prices, cash, market values and
+cost basis are amounts in the account's currency; weights are decimal fractions of the total
+account value **including the cash line** (they add up to 1).
+
+Cost basis is the total cost of a position as brokers report it (not per share). Reading
+holdings from tables and files is :mod:`core.rebalance.holdings`, which re-exports this class.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from core.errors import DataError
+
+CASH_LABEL = "CASH"
+
+
+def _frozen_floats(values: Mapping[str, float] | None) -> dict[str, float]:
+    return {str(k): float(v) for k, v in (values or {}).items()}
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """Positions of one account at given prices.
+
+    Attributes
+    ----------
+    positions : dict
+        ``{ticker: shares}``; shares >= 0, fractional allowed. Order is the display order.
+    prices : dict
+        ``{ticker: price}``; price > 0, currency per share. Needed for every position; may also
+        hold prices of ETFs not yet held (so they can be bought).
+    cash : float
+        Uninvested cash, currency, >= 0.
+    cost_basis : dict
+        ``{ticker: total cost}`` for the positions where it is known, currency.
+    """
+
+    positions: dict[str, float]
+    prices: dict[str, float]
+    cash: float = 0.0
+    cost_basis: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "positions", _frozen_floats(self.positions))
+        object.__setattr__(self, "prices", _frozen_floats(self.prices))
+        object.__setattr__(self, "cost_basis", _frozen_floats(self.cost_basis))
+        object.__setattr__(self, "cash", float(self.cash))
+        for ticker, shares in self.positions.items():
+            if not math.isfinite(shares) or shares < 0:
+                raise DataError(f"{ticker}: {shares!r} shares; enter 0 or more shares.")
+            if ticker not in self.prices:
+                raise DataError(f"{ticker} has no price: type one in or supply a default price.")
+        for ticker, price in self.prices.items():
+            if not math.isfinite(price) or price <= 0:
+                raise DataError(f"{ticker}: price {price!r}; a price must be a positive number.")
+        if not math.isfinite(self.cash) or self.cash < 0:
+            raise DataError(f"Cash is {self.cash!r}; enter a cash balance of 0 or more.")
+        if CASH_LABEL in self.positions:
+            raise DataError(f"'{CASH_LABEL}' is the cash line, not a position: give it as cash.")
+
+    # -- derived ---------------------------------------------------------------------------
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        return tuple(self.positions)
+
+    @property
+    def market_values(self) -> pd.Series:
+        """Shares x price per position, currency; index tickers."""
+        return pd.Series(
+            {t: s * self.prices[t] for t, s in self.positions.items()},
+            dtype=float,
+            name="market_value",
+        )
+
+    @property
+    def invested_value(self) -> float:
+        return float(self.market_values.sum())
+
+    @property
+    def total_value(self) -> float:
+        """Market value of every position plus cash, currency."""
+        return self.invested_value + self.cash
+
+    @property
+    def weights(self) -> pd.Series:
+        """Decimal weights of each position and of the cash line (last, labelled ``CASH``); sum 1."""
+        total = self.total_value
+        if total <= 0:
+            raise DataError(
+                "The account is empty (no positions with value and no cash): enter holdings."
+            )
+        values = self.market_values
+        values[CASH_LABEL] = self.cash
+        return (values / total).rename("weight")
+
+    @property
+    def unrealized_gain(self) -> pd.Series:
+        """Market value minus cost basis for positions with a known basis, currency."""
+        values = self.market_values
+        return pd.Series(
+            {t: values[t] - b for t, b in self.cost_basis.items() if t in values}, dtype=float
+        )
+
+    def with_prices(self, prices: Mapping[str, float]) -> Holdings:
+        """A copy whose prices are updated from ``prices`` (other prices kept)."""
+        return Holdings(self.positions, {**self.prices, **prices}, self.cash, self.cost_basis)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ticker, shares, price, market_value, weight, cost_basis; the cash line last."""
+        weights = self.weights if self.total_value > 0 else None
+        rows = [
+            {
+                "ticker": t,
+                "shares": s,
+                "price": self.prices[t],
+                "market_value": s * self.prices[t],
+                "weight": float(weights[t]) if weights is not None else math.nan,
+                "cost_basis": self.cost_basis.get(t, math.nan),
+            }
+            for t, s in self.positions.items()
+        ]
+        rows.append(
+            {
+                "ticker": CASH_LABEL,
+                "shares": math.nan,
+                "price": math.nan,
+                "market_value": self.cash,
+                "weight": float(weights[CASH_LABEL]) if weights is not None else math.nan,
+                "cost_basis": math.nan,
+            }
+        )
+        return pd.DataFrame(rows)
+
+
+def synthetic_price_levels(returns: pd.DataFrame, start_price: float = 100.0) -> pd.DataFrame:
+    """Price levels implied by compounding monthly returns from ``start_price``.
+
+    Synthetic data have returns but no prices; these levels stand in for prices so that the
+    rebalancer can turn weights into share counts. ``P[t] = start_price * prod(1 + r[1..t])``,
+    so the first row is already one month of growth; ``levels.iloc[-1]`` is the "latest price".
+
+    Parameters
+    ----------
+    returns : DataFrame, shape (T, n)
+        Decimal monthly simple returns, no NaN.
+    start_price : float
+        Price of every ETF before the first month, currency.
+
+    Returns
+    -------
+    DataFrame, shape (T, n), same index and columns.
+    """
+    if start_price <= 0 or not math.isfinite(start_price):
+        raise DataError(f"Start price {start_price!r} must be a positive number.")
+    if returns.isna().any().any():
+        raise DataError(
+            "Returns contain missing values; price levels cannot be compounded through gaps."
+        )
+    return start_price * (1.0 + returns).cumprod()
