@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app import APP_NAME, DISCLAIMER, SHORT_DISCLAIMER
 from app.context import StudioContext
+from app.export_controller import ExportController
 from app.tabs import TABS
 from app.workers import Job, JobRunner
 from core.data.dataset import DataMode, ReturnsDataset
@@ -100,9 +101,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.ips_tab = self.tab_widgets["ips"]
         self.ips_tab.profile_changed.connect(self._on_ips_tab_profile_changed)
-        self.ips_tab.status_message.connect(self._on_ips_tab_status_message)
+        for widget in self.tab_widgets.values():
+            if hasattr(widget, "status_message"):
+                widget.status_message.connect(self._on_tab_status_message)
 
         self._build_actions()
+        self.export_controller = ExportController(self)  # File > Export report... (Ctrl+E)
+        self.action_export_report = self.export_controller.action
         self._build_status_bar()
         self._build_menus_and_toolbar()
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
@@ -161,6 +166,8 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
+        file_menu.addAction(self.action_export_report)
+        file_menu.addSeparator()
         file_menu.addAction(self.action_quit)
         edit_menu = menus.addMenu("&Edit")
         edit_menu.addAction(self.action_undo)
@@ -271,7 +278,7 @@ class MainWindow(QMainWindow):
                 widget.set_profile(profile)
 
     @Slot(str)
-    def _on_ips_tab_status_message(self, message: str) -> None:
+    def _on_tab_status_message(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
 
     @Slot(bool)

@@ -65,6 +65,11 @@ class BindingConstraint:
 
     @property
     def text(self) -> str:
+        """``"SPY at its 15.00% minimum"``, ``"Alternatives allocation at its 5.00% minimum"``."""
+        if self.kind == "ETF":
+            what = "minimum" if self.side == "minimum" else (
+                "maximum single-ETF weight" if self.name.endswith("(max single ETF)") else "cap")
+            return f"{self.tickers[0]} at its {self.limit:.2%} {what}"
         return f"{self.name} at its {self.limit:.2%} {self.side}"
 
 
@@ -245,7 +250,9 @@ def _why(ticker: str, weight: float, lower: float, upper: float, strategy: str,
         text = (f"Held at its {own[0].limit:.2%} policy minimum: the floor binds, so the {strategy} "
                 "solution would hold less without it")
     elif own:
-        text = (f"Held at its {own[0].limit:.2%} cap ({own[0].name}): the cap binds, so the {strategy} "
+        cap = ("the maximum single-ETF weight" if own[0].name.endswith("(max single ETF)")
+               else "its policy cap")
+        text = (f"Held at {cap} of {own[0].limit:.2%}: the cap binds, so the {strategy} "
                 "solution would hold more without it")
     else:
         text = (f"Sized by the {strategy} solution inside its {lower:.2%} to {upper:.2%} bounds; it carries "

@@ -24,7 +24,10 @@ def _finish(chart: Any, title: str, *, y_title: str = "", x_title: str = "", num
     chart.y_axis.number_format = number_format
     chart.x_axis.delete = False  # openpyxl 3.1 hides axes unless told otherwise
     chart.y_axis.delete = False
-    chart.legend.position = "b"
+    if len(chart.series) > 1:
+        chart.legend.position = "b"
+    else:
+        chart.legend = None
     for k, series in enumerate(chart.series):
         _colour(series, SERIES_COLORS[k % len(SERIES_COLORS)], line_only=type(chart).__name__ != "BarChart")
     return chart
@@ -72,6 +75,7 @@ def bar_chart(ws: Any, frame: pd.DataFrame, *, category: str, values: list[str],
     chart.set_categories(Reference(ws, min_col=_column(frame, category), min_row=first, max_row=last))
     if horizontal:
         chart.x_axis.scaling.orientation = "maxMin"  # first row at the top, as in the table
+        chart.x_axis.tickLblPos = "low"  # labels left of the plot even when values are negative
     _finish(chart, title, number_format=number_format, height=height)
     ws.add_chart(chart, anchor)
     return chart
@@ -103,10 +107,14 @@ def line_chart(target_ws: Any, data_ws: Any, frame: pd.DataFrame, *, values: lis
         series = Series(Reference(data_ws, min_col=col, min_row=2, max_row=last), title=label)
         series.smooth = False
         chart.series.append(series)
+    from openpyxl.chart.axis import DateAxis
+
+    chart.y_axis.crossAx = 500
+    chart.x_axis = DateAxis(crossAx=100)
+    chart.x_axis.number_format = "yyyy"
+    chart.x_axis.majorTimeUnit = "years"
+    chart.x_axis.majorUnit = 2
     chart.set_categories(Reference(data_ws, min_col=_column(frame, "date"), min_row=2, max_row=last))
-    chart.x_axis.number_format = "yyyy-mm"
-    chart.x_axis.tickLblSkip = 24
-    chart.x_axis.tickMarkSkip = 12
     _finish(chart, title, number_format=number_format)
     target_ws.add_chart(chart, anchor)
     return chart

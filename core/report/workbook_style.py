@@ -46,6 +46,7 @@ PRECISE = "0.0000"
 COUNT = "0"
 SHARES = "#,##0"
 DATE = "yyyy-mm-dd"
+BOOLEAN = '"TRUE";"TRUE";"FALSE"'  # LibreOffice otherwise shows some boolean cells as 1 / 0
 MAX_WIDTH = 50
 MIN_WIDTH = 8
 
@@ -103,6 +104,8 @@ def write_value(ws: Any, row: int, column: int, value: Any, number_format: str |
     if is_formula_like(value):
         cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
         cell.quotePrefix = True
+    elif isinstance(value, bool):
+        cell.number_format = BOOLEAN
     elif isinstance(value, (dt.date, dt.datetime)):
         cell.number_format = DATE
     elif number_format and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -169,7 +172,8 @@ def autofit_columns(ws: Any, *, first_row: int = 1, min_width: int = MIN_WIDTH, 
                 continue
             length = _shown_length(cell.value, cell.number_format)
             if cell.row == first_row and isinstance(cell.value, str):
-                length = min(length, 24)  # headers wrap instead of widening a numeric column
+                # bold headers are wider; a name without spaces cannot wrap, so it sets the width
+                length = min(math.ceil(length * 1.12), 40) if " " not in cell.value else min(length, 30)
             widths[cell.column] = max(widths.get(cell.column, 0), length)
             if length > max_width:
                 long_cells.append(cell)
@@ -177,6 +181,31 @@ def autofit_columns(ws: Any, *, first_row: int = 1, min_width: int = MIN_WIDTH, 
         ws.column_dimensions[get_column_letter(column)].width = max(min_width, min(width + 2, max_width))
     for cell in long_cells:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    fit_row_heights(ws, first_row=first_row + 1)
+
+
+def fit_row_heights(ws: Any, *, first_row: int = 1, line_height: float = 13.0) -> None:
+    """Give rows with wrapped text the height their longest cell needs (spreadsheet programs do
+    not always grow rows themselves, and the text would overlap the next row)."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    for row in ws.iter_rows(min_row=first_row):
+        lines = 1
+        for cell in row:
+            if not isinstance(cell.value, str) or not (cell.alignment and cell.alignment.wrap_text):
+                continue
+            if type(cell).__name__ == "MergedCell":
+                continue
+            width = ws.column_dimensions[get_column_letter(cell.column)].width or 10
+            per_line = max(int(width) - 2, 1)
+            lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in cell.value.split("\n")))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = line_height * lines + 3
+            for cell in row:
+                if type(cell).__name__ != "MergedCell" and cell.value is not None:
+                    old = cell.alignment
+                    cell.alignment = Alignment(horizontal=old.horizontal, vertical="top", wrap_text=old.wrap_text)
 
 
 def add_conditional_fills(ws: Any, frame: pd.DataFrame, *, header_row: int = 1, first_column: int = 1) -> None:
@@ -194,23 +223,47 @@ def add_conditional_fills(ws: Any, frame: pd.DataFrame, *, header_row: int = 1, 
     green = PatternFill("solid", fgColor=GREEN, bgColor=GREEN)
     peach = PatternFill("solid", fgColor=PEACH, bgColor=PEACH)
     red_text = Font(color=DARK_RED)
-    first, last = header_row + 1, header_row + len(frame)
+    first = get_column_letter(first_column)
+    last = get_column_letter(first_column + len(frame.columns) - 1)
     for j, name in enumerate(str(c) for c in frame.columns):
         letter = get_column_letter(first_column + j)
-        area = f"{letter}{first}:{letter}{last}"
-        top = f"{letter}{first}"
         series = frame.iloc[:, j]
+        runs = _filled_runs(series, header_row + 1)
+        if not runs:
+            continue
+        # Empty cells are left out of the ranges: LibreOffice 7 crashes exporting a sheet whose
+        # TRUE/FALSE rule covers an empty cell.
+        area = " ".join(f"{letter}{a}:{letter}{b}" for a, b in runs)
         if name == "pass_fail":
             ws.conditional_formatting.add(area, CellIsRule(operator="equal", formula=['"FAIL"'], fill=red,
                                                            font=red_text))
             ws.conditional_formatting.add(area, CellIsRule(operator="equal", formula=['"PASS"'], fill=green))
-        elif name == "passes_policy":
-            ws.conditional_formatting.add(area, FormulaRule(formula=[f"{top}=FALSE"], fill=peach))
-        elif FLAG_COLUMNS.search(name) and not series.dropna().empty and series.dropna().isin([True, False]).all():
-            ws.conditional_formatting.add(area, FormulaRule(formula=[f"{top}=TRUE"], fill=peach))
+        elif name == "passes_policy" or (FLAG_COLUMNS.search(name) and _is_flag(series)):
+            # The whole row is shaded (LibreOffice crashes exporting a rule on a column of booleans alone).
+            wanted = "FALSE" if name == "passes_policy" else "TRUE"
+            rows = " ".join(f"{first}{a}:{last}{b}" for a, b in runs)
+            ws.conditional_formatting.add(rows, FormulaRule(formula=[f"${letter}{runs[0][0]}={wanted}"],
+                                                            fill=peach))
         elif NEGATIVE_RED.search(name) and pd.api.types.is_numeric_dtype(series):
             ws.conditional_formatting.add(area, CellIsRule(operator="lessThan", formula=["0"], fill=red,
                                                            font=red_text))
+
+
+def _is_flag(series: pd.Series) -> bool:
+    values = series.dropna()
+    return not values.empty and values.map(lambda v: isinstance(v, (bool, np.bool_))).all()
+
+
+def _filled_runs(series: pd.Series, first_row: int) -> list[tuple[int, int]]:
+    """Sheet-row ranges (first, last) of the consecutive non-empty values of ``series``."""
+    runs: list[tuple[int, int]] = []
+    for i, filled in enumerate(series.notna().to_numpy()):
+        row = first_row + i
+        if filled and runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        elif filled:
+            runs.append((row, row))
+    return runs
 
 
 def finish_table(ws: Any, frame: pd.DataFrame, *, header_row: int = 1, first_column: int = 1,
@@ -228,3 +281,18 @@ def finish_table(ws: Any, frame: pd.DataFrame, *, header_row: int = 1, first_col
     autofit_columns(ws, first_row=header_row)
     add_conditional_fills(ws, frame, header_row=header_row, first_column=first_column)
     ws.sheet_view.showGridLines = False
+
+
+def fit_to_page_width(ws: Any, *, landscape: bool = True, repeat_header: bool = True,
+                      one_page: bool = False) -> None:
+    """Print setup: A4, landscape, every column on one page width (``one_page``: the whole sheet
+    on one page), the header row repeated."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if one_page else 0
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    if repeat_header and ws.max_row > 1:
+        ws.print_title_rows = "1:1"

@@ -91,9 +91,11 @@ def _section(ws: Any, row: int, title: str, first: int = 1, last: int = 6) -> No
 
 
 def _label_value(ws: Any, row: int, label: str, value: Any, number_format: str | None = None) -> int:
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
-    write_value(ws, row, 1, label).font = Font(bold=True, color=NAVY)
+    cell = write_value(ws, row, 1, label)
+    cell.font = Font(bold=True, color=NAVY)
+    cell.alignment = Alignment(vertical="center")
     _merge(ws, row, 2, 6, value, number_format=number_format, align="left")
     width = TEXT_WIDTH - WIDTHS["A"]
     ws.row_dimensions[row].height = LINE_HEIGHT * _lines(str(value), width) + 3
@@ -114,7 +116,7 @@ def kpis(result: AnalysisResult, risk: RiskReport, plan: Any | None) -> list[Kpi
     ]
     if plan is not None:
         boxes.append(Kpi("Rebalancing cost (estimated)", plan.total_cost, CURRENCY,
-                         f"Turnover {plan.turnover:.2%}, {len(plan.trades)} trades"))
+                         f"{len(plan.trades)} trades, turnover {plan.turnover:.2%} of {money(plan.value_before)}"))
     else:
         boxes.append(Kpi("Sharpe ratio", m.sharpe_ratio, RATIO, f"Benchmark {b.sharpe_ratio:.2f}"))
     return boxes
@@ -141,10 +143,11 @@ def _kpi_box(ws: Any, row: int, column: int, kpi: Kpi) -> None:
 
 
 def _allocation(ws: Any, row: int, result: AnalysisResult) -> int:
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     from core.report.workbook_style import style_header
 
+    center = Alignment(horizontal="center")
     headers = ["Asset class", "Portfolio", "Benchmark", "Policy range", "Position in range"]
     cells = [write_value(ws, row, j + 1, h) for j, h in enumerate(headers)]
     style_header(cells)
@@ -159,7 +162,7 @@ def _allocation(ws: Any, row: int, result: AnalysisResult) -> int:
             write_value(ws, row + i, 4, "no range")
             write_value(ws, row + i, 5, "")
             continue
-        write_value(ws, row + i, 4, f"{rng.minimum:.2%} to {rng.maximum:.2%}")
+        write_value(ws, row + i, 4, f"{rng.minimum:.2%} to {rng.maximum:.2%}").alignment = center
         if weight < rng.minimum - 1e-6 or weight > rng.maximum + 1e-6:
             where = "OUTSIDE the range"
         elif weight - rng.minimum <= 1e-4:
@@ -168,7 +171,7 @@ def _allocation(ws: Any, row: int, result: AnalysisResult) -> int:
             where = "at the maximum"
         else:
             where = "inside"
-        write_value(ws, row + i, 5, where)
+        write_value(ws, row + i, 5, where).alignment = center
     return row + len(result.recommended.class_weights)
 
 

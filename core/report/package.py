@@ -1,0 +1,182 @@
+"""The whole committee report in one folder: CSVs, workbook, memo, charts, PDF and manifest.
+
+:func:`prepare_report` computes what every output needs once (risk reports, stress results,
+rebalancing plans); :func:`write_report_package` writes, into one folder (the staging folder of
+:func:`core.report.publish.publish`), in this order:
+
+1. the CSV and JSON files of :func:`core.report.files.write_analysis_files` (plus
+   ``rebalancing_trades.csv`` when there is a plan);
+2. ``charts/*.png`` from a chart writer or a folder of ready charts, when given;
+3. ``investment_committee_report.xlsx`` (:mod:`core.report.workbook`);
+4. ``investment_memo.md`` (:mod:`core.report.memo`) and, with a renderer, ``investment_memo.pdf``;
+5. ``run_manifest.json`` last, hashing every file above (:mod:`core.report.manifest`).
+
+This module is pure: the chart writer and the PDF renderer are passed in (the Qt ones live in
+``app``), so the CLI and the window produce the same files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.jobs import CancelToken, ProgressCallback, no_progress
+from core.report.memo import MEMO_NAME, build_memo
+from core.report.sheet_data import REBALANCING_CSV, rebalance_plans, rebalancing_frame
+from core.report.workbook import WORKBOOK_NAME, write_workbook
+
+if TYPE_CHECKING:
+    from core.analytics.risk_report import RiskReport
+    from core.pipeline import AnalysisResult
+    from core.stress.engine import StressResult
+
+PDF_NAME = "investment_memo.pdf"
+CHARTS_DIR = "charts"
+DEFAULT_COST_BPS = 5.0
+
+ChartWriter = Callable[[Sequence["AnalysisResult"], Sequence["RiskReport"], Sequence["StressResult"], Path],
+                       Sequence[Path]]
+"""``write_charts(results, risk_reports, stress_results, folder) -> paths`` (e.g. app.chart_export)."""
+PdfRenderer = Callable[[str, Path, Path], Path]
+"""``render(markdown, pdf_path, base_dir) -> pdf_path``; images resolve against ``base_dir``."""
+Charts = ChartWriter | Path | None
+
+
+@dataclass(frozen=True)
+class ReportBundle:
+    """Everything the outputs are built from, one entry per profile (the first is the selected one)."""
+
+    results: tuple[AnalysisResult, ...]
+    risk_reports: tuple[RiskReport, ...]
+    stress_results: tuple[StressResult, ...]
+    plans: dict[str, Any] = field(default_factory=dict)
+
+
+def plan_for(result: AnalysisResult, holdings: Any, *, cost_bps: float = DEFAULT_COST_BPS) -> Any:
+    """Rebalance ``holdings`` to the recommended weights with the profile's drift bands (to target).
+
+    Weights below 1e-9 (solver round-off) are treated as zero targets.
+    """
+    from core.rebalance import rebalance
+
+    targets = result.recommended.weights.where(result.recommended.weights.abs() > 1e-9, 0.0)
+    return rebalance(holdings, targets, bands=result.profile.drift_bands, asset_classes=result.universe,
+                     cost_bps=cost_bps)
+
+
+def prepare_report(results: Sequence[AnalysisResult], *, rebalance: Any | None = None,
+                   progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> ReportBundle:
+    """Risk report and stress result of every analysis, and the rebalancing plans by profile."""
+    from core.analytics.risk_report import build_risk_report
+    from core.stress.engine import stress_analysis
+
+    if not results:
+        raise ValueError("A report needs at least one analysis result.")
+    report, token = progress or no_progress, cancel or CancelToken()
+    risk_reports, stress_results = [], []
+    for k, result in enumerate(results):
+        token.raise_if_cancelled()
+        report(0.8 * k / len(results), f"Risk and stress analysis: {result.profile.name}")
+        risk_reports.append(build_risk_report(result))
+        stress_results.append(stress_analysis(result))
+    report(1.0, "Analysis ready")
+    return ReportBundle(tuple(results), tuple(risk_reports), tuple(stress_results),
+                        rebalance_plans(results, rebalance))
+
+
+def _charts(charts: Charts, bundle: ReportBundle, folder: Path) -> list[Path]:
+    target = folder / CHARTS_DIR
+    if charts is None:
+        return []
+    if isinstance(charts, (str, Path)):
+        source = Path(charts)
+        pngs = sorted(source.glob("*.png")) if source.is_dir() else []
+        if pngs:
+            target.mkdir(parents=True, exist_ok=True)
+        return [Path(shutil.copy2(p, target / p.name)) for p in pngs]
+    target.mkdir(parents=True, exist_ok=True)
+    return [Path(p) for p in charts(bundle.results, bundle.risk_reports, bundle.stress_results, target)]
+
+
+def write_report_package(
+    bundle: ReportBundle,
+    folder: str | Path,
+    *,
+    charts: Charts = None,
+    render_pdf: PdfRenderer | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    generated: str | None = None,
+) -> list[Path]:
+    """Write the report files into ``folder`` (module docstring); returns every path written."""
+    from core.report.files import _write_csv, write_analysis_files
+    from core.report.manifest import write_manifest
+
+    folder = Path(folder)
+    report, token = progress or no_progress, cancel or CancelToken()
+    results = list(bundle.results)
+    mode = results[0].dataset.mode.value
+
+    report(0.05, "Writing the CSV files")
+    written = write_analysis_files(results, folder, risk_reports=bundle.risk_reports,
+                                   stress_results=bundle.stress_results)
+    trades = rebalancing_frame(results, bundle.plans)
+    if trades is not None and not (folder / REBALANCING_CSV).exists():
+        _write_csv(trades, folder / REBALANCING_CSV, mode)
+        written.append(folder / REBALANCING_CSV)
+    token.raise_if_cancelled()
+
+    report(0.2, "Drawing the charts")
+    chart_paths = _charts(charts, bundle, folder)
+    written += chart_paths
+    token.raise_if_cancelled()
+
+    report(0.45, "Writing the workbook")
+    written.append(write_workbook(results, bundle.risk_reports, bundle.stress_results, folder / WORKBOOK_NAME,
+                                  rebalance=bundle.plans, generated=generated))
+    token.raise_if_cancelled()
+
+    report(0.7, "Writing the memo")
+    relative = [p.relative_to(folder).as_posix() for p in chart_paths]
+    memo = build_memo(results, bundle.risk_reports, bundle.stress_results, rebalance=bundle.plans,
+                      charts=relative, generated=generated)
+    memo_path = folder / MEMO_NAME
+    memo_path.write_text(memo, encoding="utf-8")
+    written.append(memo_path)
+    if render_pdf is not None:
+        report(0.8, "Rendering the memo PDF")
+        written.append(render_pdf(memo, folder / PDF_NAME, folder))
+    token.raise_if_cancelled()
+
+    report(0.95, "Writing the manifest")
+    written.append(write_manifest(results, folder))
+    report(1.0, "Report written")
+    return written
+
+
+def export_report(
+    results: Sequence[AnalysisResult],
+    out_dir: str | Path,
+    *,
+    rebalance: Any | Mapping[str, Any] | None = None,
+    charts: Charts = None,
+    render_pdf: PdfRenderer | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> list[Path]:
+    """Prepare and publish the whole report atomically into ``out_dir`` (what the CLI runs).
+
+    Raises :class:`core.report.publish.PublishError` when the folder cannot be written; the
+    previous report in ``out_dir`` is then unchanged.
+    """
+    from core.report.publish import publish
+
+    report = progress or no_progress
+    bundle = prepare_report(results, rebalance=rebalance, cancel=cancel,
+                            progress=lambda f, m: report(0.3 * f, m))
+    return publish(out_dir, lambda stage: write_report_package(
+        bundle, stage, charts=charts, render_pdf=render_pdf, cancel=cancel,
+        progress=lambda f, m: report(0.3 + 0.7 * f, m)))
