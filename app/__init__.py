@@ -6,10 +6,7 @@ no Qt module, so ``python -m app report ...`` stays headless.
 
 from __future__ import annotations
 
-from app.refcount_guard import protect_singletons
 from core import DISCLAIMER
-
-protect_singletons()  # PySide6 6.12 on Python < 3.12 under-counts None / True / False
 
 APP_NAME = "IPS Allocation Studio"
 SHORT_DISCLAIMER = "Educational software — not investment advice"

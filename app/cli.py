@@ -1,7 +1,9 @@
 """Headless pipeline: ``python -m app report --out DIR [--profile NAME|all] [--returns FILE]
-[--data synthetic|market]``. Runs exactly what the window runs and writes the report files.
+[--data synthetic|market] [--holdings FILE|demo] [--no-charts]``. Runs exactly what the window
+runs and publishes the whole report atomically (:func:`core.report.package.export_report`).
 
-This module never imports Qt, so it runs on a machine without a display.
+Importing this module loads no Qt. The charts and the memo PDF import Qt when they are drawn
+(offscreen when there is no display); ``--no-charts`` skips both.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "prices; download first with --refresh)")
     parser.add_argument("--refresh", action="store_true",
                         help="with --data market: download fresh prices now (network) and update the cache")
+    parser.add_argument("--holdings", default=None,
+                        help="current holdings (CSV or XLSX), or 'demo' for the bundled demo account: adds the "
+                             "drift and rebalancing trades for the first profile")
+    parser.add_argument("--no-charts", action="store_true",
+                        help="skip charts/*.png and the memo PDF (both need Qt; the rest is written without it)")
     return parser
 
 
@@ -64,6 +71,15 @@ def _dataset(args: argparse.Namespace, universe):  # noqa: ANN001, ANN202
     return load_default_dataset()
 
 
+def _rebalance_plan(spec: str, result):  # noqa: ANN001, ANN202
+    """The rebalancing plan of ``result``'s recommendation for the holdings file (or the demo account)."""
+    from core.rebalance import demo_holdings, load_holdings_file
+    from core.report.package import plan_for
+
+    holdings = demo_holdings(result.universe) if spec == "demo" else load_holdings_file(Path(spec), result.universe)
+    return plan_for(result, holdings)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; ``argv`` may start with the ``report`` sub-command word, which is skipped."""
     words = list(sys.argv[1:] if argv is None else argv)
@@ -72,8 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(words)
     try:
         from core.pipeline import run_analysis
-        from core.report.files import write_analysis_files
-        from core.report.publish import publish
+        from core.report.package import export_report
         from core.universe import default_universe
 
         universe = default_universe()
@@ -82,7 +97,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = []
         for profile in profiles:
             results.append(run_analysis(profile, dataset, universe))
-        paths = publish(args.out, lambda stage: write_analysis_files(results, stage))
+        plan = _rebalance_plan(args.holdings, results[0]) if args.holdings else None
+        charts = render_pdf = None
+        if not args.no_charts:  # Qt is imported here only, so the import of this module stays Qt-free
+            from app.chart_export import write_charts
+            from app.memo_pdf import render_memo_pdf
+
+            charts, render_pdf = write_charts, render_memo_pdf
+        paths = export_report(results, args.out, rebalance=plan, charts=charts, render_pdf=render_pdf)
     except IPSStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

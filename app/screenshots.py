@@ -2,7 +2,9 @@
 
 Usage: ``python -m app.screenshots OUT_DIR`` (runs offscreen unless ``QT_QPA_PLATFORM`` is
 set) writes ``OUT_DIR/shot_<tab>.png`` for every tab of :data:`app.tabs.TABS`, with the
-default profile already optimized.
+default profile already optimized and every tab's own jobs (risk report, stress tests)
+finished. Tabs that scroll (``full_page()``) also get ``shot_<tab>_full.png``, the whole page
+at the window's width, from the command line (``full_pages=True``).
 """
 
 from __future__ import annotations
@@ -29,12 +31,31 @@ def _process_until(done: Callable[[], bool], timeout_s: float) -> bool:
     return True
 
 
-def take_screenshots(out_dir: str | Path, size: tuple[int, int] = WINDOW_SIZE,
-                     timeout_s: float = 120.0) -> list[Path]:
-    """Build the window at ``size``, wait for the first result, grab each tab; return the paths."""
+def _idle(window) -> bool:  # noqa: ANN001 - MainWindow, imported lazily
+    from app.main_window import ANALYSIS_JOB
+
+    if window.result is None or window.runner.is_running(ANALYSIS_JOB):
+        return False
+    return not any(getattr(tab, "busy", lambda: False)() for tab in window.tab_widgets.values())
+
+
+def _grab_full_page(page, path: Path) -> None:  # noqa: ANN001 - a QWidget
     from PySide6.QtWidgets import QApplication
 
-    from app.main_window import ANALYSIS_JOB, MainWindow
+    page.resize(page.width(), max(page.sizeHint().height(), page.minimumSizeHint().height()))
+    for _ in range(2):  # layout first, then what the layout's own timers schedule (label wrapping)
+        QApplication.processEvents()
+    if not page.grab().save(str(path)):
+        raise OSError(f"Could not write {path}.")
+
+
+def take_screenshots(out_dir: str | Path, size: tuple[int, int] = WINDOW_SIZE,
+                     timeout_s: float = 120.0, *, full_pages: bool = False) -> list[Path]:
+    """Build the window at ``size``, wait for the first result, grab each tab; return the paths
+    (one per tab, then the full-page shots when ``full_pages``)."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.main_window import MainWindow
     from app.tabs import TABS
 
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -44,17 +65,22 @@ def take_screenshots(out_dir: str | Path, size: tuple[int, int] = WINDOW_SIZE,
     try:
         window.resize(*size)
         window.show()
-        finished = _process_until(
-            lambda: window.result is not None and not window.runner.is_running(ANALYSIS_JOB), timeout_s)
-        if not finished or window.result is None:
+        if not _process_until(lambda: _idle(window), timeout_s) or window.result is None:
             raise RuntimeError("The first analysis did not finish; no screenshots were taken.")
-        paths = []
+        paths, pages = [], []
         for position, spec in enumerate(TABS):
             window.tabs.setCurrentIndex(position)
-            qt_app.processEvents()
+            for _ in range(2):  # layout first, then what the layout's own timers schedule
+                qt_app.processEvents()
             path = out / f"shot_{spec.key}.png"
             if not window.grab().save(str(path)):
                 raise OSError(f"Could not write {path}.")
+            paths.append(path)
+            tab = window.tab_widgets[spec.key]
+            if full_pages and hasattr(tab, "full_page"):
+                pages.append((tab.full_page(), out / f"shot_{spec.key}_full.png"))
+        for page, path in pages:
+            _grab_full_page(page, path)
             paths.append(path)
         return paths
     finally:
@@ -68,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m app.screenshots OUT_DIR", file=sys.stderr)
         return 2
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    for path in take_screenshots(args[0]):
+    for path in take_screenshots(args[0], full_pages=True):
         print(path)
     return 0
 

@@ -5,7 +5,11 @@ A tab class is built as ``cls(context: StudioContext, parent)`` and may define:
 ``show_result(result: AnalysisResult) -> None``
     called with every new analysis result;
 ``set_profile(profile: IPSProfile) -> None``
-    called when the IPS changes (the shown result may now be stale).
+    called when the IPS changes (the shown result may now be stale);
+``status_message`` (a ``Signal(str)``)
+    messages the window shows in its status bar (refused edits, failed jobs);
+``busy() -> bool``
+    True while the tab's own worker jobs run (screenshots wait for them).
 
 The IPS tab (key ``"ips"``) also emits ``profile_changed(IPSProfile)``.
 """
@@ -41,4 +45,6 @@ class TabSpec:
 TABS: tuple[TabSpec, ...] = (
     TabSpec("ips", "IPS", "app.tabs.ips_tab", "IPSTab"),
     TabSpec("allocation", "Allocation", "app.tabs.allocation_tab", "AllocationTab"),
+    TabSpec("risk", "Risk", "app.tabs.risk_tab", "RiskTab"),
+    TabSpec("stress", "Stress", "app.tabs.stress_tab", "StressTab"),
 )

@@ -1,0 +1,239 @@
+"""The Stress tab: what happens to the recommended portfolio, and to its benchmark, if...
+
+Shows :func:`core.stress.engine.stress_analysis` for the bundled hypothetical, historical and
+conditional scenarios plus the user's custom ones, recomputed in a worker whenever the analysis
+result or the custom scenarios change. Custom scenarios are edited in a validated, undoable
+table and built from conditional shocks; :meth:`StressTab.custom_scenarios` /
+:meth:`StressTab.set_custom_scenarios` expose them for saving with a project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import chart_kit as kit
+from app import stress_charts
+from app.analysis_jobs import STRESS_JOB, StressAnswer, stress_job
+from app.context import StudioContext
+from app.models import formatting as fmt
+from app.models.scenarios_model import CustomScenariosModel
+from app.models.stress_model import StressResultsModel
+from app.tabs.stress_editor import ConditionalPanel, CustomScenariosPanel
+from app.workers import Job, JobRunner
+from core.pipeline import AnalysisResult
+from core.policy.profile import IPSProfile
+from core.stress.conditional import covariance_frame
+from core.stress.engine import StressResult
+from core.stress.scenarios import Scenario
+
+SCENARIO_COLUMN_WIDTH = 210
+ROW_HEIGHTS = (470, 470, 360)
+WARNING_STYLE = "background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; padding: 4px;"
+
+
+def _box(title: str, widget: QWidget) -> QGroupBox:
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(6, 6, 6, 6)
+    layout.addWidget(widget)
+    return box
+
+
+def _row(height: int, widths: list[int], *widgets: QWidget) -> QSplitter:
+    splitter = QSplitter(Qt.Orientation.Horizontal)
+    for widget in widgets:
+        splitter.addWidget(widget)
+    splitter.setSizes(widths)
+    splitter.setMinimumHeight(height)
+    return splitter
+
+
+class StressTab(QWidget):
+    """Scenario results, charts, custom-scenario editor and conditional builder."""
+
+    stress_ready = Signal(object)
+    status_message = Signal(str)
+    custom_scenarios_changed = Signal(object)
+
+    def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._result: AnalysisResult | None = None
+        self._stress: StressResult | None = None
+        self.runner = JobRunner(self)
+        tickers = tuple(context.universe.tickers)
+
+        self.summary_label = QLabel("Stress tests: waiting for the analysis…")
+        self.summary_label.setObjectName("stress_summary_label")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setStyleSheet("font-size: 12pt; font-weight: bold; padding: 4px;")
+        self.warning_label = QLabel()
+        self.warning_label.setObjectName("stress_warning_label")
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet(WARNING_STYLE)
+        self.warning_label.hide()
+
+        self.results_model = StressResultsModel(self)
+        self.results_table = QTableView()
+        self.results_table.setObjectName("stress_results_table")
+        self.results_table.setModel(self.results_model)
+        self.results_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.results_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.results_table.verticalHeader().hide()
+        self.results_table.verticalHeader().setDefaultSectionSize(22)
+        self.results_table.horizontalHeader().setStretchLastSection(True)
+        self.stress_chart = kit.Figure("stress_chart")
+        self.contribution_chart = kit.Figure("stress_contribution_chart", panels=2)
+        for figure in (self.stress_chart, self.contribution_chart):
+            figure.reset("Waiting for the analysis…")
+
+        self.custom_model = CustomScenariosModel(tickers, context.undo_stack, self)
+        self.custom_panel = CustomScenariosPanel(self.custom_model)
+        self.conditional_panel = ConditionalPanel(tickers)
+
+        self._results_box = _box("Scenario results (select a row for its contributions)", self.results_table)
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(_row(ROW_HEIGHTS[0], [790, 590], self._results_box,
+                                   _box("Portfolio vs benchmark by scenario", self.stress_chart)))
+        page_layout.addWidget(_row(ROW_HEIGHTS[1], [1380], _box("Contribution to the selected scenario",
+                                                                self.contribution_chart)))
+        page_layout.addWidget(_row(ROW_HEIGHTS[2], [760, 620], self.custom_panel, self.conditional_panel))
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("stress_scroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(page)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.warning_label)
+        layout.addWidget(self.scroll, 1)
+
+        self.results_table.selectionModel().currentRowChanged.connect(self._on_results_table_row_changed)
+        self.custom_model.scenarios_changed.connect(self._on_custom_model_scenarios_changed)
+        self.custom_model.edit_rejected.connect(self.status_message)
+        self.custom_panel.status_message.connect(self.status_message)
+        self.conditional_panel.status_message.connect(self.status_message)
+        self.conditional_panel.scenario_requested.connect(self._on_conditional_panel_scenario_requested)
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def stress(self) -> StressResult | None:
+        """The stress result on screen."""
+        return self._stress
+
+    def busy(self) -> bool:
+        return self.runner.is_running(STRESS_JOB)
+
+    def full_page(self) -> QWidget:
+        return self.scroll.widget()
+
+    def custom_scenarios(self) -> tuple[Scenario, ...]:
+        """The user's scenarios, for saving with a project."""
+        return self.custom_model.scenarios()
+
+    def set_custom_scenarios(self, scenarios: Iterable[Scenario]) -> None:
+        """Restore saved scenarios (no undo entry); raises ScenarioError if core refuses them."""
+        self.custom_model.set_scenarios(scenarios)
+
+    # -- tab protocol ----------------------------------------------------------------------
+    def show_result(self, result: AnalysisResult) -> None:
+        self._result = result
+        self.conditional_panel.set_covariance(covariance_frame(result.inputs.covariance, result.inputs.tickers))
+        self.warning_label.hide()
+        self._run()
+
+    def set_profile(self, profile: IPSProfile) -> None:
+        if self._result is None or profile == self._result.profile:
+            self.warning_label.hide()
+            return
+        self._warn(f"The IPS changed since these stress results were computed (shown: "
+                   f"{self._result.profile.name}). Press Optimize (Ctrl+R) to recompute.")
+
+    # -- jobs ------------------------------------------------------------------------------
+    def _run(self) -> None:
+        if self._result is None:
+            return
+        job = self.runner.start(Job(STRESS_JOB, stress_job, self._result, self.custom_model.scenarios()))
+        job.signals.result.connect(self._on_stress_job_result)
+        job.signals.error.connect(self._on_stress_job_error)
+
+    @Slot(object)
+    def _on_stress_job_result(self, answer: StressAnswer) -> None:
+        if answer.result is not self._result or answer.custom != self.custom_model.scenarios():
+            return
+        stress = answer.stress
+        self._stress = stress
+        self.custom_model.set_reserved_names(o.name for o in stress.outcomes if o.scenario not in answer.custom)
+        selected = self._selected_name()
+        self.results_model.set_stress(stress)
+        self.results_table.resizeColumnsToContents()
+        header = self.results_table.horizontalHeader()
+        header.resizeSection(0, min(header.sectionSize(0), SCENARIO_COLUMN_WIDTH))  # full name in tooltip
+        names = list(stress.scenario_names)
+        row = names.index(selected) if selected in names else 0
+        self.results_table.selectRow(row)  # the current-row signal draws its contributions
+        portfolio = f"IPS Recommended: {answer.result.recommended_name}"
+        stress_charts.draw_stress_results(self.stress_chart, stress, portfolio_label=portfolio,
+                                          benchmark_label=answer.result.profile.benchmark_label,
+                                          value_labels=False, label_limit=30)
+        worst = stress.worst
+        breaches = len(stress.breaches)
+        self.summary_label.setText(
+            f"Worst scenario: {worst.name} ({worst.portfolio_return:+.1%}, "
+            f"{fmt.format_value(worst.portfolio_pnl, fmt.CURRENCY)}); "
+            f"{breaches} of {len(names)} scenarios breach the {stress.drawdown_tolerance:.0%} drawdown tolerance.")
+        self.summary_label.setStyleSheet("font-size: 12pt; font-weight: bold; padding: 4px; "
+                                         + ("color: #b00020;" if breaches else "color: #155724;"))
+        if self.warning_label.text().startswith("Stress results not updated"):
+            self.warning_label.hide()
+        self.stress_ready.emit(stress)
+
+    @Slot(str)
+    def _on_stress_job_error(self, message: str) -> None:
+        self._warn(f"Stress results not updated: {message}")
+        self.status_message.emit(f"Stress results not updated: {message}")
+
+    # -- user input ------------------------------------------------------------------------
+    @Slot(QModelIndex, QModelIndex)
+    def _on_results_table_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self._show_contributions(current.row())
+
+    @Slot(object)
+    def _on_custom_model_scenarios_changed(self, scenarios: tuple[Scenario, ...]) -> None:
+        self.custom_scenarios_changed.emit(scenarios)
+        self._run()
+
+    @Slot(object)
+    def _on_conditional_panel_scenario_requested(self, scenario: Scenario) -> None:
+        if self.custom_model.add_scenario(scenario):
+            self.status_message.emit(f"Added the conditional scenario {scenario.name!r}.")
+
+    # -- display ---------------------------------------------------------------------------
+    def _selected_name(self) -> str | None:
+        current = self.results_table.currentIndex()
+        return self.results_model.scenario_at(current.row()) if current.isValid() else None
+
+    def _show_contributions(self, row: int) -> None:
+        if self._stress is None or not 0 <= row < len(self._stress.outcomes) or self._result is None:
+            return
+        stress_charts.draw_contributions(self.contribution_chart, self._stress.outcomes[row],
+                                         portfolio_label=f"IPS Recommended: {self._result.recommended_name}",
+                                         benchmark_label=self._result.profile.benchmark_label)
+
+    def _warn(self, text: str) -> None:
+        self.warning_label.setText(text)
+        self.warning_label.show()
