@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--holdings", default=None,
                         help="current holdings (CSV or XLSX), or 'demo' for the bundled demo account: adds the "
                              "drift and rebalancing trades for the first profile")
+    parser.add_argument("--factors", default=None,
+                        help="Fama-French 5-factor returns for the equity factor regressions: a CSV (or zip) "
+                             "in the Kenneth French Data Library format, 'cached', or 'download' (network). "
+                             "Without it, market and imported data use the universe's own proxy factors.")
     parser.add_argument("--no-charts", action="store_true",
                         help="skip charts/*.png and the memo PDF (both need Qt; the rest is written without it)")
     return parser
@@ -80,6 +84,18 @@ def _rebalance_plan(spec: str, result):  # noqa: ANN001, ANN202
     return plan_for(result, holdings)
 
 
+def _with_factors(dataset, spec: str):  # noqa: ANN001, ANN202
+    from core.data import french
+
+    if spec == "download":
+        factors = french.fetch_french_factors()
+    elif spec == "cached":
+        factors = french.load_cached_french_factors()[0]
+    else:
+        factors = french.load_french_file(spec)
+    return french.attach_factors(dataset, factors)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; ``argv`` may start with the ``report`` sub-command word, which is skipped."""
     words = list(sys.argv[1:] if argv is None else argv)
@@ -94,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         universe = default_universe()
         profiles = _profiles(args.profile)
         dataset = _dataset(args, universe)
+        if args.factors is not None:
+            dataset = _with_factors(dataset, args.factors)
         results = []
         for profile in profiles:
             results.append(run_analysis(profile, dataset, universe))
