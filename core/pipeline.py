@@ -197,20 +197,7 @@ def run_analysis(
         except IPSStudioError as exc:
             failed[strategy.value] = str(exc)
             continue
-        w = pd.Series(cand.weights, index=universe.tickers)
-        port = portfolio_returns(returns, w)
-        metrics = performance_metrics(port, benchmark_returns, rf, portfolio_value=settings.portfolio_value,
-                                      level=settings.var_level)
-        vol = portfolio_volatility(cand.weights, inputs.covariance)
-        validation = validate_portfolio(cand.weights, profile, universe, ex_ante_volatility=vol,
-                                        historical_max_drawdown=metrics.max_drawdown)
-        results.append(CandidateResult(
-            candidate=cand, weights=w, class_weights=_class_weights(w, universe), metrics=metrics,
-            validation=validation, expected_return=float(cand.weights @ inputs.expected_returns),
-            expected_volatility=vol,
-            utility=penalized_utility(cand.weights, inputs, profile.risk_aversion, profile.concentration_penalty),
-            returns=port,
-        ))
+        results.append(_evaluate(cand, profile, universe, returns, benchmark_returns, rf, inputs, settings))
     if not results:
         raise IPSStudioError("No candidate could be built: " + "; ".join(f"{k}: {v}" for k, v in failed.items()))
     token.raise_if_cancelled()
@@ -223,6 +210,39 @@ def run_analysis(
         benchmark_weights=benchmark_weights, benchmark_metrics=benchmark_metrics,
         benchmark_returns=benchmark_returns, failed_strategies=failed,
     )
+
+
+def _evaluate(cand: Candidate, profile: IPSProfile, universe: Universe, returns: pd.DataFrame,
+              benchmark_returns: pd.Series, rf: pd.Series | float, inputs: MarketInputs,
+              settings: AnalysisSettings) -> CandidateResult:
+    """Measure and validate one candidate on the sample."""
+    w = pd.Series(cand.weights, index=universe.tickers)
+    port = portfolio_returns(returns, w)
+    metrics = performance_metrics(port, benchmark_returns, rf, portfolio_value=settings.portfolio_value,
+                                  level=settings.var_level)
+    vol = portfolio_volatility(cand.weights, inputs.covariance)
+    validation = validate_portfolio(cand.weights, profile, universe, ex_ante_volatility=vol,
+                                    historical_max_drawdown=metrics.max_drawdown)
+    return CandidateResult(
+        candidate=cand, weights=w, class_weights=_class_weights(w, universe), metrics=metrics,
+        validation=validation, expected_return=float(cand.weights @ inputs.expected_returns),
+        expected_volatility=vol,
+        utility=penalized_utility(cand.weights, inputs, profile.risk_aversion, profile.concentration_penalty),
+        returns=port,
+    )
+
+
+def with_candidate(result: AnalysisResult, cand: Candidate) -> AnalysisResult:
+    """``result`` with one more candidate (replacing one of the same name), selection re-applied."""
+    import dataclasses
+
+    returns = result.dataset.returns[list(result.universe.tickers)]
+    rf = result.dataset.risk_free if result.dataset.risk_free is not None else 0.0
+    extra = _evaluate(cand, result.profile, result.universe, returns, result.benchmark_returns, rf,
+                      result.inputs, result.settings)
+    candidates = [c for c in result.candidates if c.name != cand.name] + [extra]
+    name, reason = select_recommended(candidates)
+    return dataclasses.replace(result, candidates=tuple(candidates), recommended_name=name, selection_reason=reason)
 
 
 def select_recommended(results: list[CandidateResult]) -> tuple[str, str]:

@@ -1,0 +1,74 @@
+"""Resampled frontier: feasibility, bands, determinism, the DAQP fast path, cancellation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.errors import CancelledError
+from core.jobs import CancelToken
+from core.optimize.candidates import Strategy, portfolio_volatility
+from core.optimize.qp import solve_qp
+from core.optimize.resampling import ResamplingMethod, _Solver, resampled_candidate, resampled_frontier
+from core.pipeline import load_default_dataset, run_analysis, with_candidate
+from core.policy.profile_io import bundled_profiles
+
+
+@pytest.fixture(scope="module")
+def setup():
+    profile = bundled_profiles()["Balanced Growth"]
+    dataset = load_default_dataset()
+    return profile, dataset, run_analysis(profile, dataset)
+
+
+def test_fast_path_matches_the_general_qp(setup):
+    _, _, result = setup
+    cs, inputs = result.constraints, result.inputs
+    solver = _Solver(cs)
+    h = 2 * inputs.covariance
+    for target in np.linspace(0.04, 0.07, 5):
+        fast = solver.solve(np.ascontiguousarray(h), np.zeros(cs.n), inputs.expected_returns, target)
+        ref = solve_qp(h, np.zeros(cs.n), cs, extra_rows=inputs.expected_returns[None, :],
+                       extra_lower=np.array([target]), extra_upper=np.array([np.inf])).weights
+        np.testing.assert_allclose(fast, ref, atol=1e-8)
+
+
+@pytest.mark.parametrize("method", list(ResamplingMethod))
+def test_averaged_frontier_is_feasible_banded_and_reproducible(setup, method):
+    profile, dataset, result = setup
+    cs = result.constraints
+    rf = resampled_frontier(dataset.returns, cs, result.inputs, profile, resamples=40, points=9, method=method, seed=7)
+    assert rf.mean_weights.shape == (9, cs.n)
+    for k in range(9):
+        assert cs.max_violation(rf.mean_weights[k]) < 1e-8
+        # Percentile bands lie inside the ETF bounds (the mean of a skewed weight may exceed p95).
+        assert (rf.lower[k] <= rf.upper[k]).all()
+        assert (rf.lower[k] >= cs.lower - 1e-12).all() and (rf.upper[k] <= cs.upper + 1e-12).all()
+    np.testing.assert_allclose(
+        rf.volatilities,
+        [portfolio_volatility(w, result.inputs.covariance) for w in rf.mean_weights], rtol=1e-12)
+    assert (rf.stability_low <= rf.stability_high).all() and (rf.stability_std >= 0).all()
+    again = resampled_frontier(dataset.returns, cs, result.inputs, profile, resamples=40, points=9, method=method, seed=7)
+    np.testing.assert_array_equal(again.mean_weights, rf.mean_weights)
+
+
+def test_resampled_candidate_joins_the_analysis(setup):
+    profile, dataset, result = setup
+    rf = resampled_frontier(dataset.returns, result.constraints, result.inputs, profile, resamples=30, points=11)
+    cand = resampled_candidate(rf, result.inputs, profile)
+    assert cand.strategy is Strategy.RESAMPLED
+    assert portfolio_volatility(cand.weights, result.inputs.covariance) <= profile.max_volatility
+    updated = with_candidate(result, cand)
+    assert len(updated.candidates) == len(result.candidates) + 1
+    added = updated.candidate("Resampled Frontier")
+    assert added.weights.sum() == pytest.approx(1)
+    compliant = {c.name: c.utility for c in updated.candidates if c.passes}
+    assert updated.recommended_name == max(compliant, key=compliant.get)
+
+
+def test_cancel_stops_the_resampling(setup):
+    profile, dataset, result = setup
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(CancelledError):
+        resampled_frontier(dataset.returns, result.constraints, result.inputs, profile, resamples=50, cancel=token)
