@@ -28,7 +28,12 @@ import pandas as pd
 from core.errors import DataError, SolverError
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.optimize.candidates import Candidate, Strategy, penalized_utility
-from core.optimize.estimation import CovarianceEstimator, MarketInputs, ledoit_wolf, sample_covariance
+from core.optimize.estimation import (
+    CovarianceEstimator,
+    MarketInputs,
+    ledoit_wolf,
+    sample_covariance,
+)
 from core.optimize.qp import policy_rows
 from core.policy.constraints import ConstraintSet
 from core.policy.profile import IPSProfile

@@ -9,7 +9,12 @@ from core.errors import CancelledError
 from core.jobs import CancelToken
 from core.optimize.candidates import Strategy, portfolio_volatility
 from core.optimize.qp import solve_qp
-from core.optimize.resampling import ResamplingMethod, _Solver, resampled_candidate, resampled_frontier
+from core.optimize.resampling import (
+    ResamplingMethod,
+    _Solver,
+    resampled_candidate,
+    resampled_frontier,
+)
 from core.pipeline import load_default_dataset, run_analysis, with_candidate
 from core.policy.profile_io import bundled_profiles
 
