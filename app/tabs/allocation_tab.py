@@ -21,6 +21,7 @@ from app import charts
 from app.context import StudioContext
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
+from app.tabs.resampling_panel import ResamplingPanel
 from app.views import FittedTableView
 from core.analytics.summary import PerformanceMetrics
 from core.pipeline import AnalysisResult
@@ -84,6 +85,8 @@ class AllocationTab(QWidget):
     """Candidate weights, metrics, validation and a chart of the recommended allocation."""
 
     result_shown = Signal(object)
+    result_replaced = Signal(object)
+    status_message = Signal(str)
 
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,8 +130,14 @@ class AllocationTab(QWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self._chart_box)
         right.addWidget(self._validation_box)
-        for column in (left, right):
-            column.setSizes([430, 330])
+        self.resampling_panel = ResamplingPanel()
+        self.runner = self.resampling_panel.runner  # the window cancels tab runners on close
+        right.addWidget(self.resampling_panel)
+        self.resampling_panel.result_replaced.connect(self.result_replaced)
+        self.resampling_panel.status_message.connect(self.status_message)
+        left.setSizes([430, 330])
+        right.setSizes([330, 260, 200])
+        right.setCollapsible(2, False)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(left)
         body.addWidget(right)
@@ -166,6 +175,7 @@ class AllocationTab(QWidget):
     def show_result(self, result: AnalysisResult) -> None:
         """Show ``result`` (one model reset per table)."""
         self._result = result
+        self.resampling_panel.set_result(result)
         recommended = result.recommended
         names = [c.name for c in result.candidates]
 
@@ -230,6 +240,8 @@ class AllocationTab(QWidget):
             f"{STAR} {result.recommended.name}: weight by ETF", color=charts.TEXT_COLOR, size="11pt")
         charts.add_legend(self.allocation_chart,
                           {c: charts.class_color(c) for c in result.universe.asset_classes if c in classes})
+        # Leave empty room on the right for the legend so that it never covers a bar or its label.
+        self.allocation_chart.setXRange(0, max(float(weights.max()) * 100, 1.0) * 1.9, padding=0)
 
     def _fit_columns(self) -> None:
         self.validation_table.resizeColumnsToContents()

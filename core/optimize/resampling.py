@@ -123,6 +123,7 @@ def resampled_frontier(
     cancel: CancelToken | None = None,
 ) -> ResampledFrontier:
     """Run the resampling of the module docstring; ``returns`` are monthly, shape (T, n)."""
+    method = ResamplingMethod(method)  # also accepts the enum's value, e.g. from a combo box
     if resamples < 10 or points < 2:
         raise DataError("Use at least 10 resamples and 2 frontier points.")
     x = returns[list(cs.tickers)].to_numpy(dtype=float)
