@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Fama-French 5-factor returns for the equity factor regressions: a CSV (or zip) "
                              "in the Kenneth French Data Library format, 'cached', or 'download' (network). "
                              "Without it, market and imported data use the universe's own proxy factors.")
+    parser.add_argument("--resample", type=int, default=0, metavar="N",
+                        help="add the Resampled Frontier candidate from N resampled histories (e.g. 500)")
     parser.add_argument("--no-charts", action="store_true",
                         help="skip charts/*.png and the memo PDF (both need Qt; the rest is written without it)")
     return parser
@@ -114,7 +116,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             dataset = _with_factors(dataset, args.factors)
         results = []
         for profile in profiles:
-            results.append(run_analysis(profile, dataset, universe))
+            result = run_analysis(profile, dataset, universe)
+            if args.resample:
+                from core.optimize.resampling import resampled_candidate, resampled_frontier
+                from core.pipeline import with_candidate
+
+                frontier = resampled_frontier(dataset.returns, result.constraints, result.inputs, profile,
+                                              resamples=args.resample)
+                result = with_candidate(result, resampled_candidate(frontier, result.inputs, profile))
+            results.append(result)
         plan = _rebalance_plan(args.holdings, results[0]) if args.holdings else None
         charts = render_pdf = None
         if not args.no_charts:  # Qt is imported here only, so the import of this module stays Qt-free

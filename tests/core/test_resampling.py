@@ -77,3 +77,15 @@ def test_cancel_stops_the_resampling(setup):
     token.cancel()
     with pytest.raises(CancelledError):
         resampled_frontier(dataset.returns, result.constraints, result.inputs, profile, resamples=50, cancel=token)
+
+
+def test_report_command_adds_the_resampled_candidate(tmp_path):
+    import pandas as pd
+
+    from app.cli import main as cli_main
+
+    out = tmp_path / "out"
+    assert cli_main(["report", "--out", str(out), "--resample", "30", "--no-charts"]) == 0
+    weights = pd.read_csv(out / "portfolio_weights.csv")
+    rows = weights[weights.portfolio_name == "Resampled Frontier"]
+    assert len(rows) == 14 and rows.weight.sum() == pytest.approx(1)
