@@ -18,9 +18,11 @@ Target Volatility
     target: bisection on the return floor of ``min w' S w s.t. mu' w >= r``. If even the
     minimum-volatility portfolio exceeds the target, or the target does not bind, a note says so.
 Risk Parity
-    Equal risk contributions as closely as the IPS bounds allow: minimizes
-    ``sum_i (w_i (S w)_i / w' S w - 1/n)^2`` with SLSQP and its analytic gradient,
-    from the projected inverse-volatility start. The remaining dispersion is reported.
+    Exact equal risk contributions (Newton on Spinu's convex formulation,
+    :mod:`core.optimize.risk_parity`) when that portfolio meets the policy. Otherwise, equal risk
+    as closely as the IPS bounds allow: minimizes ``sum_i (w_i (S w)_i / w' S w - 1/n)^2`` with
+    SLSQP and its analytic gradient, from the policy portfolio closest to the unconstrained
+    equal-risk one. The remaining dispersion is reported.
 Mean-Variance Utility
     ``max mu' w - (lambda / 2) w' S w - gamma ||w||^2`` with the profile's risk aversion
     ``lambda`` and concentration penalty ``gamma`` (QP). If its volatility exceeds the IPS
@@ -37,6 +39,7 @@ import numpy as np
 from core.errors import InfeasibleError, SolverError
 from core.optimize.estimation import MarketInputs
 from core.optimize.qp import max_linear, solve_qp
+from core.optimize.risk_parity import equal_risk_contribution
 from core.policy.constraints import ConstraintSet
 
 
@@ -47,6 +50,7 @@ class Strategy(str, Enum):
     TARGET_VOLATILITY = "Target Volatility"
     RISK_PARITY = "Risk Parity"
     MEAN_VARIANCE = "Mean-Variance Utility"
+    RESAMPLED = "Resampled Frontier"
 
 
 @dataclass(frozen=True)
@@ -175,6 +179,10 @@ def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
     cov = inputs.covariance
     n = cs.n
     budget = np.full(n, 1.0 / n)
+    erc = equal_risk_contribution(cov)
+    if cs.max_violation(erc) <= 1e-9:
+        return Candidate(Strategy.RISK_PARITY, erc, "Newton on Spinu's convex formulation (exact)",
+                         ("Equal risk contributions achieved.",))
 
     def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
         s = cov @ w
@@ -184,10 +192,8 @@ def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
         jac = (np.diag(s) + w[:, None] * cov) / var - np.outer(w * s, 2 * s) / var**2
         return float(dev @ dev), 2 * jac.T @ dev
 
-    inv_vol = 1.0 / np.sqrt(np.diag(cov))
-    start_target = inv_vol / inv_vol.sum()
-    # Project the inverse-volatility start onto the feasible set (closest in the Euclidean sense).
-    start = solve_qp(2 * np.eye(n), -2 * start_target, cs, what="risk-parity start").weights
+    # Start from the policy portfolio closest (Euclidean) to the unconstrained equal-risk one.
+    start = solve_qp(2 * np.eye(n), -2 * erc, cs, what="risk-parity start").weights
     constraints = [{"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(n)}]
     if len(cs.rows):
         constraints += [

@@ -1,4 +1,4 @@
-"""Convex quadratic programs over the policy's constraint set, solved by DAQP.
+"""Convex quadratic programs over the policy's constraint set.
 
 Every problem here has the form::
 
@@ -6,10 +6,16 @@ Every problem here has the form::
     subject to  sum(w) == 1, lower <= w <= upper, row_lower <= A w <= row_upper
                 (plus optional extra rows)
 
-DAQP (a dual active-set solver, Arnström, Bemporad and Axehill 2022) solves the 16-asset
-problem in tens of microseconds. Its exit flag is checked on every call: anything but an
-optimal solution raises :class:`SolverError`, and the returned point is verified against
-the constraints again before it is handed on.
+Two exact solvers, chosen by size (both measured in ``bench/``):
+
+- up to :data:`DAQP_MAX_N` assets, DAQP (a dual active-set solver, Arnström, Bemporad and
+  Axehill 2022): tens of microseconds for the 16-ETF problem. Its exit flag is checked on every
+  call: anything but an optimal solution raises :class:`SolverError`.
+- above that, the primal working-set solver of :mod:`core.optimize.active_set`, which works on
+  the few assets strictly inside their bounds and ends with an explicit KKT certificate. It also
+  takes the covariance in factor form (:func:`solve_qp_hessian`).
+
+Either way the returned point is verified against the constraints again before it is handed on.
 """
 
 from __future__ import annotations
@@ -19,9 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.errors import InfeasibleError, SolverError
+from core.optimize import active_set
+from core.optimize.active_set import Hessian
 from core.policy.constraints import ConstraintSet
 
 FEASIBILITY_TOL = 1e-8
+DAQP_MAX_N = 60  # above this many assets the working-set solver is faster (bench/RESULTS.md)
 
 _EXIT_MESSAGES = {
     -1: "the constraints are infeasible",
@@ -35,12 +44,15 @@ _EXIT_MESSAGES = {
 
 @dataclass(frozen=True)
 class QPSolution:
-    """An optimal point: weights shape (n,), objective value, solver iterations."""
+    """An optimal point: weights shape (n,), objective value, solver iterations (DAQP) or
+    pricing rounds (working set); ``free`` lists the assets strictly inside their bounds when the
+    working-set solver ran (a warm start for a neighbouring problem)."""
 
     weights: np.ndarray
     objective: float
     iterations: int
     solver: str = "DAQP"
+    free: np.ndarray | None = None
 
 
 def _stack(cs: ConstraintSet, extra_rows: np.ndarray | None, extra_lower: np.ndarray | None,
@@ -50,6 +62,8 @@ def _stack(cs: ConstraintSet, extra_rows: np.ndarray | None, extra_lower: np.nda
     lo = [np.array([1.0]), cs.row_lower]
     hi = [np.array([1.0]), cs.row_upper]
     if extra_rows is not None:
+        if extra_lower is None or extra_upper is None:
+            raise ValueError("extra rows need their lower and upper limits")
         rows.append(np.atleast_2d(extra_rows))
         lo.append(np.atleast_1d(extra_lower))
         hi.append(np.atleast_1d(extra_upper))
@@ -59,6 +73,101 @@ def _stack(cs: ConstraintSet, extra_rows: np.ndarray | None, extra_lower: np.nda
     sense = np.zeros(len(bupper), dtype=np.int32)
     sense[n] = 5  # the budget row is an equality
     return a, blower, bupper, sense
+
+
+def policy_rows(cs: ConstraintSet, extra_rows: np.ndarray | None = None,
+                extra_lower: np.ndarray | None = None,
+                extra_upper: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(A, row_lower, row_upper)`` with the budget as row 0, then ``cs``'s rows, then the extra rows."""
+    a, blower, bupper, _ = _stack(cs, extra_rows, extra_lower, extra_upper)
+    n = cs.n
+    return a, blower[n:], bupper[n:]
+
+
+class PolicyQP:
+    """The QP of the module docstring, prepared once and solvable any number of times.
+
+    ``H`` is an ``(n, n)`` array or a :class:`~core.optimize.hessian.Hessian` (dense or factored).
+    Up to :data:`DAQP_MAX_N` assets with an array ``H``, DAQP solves it; otherwise the working-set
+    solver. Preparing stacks the rows (budget first) and, for the working-set solver, analyses
+    their structure; nothing a solve changes is kept.
+    """
+
+    def __init__(self, H: np.ndarray | Hessian, f: np.ndarray, cs: ConstraintSet, *,
+                 extra_rows: np.ndarray | None = None, extra_lower: np.ndarray | None = None,
+                 extra_upper: np.ndarray | None = None) -> None:
+        a, blower, bupper, sense = _stack(cs, extra_rows, extra_lower, extra_upper)
+        n = cs.n
+        self.constraints = cs
+        self.rows, self.row_lower, self.row_upper = a, blower[n:], bupper[n:]
+        self._stacked = (np.ascontiguousarray(a), bupper, blower, sense)
+        f = np.ascontiguousarray(f, dtype=float)
+        self._f = f
+        self._h: np.ndarray | None = None  # dense H for DAQP
+        self.problem: active_set.WorkingSetQP | None = None
+        if not isinstance(H, Hessian) and n <= DAQP_MAX_N:
+            h = np.asarray(H, dtype=float)
+            self._h = np.ascontiguousarray(0.5 * (h + h.T))
+        else:
+            hessian = H if isinstance(H, Hessian) else Hessian.dense(H)
+            self.problem = active_set.WorkingSetQP(hessian, f, cs.lower, cs.upper, a)
+
+    @property
+    def solver(self) -> str:
+        return "DAQP" if self.problem is None else "working set"
+
+    def solve(self, warm: QPSolution | None = None, *, what: str = "portfolio") -> QPSolution:
+        """The optimum, checked: DAQP's exit flag and a constraint check, or the working-set
+        solver's KKT certificate (which checks every bound and row to 1e-9).
+
+        ``warm`` (working set only): a neighbouring problem's solution (other extra-row limits);
+        the solve starts from its point and free set when that reaches the new limits.
+
+        Raises
+        ------
+        InfeasibleError
+            The solver proves the constraints infeasible.
+        SolverError
+            Any other non-optimal exit, or a returned point that violates the constraints.
+        """
+        if self.problem is None:
+            assert self._h is not None
+            return self._solve_daqp(self._h, what)
+        lo, hi = self.row_lower, self.row_upper
+        try:
+            sol = None
+            if warm is not None and warm.free is not None:
+                sol = self.problem.run(lo, hi, warm.weights, warm.free, repair=True, what=what)
+            if sol is None:
+                sol = self.problem.solve(lo, hi, what=what)
+        except SolverError:
+            # A restricted solve or the certificate failed (numerically hard data): DAQP on the
+            # whole problem is slower but needs no start; its own checks apply.
+            fallback = self._solve_daqp(self.problem.hessian.to_array(), what)
+            return QPSolution(weights=fallback.weights, objective=fallback.objective,
+                              iterations=fallback.iterations, solver="DAQP (fallback)")
+        return QPSolution(weights=sol.x, objective=sol.objective, iterations=sol.rounds,
+                          solver="working set", free=sol.free)
+
+    def _solve_daqp(self, h: np.ndarray, what: str) -> QPSolution:
+        import daqp
+
+        a, bupper, blower, sense = self._stacked
+        x, fval, exitflag, info = daqp.solve(h, self._f, a, bupper, blower, sense, primal_tol=1e-10)
+        if exitflag == -1:
+            raise InfeasibleError(f"No {what} satisfies the constraints (the QP solver proved them infeasible).")
+        if exitflag != 1:
+            reason = _EXIT_MESSAGES.get(exitflag, f"exit flag {exitflag}")
+            raise SolverError(f"The QP solver did not find the optimal {what}: {reason}.")
+        cs = self.constraints
+        # Clip round-off (|excess| < 1e-12) back onto the bounds so that "-0.00%" never shows.
+        w = np.minimum(np.maximum(x, cs.lower), cs.upper)
+        check = active_set.row_violation(a @ w, self.row_lower, self.row_upper)
+        if check > FEASIBILITY_TOL:
+            raise SolverError(
+                f"The QP solver returned a {what} that breaks a constraint by {check:.2e}; it was not used."
+            )
+        return QPSolution(weights=w, objective=float(fval), iterations=int(info.get("iterations", 0)))
 
 
 def solve_qp(
@@ -71,41 +180,42 @@ def solve_qp(
     extra_upper: np.ndarray | None = None,
     what: str = "portfolio",
 ) -> QPSolution:
-    """Solve the QP of the module docstring; ``H`` must be symmetric positive definite.
+    """Solve the QP of the module docstring; ``H`` (n, n) must be symmetric positive definite.
 
     Raises
     ------
     InfeasibleError
-        DAQP proves the constraints infeasible.
+        The solver proves the constraints infeasible.
     SolverError
         Any other non-optimal exit, or a returned point that violates the constraints.
     """
-    import daqp
+    return PolicyQP(H, f, cs, extra_rows=extra_rows, extra_lower=extra_lower,
+                    extra_upper=extra_upper).solve(what=what)
 
-    a, blower, bupper, sense = _stack(cs, extra_rows, extra_lower, extra_upper)
-    h = np.ascontiguousarray(0.5 * (H + H.T), dtype=float)
-    x, fval, exitflag, info = daqp.solve(
-        h, np.ascontiguousarray(f, dtype=float), np.ascontiguousarray(a, dtype=float),
-        np.ascontiguousarray(bupper), np.ascontiguousarray(blower), sense,
-        primal_tol=1e-10,
-    )
-    if exitflag == -1:
-        raise InfeasibleError(f"No {what} satisfies the constraints (the QP solver proved them infeasible).")
-    if exitflag != 1:
-        reason = _EXIT_MESSAGES.get(exitflag, f"exit flag {exitflag}")
-        raise SolverError(f"The QP solver did not find the optimal {what}: {reason}.")
-    # Clip round-off (|excess| < 1e-12) back onto the bounds so that "-0.00%" never shows.
-    w = np.clip(np.asarray(x, dtype=float), cs.lower, cs.upper)
-    check = cs.max_violation(w)
-    if extra_rows is not None:
-        v = np.atleast_2d(extra_rows) @ w
-        check = max(check, float(np.max(np.atleast_1d(extra_lower) - v, initial=0.0)),
-                    float(np.max(v - np.atleast_1d(extra_upper), initial=0.0)))
-    if check > FEASIBILITY_TOL:
-        raise SolverError(
-            f"The QP solver returned a {what} that breaks a constraint by {check:.2e}; it was not used."
-        )
-    return QPSolution(weights=w, objective=float(fval), iterations=int(info.get("iterations", 0)))
+
+def solve_qp_hessian(
+    hessian: Hessian,
+    f: np.ndarray,
+    cs: ConstraintSet,
+    *,
+    extra_rows: np.ndarray | None = None,
+    extra_lower: np.ndarray | None = None,
+    extra_upper: np.ndarray | None = None,
+    warm: QPSolution | None = None,
+    what: str = "portfolio",
+) -> QPSolution:
+    """The QP of the module docstring with the working-set solver, ``H`` dense or factored.
+
+    ``warm`` (a solution of a neighbouring problem: other extra-row limits) starts the solver
+    from that point and its free set when that reaches the new limits, cold otherwise.
+
+    Raises
+    ------
+    InfeasibleError, SolverError
+        As :func:`solve_qp`.
+    """
+    return PolicyQP(hessian, f, cs, extra_rows=extra_rows, extra_lower=extra_lower,
+                    extra_upper=extra_upper).solve(warm, what=what)
 
 
 def max_linear(c: np.ndarray, cs: ConstraintSet) -> np.ndarray:
