@@ -186,6 +186,7 @@ def rebalance(
     SolverError
         HiGHS did not prove optimality (time limit).
     """
+    method = RebalanceMethod(method)  # "to_band_edge" must not silently mean TO_TARGET below
     target = check_targets(targets)
     for label, value in (
         ("minimum trade size", min_trade_value),
