@@ -10,19 +10,38 @@ from collections.abc import Sequence
 
 
 def run_gui(argv: Sequence[str]) -> int:
-    """Create the application and the main window, and run the event loop."""
+    """Create the application and the main window, and run the event loop.
+
+    ``python -m app PROJECT.ipsproj`` opens a project. Before that, logging goes to the rotating
+    file in the user log folder, unexpected exceptions to an error dialog, the palette follows
+    the system, and a newer autosave of an unsaved project is offered for recovery.
+    """
     from PySide6.QtWidgets import QApplication
 
     from app import APP_NAME
+    from app.error_dialog import ErrorReporter
+    from app.logging_setup import configure_logging
     from app.main_window import MainWindow
+    from app.settings import ORGANIZATION, restore_geometry
+    from app.theme import follow_system_theme
+    from core.project import SUFFIX
 
     qt_app = QApplication.instance() or QApplication(list(argv))
     qt_app.setApplicationName(APP_NAME)
-    qt_app.setOrganizationName("IPS Allocation Studio")
+    qt_app.setOrganizationName(ORGANIZATION)
+    configure_logging()
+    follow_system_theme(qt_app)
     window = MainWindow()
-    window.resize(1400, 900)
+    reporter = ErrorReporter(lambda: window)
+    reporter.install()
+    if not restore_geometry(window):
+        window.resize(1400, 900)
     window.show()
+    projects = [a for a in argv[1:] if a.lower().endswith(SUFFIX)]
+    if not window.project_controller.offer_recovery() and projects:
+        window.project_controller.open_project(projects[0])
     code = qt_app.exec()
+    reporter.uninstall()
     window.runner.cancel_all()  # quit without a close event must not strand a worker
     window.runner.wait_for_done()
     return code

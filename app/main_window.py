@@ -1,8 +1,10 @@
 """The main window: tabs from the registry, the Optimize action, undo, data-mode badge.
 
-The window owns the undo stack, the job runner and the latest :class:`AnalysisResult`. It
-asks :func:`core.pipeline.run_analysis` for results in a worker thread and hands them to
-every tab; a failed run leaves the previous result on screen and says why.
+The window owns the undo stack, the job runner, the data set in use and the latest
+:class:`AnalysisResult`. It asks :func:`core.pipeline.run_analysis` for results in a worker
+thread and hands them to every tab; a failed run leaves the previous result on screen and says
+why. Projects (File menu) live in :mod:`app.project_controller`, the Data menu in
+:mod:`app.data_controller`, the export in :mod:`app.export_controller`.
 """
 
 from __future__ import annotations
@@ -22,17 +24,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import APP_NAME, DISCLAIMER, SHORT_DISCLAIMER
+from app import APP_NAME, DISCLAIMER, SHORT_DISCLAIMER, settings, theme
 from app.context import StudioContext
+from app.data_controller import DataController
 from app.export_controller import ExportController
+from app.project_controller import ProjectController
 from app.tabs import TABS
 from app.workers import Job, JobRunner
 from core.data.dataset import DataMode, ReturnsDataset
 from core.jobs import CancelToken, ProgressCallback
-from core.pipeline import AnalysisResult, load_default_dataset, run_analysis
+from core.pipeline import AnalysisResult, AnalysisSettings, run_analysis
 from core.policy.profile import IPSProfile
 from core.policy.profile_io import DEFAULT_PROFILE_NAME, bundled_profiles
-from core.universe import default_universe
+from core.universe import Universe, default_universe
 
 ANALYSIS_JOB = "analysis"
 MODE_STYLES = {
@@ -44,14 +48,17 @@ BADGE_STYLE = "font-weight: bold; padding: 2px 8px; border-radius: 3px; {}"
 PENDING_STYLE = "background: #eeeeee; color: #444444; border: 1px solid #bbbbbb;"
 
 
-def analyse(profile: IPSProfile, dataset: ReturnsDataset | None, *,
-            progress: ProgressCallback, cancel: CancelToken) -> AnalysisResult:
-    """Worker body: load the default dataset on first use, then run the analysis."""
+def analyse(profile: IPSProfile, dataset: ReturnsDataset | None, universe: Universe | None = None,
+            settings: AnalysisSettings | None = None, *, progress: ProgressCallback,
+            cancel: CancelToken) -> AnalysisResult:
+    """Worker body: synthetic data for the universe on first use, then the analysis."""
     if dataset is None:
+        from core.data.synthetic import generate_synthetic_dataset
+
         progress(0.0, "Loading data")
-        dataset = load_default_dataset()
+        dataset = generate_synthetic_dataset(universe)
         cancel.raise_if_cancelled()
-    return run_analysis(profile, dataset, progress=progress, cancel=cancel)
+    return run_analysis(profile, dataset, universe, settings, progress=progress, cancel=cancel)
 
 
 def data_mode_text(dataset: ReturnsDataset | None) -> str:
@@ -62,13 +69,17 @@ def data_mode_text(dataset: ReturnsDataset | None) -> str:
     if prov.mode is DataMode.SYNTHETIC:
         seed = f", seed {prov.seed}" if prov.seed is not None else ""
         return f"Data: SYNTHETIC (deterministic{seed})"
-    return f"Data: {prov.mode.value} ({prov.start} to {prov.end})"
+    verb = "fetched" if prov.mode is DataMode.MARKET else "read"
+    fetched = f", {verb} {prov.fetched_at[:16].replace('T', ' ')} UTC" if prov.fetched_at else ""
+    return f"Data: {prov.mode.value} ({prov.start[:7]} to {prov.end[:7]}{fetched})"
 
 
 def data_mode_tooltip(dataset: ReturnsDataset) -> str:
     prov = dataset.provenance
     lines = [prov.source, f"{prov.months} monthly returns, {prov.start} to {prov.end}",
              f"Returns SHA-256: {prov.returns_sha256[:16]}…"]
+    if prov.fetched_at:
+        lines.append(f"Fetched {prov.fetched_at} (UTC)")
     if prov.mode is DataMode.SYNTHETIC:
         lines.append("Synthetic numbers are illustrative, not market history.")
     return "\n".join(lines)
@@ -84,34 +95,30 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("MainWindow")
         self.undo_stack = QUndoStack(self)
-        profiles = bundled_profiles()
-        default = DEFAULT_PROFILE_NAME if DEFAULT_PROFILE_NAME in profiles else next(iter(profiles))
-        self.context = StudioContext(self.undo_stack, default_universe(), profiles, default)
         self.runner = JobRunner(self)
+        self.analysis_settings = AnalysisSettings()
         self._dataset: ReturnsDataset | None = None
         self._result: AnalysisResult | None = None
+        self._retired_runners: list[JobRunner] = []
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tab_widgets: dict[str, Any] = {}
-        for spec in TABS:
-            widget = spec.create(self.context, self.tabs)
-            self.tab_widgets[spec.key] = widget
-            self.tabs.addTab(widget, spec.title)
         self.setCentralWidget(self.tabs)
-        self.ips_tab = self.tab_widgets["ips"]
-        self.ips_tab.profile_changed.connect(self._on_ips_tab_profile_changed)
-        for widget in self.tab_widgets.values():
-            if hasattr(widget, "status_message"):
-                widget.status_message.connect(self._on_tab_status_message)
+        profiles = bundled_profiles()
+        default = DEFAULT_PROFILE_NAME if DEFAULT_PROFILE_NAME in profiles else next(iter(profiles))
+        self.install_workspace(default_universe(), profiles[default])
 
         self._build_actions()
         self.export_controller = ExportController(self)  # File > Export report... (Ctrl+E)
         self.action_export_report = self.export_controller.action
+        self.project_controller = ProjectController(self)  # File > New / Open / Save, autosave
+        self.data_controller = DataController(self)  # Data menu
+        self.action_refresh_data = self.data_controller.action_refresh
         self._build_status_bar()
         self._build_menus_and_toolbar()
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
-        self._update_title()
+        self.update_title()
         self._show_data_mode()
         if run_at_start:
             self.optimize()
@@ -135,9 +142,12 @@ class MainWindow(QMainWindow):
         self.action_quit = QAction("&Quit", self)
         self.action_quit.setObjectName("action_quit")
         self.action_quit.setShortcut(QKeySequence("Ctrl+Q"))
+        self.action_quit.setToolTip("Close the window; unsaved changes are asked about first (Ctrl+Q)")
         self.action_quit.triggered.connect(self.close)
         self.action_about = QAction(f"&About {APP_NAME}", self)
         self.action_about.setObjectName("action_about")
+        self.action_about.setShortcut(QKeySequence("F1"))
+        self.action_about.setToolTip("Version, data sources and the disclaimer (F1)")
         self.action_about.triggered.connect(self._on_action_about_triggered)
 
     def _badge(self, object_name: str) -> QLabel:
@@ -157,7 +167,7 @@ class MainWindow(QMainWindow):
         self.disclaimer_label = QLabel(SHORT_DISCLAIMER)
         self.disclaimer_label.setObjectName("disclaimer_label")
         self.disclaimer_label.setToolTip(DISCLAIMER)
-        self.disclaimer_label.setStyleSheet("color: #7a2e0e; font-weight: bold; padding: 0 6px;")
+        self.disclaimer_label.setStyleSheet(theme.disclaimer_style())
         self.status_data_mode_label = self._badge("status_data_mode_label")
         status.addPermanentWidget(self.progress_bar)
         status.addPermanentWidget(self.disclaimer_label)
@@ -166,6 +176,8 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
+        self.project_controller.build_menu(file_menu)
+        file_menu.addSeparator()
         file_menu.addAction(self.action_export_report)
         file_menu.addSeparator()
         file_menu.addAction(self.action_quit)
@@ -174,6 +186,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.action_redo)
         analysis_menu = menus.addMenu("&Analysis")
         analysis_menu.addAction(self.action_optimize)
+        self.data_controller.build_menu(menus.addMenu("&Data"))
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(self.action_about)
 
@@ -182,6 +195,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         toolbar.addAction(self.action_optimize)
+        toolbar.addAction(self.action_refresh_data)
         toolbar.addSeparator()
         toolbar.addAction(self.action_undo)
         toolbar.addAction(self.action_redo)
@@ -199,9 +213,61 @@ class MainWindow(QMainWindow):
         """The result on screen (the last successful analysis)."""
         return self._result
 
-    def _update_title(self) -> None:
+    @property
+    def dataset(self) -> ReturnsDataset | None:
+        """The data set in use (None until the first one is loaded)."""
+        return self._dataset
+
+    def set_dataset(self, dataset: ReturnsDataset, *, user_choice: bool = True) -> None:
+        """Use ``dataset`` from now on and re-optimize; a user's choice marks the project modified."""
+        self._dataset = dataset
+        self._show_data_mode()
+        self.update_title()
+        if user_choice:
+            self.project_controller.mark_modified()
+        self.optimize()
+
+    def install_workspace(self, universe: Universe, profile: IPSProfile) -> None:
+        """(Re)build every tab for ``universe`` with ``profile`` current; the undo history, the
+        result on screen and the data set (unless it covers ``universe``) are dropped."""
+        self.runner.cancel(ANALYSIS_JOB)  # its result belongs to the workspace about to go
+        self.undo_stack.clear()  # its commands point at the models about to go
+        for widget in self.tab_widgets.values():
+            runner = getattr(widget, "runner", None)
+            if isinstance(runner, JobRunner):  # outlives its tab until its jobs have finished
+                runner.cancel_all()
+                runner.setParent(self)
+                self._retired_runners.append(runner)
+            widget.deleteLater()
+        self._retired_runners = [r for r in self._retired_runners if not r.idle()]
+        self.tabs.clear()
+        profiles = bundled_profiles()
+        profiles.setdefault(profile.name, profile)
+        self.context = StudioContext(self.undo_stack, universe, profiles, profile.name)
+        self.tab_widgets = {spec.key: spec.create(self.context, self.tabs) for spec in TABS}
+        for spec in TABS:
+            self.tabs.addTab(self.tab_widgets[spec.key], spec.title)
+            if hasattr(self.tab_widgets[spec.key], "status_message"):
+                self.tab_widgets[spec.key].status_message.connect(self._on_tab_status_message)
+            if hasattr(self.tab_widgets[spec.key], "result_replaced"):  # e.g. a resampled candidate added
+                self.tab_widgets[spec.key].result_replaced.connect(self._on_job_result)
+        self.ips_tab = self.tab_widgets["ips"]
+        if self.ips_tab.profile() != profile:
+            self.ips_tab.constraints_model.replace_profile(profile)
+            self.undo_stack.clear()
+        self.ips_tab.profile_changed.connect(self._on_ips_tab_profile_changed)
+        settings.restore_splitters(self.tab_widgets)
+        self._result = None
+        if self._dataset is not None and not set(universe.tickers) <= set(self._dataset.tickers):
+            self._dataset = None
+        if hasattr(self, "project_controller"):
+            self.update_title()
+            self._show_data_mode()
+
+    def update_title(self) -> None:
         mode = f" [{self._dataset.mode.value}]" if self._dataset is not None else ""
-        self.setWindowTitle(f"{APP_NAME} — {self.ips_tab.profile().name}{mode}[*]")
+        self.setWindowTitle(f"{APP_NAME} — {self.ips_tab.profile().name}{mode} — "
+                            f"{self.project_controller.name()}[*]")
 
     def _show_data_mode(self) -> None:
         text = data_mode_text(self._dataset)
@@ -215,7 +281,8 @@ class MainWindow(QMainWindow):
     # -- optimize --------------------------------------------------------------------------
     def optimize(self) -> Job:
         """Start an analysis of the current IPS in the worker; a running one is superseded."""
-        job = self.runner.start(Job(ANALYSIS_JOB, analyse, self.ips_tab.profile(), self._dataset))
+        job = self.runner.start(Job(ANALYSIS_JOB, analyse, self.ips_tab.profile(), self._dataset,
+                                    self.context.universe, self.analysis_settings))
         # Connected after start on purpose: the runner's own finished handler runs first,
         # so is_running() is already False in ours. Nothing is missed (see app.workers).
         job.signals.started.connect(self._on_job_started)
@@ -251,7 +318,7 @@ class MainWindow(QMainWindow):
         current = self.ips_tab.profile()
         if current != result.profile:
             self._on_ips_tab_profile_changed(current)
-        self._update_title()
+        self.update_title()
         self._show_data_mode()
         self.statusBar().showMessage(
             f"Optimized {result.profile.name}: IPS Recommended is {result.recommended_name}.", 8000)
@@ -261,8 +328,9 @@ class MainWindow(QMainWindow):
     def _on_job_error(self, message: str) -> None:
         self.statusBar().showMessage("Optimization failed; the previous result is still shown.", 10000)
         self.analysis_failed.emit(message)
-        QMessageBox.warning(self, "Optimization failed",
-                            f"{message}\n\nThe previous result is still shown.")
+        if getattr(self.sender(), "unexpected_details", None) is None:  # else the error dialog shows it
+            QMessageBox.warning(self, "Optimization failed",
+                                f"{message}\n\nThe previous result is still shown.")
 
     @Slot()
     def _on_job_finished(self) -> None:
@@ -272,7 +340,7 @@ class MainWindow(QMainWindow):
     # -- IPS edits -------------------------------------------------------------------------
     @Slot(object)
     def _on_ips_tab_profile_changed(self, profile: IPSProfile) -> None:
-        self._update_title()
+        self.update_title()
         for widget in self.tab_widgets.values():
             if hasattr(widget, "set_profile"):
                 widget.set_profile(profile)
@@ -282,20 +350,28 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 10000)
 
     @Slot(bool)
-    def _on_undo_stack_clean_changed(self, clean: bool) -> None:
-        self.setWindowModified(not clean)
+    def _on_undo_stack_clean_changed(self, _clean: bool) -> None:
+        self.project_controller.update_modified()
 
     @Slot()
     def _on_action_about_triggered(self) -> None:
-        QMessageBox.about(
-            self, f"About {APP_NAME}",
-            f"<h3>{APP_NAME}</h3><p>Turns an Investment Policy Statement into a constrained "
-            f"multi-asset ETF allocation and explains it.</p><p><b>{DISCLAIMER}</b></p>"
-            f"<p>{data_mode_text(self._dataset)}</p>")
+        from app.about import about_html
+        from app.logging_setup import log_file
+
+        log_path = log_file()
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          about_html(self._dataset, str(log_path) if log_path else None))
 
     # -- shutdown --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self.project_controller.close_requested():  # Save / Discard / Cancel
+            event.ignore()
+            return
+        settings.save_window_state(self, self.tab_widgets)
         # Shutdown is the one place where waiting is right: no job may outlive the window.
         self.runner.cancel_all()
+        for widget in self.tab_widgets.values():
+            if isinstance(getattr(widget, "runner", None), JobRunner):
+                widget.runner.cancel_all()
         self.runner.wait_for_done(10_000)
         super().closeEvent(event)

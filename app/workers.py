@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,19 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.05
 """Minimum time between two progress emissions (the first and the last always go through)."""
 
+UnexpectedErrorHandler = Callable[[str, str, str], None]
+_unexpected_error_handlers: list[UnexpectedErrorHandler] = []
+
+
+def add_unexpected_error_handler(handler: UnexpectedErrorHandler) -> None:
+    """Call ``handler(kind, message, details)`` for every unexpected exception of any job."""
+    _unexpected_error_handlers.append(handler)
+
+
+def remove_unexpected_error_handler(handler: UnexpectedErrorHandler) -> None:
+    if handler in _unexpected_error_handlers:
+        _unexpected_error_handlers.remove(handler)
+
 
 class JobSignals(QObject):
     """Signals of one :class:`Job`, emitted in the GUI thread."""
@@ -38,6 +52,8 @@ class JobSignals(QObject):
     progress = Signal(float, str)
     result = Signal(object)
     error = Signal(str)
+    unexpected_error = Signal(str, str)
+    """(message, traceback text) of an exception that is not an IPSStudioError; ``error`` follows."""
     cancelled = Signal()
     finished = Signal()
 
@@ -45,9 +61,12 @@ class JobSignals(QObject):
     # lives in the GUI thread and the emitter does not.
     _event = Signal(str, object)
 
-    def __init__(self, token: CancelToken, parent: QObject | None = None) -> None:
+    def __init__(self, token: CancelToken, parent: QObject | None = None, kind: str = "") -> None:
         super().__init__(parent)
         self._token = token
+        self._kind = kind
+        self.unexpected_details: str | None = None
+        """The traceback text once an unexpected exception was reported (read in ``error`` slots)."""
         self._event.connect(self._on_self_event)
 
     @Slot(str, object)
@@ -63,6 +82,13 @@ class JobSignals(QObject):
                 self.cancelled.emit()
             else:
                 self.result.emit(payload)
+        elif name == "unexpected":
+            if not self._token.cancelled:
+                message, details = payload  # type: ignore[misc]
+                self.unexpected_details = details
+                self.unexpected_error.emit(message, details)
+                for handler in list(_unexpected_error_handlers):
+                    handler(self._kind, message, details)
         elif name == "error":
             if self._token.cancelled:
                 self.cancelled.emit()
@@ -90,7 +116,7 @@ class Job(QRunnable):
         self.setAutoDelete(False)  # Python owns the job; JobRunner holds it until finished
         self.kind = kind
         self.token = CancelToken()
-        self.signals = JobSignals(self.token)
+        self.signals = JobSignals(self.token, kind=kind)
         self._fn = fn
         self._args = args
         self._kwargs = kwargs
@@ -131,7 +157,9 @@ class Job(QRunnable):
                 emit("error", str(exc))
             except Exception as exc:  # noqa: BLE001 - a failure must reach the GUI, not kill the thread
                 log.exception("Job %s failed", self.kind)
-                emit("error", f"{type(exc).__name__}: {exc}")
+                message = f"{type(exc).__name__}: {exc}"
+                emit("unexpected", (message, traceback.format_exc()))
+                emit("error", message)
             else:
                 emit("result", value)
         finally:
@@ -163,6 +191,17 @@ class JobRunner(QObject):
     def is_running(self, kind: str) -> bool:
         """True while a job of ``kind`` has started and not yet reported ``finished``."""
         return kind in self._live
+
+    def idle(self) -> bool:
+        """True when no job is live and every held job has left its worker thread."""
+        self._prune()
+        return not self._live and not self._held
+
+    def cancel(self, kind: str) -> None:
+        """Cancel the live job of ``kind``, if any (its result is dropped)."""
+        job = self._live.get(kind)
+        if job is not None:
+            job.cancel()
 
     def cancel_all(self) -> None:
         for job in list(self._live.values()):

@@ -20,6 +20,18 @@ from app.models import formatting as fmt
 
 Index = QModelIndex | QPersistentModelIndex
 
+_BOLD: list[QFont] = []
+
+
+def bold_font() -> QFont:
+    """One shared bold font, made on first use (a QFont wants the application to exist)."""
+    if not _BOLD:
+        font = QFont()
+        font.setBold(True)
+        _BOLD.append(font)
+    return _BOLD[0]
+
+
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 
@@ -76,6 +88,8 @@ class DataFrameModel(QAbstractTableModel):
         self._row_labels: tuple[str, ...] = ()
         self._bold_rows: frozenset[int] = frozenset()
         self._highlight_key: Any = None
+        self._cells: list[list[Any]] = []
+        self._display: dict[tuple[int, int], str] = {}
         if frame is not None:
             self.set_frame(frame, specs)
 
@@ -104,6 +118,11 @@ class DataFrameModel(QAbstractTableModel):
                             else tuple(str(i) for i in self._frame.index))
         self._bold_rows = frozenset(bold_rows)
         self._highlight_key = highlight_key
+        # Plain Python values per column and a display-text memo: data() is called for every
+        # cell on every paint and column fit, and pandas indexing per call made a table of a few
+        # hundred cells cost a noticeable fraction of a second on the GUI thread.
+        self._cells = [self._frame[spec.key].tolist() for spec in self._specs]
+        self._display: dict[tuple[int, int], str] = {}
         self.endResetModel()
 
     def frame(self) -> pd.DataFrame:
@@ -138,7 +157,7 @@ class DataFrameModel(QAbstractTableModel):
         return spec.kind
 
     def _value(self, row: int, column: int) -> Any:
-        value = self._frame.iat[row, self._frame.columns.get_loc(self._specs[column].key)]
+        value = self._cells[column][row]
         return value.item() if hasattr(value, "item") else value
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -149,9 +168,13 @@ class DataFrameModel(QAbstractTableModel):
         value = self._value(row, index.column())
         kind = self._kind(row, spec)
         if role == Qt.ItemDataRole.DisplayRole:
-            if spec.formatter is not None:
-                return spec.formatter(value)
-            return fmt.format_value(value, kind, spec.decimals)
+            key = (row, index.column())
+            text = self._display.get(key)
+            if text is None:
+                text = spec.formatter(value) if spec.formatter is not None else fmt.format_value(
+                    value, kind, spec.decimals)
+                self._display[key] = text
+            return text
         if role == Qt.ItemDataRole.EditRole:
             if kind == fmt.PERCENT:
                 return None if fmt.is_missing(value) else fmt.percent_edit_value(float(value))
@@ -174,11 +197,7 @@ class DataFrameModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.FontRole:
             bold = row in self._bold_rows or (kind == fmt.STATUS and value in ("PASS", "FAIL"))
-            if bold:
-                font = QFont()
-                font.setBold(True)
-                return font
-            return None
+            return bold_font() if bold else None
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation,
@@ -224,6 +243,8 @@ class DataFrameModel(QAbstractTableModel):
             return False
         column = self._frame.columns.get_loc(spec.key)
         self._frame.iat[index.row(), column] = coerced
+        self._cells[index.column()][index.row()] = coerced
+        self._display.pop((index.row(), index.column()), None)
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole,
                                              Qt.ItemDataRole.ToolTipRole])
         self.value_edited.emit(index.row(), spec.key, coerced)

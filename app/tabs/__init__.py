@@ -47,4 +47,5 @@ TABS: tuple[TabSpec, ...] = (
     TabSpec("allocation", "Allocation", "app.tabs.allocation_tab", "AllocationTab"),
     TabSpec("risk", "Risk", "app.tabs.risk_tab", "RiskTab"),
     TabSpec("stress", "Stress", "app.tabs.stress_tab", "StressTab"),
+    TabSpec("rebalancing", "Rebalancing", "app.tabs.rebalance_tab", "RebalanceTab"),
 )

@@ -1,13 +1,51 @@
-"""pytest-qt setup: offscreen Qt, and no test may leave a worker thread running."""
+"""pytest-qt setup: offscreen Qt, a sandbox for every per-user file, and no test may leave a
+worker thread running or block on a modal prompt."""
 
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt module creates the application
 
+# Settings, autosaves, logs and caches go to a throw-away folder, never the real user's:
+# XDG variables (Linux: QStandardPaths, platformdirs), the app's own override (every OS) and
+# QSettings.setPath for the INI settings the app uses.
+SANDBOX = Path(tempfile.mkdtemp(prefix="ips-studio-tests-"))
+for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    os.environ[_var] = str(SANDBOX / _var.lower())
+os.environ["IPS_STUDIO_USER_DIR"] = str(SANDBOX / "user")
+
 import pytest  # noqa: E402
-from PySide6.QtCore import QThreadPool  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings, QThreadPool  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+QCoreApplication.setOrganizationName("IPS Allocation Studio tests")
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(SANDBOX / "settings"))
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings(qapp):
+    """Each test starts with empty settings (no recent files, no saved geometry)."""
+    from app.settings import app_settings
+
+    app_settings().clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def discard_on_close(monkeypatch):
+    """Windows closed at teardown with unsaved edits must not block on Save/Discard/Cancel.
+
+    Tests of the prompt patch ``QMessageBox.warning`` themselves (their patch wins)."""
+    def answer(*args, **kwargs):
+        buttons = args[3] if len(args) > 3 else kwargs.get("buttons", QMessageBox.StandardButton.Ok)
+        if buttons & QMessageBox.StandardButton.Discard:
+            return QMessageBox.StandardButton.Discard
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", answer)
 
 RESULT_TIMEOUT_MS = 60_000
 

@@ -1,0 +1,79 @@
+"""Light and dark palettes that follow the system colour scheme.
+
+With Qt >= 6.5 :meth:`QStyleHints.colorScheme` says whether the system is dark; older Qt falls
+back to the lightness of the current window colour. When the system is dark but the style's
+palette is light (Linux desktops without a dark platform theme), the Fusion style gets an
+explicit dark palette. Charts keep their white plot background and dark text, so they stay
+readable in both; badges and banners set their own background and text colours together.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+DISCLAIMER_COLOURS = {False: "#7a2e0e", True: "#ffb38a"}
+DISCLAIMER_STYLE = "color: {}; font-weight: bold; padding: 0 6px;"
+
+_DARK = {
+    QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowText: "#e6e6e6",
+    QPalette.ColorRole.Base: "#1f1f1f", QPalette.ColorRole.AlternateBase: "#2a2a2a",
+    QPalette.ColorRole.ToolTipBase: "#3a3a3a", QPalette.ColorRole.ToolTipText: "#f0f0f0",
+    QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#353535",
+    QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.BrightText: "#ff6b6b",
+    QPalette.ColorRole.Link: "#6cb4ff", QPalette.ColorRole.Highlight: "#3d7bd9",
+    QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.PlaceholderText: "#9a9a9a",
+}
+
+
+def system_is_dark(app: QGuiApplication | None = None) -> bool:
+    """True when the system colour scheme is dark."""
+    app = app or QGuiApplication.instance()
+    if app is None:
+        return False
+    hints = app.styleHints()
+    if hasattr(hints, "colorScheme"):
+        scheme = hints.colorScheme()
+        if scheme != Qt.ColorScheme.Unknown:
+            return scheme == Qt.ColorScheme.Dark
+    return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    for role, colour in _DARK.items():
+        palette.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7f7f7f"))
+    return palette
+
+
+_state = {"dark_palette_applied": False}
+
+
+def apply_system_theme(app) -> bool:  # noqa: ANN001 - a QApplication
+    """Match the palette to the system scheme; return True when the result is dark."""
+    dark = system_is_dark(app)
+    style = app.style()
+    style_is_dark = style.standardPalette().color(QPalette.ColorRole.Window).lightness() < 128
+    if dark and not style_is_dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
+        _state["dark_palette_applied"] = True
+    elif not dark and _state["dark_palette_applied"]:  # back to light: undo only what we did
+        app.setPalette(app.style().standardPalette())
+        _state["dark_palette_applied"] = False
+    return dark
+
+
+def follow_system_theme(app) -> None:  # noqa: ANN001 - a QApplication
+    """Apply the system scheme now and whenever it changes (Qt >= 6.5)."""
+    apply_system_theme(app)
+    hints = app.styleHints()
+    if hasattr(hints, "colorSchemeChanged"):
+        hints.colorSchemeChanged.connect(lambda _scheme: apply_system_theme(app))
+
+
+def disclaimer_style(dark: bool | None = None) -> str:
+    """The status-bar disclaimer's style, readable on the current palette."""
+    return DISCLAIMER_STYLE.format(DISCLAIMER_COLOURS[system_is_dark() if dark is None else dark])

@@ -1,0 +1,174 @@
+"""Data menu: refresh with a fake downloader (no network), cancel, failures, cached, import, universe."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
+
+from app.data_controller import DATA_JOB
+from app.main_window import ANALYSIS_JOB
+from app.universe_dialog import UniverseDialog
+from core.data.cache import PriceCache
+from core.data.dataset import DataMode
+
+TIMEOUT_MS = 60_000
+
+
+def fake_download(symbols, *, start, end, **kwargs):
+    """A stand-in for ``yfinance.download``: daily 'Adj Close' in yfinance's (field, ticker) columns."""
+    dates = pd.bdate_range("2012-01-02", end, inclusive="left")
+    rng = np.random.default_rng(11)
+    columns = {("Adj Close", s): 100 * np.exp(np.cumsum(rng.normal(0.0002, 0.008, len(dates)))) for s in symbols}
+    frame = pd.DataFrame(columns, index=dates)
+    frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["Price", "Ticker"])
+    return frame
+
+
+@pytest.fixture
+def data(window, tmp_path):
+    """The window's data controller with a fake downloader and a cache in ``tmp_path``."""
+    controller = window.data_controller
+    controller.downloader = fake_download
+    controller.cache = PriceCache(tmp_path / "cache.sqlite")
+    return controller
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args) or QMessageBox.StandardButton.Ok)
+    return shown
+
+
+def wait_idle(qtbot, window):
+    qtbot.waitUntil(lambda: not window.runner.is_running(DATA_JOB) and not window.runner.is_running(ANALYSIS_JOB),
+                    timeout=TIMEOUT_MS)
+
+
+def refresh_and_wait(qtbot, window, data):
+    with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS) as result:
+        with qtbot.waitSignal(data.data_finished, timeout=TIMEOUT_MS) as finished:
+            window.action_refresh_data.trigger()
+            assert data.progress_bar.isVisible() and data.action_cancel.isEnabled()
+    wait_idle(qtbot, window)
+    return finished.args, result.args[0]
+
+
+def test_refresh_switches_to_market_and_reoptimizes(qtbot, window, data):
+    assert window.action_refresh_data.objectName() == "action_refresh_data"
+    (ok, text), result = refresh_and_wait(qtbot, window, data)
+    assert ok and "MARKET" in text
+    assert window.dataset.mode is DataMode.MARKET and result.dataset is window.dataset
+    badge = window.findChild(QLabel, "data_mode_label")
+    assert "MARKET" in badge.text() and "fetched" in badge.text()
+    assert window.dataset.provenance.fetched_at[:10] in badge.toolTip()
+    assert "[MARKET]" in window.windowTitle() and window.isWindowModified()
+    assert data.cache.path.exists()
+    assert not data.progress_bar.isVisible() and not data.action_cancel.isEnabled()
+
+
+def test_cancelled_refresh_leaves_synthetic_data_in_place(qtbot, window, data):
+    previous, shown = window.dataset, window.result
+    entered, release = threading.Event(), threading.Event()
+
+    def blocking_download(symbols, **kwargs):
+        entered.set()
+        release.wait(30)
+        return fake_download(symbols, **kwargs)
+
+    data.downloader = blocking_download
+    job = data.refresh()
+    qtbot.waitUntil(entered.is_set, timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(data.data_finished, timeout=1_000) as finished:
+        data.action_cancel.trigger()
+    assert finished.args[0] is False and "cancelled" in finished.args[1]
+    with qtbot.waitSignal(job.signals.cancelled, timeout=TIMEOUT_MS):
+        release.set()
+    wait_idle(qtbot, window)
+    assert window.dataset is previous and window.dataset.mode is DataMode.SYNTHETIC
+    assert window.result is shown and not window.isWindowModified()
+    assert not data.cache.path.exists()  # nothing half-written
+    assert "SYNTHETIC" in window.findChild(QLabel, "data_mode_label").text()
+
+
+@pytest.mark.parametrize(("download", "words"), [
+    ("offline", "Could not download prices"),
+    ("missing", "no prices for DBC"),
+    ("short", "complete months"),
+])
+def test_a_failed_refresh_says_why_and_keeps_the_previous_data(qtbot, window, data, warnings, download, words):
+    previous, shown = window.dataset, window.result
+
+    def broken(symbols, **kwargs):
+        if download == "offline":
+            raise ConnectionError("network is unreachable")
+        frame = fake_download(symbols, **kwargs)
+        if download == "missing":
+            return frame.drop(columns=[("Adj Close", "DBC")])
+        return frame.iloc[-400:]  # partial history: about 18 months
+
+    data.downloader = broken
+    with qtbot.waitSignal(data.data_finished, timeout=TIMEOUT_MS) as finished:
+        data.refresh()
+    wait_idle(qtbot, window)
+    assert finished.args[0] is False and words in finished.args[1]
+    assert len(warnings) == 1 and words in warnings[0][2] and "SYNTHETIC) is unchanged" in warnings[0][2]
+    assert window.dataset is previous and window.result is shown
+    assert not data.cache.path.exists()
+
+
+def test_cached_synthetic_and_imported_data(qtbot, window, data, tmp_path, monkeypatch):
+    refresh_and_wait(qtbot, window, data)
+    with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS):
+        window.data_controller.action_synthetic.trigger()
+    assert window.dataset.mode is DataMode.SYNTHETIC
+    with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS):
+        window.data_controller.action_cached.trigger()
+    assert window.dataset.mode is DataMode.MARKET
+    assert any("local cache" in note for note in window.dataset.provenance.notes)
+
+    path = tmp_path / "returns.csv"
+    window.dataset.returns.rename_axis("date").to_csv(path)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS):
+        window.data_controller.action_import.trigger()
+    wait_idle(qtbot, window)
+    assert window.dataset.mode is DataMode.IMPORTED and data.import_path == str(path)
+    project = window.project_controller.current_project()
+    assert project.data_mode is DataMode.IMPORTED and project.import_path == str(path)
+
+
+def test_cached_data_missing_is_refused_and_nothing_changes(qtbot, window, data, warnings):
+    previous = window.dataset
+    with qtbot.waitSignal(data.data_finished, timeout=TIMEOUT_MS) as finished:
+        data.use_cached()
+    wait_idle(qtbot, window)
+    assert finished.args[0] is False and window.dataset is previous and len(warnings) == 1
+
+
+def test_universe_editing_is_validated_and_rebuilds_the_tabs(qtbot, window):
+    dialog = UniverseDialog(window.project_controller.current_project(), window)
+    qtbot.addWidget(dialog)
+    assert not dialog.add_ticker("SPY", "Equity") and "more than once" in dialog.message()
+    assert not dialog.add_ticker("VTI", "Crypto") and "asset class" in dialog.message()
+    assert not dialog.remove_ticker("DBC") and "anchor weights" in dialog.message()
+    assert not dialog.remove_ticker("SGOV")
+    assert dialog.add_ticker(" vti ", "Equity", "Total market")
+    assert dialog.model.row_of("VTI") == 14 and dialog.changed()
+    old_ips = window.ips_tab
+
+    with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS) as blocker:
+        window.project_controller.apply_universe(dialog.universe())
+    wait_idle(qtbot, window)
+    assert window.ips_tab is not old_ips and window.context.universe.n == 15
+    assert "VTI" in blocker.args[0].weights_table().index
+    assert window.dataset.mode is DataMode.SYNTHETIC and "VTI" in window.dataset.tickers
+    assert window.isWindowModified()
+
+    again = UniverseDialog(window.project_controller.current_project(), window)
+    qtbot.addWidget(again)
+    assert again.remove_ticker("VTI") and again.universe().n == 14
