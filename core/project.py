@@ -222,5 +222,10 @@ def _refuse_constant(name: str) -> float:
 
 def autosave_path(path: str | Path | None, folder: str | Path) -> Path:
     """Where the autosave copy of ``path`` (or of an unsaved project) goes, inside ``folder``."""
-    stem = Path(path).stem if path else "untitled"
-    return Path(folder) / f"{stem}.autosave{SUFFIX}"
+    if not path:
+        return Path(folder) / f"untitled.autosave{SUFFIX}"
+    import hashlib
+
+    # Two projects with the same name in different folders must not share an autosave.
+    digest = hashlib.sha256(str(Path(path).resolve()).encode("utf-8")).hexdigest()[:8]
+    return Path(folder) / f"{Path(path).stem}-{digest}.autosave{SUFFIX}"

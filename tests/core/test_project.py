@@ -105,7 +105,12 @@ def test_hand_edited_values_are_refused(tmp_path, project):
 
 
 def test_autosave_path_is_beside_nothing_the_user_owns(tmp_path):
-    assert autosave_path(tmp_path / "fund.ipsproj", tmp_path / "auto") == tmp_path / "auto" / "fund.autosave.ipsproj"
+    first = autosave_path(tmp_path / "a" / "fund.ipsproj", tmp_path / "auto")
+    second = autosave_path(tmp_path / "b" / "fund.ipsproj", tmp_path / "auto")
+    assert first.parent == tmp_path / "auto" and first.name.startswith("fund-")
+    assert first.name.endswith(".autosave.ipsproj")
+    assert first != second  # same name, different folders: separate autosaves
+    assert autosave_path(tmp_path / "a" / "fund.ipsproj", tmp_path / "auto") == first
     assert autosave_path(None, tmp_path).name == "untitled.autosave.ipsproj"
 
 
