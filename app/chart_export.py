@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,10 +142,13 @@ def export_widget(widget: Any, path: Path, size: tuple[int, int] = EXPORT_SIZE) 
 
 
 def write_charts(results: Sequence[AnalysisResult], risk_reports: Sequence[RiskReport],
-                 stress_results: Sequence[StressResult], folder: str | Path) -> list[Path]:
+                 stress_results: Sequence[StressResult], folder: str | Path, *,
+                 plans: Mapping[str, Any] | None = None) -> list[Path]:
     """Write every chart of every profile into ``folder`` (module docstring); returns the paths.
 
-    The three sequences are parallel (one entry per profile, primary first).
+    The three sequences are parallel (one entry per profile, primary first). ``plans`` maps a
+    profile name to its rebalancing plan; each one adds ``policy_drift.png`` (drift by ETF,
+    breaches in red, the band dashed).
     """
     if not (len(results) == len(risk_reports) == len(stress_results)) or not results:
         raise ChartExportError("write_charts needs one risk report and one stress result per analysis result.")
@@ -163,6 +166,17 @@ def write_charts(results: Sequence[AnalysisResult], risk_reports: Sequence[RiskR
                 written.append(export_widget(widget, out / f"{name}{suffix}.png"))
             finally:
                 _dispose(widget)
+        plan = (plans or {}).get(result.profile.name)
+        if plan is not None:
+            from app.chart_kit import Figure
+            from app.rebalance_charts import draw_drift
+
+            fig = Figure("export", 1)
+            try:
+                draw_drift(fig, plan.drift, title=f"Drift from target by ETF — {result.profile.name}")
+                written.append(export_widget(fig, out / f"policy_drift{suffix}.png"))
+            finally:
+                _dispose(fig)
     return written
 
 

@@ -128,7 +128,8 @@ class ExportController(QObject):
         try:
             from app.chart_export import write_charts
 
-            write_charts(bundle.results, bundle.risk_reports, bundle.stress_results, self._charts_dir)
+            write_charts(bundle.results, bundle.risk_reports, bundle.stress_results, self._charts_dir,
+                         plans=bundle.plans)
         except Exception as exc:  # noqa: BLE001 - any drawing failure is reported, never swallowed
             self._finish(False, f"The charts could not be drawn: {exc}")
             return

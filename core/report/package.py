@@ -37,9 +37,9 @@ PDF_NAME = "investment_memo.pdf"
 CHARTS_DIR = "charts"
 DEFAULT_COST_BPS = 5.0
 
-ChartWriter = Callable[[Sequence["AnalysisResult"], Sequence["RiskReport"], Sequence["StressResult"], Path],
-                       Sequence[Path]]
-"""``write_charts(results, risk_reports, stress_results, folder) -> paths`` (e.g. app.chart_export)."""
+ChartWriter = Callable[..., Sequence[Path]]
+"""``write_charts(results, risk_reports, stress_results, folder, *, plans) -> paths`` (e.g. app.chart_export);
+``plans`` maps a profile name to its rebalancing plan."""
 PdfRenderer = Callable[[str, Path, Path], Path]
 """``render(markdown, pdf_path, base_dir) -> pdf_path``; images resolve against ``base_dir``."""
 Charts = ChartWriter | Path | None
@@ -98,7 +98,8 @@ def _charts(charts: Charts, bundle: ReportBundle, folder: Path) -> list[Path]:
             target.mkdir(parents=True, exist_ok=True)
         return [Path(shutil.copy2(p, target / p.name)) for p in pngs]
     target.mkdir(parents=True, exist_ok=True)
-    return [Path(p) for p in charts(bundle.results, bundle.risk_reports, bundle.stress_results, target)]
+    return [Path(p) for p in charts(bundle.results, bundle.risk_reports, bundle.stress_results, target,
+                                    plans=bundle.plans)]
 
 
 def write_report_package(

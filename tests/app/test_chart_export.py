@@ -102,3 +102,19 @@ def test_headless_report_process_exits_cleanly(tmp_path):
                           env={k: v for k, v in __import__("os").environ.items() if k != "QT_QPA_PLATFORM"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(list((tmp_path / "r" / "charts").glob("*.png"))) == len(CHART_NAMES)
+
+
+def test_a_rebalancing_plan_adds_the_policy_drift_chart(qapp, analyses, tmp_path):
+    from core.rebalance import demo_holdings
+    from core.report.package import plan_for
+
+    results, risks, stresses = analyses
+    plan = plan_for(results[0], demo_holdings())
+    paths = write_charts(results[:1], risks[:1], stresses[:1], tmp_path, plans={results[0].profile.name: plan})
+    drift = tmp_path / "policy_drift.png"
+    assert drift in paths and drift.stat().st_size > 20_000
+    rgb = pixels(drift).astype(float)
+    # Breaches are drawn red: some strongly red pixels exist when the plan's drift has breaches.
+    assert any(e.breach for e in plan.drift.etfs)
+    red = (rgb[:, :, 0] > 180) & (rgb[:, :, 1] < 110) & (rgb[:, :, 2] < 110)
+    assert red.mean() > 0.001
