@@ -34,10 +34,29 @@ DATA_JOB = "data"
 
 # -- worker bodies (no Qt) ---------------------------------------------------------------------
 def market_job(universe: Universe, cache: PriceCache | None, downloader: Callable[..., Any] | None,
+               factor_downloader: Callable[[str], bytes] | None = None, fetch_factors: bool = True,
                *, progress: ProgressCallback, cancel: CancelToken) -> ReturnsDataset:
-    from core.data.market import fetch_market_dataset
+    """Prices first (all-or-nothing); then the Fama-French factors, attached only if they cover
+    every month. A factor failure keeps the prices and says so in the provenance notes."""
+    import dataclasses
 
-    return fetch_market_dataset(universe, cache=cache, downloader=downloader, progress=progress, cancel=cancel)
+    from core.data import french
+    from core.data.market import fetch_market_dataset
+    from core.errors import DataError
+
+    dataset = fetch_market_dataset(universe, cache=cache, downloader=downloader, progress=progress, cancel=cancel)
+    if not fetch_factors:
+        return dataset
+    progress(0.95, "Downloading the Fama-French factors")
+    try:
+        factors = french.fetch_french_factors(
+            downloader=factor_downloader, cache_dir=cache.path.parent if cache is not None else None, cancel=cancel)
+        return french.attach_factors(dataset, factors)
+    except DataError as exc:
+        note = (f"Fama-French factors not attached ({exc}); the equity factor regressions use the market "
+                "proxy only.")
+        return dataclasses.replace(dataset, provenance=dataclasses.replace(
+            dataset.provenance, notes=(*dataset.provenance.notes, note)))
 
 
 def cached_job(universe: Universe, cache: PriceCache | None, *, progress: ProgressCallback,
@@ -78,6 +97,9 @@ class DataController(QObject):
         super().__init__(window)
         self._window = window
         self.downloader: Callable[..., Any] | None = None
+        self.factor_downloader: Callable[[str], bytes] | None = None
+        """Fetches the Fama-French zip; tests inject one. With an injected price downloader and
+        no factor downloader, factors are not fetched (so a test never reaches the network)."""
         self.cache: PriceCache | None = None
         self.import_path: str | None = None
         """The file of the IMPORTED data in use (saved with the project)."""
@@ -140,7 +162,9 @@ class DataController(QObject):
     # -- starting --------------------------------------------------------------------------------
     def refresh(self) -> Job:
         """Download market data for the universe (network); success switches to MARKET mode."""
-        return self._start("Refreshing market data", market_job, self._universe(), self.cache, self.downloader)
+        fetch_factors = self.factor_downloader is not None or self.downloader is None
+        return self._start("Refreshing market data", market_job, self._universe(), self.cache, self.downloader,
+                           self.factor_downloader, fetch_factors)
 
     def use_cached(self) -> Job:
         return self._start("Loading cached market data", cached_job, self._universe(), self.cache)

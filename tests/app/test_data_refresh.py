@@ -172,3 +172,32 @@ def test_universe_editing_is_validated_and_rebuilds_the_tabs(qtbot, window):
     again = UniverseDialog(window.project_controller.current_project(), window)
     qtbot.addWidget(again)
     assert again.remove_ticker("VTI") and again.universe().n == 14
+
+
+def _french_zip(index) -> bytes:
+    import io
+    import zipfile
+
+    rng = np.random.default_rng(5)
+    rows = "".join(f"{d:%Y%m},{','.join(f'{v:.4f}' for v in rng.normal(0, 3, 6))}\n" for d in index)
+    text = "Fama/French 5 factors\n\n,Mkt-RF,SMB,HML,RMW,CMA,RF\n" + rows + "\n Annual Factors\n"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("F-F_Research_Data_5_Factors_2x3.csv", text)
+    return buffer.getvalue()
+
+
+def test_refresh_attaches_the_fama_french_factors_when_they_cover_the_sample(qtbot, window, data):
+    data.factor_downloader = lambda url: _french_zip(pd.date_range("2011-01-31", "2030-12-31", freq="ME"))
+    (ok, _text), result = refresh_and_wait(qtbot, window, data)
+    assert ok and result.dataset.factors is not None
+    assert list(result.dataset.factors.columns) == ["MKT_RF", "SMB", "HML", "RMW", "CMA", "RF"]
+    assert result.dataset.factors.index.equals(result.dataset.returns.index)
+    assert any("Kenneth R. French" in n for n in result.dataset.provenance.notes)
+
+
+def test_factors_that_do_not_cover_the_sample_are_not_attached_and_it_is_said(qtbot, window, data):
+    data.factor_downloader = lambda url: _french_zip(pd.date_range("2011-01-31", "2015-12-31", freq="ME"))
+    (ok, _text), result = refresh_and_wait(qtbot, window, data)
+    assert ok and result.dataset.mode is DataMode.MARKET and result.dataset.factors is None
+    assert any("Fama-French factors not attached" in n for n in result.dataset.provenance.notes)
