@@ -96,7 +96,7 @@ def gui_measures(runs: int) -> dict[str, float]:
 
     from app.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([])
+    QApplication.instance() or QApplication([])
     window = MainWindow()
     window.resize(1400, 900)
     window.show()

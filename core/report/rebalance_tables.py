@@ -60,31 +60,12 @@ def rebalancing_trades(
         Mode of the data behind the targets (written on every row; empty when None).
     """
     mode = _mode_label(data_mode)
-    rows = []
-    for line in plan.lines:
-        rows.append(
-            {
-                "profile_name": profile_name,
-                "data_mode": mode,
-                "method": plan.method.value,
-                "ticker": line.ticker,
-                "asset_class": line.asset_class,
-                "price": line.price,
-                "current_shares": line.current_shares,
-                "current_value": line.current_shares * line.price,
-                "current_weight": line.current_weight,
-                "target_weight": line.target_weight,
-                "drift": line.drift,
-                "drift_breach_flag": line.breach,
-                "trade_direction": line.action.value,
-                "trade_shares": abs(line.shares),
-                "trade_notional": abs(line.notional),
-                "estimated_transaction_cost": line.estimated_cost,
-                "post_trade_shares": line.post_trade_shares,
-                "post_trade_weight": line.post_trade_weight,
-                "continuous_trade_shares": line.continuous_shares,
-            }
-        )
+    lines = plan.to_frame()  # the per-ETF columns, defined once in RebalancePlan.to_frame
+    lines.insert(0, "method", plan.method.value)
+    lines.insert(0, "data_mode", mode)
+    lines.insert(0, "profile_name", profile_name)
+    lines.insert(lines.columns.get_loc("current_weight"), "current_value", lines.current_shares * lines.price)
+    rows = lines.to_dict("records")
     cash_before = plan.drift.cash_weight
     cash_after = float(plan.post_trade_weights[CASH_LABEL])
     rows.append(
