@@ -60,9 +60,13 @@ class StressResultsModel(DataFrameModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent=parent)
         self._stress: StressResult | None = None
+        self._breaches: tuple[bool, ...] = ()
 
     def set_stress(self, stress: StressResult) -> None:
         self._stress = stress
+        # Each outcome derives its figures with pandas on every access; paint calls data() per
+        # cell and role, so the flags are read once here.
+        self._breaches = tuple(o.breaches_drawdown_tolerance for o in stress.outcomes)
         self.set_frame(stress_frame(stress), stress_specs(stress))
 
     def scenario_at(self, row: int) -> str | None:
@@ -74,7 +78,7 @@ class StressResultsModel(DataFrameModel):
         if not index.isValid() or self._stress is None or not 0 <= index.row() < self.rowCount():
             return value
         column = self.column_of(BREACH_COLUMN)
-        breach = self._stress.outcomes[index.row()].breaches_drawdown_tolerance
+        breach = self._breaches[index.row()]
         if index.column() == column and breach:
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QBrush(FAIL_FOREGROUND)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -61,12 +62,12 @@ class ScenarioOutcome:
     def kind(self) -> ScenarioKind:
         return self.scenario.kind
 
-    @property
+    @cached_property  # immutable inputs: computed once (the GUI reads these per paint)
     def contributions(self) -> pd.Series:
         """Per-ETF contribution to the portfolio return, ``w_i * shock_i``; sums to it."""
         return (self.weights * self.shocks.fillna(0.0)).rename("contribution")
 
-    @property
+    @cached_property  # immutable inputs: computed once (the GUI reads these per paint)
     def benchmark_contributions(self) -> pd.Series:
         return (self.benchmark_weights * self.shocks.fillna(0.0)).rename("benchmark_contribution")
 
@@ -74,20 +75,20 @@ class ScenarioOutcome:
         order = list(dict.fromkeys(self.asset_classes))
         return contributions.groupby(self.asset_classes, sort=False).sum().reindex(order, fill_value=0.0)
 
-    @property
+    @cached_property  # immutable inputs: computed once (the GUI reads these per paint)
     def class_contributions(self) -> pd.Series:
         """Portfolio contribution by asset class (classes in universe order); sums to the return."""
         return self._by_class(self.contributions)
 
-    @property
+    @cached_property  # immutable inputs: computed once (the GUI reads these per paint)
     def benchmark_class_contributions(self) -> pd.Series:
         return self._by_class(self.benchmark_contributions)
 
-    @property
+    @cached_property  # immutable inputs: computed once (the GUI reads these per paint)
     def portfolio_return(self) -> float:
         return float(self.contributions.sum())
 
-    @property
+    @cached_property  # immutable inputs: computed once (the GUI reads these per paint)
     def benchmark_return(self) -> float:
         return float(self.benchmark_contributions.sum())
 
