@@ -12,13 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.analytics.risk_report import (
-    BENCHMARK_SERIES,
-    RECOMMENDED_SERIES,
-    RiskReport,
-    build_risk_report,
-)
-from core.analytics.rolling import rolling_metrics
+from core.analytics.risk_report import RiskReport, build_risk_report, recommended_rolling
 from core.jobs import CancelToken, ProgressCallback
 from core.pipeline import AnalysisResult
 from core.stress.engine import StressResult, stress_analysis
@@ -60,9 +54,7 @@ def rolling_job(result: AnalysisResult, window: int, *, progress: ProgressCallba
                 cancel: CancelToken) -> RollingAnswer:
     """The rolling metrics alone, with the same inputs as :func:`build_risk_report` uses."""
     progress(0.0, "Rolling metrics")
-    risk_free = result.dataset.risk_free if result.dataset.risk_free is not None else 0.0
-    frame = rolling_metrics(result.recommended.returns, result.benchmark_returns, risk_free, window=window,
-                            names=(RECOMMENDED_SERIES, BENCHMARK_SERIES))
+    frame = recommended_rolling(result, window)
     cancel.raise_if_cancelled()
     return RollingAnswer(result, window, frame)
 

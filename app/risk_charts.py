@@ -194,9 +194,8 @@ def frontier_markers(result: AnalysisResult, report: RiskReport) -> list[Frontie
                               recommended=c.name == result.recommended_name) for c in result.candidates]
     tickers = list(result.inputs.tickers)
     bench = result.benchmark_weights.reindex(tickers).fillna(0.0)
-    # The benchmark's ex-ante return is mu' w; core reports its volatility but not this number.
-    bench_return = float(np.asarray(result.inputs.expected_returns) @ bench.to_numpy())
-    markers.append(FrontierMarker(report.benchmark_label, report.benchmark_risk.volatility, bench_return,
+    markers.append(FrontierMarker(report.benchmark_label, report.benchmark_risk.volatility,
+                                  result.benchmark_expected_return,
                                   bench, benchmark=True))
     return markers
 

@@ -98,6 +98,21 @@ class AnalysisResult:
     selection_rule: str = SELECTION_RULE
 
     @property
+    def monthly_risk_free(self) -> pd.Series | float:
+        """The dataset's monthly risk-free series, or 0.0 when it has none (as the metrics use it)."""
+        return self.dataset.risk_free if self.dataset.risk_free is not None else 0.0
+
+    @property
+    def benchmark_expected_return(self) -> float:
+        """Ex-ante ``mu' w_benchmark`` under the analysis inputs, annual decimal."""
+        return float(self.benchmark_weights.to_numpy() @ self.inputs.expected_returns)
+
+    @property
+    def benchmark_expected_volatility(self) -> float:
+        """Ex-ante ``sqrt(w' S w)`` of the benchmark under the analysis covariance, annual decimal."""
+        return portfolio_volatility(self.benchmark_weights.to_numpy(), self.inputs.covariance)
+
+    @property
     def recommended(self) -> CandidateResult:
         return self.candidate(self.recommended_name)
 
@@ -237,8 +252,8 @@ def with_candidate(result: AnalysisResult, cand: Candidate) -> AnalysisResult:
     import dataclasses
 
     returns = result.dataset.returns[list(result.universe.tickers)]
-    rf = result.dataset.risk_free if result.dataset.risk_free is not None else 0.0
-    extra = _evaluate(cand, result.profile, result.universe, returns, result.benchmark_returns, rf,
+    extra = _evaluate(cand, result.profile, result.universe, returns, result.benchmark_returns,
+                      result.monthly_risk_free,
                       result.inputs, result.settings)
     candidates = [c for c in result.candidates if c.name != cand.name] + [extra]
     name, reason = select_recommended(candidates)

@@ -89,6 +89,13 @@ def _models(table: FactorTable) -> list[tuple[FactorModel, list[str]]]:
     return [equity, (FactorModel.MULTI_ASSET, table.columns(MULTI_ASSET_FACTORS))]
 
 
+def recommended_rolling(result: AnalysisResult, window: int = DEFAULT_WINDOW) -> pd.DataFrame:
+    """Rolling metrics of the recommended portfolio and its benchmark (the dataset's risk-free
+    series for Sharpe, 0% without one); see :func:`core.analytics.rolling.rolling_metrics`."""
+    return rolling_metrics(result.recommended.returns, result.benchmark_returns, result.monthly_risk_free,
+                           window=window, names=(RECOMMENDED_SERIES, BENCHMARK_SERIES))
+
+
 def factor_diagnostics(
     returns: pd.DataFrame,
     weights: pd.Series,
@@ -280,16 +287,9 @@ def build_risk_report(
     bets = effective_number_of_bets(total.percent)
 
     returns = result.dataset.returns[list(tickers)]
-    rf = result.dataset.risk_free if result.dataset.risk_free is not None else 0.0
     if result.dataset.risk_free is None:
         notes.append("The dataset has no risk-free series: rolling Sharpe ratios use 0%.")
-    rolling = rolling_metrics(
-        rec.returns,
-        result.benchmark_returns,
-        rf,
-        window=window,
-        names=(RECOMMENDED_SERIES, BENCHMARK_SERIES),
-    )
+    rolling = recommended_rolling(result, window)
     factors = factor_diagnostics(
         returns,
         rec.weights,

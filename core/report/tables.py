@@ -63,11 +63,8 @@ def risk_summary(result: AnalysisResult) -> pd.DataFrame:
         "portfolio_name": f"Benchmark ({result.profile.benchmark_label})",
         "is_recommended": False,
         "passes_policy": None,
-        "expected_return_ex_ante": float(result.benchmark_weights.to_numpy() @ result.inputs.expected_returns),
-        "volatility_ex_ante": float(
-            (result.benchmark_weights.to_numpy() @ result.inputs.covariance @ result.benchmark_weights.to_numpy())
-            ** 0.5
-        ),
+        "expected_return_ex_ante": result.benchmark_expected_return,
+        "volatility_ex_ante": result.benchmark_expected_volatility,
         "penalized_utility": None,
         **result.benchmark_metrics.to_dict(),
     })

@@ -128,13 +128,13 @@ def test_rolling_window_is_recomputed_in_a_worker(qtbot, risk_window, monkeypatc
     threads = []
     import app.analysis_jobs as jobs
 
-    original = jobs.rolling_metrics
+    original = jobs.recommended_rolling
 
     def spy(*args, **kwargs):
         threads.append(threading.current_thread())
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "rolling_metrics", spy)
+    monkeypatch.setattr(jobs, "recommended_rolling", spy)
     with qtbot.waitSignal(tab.rolling_ready, timeout=TIMEOUT_MS) as blocker:
         tab.window_spin.setValue(24)
     qtbot.waitUntil(lambda: not tab.busy(), timeout=5_000)
