@@ -6,7 +6,7 @@ drawdown, maximum single-ETF weight, absolute drift band; maximum column only).
 
 Cells show percentages; typed input is in percent units with or without ``%`` (see
 :func:`app.models.formatting.parse_percent`). Every accepted edit becomes one
-:class:`ProfileEditCommand` on the undo stack, which replaces the profile with
+:class:`~app.models.undo.ReplaceValueCommand` on the undo stack, which replaces the profile with
 ``profile.with_changes(...)``: the core re-validates it, and a :class:`PolicyError`
 (minimum above maximum, ...) is refused with ``edit_rejected(message)``, the table unchanged.
 """
@@ -17,10 +17,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QUndoCommand, QUndoStack
+from PySide6.QtGui import QBrush, QColor, QUndoStack
 
 from app.models import formatting as fmt
 from app.models.dataframe_model import LEFT, RIGHT, SUBTOTAL_BACKGROUND
+from app.models.undo import ReplaceValueCommand
 from core.errors import PolicyError
 from core.policy.profile import GroupLimit, IPSProfile, Range
 from core.universe import Universe
@@ -112,22 +113,6 @@ def with_cell(profile: IPSProfile, row: ConstraintRow, column: int, value: float
     return profile.with_changes(**{row.key: value})
 
 
-class ProfileEditCommand(QUndoCommand):
-    """Replace the model's profile; undo puts the previous one back."""
-
-    def __init__(self, model: ConstraintsModel, before: IPSProfile, after: IPSProfile, text: str) -> None:
-        super().__init__(text)
-        self._model = model
-        self._before = before
-        self._after = after
-
-    def redo(self) -> None:
-        self._model._apply_profile(self._after)
-
-    def undo(self) -> None:
-        self._model._apply_profile(self._before)
-
-
 class ConstraintsModel(QAbstractTableModel):
     """Editable view of a profile's limits (see module docstring)."""
 
@@ -168,7 +153,7 @@ class ConstraintsModel(QAbstractTableModel):
         if self._undo_stack is None:
             self._apply_profile(after)
         else:
-            self._undo_stack.push(ProfileEditCommand(self, before, after, text))
+            self._undo_stack.push(ReplaceValueCommand(self._apply_profile, before, after, text))
 
     def _apply_profile(self, profile: IPSProfile) -> None:
         rows = constraint_rows(profile, self._universe)

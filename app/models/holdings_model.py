@@ -9,7 +9,7 @@ Every change (one cell, an added or removed row, a paste, an import) rebuilds th
 through :func:`~core.rebalance.parse_holdings_table`, so core validates it all or nothing:
 negative shares, text in a number cell, a ticker outside the universe or a duplicate row are
 refused with ``edit_rejected(message)`` naming the cell, and the model is left as it was. An
-accepted change is ONE :class:`HoldingsCommand` on the undo stack that swaps the whole
+accepted change is ONE :class:`~app.models.undo.ReplaceValueCommand` on the undo stack that swaps the whole
 :class:`Holdings`; applying it emits ``dataChanged`` (weights move on every row), row inserts
 or removals where the tickers changed, and ``holdings_changed(Holdings)``.
 """
@@ -22,10 +22,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QFont, QUndoCommand, QUndoStack
+from PySide6.QtGui import QBrush, QFont, QUndoStack
 
 from app.models import formatting as fmt
 from app.models.dataframe_model import LEFT, RIGHT, SUBTOTAL_BACKGROUND
+from app.models.undo import ReplaceValueCommand
 from core.errors import DataError
 from core.rebalance import CASH_LABEL, Holdings, HoldingsInputError, parse_holdings_table
 from core.universe import Universe
@@ -89,20 +90,6 @@ def describe_problems(error: HoldingsInputError, row_names: Sequence[str] = ()) 
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
-class HoldingsCommand(QUndoCommand):
-    """Swap the model's holdings; undo puts the previous ones back."""
-
-    def __init__(self, model: HoldingsModel, before: Holdings, after: Holdings, text: str) -> None:
-        super().__init__(text)
-        self._model, self._before, self._after = model, before, after
-
-    def redo(self) -> None:
-        self._model._apply(self._after)
-
-    def undo(self) -> None:
-        self._model._apply(self._before)
-
-
 class HoldingsModel(QAbstractTableModel):
     """Editable holdings table (module docstring)."""
 
@@ -156,7 +143,7 @@ class HoldingsModel(QAbstractTableModel):
         if self._undo_stack is None:
             self._apply(holdings)
         else:
-            self._undo_stack.push(HoldingsCommand(self, before, holdings, text))
+            self._undo_stack.push(ReplaceValueCommand(self._apply, before, holdings, text))
         return True
 
     def add_row(self) -> bool:

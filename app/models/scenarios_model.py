@@ -10,7 +10,7 @@ header row, a loaded file) are refused by :func:`check_tickers` and duplicate na
 scenarios' names). A refusal emits ``edit_rejected(message)`` and leaves the model unchanged.
 
 Every accepted change (one cell, an add, a delete, a paste, a load) is ONE
-:class:`ScenariosCommand` on the undo stack that swaps the whole tuple of scenarios; applying
+:class:`~app.models.undo.ReplaceValueCommand` on the undo stack that swaps the whole tuple of scenarios; applying
 it emits the narrowest signals (``dataChanged`` on the changed rows, rows inserted or removed,
 a reset only for a wholesale replacement) and ``scenarios_changed(tuple)``.
 """
@@ -22,11 +22,12 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QUndoCommand, QUndoStack
+from PySide6.QtGui import QBrush, QUndoStack
 
 from app.models import formatting as fmt
 from app.models.constraints_model import BLANK_FOREGROUND
 from app.models.dataframe_model import LEFT, RIGHT
+from app.models.undo import ReplaceValueCommand
 from core.stress.scenarios import (
     Scenario,
     ScenarioError,
@@ -62,21 +63,6 @@ def parse_block(text: str) -> list[list[str]]:
     while lines and not lines[-1].strip():
         lines.pop()
     return [line.split("\t") for line in lines]
-
-
-class ScenariosCommand(QUndoCommand):
-    """Swap the model's scenarios; undo puts the previous tuple back."""
-
-    def __init__(self, model: CustomScenariosModel, before: tuple[Scenario, ...],
-                 after: tuple[Scenario, ...], text: str) -> None:
-        super().__init__(text)
-        self._model, self._before, self._after = model, before, after
-
-    def redo(self) -> None:
-        self._model._apply(self._after)
-
-    def undo(self) -> None:
-        self._model._apply(self._before)
 
 
 class CustomScenariosModel(QAbstractTableModel):
@@ -135,7 +121,7 @@ class CustomScenariosModel(QAbstractTableModel):
         if self._undo_stack is None:
             self._apply(after)
         else:
-            self._undo_stack.push(ScenariosCommand(self, self._scenarios, after, text))
+            self._undo_stack.push(ReplaceValueCommand(self._apply, self._scenarios, after, text))
         return True
 
     def add_scenario(self, scenario: Scenario | None = None) -> bool:
