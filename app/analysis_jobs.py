@@ -62,6 +62,6 @@ def rolling_job(result: AnalysisResult, window: int, *, progress: ProgressCallba
 def stress_job(result: AnalysisResult, custom: Sequence[Scenario], *, progress: ProgressCallback,
                cancel: CancelToken) -> StressAnswer:
     progress(0.0, "Stress scenarios")
-    stress = stress_analysis(result, tuple(custom))
+    stress = stress_analysis(result, tuple(custom)).evaluated()  # the GUI thread only reads figures
     cancel.raise_if_cancelled()
     return StressAnswer(result, tuple(custom), stress)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from core.stress.engine import StressResult
 
 EXPORT_SIZE = (1400, 800)
+LAYOUT_TURNS = 3
+"""Event-loop turns a figure gets to lay itself out before it is rendered: the layout, the label
+wrapping it schedules, and the bar refit that the wrapping's resize schedules."""
 CHART_NAMES = (
     "recommended_allocation",
     "cumulative_performance_vs_benchmark",
@@ -64,11 +67,22 @@ def ensure_application() -> Any:
     return QApplication.instance() or QApplication(sys.argv[:1])
 
 
-def _allocation(result: AnalysisResult, risk: RiskReport, stress: StressResult) -> Any:  # noqa: ARG001
+Builder = Callable[["AnalysisResult", "RiskReport", "StressResult"], tuple[Any, Callable[[], None]]]
+"""Makes an empty chart widget and returns it with the function that draws on it (two steps, so
+that a caller can let the event loop run between them)."""
+
+
+def _allocation(result: AnalysisResult, risk: RiskReport, stress: StressResult) -> tuple[Any, Callable[[], None]]:  # noqa: ARG001
     from app import charts
 
     plot = charts.make_plot("IPS Recommended allocation by ETF", object_name="allocation_chart",
                             x_label="Weight (% of portfolio value)")
+    return plot, lambda: _draw_allocation(plot, result)
+
+
+def _draw_allocation(plot: Any, result: AnalysisResult) -> None:
+    from app import charts
+
     weights = result.recommended.weights
     tickers = [t for t in result.universe.tickers if t in weights.index]
     classes = [result.universe.asset_class_of(t) for t in tickers]
@@ -78,20 +92,18 @@ def _allocation(result: AnalysisResult, risk: RiskReport, stress: StressResult) 
                                 f"({result.dataset.mode.value} data)",
                                 color=charts.TEXT_COLOR, size="12pt", bold=True)
     charts.add_legend(plot, {c: charts.class_color(c) for c in result.universe.asset_classes if c in classes})
-    return plot
 
 
-def _figure(panels: int, draw: Callable[..., Any]) -> Callable[..., Any]:
-    def build(result: AnalysisResult, risk: RiskReport, stress: StressResult) -> Any:
+def _figure(panels: int, draw: Callable[..., Any]) -> Builder:
+    def build(result: AnalysisResult, risk: RiskReport, stress: StressResult) -> tuple[Any, Callable[[], None]]:
         from app.chart_kit import Figure
 
         fig = Figure("export", panels)
-        draw(fig, result, risk, stress)
-        return fig
+        return fig, lambda: draw(fig, result, risk, stress)
     return build
 
 
-def _builders() -> dict[str, Callable[[AnalysisResult, RiskReport, StressResult], Any]]:
+def _builders() -> dict[str, Builder]:
     from app import risk_charts, stress_charts
 
     def frontier(fig: Any, result: AnalysisResult, risk: RiskReport, _stress: StressResult) -> None:
@@ -121,24 +133,93 @@ def _titled(widget: Any, result: AnalysisResult, name: str) -> None:
                            colspan=len(widget.plots), color="#666666", size="9pt")
 
 
-def export_widget(widget: Any, path: Path, size: tuple[int, int] = EXPORT_SIZE) -> Path:
-    """Lay ``widget`` (a pyqtgraph view) out at ``size`` without showing it, and export a PNG."""
-    from pyqtgraph.exporters import ImageExporter
-    from PySide6.QtCore import QEventLoop, Qt
-    from PySide6.QtWidgets import QApplication
+def _lay_out(widget: Any, size: tuple[int, int]) -> None:
+    """Give ``widget`` (a pyqtgraph view) its export size, shown but never on screen."""
+    from PySide6.QtCore import Qt
 
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    widget.setUpdatesEnabled(False)  # laid out, never painted: the exporter renders the scene itself
     widget.resize(*size)
     widget.show()
-    for _ in range(2):  # the layout, then the label wrapping it schedules; never user input here
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
+
+def _render(widget: Any, size: tuple[int, int]) -> Any:
+    """The laid-out ``widget`` as a ``QImage`` of ``size`` pixels on white."""
+    from pyqtgraph.exporters import ImageExporter
+
     exporter = ImageExporter(widget.scene())
     exporter.parameters()["width"] = size[0]
     exporter.parameters()["height"] = size[1]
     exporter.parameters()["background"] = "w"
-    if not exporter.export(str(path)):
+    image = exporter.export(toBytes=True)
+    if image is None or image.isNull():
+        raise ChartExportError("A chart could not be rendered.")
+    return image
+
+
+def save_image(image: Any, path: Path) -> Path:
+    """Write a rendered chart as PNG (a ``QImage`` may be saved from any thread)."""
+    if not image.save(str(path), "PNG"):
         raise ChartExportError(f"Could not write the chart {path}.")
     return path
+
+
+def export_widget(widget: Any, path: Path, size: tuple[int, int] = EXPORT_SIZE) -> Path:
+    """Lay ``widget`` (a pyqtgraph view) out at ``size`` without showing it, and export a PNG."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    _lay_out(widget, size)
+    for _ in range(LAYOUT_TURNS):  # the layout, then the label wrapping it schedules; never user input here
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    return save_image(_render(widget, size), path)
+
+
+def chart_steps(results: Sequence[AnalysisResult], risk_reports: Sequence[RiskReport],
+                stress_results: Sequence[StressResult], *,
+                plans: Mapping[str, Any] | None = None) -> Iterator[tuple[str, Any] | None]:
+    """The charts of :func:`write_charts` as small pieces of GUI-thread work.
+
+    Yields ``None`` where the caller must let the event loop lay the figure out (at least one
+    turn), and ``(file name, QImage)`` for each finished chart. A caller that runs one step per
+    event-loop turn keeps the window responsive while the charts are drawn; the images can then
+    be written by a worker (:func:`save_image`). Every figure is deleted, even on error.
+    """
+    if not (len(results) == len(risk_reports) == len(stress_results)) or not results:
+        raise ChartExportError("write_charts needs one risk report and one stress result per analysis result.")
+    ensure_application()
+    builders = _builders()
+    for position, (result, risk, stress) in enumerate(zip(results, risk_reports, stress_results, strict=True)):
+        suffix = "" if position == 0 else profile_suffix(result.profile.name)
+        pieces: list[tuple[str, str, Callable[[], tuple[Any, Callable[[], None]]]]] = [
+            (name, f"{name}{suffix}.png", lambda name=name, r=result, k=risk, s=stress: builders[name](r, k, s))
+            for name in CHART_NAMES]
+        plan = (plans or {}).get(result.profile.name)
+        if plan is not None:
+            pieces.append(("policy_drift", f"policy_drift{suffix}.png",
+                           lambda plan=plan, r=result: _drift_figure(plan, r)))
+        for name, file_name, build in pieces:
+            widget, draw = build()
+            try:
+                yield None  # making a figure and drawing on it are two pieces of work
+                draw()
+                if name != "policy_drift":
+                    _titled(widget, result, name)
+                _lay_out(widget, EXPORT_SIZE)
+                for _ in range(LAYOUT_TURNS):
+                    yield None
+                image = _render(widget, EXPORT_SIZE)
+            finally:
+                _dispose(widget)
+            yield file_name, image
+
+
+def _drift_figure(plan: Any, result: AnalysisResult) -> tuple[Any, Callable[[], None]]:
+    from app.chart_kit import Figure
+    from app.rebalance_charts import draw_drift
+
+    fig = Figure("export", 1)
+    return fig, lambda: draw_drift(fig, plan.drift, title=f"Drift from target by ETF — {result.profile.name}")
 
 
 def write_charts(results: Sequence[AnalysisResult], risk_reports: Sequence[RiskReport],
@@ -148,35 +229,21 @@ def write_charts(results: Sequence[AnalysisResult], risk_reports: Sequence[RiskR
 
     The three sequences are parallel (one entry per profile, primary first). ``plans`` maps a
     profile name to its rebalancing plan; each one adds ``policy_drift.png`` (drift by ETF,
-    breaches in red, the band dashed).
+    breaches in red, the band dashed). This runs :func:`chart_steps` in one go (the headless
+    report); the window runs them one per event-loop turn instead.
     """
-    if not (len(results) == len(risk_reports) == len(stress_results)) or not results:
-        raise ChartExportError("write_charts needs one risk report and one stress result per analysis result.")
-    ensure_application()
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    steps = chart_steps(results, risk_reports, stress_results, plans=plans)
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    builders = _builders()
     written: list[Path] = []
-    for position, (result, risk, stress) in enumerate(zip(results, risk_reports, stress_results, strict=True)):
-        suffix = "" if position == 0 else profile_suffix(result.profile.name)
-        for name in CHART_NAMES:
-            widget = builders[name](result, risk, stress)
-            try:
-                _titled(widget, result, name)
-                written.append(export_widget(widget, out / f"{name}{suffix}.png"))
-            finally:
-                _dispose(widget)
-        plan = (plans or {}).get(result.profile.name)
-        if plan is not None:
-            from app.chart_kit import Figure
-            from app.rebalance_charts import draw_drift
-
-            fig = Figure("export", 1)
-            try:
-                draw_drift(fig, plan.drift, title=f"Drift from target by ETF — {result.profile.name}")
-                written.append(export_widget(fig, out / f"policy_drift{suffix}.png"))
-            finally:
-                _dispose(fig)
+    for step in steps:
+        if step is None:
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        else:
+            written.append(save_image(step[1], out / step[0]))
     return written
 
 

@@ -93,8 +93,7 @@ class Figure(pg.GraphicsLayoutWidget):
         for column in range(panels):
             item = self.addPlot(row=0, col=column)
             style_plot(item)
-            item.getViewBox().sigResized.connect(
-                lambda vb, plot=item: wrap_title(plot, vb.width() - 10))
+            item.getViewBox().sigResized.connect(self._on_view_box_resized)
             self.plots.append(item)
         self.legend = pg.LabelItem(justify="center")
         self.ci.addItem(self.legend, row=1, col=0, colspan=panels)
@@ -117,7 +116,18 @@ class Figure(pg.GraphicsLayoutWidget):
         # the scene's items: the labels may not exist yet, or any more.
         if hasattr(self, "legend") and not getattr(self, "closed", False):
             self.wrap_labels()
-            QTimer.singleShot(0, self.wrap_labels)  # again once the layout has settled
+            self._on_view_box_resized()  # again once the layout has settled
+
+    def _on_view_box_resized(self, *_args: object) -> None:
+        """Re-wrap the labels once per event-loop turn, however many view boxes resized: a
+        layout pass resizes every view box several times, and each wrap costs a text layout."""
+        if not getattr(self, "_relayout_pending", False) and not getattr(self, "closed", False):
+            self._relayout_pending = True
+            QTimer.singleShot(0, self, self._relayout)
+
+    def _relayout(self) -> None:
+        self._relayout_pending = False
+        self.wrap_labels()
 
     def wrap_labels(self) -> None:
         """Wrap titles and the legend to the current width. A pyqtgraph label is otherwise as
@@ -278,15 +288,24 @@ def grouped_hbars(
     hi = max(float(values.max()), 0.0, *include)
     item.ips_bar_fit = (lo, hi, left_px, right_px)  # read by _fit_bars on every resize
     if not getattr(item, "ips_bar_fit_connected", False):
-        item.getViewBox().sigResized.connect(lambda _vb: _fit_bars(item))
+        item.getViewBox().sigResized.connect(lambda _vb: _fit_bars_later(item))
         item.ips_bar_fit_connected = True
     _fit_bars(item)
     item.setYRange(-0.6, len(labels) - 0.4, padding=0)
     item.showGrid(x=True, y=False, alpha=0.2)
 
 
+def _fit_bars_later(item: pg.PlotItem) -> None:
+    """Refit once per event-loop turn however often the view box resizes (each refit is a range
+    change that pyqtgraph propagates through the axes)."""
+    if not getattr(item, "ips_bar_fit_pending", False):
+        item.ips_bar_fit_pending = True
+        QTimer.singleShot(0, item, lambda: _fit_bars(item))
+
+
 def _fit_bars(item: pg.PlotItem) -> None:
     """Set the x range so that bar-end labels of known pixel width fit at the current width."""
+    item.ips_bar_fit_pending = False
     lo, hi, left_px, right_px = item.ips_bar_fit
     width = max(float(item.getViewBox().width()), 80.0)
     right, left = min(right_px / width, 0.45), min(left_px / width, 0.45)

@@ -5,9 +5,9 @@ place that asks for a folder (``QFileDialog``); :meth:`ExportController.export_t
 
 1. a worker job computing the risk reports and stress results
    (:func:`core.report.package.prepare_report`);
-2. the charts, drawn on the GUI thread (pyqtgraph widgets must live there) into a temporary
-   folder by :func:`app.chart_export.write_charts`;
-3. a worker job publishing every file atomically (:func:`core.report.publish.publish` of
+2. the charts, drawn on the GUI thread (pyqtgraph widgets must live there) one small step per
+   event-loop turn (:func:`app.chart_export.chart_steps`), so the window stays responsive;
+3. a worker job writing the chart images (PNG encoding) and publishing every file atomically (:func:`core.report.publish.publish` of
    :func:`core.report.package.write_report_package`, with :func:`app.memo_pdf.render_memo_pdf`).
 
 Progress goes to the status bar. ``export_finished(ok, text)`` reports the folder on success or
@@ -22,7 +22,9 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from collections.abc import Iterator
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -44,12 +46,19 @@ def prepare_job(results: list[AnalysisResult], rebalance: Any, *, progress: Prog
     return prepare_report(results, rebalance=rebalance, progress=progress, cancel=cancel)
 
 
-def publish_job(bundle: ReportBundle, folder: str, charts: Path | None, *, progress: ProgressCallback,
-                cancel: CancelToken) -> list[Path]:
-    """Worker body of step 3: stage every file, then move them into ``folder`` together."""
+def publish_job(bundle: ReportBundle, folder: str, charts: Path | None, images: list[tuple[str, Any]] | None = None,
+                *, progress: ProgressCallback, cancel: CancelToken) -> list[Path]:
+    """Worker body of step 3: write the chart images into ``charts``, stage every file, then move
+    them into ``folder`` together."""
+    from app.chart_export import save_image
     from app.memo_pdf import render_memo_pdf
     from core.report.package import write_report_package
     from core.report.publish import publish
+
+    if charts is not None:
+        for name, image in images or ():
+            cancel.raise_if_cancelled()
+            save_image(image, charts / name)
 
     return publish(folder, lambda stage: write_report_package(
         bundle, stage, charts=charts, render_pdf=render_memo_pdf, progress=progress, cancel=cancel))
@@ -67,6 +76,9 @@ class ExportController(QObject):
         self._folder = ""
         self._last_folder = ""
         self._charts_dir: Path | None = None
+        self._bundle: ReportBundle | None = None
+        self._chart_steps: Iterator[tuple[str, Any] | None] | None = None
+        self._images: list[tuple[str, Any]] = []
         self.action = QAction("&Export report…", window)
         self.action.setObjectName("action_export_report")
         self.action.setShortcut(QKeySequence("Ctrl+E"))
@@ -125,15 +137,41 @@ class ExportController(QObject):
     def _on_prepare_result(self, bundle: ReportBundle) -> None:
         self._status("Exporting the report… drawing the charts")
         self._charts_dir = Path(tempfile.mkdtemp(prefix="ips-charts-"))
+        self._bundle, self._images = bundle, []
         try:
-            from app.chart_export import write_charts
+            from app.chart_export import chart_steps
 
-            write_charts(bundle.results, bundle.risk_reports, bundle.stress_results, self._charts_dir,
-                         plans=bundle.plans)
+            self._chart_steps = chart_steps(bundle.results, bundle.risk_reports, bundle.stress_results,
+                                            plans=bundle.plans)
         except Exception as exc:  # noqa: BLE001 - any drawing failure is reported, never swallowed
             self._finish(False, f"The charts could not be drawn: {exc}")
             return
-        job = self._window.runner.start(Job(PUBLISH_JOB, publish_job, bundle, self._folder, self._charts_dir))
+        QTimer.singleShot(0, self, self._on_chart_step)
+
+    @Slot()
+    def _on_chart_step(self) -> None:
+        """One piece of chart drawing per event-loop turn; the publish job once all are drawn."""
+        if self._chart_steps is None:
+            return
+        try:
+            step = next(self._chart_steps)
+        except StopIteration:
+            self._chart_steps = None
+            self._start_publish()
+            return
+        except Exception as exc:  # noqa: BLE001 - any drawing failure is reported, never swallowed
+            self._chart_steps = None
+            self._finish(False, f"The charts could not be drawn: {exc}")
+            return
+        if step is not None:
+            self._images.append(step)
+            self._status(f"Exporting the report… drawing the charts ({len(self._images)} done)")
+        QTimer.singleShot(0, self, self._on_chart_step)
+
+    def _start_publish(self) -> None:
+        bundle, images = self._bundle, self._images
+        self._bundle, self._images = None, []
+        job = self._window.runner.start(Job(PUBLISH_JOB, publish_job, bundle, self._folder, self._charts_dir, images))
         job.signals.progress.connect(self._on_job_progress)
         job.signals.result.connect(self._on_publish_result)
         job.signals.error.connect(self._on_job_error)
@@ -152,6 +190,10 @@ class ExportController(QObject):
         self._finish(False, "The export was cancelled; the previous report is unchanged.")
 
     def _finish(self, ok: bool, text: str, *, count: int = 0) -> None:
+        if self._chart_steps is not None:
+            self._chart_steps.close()  # deletes the figure being drawn
+            self._chart_steps = None
+        self._bundle, self._images = None, []
         if self._charts_dir is not None:
             shutil.rmtree(self._charts_dir, ignore_errors=True)
             self._charts_dir = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QLabel,
@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self._dataset: ReturnsDataset | None = None
         self._result: AnalysisResult | None = None
         self._retired_runners: list[JobRunner] = []
+        self._delivery = 0  # generation of the result being handed to the tabs
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
@@ -231,6 +232,7 @@ class MainWindow(QMainWindow):
         """(Re)build every tab for ``universe`` with ``profile`` current; the undo history, the
         result on screen and the data set (unless it covers ``universe``) are dropped."""
         self.runner.cancel(ANALYSIS_JOB)  # its result belongs to the workspace about to go
+        self._delivery += 1  # and so does a result still being handed to the tabs
         self.undo_stack.clear()  # its commands point at the models about to go
         for widget in self.tab_widgets.values():
             runner = getattr(widget, "runner", None)
@@ -310,18 +312,32 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_job_result(self, result: AnalysisResult) -> None:
+        """Hand ``result`` to the tab on screen now and to each other tab in a later event-loop
+        turn (one tab a turn: the GUI thread never spends long in one go), then emit
+        ``result_ready``. A newer result supersedes the delivery of this one."""
         self._result = result
         self._dataset = result.dataset
-        for widget in self.tab_widgets.values():
-            if hasattr(widget, "show_result"):
-                widget.show_result(result)
-        current = self.ips_tab.profile()
-        if current != result.profile:
-            self._on_ips_tab_profile_changed(current)
+        self._delivery += 1
+        current = self.tabs.currentWidget()
+        receivers = sorted((w for w in self.tab_widgets.values() if hasattr(w, "show_result")),
+                           key=lambda w: w is not current)
         self.update_title()
         self._show_data_mode()
         self.statusBar().showMessage(
             f"Optimized {result.profile.name}: IPS Recommended is {result.recommended_name}.", 8000)
+        self._deliver(self._delivery, result, receivers)
+
+    def _deliver(self, delivery: int, result: AnalysisResult, receivers: list[Any]) -> None:
+        if delivery != self._delivery:
+            return  # superseded by a newer result (or a new workspace)
+        if receivers:
+            receivers[0].show_result(result)
+            if len(receivers) > 1:
+                QTimer.singleShot(0, self, lambda: self._deliver(delivery, result, receivers[1:]))
+                return
+        current = self.ips_tab.profile()
+        if current != result.profile:
+            self._on_ips_tab_profile_changed(current)
         self.result_ready.emit(result)
 
     @Slot(str)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.data.dataset import DataMode
 from core.jobs import CancelToken, ProgressCallback
 from core.policy.profile import DriftBands
 from core.rebalance import Holdings, RebalanceMethod, RebalancePlan, rebalance
@@ -32,6 +33,9 @@ class RebalanceRequest:
     min_trade_value: float = 0.0
     cash_buffer: float = 0.0
     contribution: float = 0.0
+    profile_name: str = ""
+    """Labels the trade list (as in ``rebalancing_trades.csv``)."""
+    data_mode: DataMode | None = None
 
     def same_inputs(self, other: RebalanceRequest) -> bool:
         """True when ``other`` asks for the same plan (targets compared by value)."""
@@ -45,6 +49,9 @@ class RebalanceRequest:
 class RebalanceAnswer:
     request: RebalanceRequest
     plan: RebalancePlan
+    trades: pd.DataFrame
+    """The plan's trade list (:func:`core.report.rebalance_tables.rebalancing_trades`), built in
+    the worker so that the GUI thread only displays it."""
 
 
 def clean_targets(weights: pd.Series) -> pd.Series:
@@ -59,5 +66,8 @@ def rebalance_job(request: RebalanceRequest, *, progress: ProgressCallback, canc
                      min_trade_value=request.min_trade_value, cash_buffer=request.cash_buffer,
                      contribution=request.contribution)
     cancel.raise_if_cancelled()
+    from core.report.rebalance_tables import rebalancing_trades
+
+    trades = rebalancing_trades(plan, profile_name=request.profile_name, data_mode=request.data_mode)
     progress(1.0, "Rebalancing")
-    return RebalanceAnswer(request, plan)
+    return RebalanceAnswer(request, plan, trades)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
 
@@ -24,10 +24,18 @@ class FittedTableView(QTableView):
             model.modelReset.connect(self.fit_columns)
 
     def fit_columns(self) -> None:
-        """Size columns to contents, then spread the remaining viewport width over them."""
+        """Size columns to contents, then spread the remaining viewport width over them.
+
+        A hidden table (one on a tab not shown) only notes that it needs fitting and fits when it
+        is shown: measuring every cell costs a model call per cell and role, on the GUI thread.
+        """
         model = self.model()
         if model is None or model.columnCount() == 0:
             return
+        if not self.isVisible():
+            self._fit_pending = True
+            return
+        self._fit_pending = False
         self.resizeColumnsToContents()
         header = self.horizontalHeader()
         columns = model.columnCount()
@@ -36,6 +44,11 @@ class FittedTableView(QTableView):
             extra, rest = divmod(spare - 1, columns)
             for column in range(columns):
                 header.resizeSection(column, header.sectionSize(column) + extra + (column < rest))
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if getattr(self, "_fit_pending", False):
+            self.fit_columns()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app import charts
 from app.context import StudioContext
+from app.deferred import DeferredWork
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.tabs.resampling_panel import ResamplingPanel
@@ -90,6 +91,7 @@ class AllocationTab(QWidget):
 
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.deferred = DeferredWork(self)  # the chart and column fitting wait until the tab is shown
         self._universe = context.universe
         self._result: AnalysisResult | None = None
 
@@ -204,8 +206,8 @@ class AllocationTab(QWidget):
             f"<span style='font-size: 11pt; color: {colour};'>({compliant})</span>")
         self.selection_label.setText(self._selection_html(result))
         self.stale_label.hide()
-        self._draw_chart(result)
-        self._fit_columns()
+        self.deferred.add("chart", lambda: self._draw_chart(result))
+        self.deferred.add("fit_validation", self._fit_columns)
         self.result_shown.emit(result)
 
     def set_profile(self, profile: IPSProfile) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app import chart_kit as kit
 from app import rebalance_charts
 from app.context import StudioContext
+from app.deferred import DeferredWork
 from app.models import formatting as fmt
 from app.models.holdings_model import HoldingsModel
 from app.models.plan_models import (
@@ -126,6 +127,7 @@ class RebalanceTab(QWidget):
         self._plan_request: RebalanceRequest | None = None
         self._default_prices: dict[str, float] = {}
         self.runner = JobRunner(self)
+        self.deferred = DeferredWork(self)  # the drift chart waits until the tab is shown
 
         self.summary_label = QLabel("Rebalancing: waiting for the analysis to set the targets…")
         self.summary_label.setObjectName("rebalance_summary_label")
@@ -243,7 +245,8 @@ class RebalanceTab(QWidget):
             bands=self._result.profile.drift_bands, universe=self._universe,
             method=METHODS[max(self.method_combo.currentIndex(), 0)][1], cost_bps=self.cost_spin.value(),
             min_trade_value=self.min_trade_spin.value(), cash_buffer=self.buffer_spin.value() / 100.0,
-            contribution=self.contribution_spin.value())
+            contribution=self.contribution_spin.value(), profile_name=self._result.profile.name,
+            data_mode=self._result.dataset.mode)
 
     # -- tab protocol ----------------------------------------------------------------------
     def show_result(self, result: AnalysisResult) -> None:
@@ -256,7 +259,7 @@ class RebalanceTab(QWidget):
         self.holdings_model.set_default_prices(self._default_prices)
         self.rebalance_button.setEnabled(True)
         self.warning_label.hide()
-        self._show_drift()
+        self.deferred.add("drift", self._show_drift)  # drift table, chart and summary: when shown
         self.run()
 
     def set_profile(self, profile: IPSProfile) -> None:
@@ -285,7 +288,8 @@ class RebalanceTab(QWidget):
         self._plan, self._plan_request = plan, answer.request
         self.message_label.hide()
         if result is not None:
-            self.trades_model.set_frame(trades_frame(plan, result.profile.name, result.dataset.mode), TRADE_SPECS)
+            self.trades_model.set_frame(trades_frame(plan, result.profile.name, result.dataset.mode, answer.trades),
+                                        TRADE_SPECS)
             self._trades_box.setTitle(f"Trades to {result.recommended_name} — "
                                       f"{self._method_text(plan.method).lower()}; "
                                       "the fractional (continuous) solution beside them")
@@ -344,13 +348,15 @@ class RebalanceTab(QWidget):
                                   self._universe)
         except IPSStudioError as exc:
             self.drift_model.set_frame(empty_drift_frame(), DRIFT_SPECS)
+            self.deferred.discard("drift_chart")
             self.drift_chart.reset(str(exc))
             self.summary_label.setText(f"{value}. Drift not measured: {exc}")
             return
         frame, labels, bold = drift_frame(report)
         self.drift_model.set_frame(frame, DRIFT_SPECS, row_labels=labels, bold_rows=bold)
-        self.drift_table.resizeColumnsToContents()
-        rebalance_charts.draw_drift(self.drift_chart, report, title="Drift from target")
+        self.deferred.add("fit_drift", self.drift_table.resizeColumnsToContents)
+        self.deferred.add("drift_chart", lambda: rebalance_charts.draw_drift(self.drift_chart, report,
+                                                                             title="Drift from target"))
         breaches = ", ".join(report.breaches) or "none"
         classes = ", ".join(report.class_breaches) or "none"
         colour = "#b00020" if report.any_breach else "#155724"

@@ -32,6 +32,7 @@ from app.analysis_jobs import (
     rolling_job,
 )
 from app.context import StudioContext
+from app.deferred import DeferredWork
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.tabs.risk_frontier import FrontierPanel
@@ -98,6 +99,7 @@ class RiskTab(QWidget):
         self._report: RiskReport | None = None
         self._rolling: RollingAnswer | None = None
         self.runner = JobRunner(self)
+        self.deferred = DeferredWork(self)  # charts are drawn when the tab is shown
 
         self.concentration_label = QLabel("Risk report: waiting for the analysis…")
         self.concentration_label.setObjectName("concentration_label")
@@ -230,11 +232,12 @@ class RiskTab(QWidget):
         self._report = report
         self._show_tables(report)
         self._show_concentration(report)
-        risk_charts.draw_growth(self.growth_chart, report)
-        risk_charts.draw_drawdown(self.drawdown_chart, report)
-        risk_charts.draw_risk_contribution(self.risk_contribution_chart, report)
-        risk_charts.draw_factor_exposures(self.factor_chart, report)
-        self.frontier.show_report(answer.result, report)
+        later = self.deferred.add
+        later("growth", lambda: risk_charts.draw_growth(self.growth_chart, report))
+        later("drawdown", lambda: risk_charts.draw_drawdown(self.drawdown_chart, report))
+        later("risk_contribution", lambda: risk_charts.draw_risk_contribution(self.risk_contribution_chart, report))
+        later("factors", lambda: risk_charts.draw_factor_exposures(self.factor_chart, report))
+        later("frontier", lambda: self.frontier.show_report(answer.result, report))
         if report.window == self.window_spin.value():
             self._show_rolling(RollingAnswer(answer.result, report.window, report.rolling))
         elif self._rolling is None or self._rolling.result is not answer.result:
@@ -267,8 +270,10 @@ class RiskTab(QWidget):
     def _show_rolling(self, answer: RollingAnswer) -> None:
         self._rolling = answer
         portfolio = f"IPS Recommended: {answer.result.recommended_name}"
-        risk_charts.draw_rolling(self.rolling_chart, answer.rolling, self.rolling_combo.currentData(),
-                                 answer.window, portfolio, answer.result.profile.benchmark_label)
+        metric = self.rolling_combo.currentData()
+        self.deferred.add("rolling", lambda: risk_charts.draw_rolling(
+            self.rolling_chart, answer.rolling, metric, answer.window, portfolio,
+            answer.result.profile.benchmark_label))
         self.rolling_ready.emit(answer.rolling)
 
     def _show_tables(self, report: RiskReport) -> None:

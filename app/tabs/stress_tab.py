@@ -27,6 +27,7 @@ from app import chart_kit as kit
 from app import stress_charts
 from app.analysis_jobs import STRESS_JOB, StressAnswer, stress_job
 from app.context import StudioContext
+from app.deferred import DeferredWork
 from app.models import formatting as fmt
 from app.models.scenarios_model import CustomScenariosModel
 from app.models.stress_model import StressResultsModel
@@ -72,6 +73,7 @@ class StressTab(QWidget):
         self._result: AnalysisResult | None = None
         self._stress: StressResult | None = None
         self.runner = JobRunner(self)
+        self.deferred = DeferredWork(self)  # charts and column fitting wait until the tab is shown
         tickers = tuple(context.universe.tickers)
 
         self.summary_label = QLabel("Stress tests: waiting for the analysis…")
@@ -179,16 +181,14 @@ class StressTab(QWidget):
         self.custom_model.set_reserved_names(o.name for o in stress.outcomes if o.scenario not in answer.custom)
         selected = self._selected_name()
         self.results_model.set_stress(stress)
-        self.results_table.resizeColumnsToContents()
-        header = self.results_table.horizontalHeader()
-        header.resizeSection(0, min(header.sectionSize(0), SCENARIO_COLUMN_WIDTH))  # full name in tooltip
+        self.deferred.add("fit_results", self._fit_results_columns)
         names = list(stress.scenario_names)
         row = names.index(selected) if selected in names else 0
         self.results_table.selectRow(row)  # the current-row signal draws its contributions
         portfolio = f"IPS Recommended: {answer.result.recommended_name}"
-        stress_charts.draw_stress_results(self.stress_chart, stress, portfolio_label=portfolio,
-                                          benchmark_label=answer.result.profile.benchmark_label,
-                                          value_labels=False, label_limit=30)
+        self.deferred.add("stress_chart", lambda: stress_charts.draw_stress_results(
+            self.stress_chart, stress, portfolio_label=portfolio,
+            benchmark_label=answer.result.profile.benchmark_label, value_labels=False, label_limit=30))
         worst = stress.worst
         breaches = len(stress.breaches)
         self.summary_label.setText(
@@ -227,12 +227,18 @@ class StressTab(QWidget):
         current = self.results_table.currentIndex()
         return self.results_model.scenario_at(current.row()) if current.isValid() else None
 
+    def _fit_results_columns(self) -> None:
+        self.results_table.resizeColumnsToContents()
+        header = self.results_table.horizontalHeader()
+        header.resizeSection(0, min(header.sectionSize(0), SCENARIO_COLUMN_WIDTH))  # full name in tooltip
+
     def _show_contributions(self, row: int) -> None:
         if self._stress is None or not 0 <= row < len(self._stress.outcomes) or self._result is None:
             return
-        stress_charts.draw_contributions(self.contribution_chart, self._stress.outcomes[row],
-                                         portfolio_label=f"IPS Recommended: {self._result.recommended_name}",
-                                         benchmark_label=self._result.profile.benchmark_label)
+        outcome, result = self._stress.outcomes[row], self._result
+        self.deferred.add("contributions", lambda: stress_charts.draw_contributions(
+            self.contribution_chart, outcome, portfolio_label=f"IPS Recommended: {result.recommended_name}",
+            benchmark_label=result.profile.benchmark_label))
 
     def _warn(self, text: str) -> None:
         self.warning_label.setText(text)

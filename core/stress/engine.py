@@ -134,6 +134,16 @@ class StressResult:
     def scenario_names(self) -> tuple[str, ...]:
         return tuple(o.name for o in self.outcomes)
 
+    def evaluated(self) -> StressResult:
+        """Compute every outcome's cached figures now and return ``self``.
+
+        A worker calls this so that the thread that displays the result (and reads these
+        figures per painted cell) does no pandas work of its own.
+        """
+        for o in self.outcomes:
+            _ = (o.portfolio_return, o.benchmark_return, o.class_contributions, o.benchmark_class_contributions)
+        return self
+
     def outcome(self, name: str) -> ScenarioOutcome:
         for o in self.outcomes:
             if o.name == name:

@@ -42,7 +42,7 @@ def tab(qtbot, analysis):
     widget.show()
     with qtbot.waitSignal(widget.plan_ready, timeout=TIMEOUT_MS):
         widget.show_result(analysis)
-    qtbot.waitUntil(lambda: not widget.busy(), timeout=5_000)
+    qtbot.waitUntil(lambda: not widget.busy() and not widget.deferred.pending(), timeout=5_000)
     return widget
 
 

@@ -24,15 +24,17 @@ TIMEOUT_MS = 60_000
 
 @pytest.fixture
 def risk_window(qtbot):
-    """The window with its first result and that result's risk report shown."""
+    """The window on its Risk tab with its first result and that result's risk report drawn."""
     win = MainWindow(run_at_start=False)
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()
     tab = win.tab_widgets["risk"]
+    win.tabs.setCurrentWidget(tab)
     with qtbot.waitSignal(tab.report_ready, timeout=TIMEOUT_MS):
         win.optimize()
-    qtbot.waitUntil(lambda: not win.runner.is_running(ANALYSIS_JOB) and not tab.busy(), timeout=5_000)
+    qtbot.waitUntil(lambda: not win.runner.is_running(ANALYSIS_JOB) and not tab.busy()
+                    and not tab.deferred.pending(), timeout=5_000)
     return win
 
 
@@ -143,6 +145,7 @@ def test_rolling_window_is_recomputed_in_a_worker(qtbot, risk_window, monkeypatc
     frame = blocker.args[0]
     np.testing.assert_allclose(frame["rolling_volatility"].to_numpy(), expected["rolling_volatility"].to_numpy())
     tab.rolling_combo.setCurrentIndex(tab.rolling_combo.findData("rolling_volatility"))
+    qtbot.waitUntil(lambda: not tab.deferred.pending(), timeout=5_000)  # drawn in a later turn
     curves = [i for i in tab.rolling_chart.plot.items if isinstance(i, pg.PlotDataItem)]
     portfolio = expected[expected["series"] != "Benchmark"]["rolling_volatility"].to_numpy() * 100
     assert any(np.allclose(c.getData()[1], portfolio) for c in curves)

@@ -34,6 +34,7 @@ def stress_window(qtbot):
     win.resize(1400, 900)
     win.show()
     tab = win.tab_widgets["stress"]
+    win.tabs.setCurrentWidget(tab)
     with qtbot.waitSignal(tab.stress_ready, timeout=TIMEOUT_MS):
         win.optimize()
     settle(qtbot, win)
@@ -42,7 +43,8 @@ def stress_window(qtbot):
 
 def settle(qtbot, win):
     qtbot.waitUntil(lambda: not win.runner.is_running(ANALYSIS_JOB)
-                    and not any(t.busy() for t in win.tab_widgets.values() if hasattr(t, "busy")), timeout=10_000)
+                    and not any(t.busy() for t in win.tab_widgets.values() if hasattr(t, "busy"))
+                    and not win.tab_widgets["stress"].deferred.pending(), timeout=10_000)
 
 
 def edit_and_rerun(qtbot, win, action):
@@ -72,7 +74,7 @@ def test_results_table_rows_equal_the_stress_result(stress_window):
     assert "2022 Rate Shock" in tab.summary_label.text() or expected.worst.name in tab.summary_label.text()
 
 
-def test_grouped_bar_chart_and_contributions_follow_the_selection(stress_window):
+def test_grouped_bar_chart_and_contributions_follow_the_selection(qtbot, stress_window):
     tab = stress_window.tab_widgets["stress"]
     stress = tab.stress
     chart = stress_window.findChild(Figure, "stress_chart")
@@ -83,6 +85,7 @@ def test_grouped_bar_chart_and_contributions_follow_the_selection(stress_window)
     np.testing.assert_allclose(signed, [o.portfolio_return * 100 for o in stress.outcomes], atol=1e-9)
     row = stress.scenario_names.index("COVID Crash")
     tab.results_table.selectRow(row)
+    qtbot.waitUntil(lambda: not tab.deferred.pending(), timeout=5_000)  # drawn in the next turn
     contributions = tab.contribution_chart
     assert contributions.plots[0].titleLabel.text.startswith("COVID Crash")
     class_bars = [i for i in contributions.plots[1].items if isinstance(i, pg.BarGraphItem)]

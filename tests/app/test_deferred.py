@@ -1,0 +1,88 @@
+"""Drawing deferred until a page is shown, one piece per event-loop turn (app.deferred), and the
+window handing a result to one tab per turn."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.deferred import DeferredWork
+from app.main_window import ANALYSIS_JOB, MainWindow
+
+TIMEOUT_MS = 60_000
+
+
+def test_hidden_page_keeps_its_work_until_shown(qtbot):
+    page = QWidget()
+    qtbot.addWidget(page)
+    work = DeferredWork(page)
+    ran: list[str] = []
+    work.add("chart", lambda: ran.append("old chart"))
+    work.add("table", lambda: ran.append("table"))
+    work.add("chart", lambda: ran.append("new chart"))  # replaces the queued one
+    for _ in range(5):
+        QApplication.processEvents()
+    assert ran == [] and work.pending() == ("table", "chart")
+    with qtbot.waitSignal(work.drained, timeout=5_000):
+        page.show()
+    assert ran == ["table", "new chart"]
+    assert work.pending() == ()
+
+
+def test_shown_page_runs_one_piece_per_turn(qtbot):
+    page = QWidget()
+    qtbot.addWidget(page)
+    page.show()
+    work = DeferredWork(page)
+    ran: list[int] = []
+    for k in range(3):
+        work.add(f"piece {k}", lambda k=k: ran.append(k))
+    assert ran == []  # nothing runs inside add()
+    QApplication.processEvents()
+    assert len(ran) == 1  # one turn, one piece
+    qtbot.waitUntil(lambda: ran == [0, 1, 2], timeout=5_000)
+
+
+def test_flush_and_discard(qtbot):
+    page = QWidget()
+    qtbot.addWidget(page)
+    work = DeferredWork(page)
+    ran: list[str] = []
+    work.add("a", lambda: ran.append("a"))
+    work.add("b", lambda: ran.append("b"))
+    work.discard("a")
+    work.flush()  # hidden, but flushed on request
+    assert ran == ["b"] and work.pending() == ()
+
+
+def test_hidden_tabs_draw_their_charts_when_shown(qtbot):
+    win = MainWindow(run_at_start=False)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    risk = win.tab_widgets["risk"]
+    assert win.tabs.currentWidget() is win.tab_widgets["ips"]
+    with qtbot.waitSignal(risk.report_ready, timeout=TIMEOUT_MS):
+        win.optimize()
+    qtbot.waitUntil(lambda: not win.runner.is_running(ANALYSIS_JOB) and not risk.busy(), timeout=10_000)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert "growth" in risk.deferred.pending()  # the Risk tab is hidden: nothing drawn yet
+    assert not [i for i in risk.growth_chart.plot.items if isinstance(i, pg.PlotDataItem)]
+    win.tabs.setCurrentWidget(risk)
+    qtbot.waitUntil(lambda: not risk.deferred.pending(), timeout=10_000)
+    assert [i for i in risk.growth_chart.plot.items if isinstance(i, pg.PlotDataItem)]
+
+
+def test_result_ready_follows_delivery_to_every_tab(qtbot):
+    win = MainWindow(run_at_start=False)
+    qtbot.addWidget(win)
+    win.show()
+    seen: list[object] = []
+    allocation = win.tab_widgets["allocation"]
+    allocation.result_shown.connect(seen.append)
+    with qtbot.waitSignal(win.result_ready, timeout=TIMEOUT_MS) as blocker:
+        win.optimize()
+    result = blocker.args[0]
+    assert seen == [result] and allocation.result is result  # delivered before result_ready
+    assert win.tab_widgets["rebalancing"]._result is result
