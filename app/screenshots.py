@@ -70,13 +70,15 @@ def take_screenshots(out_dir: str | Path, size: tuple[int, int] = WINDOW_SIZE,
         paths, pages = [], []
         for position, spec in enumerate(TABS):
             window.tabs.setCurrentIndex(position)
-            for _ in range(2):  # layout first, then what the layout's own timers schedule
+            tab = window.tab_widgets[spec.key]
+            deferred = getattr(tab, "deferred", None)  # charts a tab draws once it is shown
+            _process_until(lambda d=deferred: d is None or not d.pending(), timeout_s)
+            for _ in range(3):  # layout first, then what the layout's own timers schedule
                 qt_app.processEvents()
             path = out / f"shot_{spec.key}.png"
             if not window.grab().save(str(path)):
                 raise OSError(f"Could not write {path}.")
             paths.append(path)
-            tab = window.tab_widgets[spec.key]
             if full_pages and hasattr(tab, "full_page"):
                 pages.append((tab.full_page(), out / f"shot_{spec.key}_full.png"))
         for page, path in pages:

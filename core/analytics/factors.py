@@ -174,6 +174,12 @@ class FactorRegression:
         )
 
 
+def _two_sided_p_values(t_stats: np.ndarray) -> np.ndarray:
+    # 2 * sf(|t|) of the standard normal is erfc(|t| / sqrt 2): stdlib, so the first analysis does
+    # not pay for importing scipy.stats. NaN stays NaN.
+    return np.array([math.erfc(abs(float(t)) / math.sqrt(2.0)) for t in t_stats], dtype=float)
+
+
 def regress_on_factors(
     excess_returns: pd.Series,
     factors: pd.DataFrame,
@@ -219,9 +225,7 @@ def regress_on_factors(
     coef, cov, _, r2 = ols_hac(y, x, lag)
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     tstat = np.divide(coef, se, out=np.full(k, np.nan), where=se > 0)
-    from scipy.stats import norm
-
-    pval = 2.0 * norm.sf(np.abs(tstat))
+    pval = _two_sided_p_values(tstat)
     adj = 1.0 - (1.0 - r2) * (t - 1) / (t - k) if t > k else math.nan
     stamps = joined.index
     fmt = (lambda s: s.date().isoformat()) if isinstance(stamps, pd.DatetimeIndex) else str

@@ -20,9 +20,10 @@ Target Volatility
 Risk Parity
     Exact equal risk contributions (Newton on Spinu's convex formulation,
     :mod:`core.optimize.risk_parity`) when that portfolio meets the policy. Otherwise, equal risk
-    as closely as the IPS bounds allow: minimizes ``sum_i (w_i (S w)_i / w' S w - 1/n)^2`` with
-    SLSQP and its analytic gradient, from the policy portfolio closest to the unconstrained
-    equal-risk one. The remaining dispersion is reported.
+    as closely as the IPS bounds allow: minimizes ``sum_i (w_i (S w)_i / w' S w - 1/n)^2`` by
+    damped Gauss-Newton, each step a QP over the policy constraints (DAQP), from the policy
+    portfolio closest to the unconstrained equal-risk one, until the point is first-order optimal.
+    The remaining dispersion is reported.
 Mean-Variance Utility
     ``max mu' w - (lambda / 2) w' S w - gamma ||w||^2`` with the profile's risk aversion
     ``lambda`` and concentration penalty ``gamma`` (QP). If its volatility exceeds the IPS
@@ -173,38 +174,23 @@ def target_volatility(inputs: MarketInputs, cs: ConstraintSet, target: float, *,
                      (f"Ex-ante volatility {vol:.2%} against the {target:.1%} target.",))
 
 
-def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
-    from scipy.optimize import minimize
+RISK_PARITY_STATIONARITY_TOL = 1e-8  # projected-gradient step (weights) at which the search stops
+_RISK_PARITY_STALL_TOL = 1e-6  # accepted when no step can lower the objective any more (rounding)
+_RISK_PARITY_MAX_ITERATIONS = 500
 
+
+def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
     cov = inputs.covariance
     n = cs.n
-    budget = np.full(n, 1.0 / n)
     erc = equal_risk_contribution(cov)
     if cs.max_violation(erc) <= 1e-9:
         return Candidate(Strategy.RISK_PARITY, erc, "Newton on Spinu's convex formulation (exact)",
                          ("Equal risk contributions achieved.",))
-
-    def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
-        s = cov @ w
-        var = float(w @ s)
-        share = w * s / var
-        dev = share - budget
-        jac = (np.diag(s) + w[:, None] * cov) / var - np.outer(w * s, 2 * s) / var**2
-        return float(dev @ dev), 2 * jac.T @ dev
-
     # Start from the policy portfolio closest (Euclidean) to the unconstrained equal-risk one.
     start = solve_qp(2 * np.eye(n), -2 * erc, cs, what="risk-parity start").weights
-    constraints = [{"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(n)}]
-    if len(cs.rows):
-        constraints += [
-            {"type": "ineq", "fun": lambda w: cs.A @ w - cs.row_lower, "jac": lambda w: cs.A},
-            {"type": "ineq", "fun": lambda w: cs.row_upper - cs.A @ w, "jac": lambda w: -cs.A},
-        ]
-    res = minimize(objective, start, jac=True, method="SLSQP", bounds=list(zip(cs.lower, cs.upper, strict=True)),
-                   constraints=constraints, options={"ftol": 1e-14, "maxiter": 500})
-    w = np.clip(res.x, cs.lower, cs.upper)
-    if not res.success or cs.max_violation(w) > 1e-7:
-        raise SolverError(f"Risk parity did not converge within the policy bounds: {res.message}")
+    w, iterations, solver = _closest_equal_risk(cov, cs, start)
+    if cs.max_violation(w) > 1e-7:
+        raise SolverError("Risk parity did not converge within the policy bounds: the result breaks a limit.")
     s = cov @ w
     share = w * s / (w @ s)
     spread = float(share.max() - share.min())
@@ -213,7 +199,89 @@ def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
         if spread < 1e-4
         else f"The policy bounds prevent equal risk: contributions range {share.min():.1%} to {share.max():.1%}."
     )
-    return Candidate(Strategy.RISK_PARITY, w, f"SLSQP, analytic gradient ({res.nit} iterations)", (note,))
+    return Candidate(Strategy.RISK_PARITY, w, f"Gauss-Newton with {solver} subproblems ({iterations} iterations)",
+                     (note,))
+
+
+def _risk_share_residuals(w: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Risk shares minus ``1/n``, shape (n,), and their Jacobian, shape (n, n)."""
+    s = cov @ w
+    var = float(w @ s)
+    residual = w * s / var - 1.0 / len(w)
+    jacobian = (np.diag(s) + w[:, None] * cov) / var - np.outer(w * s, 2 * s) / var**2
+    return residual, jacobian
+
+
+def _projected_gradient_step(w: np.ndarray, gradient: np.ndarray, cs: ConstraintSet) -> float:
+    """``max |P(w - gradient) - w|`` with ``P`` the projection onto the policy set: 0 exactly at a
+    first-order (KKT) point of the constrained problem."""
+    projected = solve_qp(np.eye(cs.n), gradient - w, cs, what="risk-parity optimality check").weights
+    return float(np.max(np.abs(projected - w)))
+
+
+def _closest_equal_risk(cov: np.ndarray, cs: ConstraintSet, start: np.ndarray) -> tuple[np.ndarray, int, str]:
+    """Minimize ``sum_i (w_i (S w)_i / w' S w - 1/n)^2`` over the policy set, from ``start``.
+
+    Gauss-Newton with Levenberg-Marquardt damping: each step minimizes the linearized residuals
+    plus ``damping * |step|^2`` over the policy constraints (a convex QP); the damping follows the
+    ratio of actual to predicted decrease (Nielsen's rule). Stops at a first-order point (the
+    projected-gradient step below :data:`RISK_PARITY_STATIONARITY_TOL`), or when rounding leaves no
+    step that lowers the objective and that step is below 1e-6. Returns the weights, the number of
+    steps and the QP solver used.
+
+    Raises
+    ------
+    SolverError
+        Neither stopping rule holds within the iteration limit.
+    """
+    n = cs.n
+    w = start
+    residual, jacobian = _risk_share_residuals(w, cov)
+    value = float(residual @ residual)
+    gram = jacobian.T @ jacobian
+    scale = max(float(np.max(np.diag(gram))), 1e-12)
+    # The residuals are scale-invariant (J w = 0), so J'J is singular along w. A step keeps sum(w) = 1,
+    # so curvature along the budget normal changes no subproblem and makes each Hessian definite.
+    budget_curvature = 2.0 * scale * np.ones((n, n))
+    damping, growth = 1e-3 * scale, 2.0
+    stationarity = _projected_gradient_step(w, 2.0 * jacobian.T @ residual, cs)
+    solver, rejected, iterations = "DAQP", 0, 0
+    while stationarity > RISK_PARITY_STATIONARITY_TOL and iterations < _RISK_PARITY_MAX_ITERATIONS:
+        iterations += 1
+        gradient = 2.0 * jacobian.T @ residual
+        hessian = 2.0 * (gram + damping * np.eye(n)) + budget_curvature
+        ratio = -1.0
+        try:
+            step_solution = solve_qp(hessian, gradient - hessian @ w, cs, what="risk-parity step")
+        except (SolverError, InfeasibleError):
+            step_solution = None  # a numerically hard subproblem: retry with more damping
+        if step_solution is not None:
+            solver = step_solution.solver
+            trial = step_solution.weights
+            linear_change = jacobian @ (trial - w)
+            predicted = -(2.0 * residual @ linear_change + linear_change @ linear_change)
+            trial_residual, trial_jacobian = _risk_share_residuals(trial, cov)
+            trial_value = float(trial_residual @ trial_residual)
+            if predicted > 0.0:
+                ratio = (value - trial_value) / predicted
+        if ratio > 0.0:
+            w, residual, jacobian, value = trial, trial_residual, trial_jacobian, trial_value
+            gram = jacobian.T @ jacobian
+            damping = max(damping * max(1.0 / 3.0, 1.0 - (2.0 * ratio - 1.0) ** 3), 1e-12 * scale)
+            growth, rejected = 2.0, 0
+            stationarity = _projected_gradient_step(w, 2.0 * jacobian.T @ residual, cs)
+        else:
+            damping *= growth
+            growth *= 2.0
+            rejected += 1
+            if rejected >= 8:
+                break
+    if stationarity > RISK_PARITY_STATIONARITY_TOL and not (rejected >= 8 and stationarity <= _RISK_PARITY_STALL_TOL):
+        raise SolverError(
+            f"Risk parity did not converge within the policy bounds: after {iterations} Gauss-Newton steps "
+            f"the optimality measure is {stationarity:.1e}."
+        )
+    return w, iterations, solver
 
 
 def mean_variance_utility(

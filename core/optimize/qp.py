@@ -27,6 +27,7 @@ import numpy as np
 from core.errors import InfeasibleError, SolverError
 from core.optimize import active_set
 from core.optimize.active_set import Hessian
+from core.optimize.feasible_start import PartitionFill
 from core.policy.constraints import ConstraintSet
 
 FEASIBILITY_TOL = 1e-8
@@ -219,7 +220,20 @@ def solve_qp_hessian(
 
 
 def max_linear(c: np.ndarray, cs: ConstraintSet) -> np.ndarray:
-    """The feasible portfolio maximizing ``c' w`` (an LP, solved with HiGHS)."""
+    """A feasible portfolio maximizing ``c' w`` (an LP); ties may give any optimal vertex.
+
+    For the usual policy structure (the budget over disjoint asset-class rows) the greedy vertex of
+    :class:`~core.optimize.feasible_start.PartitionFill` (highest ``c`` first), accepted only with
+    an LP dual certificate of its optimality (:func:`_greedy_is_optimal`); otherwise HiGHS, imported
+    here, so the first analysis need not load scipy.optimize.
+    """
+    a, row_lower, row_upper = policy_rows(cs)
+    structure = PartitionFill.of(a)
+    if structure is not None:
+        lower, upper = np.asarray(cs.lower, dtype=float), np.asarray(cs.upper, dtype=float)
+        w = structure.fill(lower, upper, row_lower, row_upper, -np.asarray(c, dtype=float))
+        if w is not None and _greedy_is_optimal(c, w, cs, structure, row_lower[1:], row_upper[1:]):
+            return w
     from scipy.optimize import linprog
 
     res = linprog(
@@ -234,3 +248,29 @@ def max_linear(c: np.ndarray, cs: ConstraintSet) -> np.ndarray:
     if res.status != 0:
         raise SolverError(f"The linear program did not solve: {res.message}")
     return np.asarray(res.x)
+
+
+def _greedy_is_optimal(c: np.ndarray, w: np.ndarray, cs: ConstraintSet, structure: PartitionFill,
+                       class_lower: np.ndarray, class_upper: np.ndarray) -> bool:
+    """Whether LP multipliers prove the vertex ``w`` maximizes ``c' w`` over the budget and disjoint
+    classes (``structure``): a budget price ``lam`` and class prices ``t_g = lam + nu_g`` with
+    ``c_i = t_g`` for assets inside their bounds, ``c_i >= t_g`` at the upper bound, ``c_i <= t_g``
+    at the lower one, and ``nu_g >= 0`` (``<= 0``) only for a class at its maximum (minimum).
+    Only comparisons of entries of ``c``: no rounding beyond the 1e-12 that tells a bound active."""
+    tol = 1e-12
+    gid, count = structure.gid, structure.group_count
+    at_lower, at_upper = w <= cs.lower + tol, w >= cs.upper - tol
+    price_lo = np.full(count + 1, -np.inf)
+    price_hi = np.full(count + 1, np.inf)
+    np.maximum.at(price_lo, gid, np.where(at_upper, -np.inf, c))
+    np.minimum.at(price_hi, gid, np.where(at_lower, np.inf, c))
+    if (price_lo > price_hi).any():
+        return False
+    values = np.bincount(gid, weights=w, minlength=count + 1)[:count]
+    class_at_max = values >= class_upper - tol
+    class_at_min = values <= class_lower + tol
+    # lam must lie in [price_lo, price_hi] of every class strictly inside its range (nu_g = 0) and
+    # of the unclassed assets; below price_hi of a class at its maximum, above price_lo at its minimum.
+    lam_lo = np.concatenate([price_lo[:count][~class_at_max], price_lo[count:]])
+    lam_hi = np.concatenate([price_hi[:count][~class_at_min], price_hi[count:]])
+    return bool(lam_lo.max(initial=-np.inf) <= lam_hi.min(initial=np.inf))

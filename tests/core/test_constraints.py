@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from core.errors import InfeasibleError
+from core.errors import InfeasibleError, PolicyError
+from core.policy import constraints as constraints_module
 from core.policy.constraints import build_constraints, check_feasibility
 from core.policy.profile import GroupLimit, Range
 from core.policy.profile_io import bundled_profiles
 from core.universe import default_universe
 
 U = default_universe()
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -101,3 +107,63 @@ def test_conflicts_only_an_lp_can_see_get_the_smallest_relaxation(bg):
     assert ("raise the Equity allocation maximum by 2%" in message
             or "lower the Group: International minimum by 2%" in message
             or "lower the SPY minimum by 2%" in message)
+
+
+def elastic_lp_relaxation(cs) -> float:
+    """The smallest total relaxation (sum of slacks) that makes ``cs`` feasible: the elastic LP."""
+    from scipy.optimize import linprog
+
+    n, m = cs.n, len(cs.rows)
+    eye, rows = np.eye(n), np.eye(m)
+    a_ub = np.vstack([
+        np.hstack([-eye, -eye, np.zeros((n, n + 2 * m))]),
+        np.hstack([eye, np.zeros((n, n)), -eye, np.zeros((n, 2 * m))]),
+        np.hstack([-cs.A, np.zeros((m, 2 * n)), -rows, np.zeros((m, m))]),
+        np.hstack([cs.A, np.zeros((m, 2 * n + m)), -rows]),
+    ])
+    b_ub = np.concatenate([-cs.lower, cs.upper, -cs.row_lower, cs.row_upper])
+    a_eq = np.concatenate([np.ones(n), np.zeros(2 * n + 2 * m)])[None, :]
+    c = np.concatenate([np.zeros(n), np.ones(2 * n + 2 * m)])
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=[1.0], bounds=(0, None), method="highs")
+    assert res.status == 0
+    return float(res.fun)
+
+
+def test_the_direct_feasibility_verdict_agrees_with_the_elastic_lp(bg):
+    """DAQP's feasible point (no scipy) is only a shortcut: on random policies near the edge of
+    feasibility it says "feasible" exactly when the elastic LP needs no relaxation."""
+    rng = np.random.default_rng(3)
+    profiles = list(bundled_profiles().values())
+    verdicts = set()
+    for _ in range(300):
+        base = profiles[rng.integers(len(profiles))]
+        ranges = {}
+        for cls, limits in base.class_ranges.items():
+            lo = float(np.clip(limits.minimum + rng.uniform(-0.2, 0.2), 0, 1))
+            ranges[cls] = Range(round(lo, 2), round(float(np.clip(limits.maximum + rng.uniform(-0.2, 0.2), lo, 1)), 2))
+        caps = {**base.asset_caps, **{str(t): round(float(rng.uniform(0.0, 0.2)), 2)
+                                      for t in rng.choice(U.tickers, size=rng.integers(0, 6), replace=False)}}
+        try:
+            cs = build_constraints(base.with_changes(class_ranges=ranges, asset_caps=caps), U)
+        except PolicyError:
+            continue
+        direct = constraints_module._has_feasible_point(cs)
+        relaxation = elastic_lp_relaxation(cs)
+        assert direct == (relaxation <= 1e-9), relaxation
+        verdicts.add(direct)
+    assert verdicts == {True, False}
+
+
+def test_a_feasible_default_analysis_imports_neither_scipy_optimize_nor_stats():
+    """The first analysis of the default profile loads no heavy scipy module (issue 8: cold start);
+    the elastic LP, HiGHS and scipy.stats stay behind the infeasible or unusual cases."""
+    code = (
+        "import sys\n"
+        "from core.pipeline import load_default_dataset, run_analysis\n"
+        "from core.policy.profile_io import bundled_profiles\n"
+        "result = run_analysis(bundled_profiles()['Balanced Growth'], load_default_dataset())\n"
+        "assert not result.failed_strategies, result.failed_strategies\n"
+        "print(','.join(sorted(m for m in ('scipy.optimize', 'scipy.stats') if m in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"the default analysis imported {out.stdout.strip()}"

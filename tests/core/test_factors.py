@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 
 from core.analytics import factors as fx
 from core.analytics.risk_report import factor_diagnostics
@@ -68,6 +69,15 @@ def test_coefficients_hac_t_stats_and_r2_match_statsmodels(lags):
     assert reg.alpha_annualized == pytest.approx(12 * ref.params[0], rel=1e-10)
     assert reg.terms == ("Alpha", *fx.EQUITY_FACTORS)
     assert reg.start == "2010-01-31" and reg.end == "2022-06-30"
+
+
+def test_two_sided_p_values_match_scipy():
+    """erfc(|t| / sqrt 2), which spares scipy.stats, is scipy's 2 * norm.sf(|t|) (NaN stays NaN)."""
+    t = np.array([0.0, 1e-8, 0.5, -1.0, 1.959963984540054, -2.5, 4.0, -8.0, 12.0, 37.5, np.inf, np.nan])
+    np.testing.assert_allclose(
+        fx._two_sided_p_values(t), 2.0 * stats.norm.sf(np.abs(t)), rtol=1e-13, atol=1e-300
+    )
+    assert np.isnan(fx._two_sided_p_values(np.array([np.nan]))[0])
 
 
 def test_betas_of_the_joint_fixture_are_recovered():

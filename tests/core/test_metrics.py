@@ -315,6 +315,13 @@ def test_parametric_var_hand_case():
     )
 
 
+@pytest.mark.parametrize("level", [1e-12, 0.001, 0.01, 0.05, 0.1, 0.5, 0.9, 0.95, 0.975, 0.99, 0.999, 1 - 1e-9])
+def test_normal_quantile_matches_scipy(level):
+    """The stdlib quantile (AS241) that spares scipy.stats agrees with scipy.stats.norm.ppf."""
+    expected = stats.norm.ppf(1.0 - level)
+    assert m._normal_quantile(level) == pytest.approx(expected, rel=1e-14, abs=1e-15)
+
+
 def test_cornish_fisher_equals_parametric_for_zero_skew_and_kurtosis():
     # {-a, -1, 1, a} x 0.01 is symmetric (G1 = 0). With n = 4, G2 = 0 needs the population excess
     # kurtosis g2 = -6 / (n + 1) = -1.2, i.e. 2 (a^4 + 1) / (a^2 + 1)^2 = 1.8, i.e.
