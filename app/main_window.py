@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import APP_NAME, DISCLAIMER, SHORT_DISCLAIMER, settings, theme
+from app import APP_NAME, DISCLAIMER, SHORT_DISCLAIMER, prewarm, settings, theme
 from app.context import StudioContext
 from app.data_controller import DataController
 from app.export_controller import ExportController
@@ -339,6 +339,7 @@ class MainWindow(QMainWindow):
         if current != result.profile:
             self._on_ips_tab_profile_changed(current)
         self.result_ready.emit(result)
+        prewarm.start()  # charts' modules, off the GUI thread, while the first result is read
 
     @Slot(str)
     def _on_job_error(self, message: str) -> None:

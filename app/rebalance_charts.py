@@ -47,10 +47,11 @@ def draw_drift(fig: kit.Figure, report: DriftReport, *, title: str = "Drift from
         xs = [x for _, b in narrow for x in (-b, b)]
         ys = [float(i) for i, _ in narrow for _ in (0, 1)]
         item.addItem(pg.ScatterPlotItem(x=xs, y=ys, symbol="|", size=11, pen=pg.mkPen(TICK_COLOR, width=1.5)))
-    for y, value, etf in zip(positions, values, report.etfs, strict=True):
-        if etf.breach or abs(value) >= LABEL_MIN_PP:  # small drifts unlabelled: the table has them
-            kit.add_text(item, drift_text(value), value, y, anchor=(0 if value >= 0 else 1, 0.5),
-                         color=kit.BREACH_COLOR if etf.breach else kit.TEXT_COLOR, size=8)
+    kit.add_labels(item, [  # small drifts unlabelled: the table has them
+        kit.Label(float(value), float(y), drift_text(value), 0.0 if value >= 0 else 1.0,
+                  kit.BREACH_COLOR if etf.breach else kit.TEXT_COLOR)
+        for y, value, etf in zip(positions, values, report.etfs, strict=True)
+        if etf.breach or abs(value) >= LABEL_MIN_PP], size=8)
     kit.category_axis(item, labels)
     limit = max(float(np.abs(values).max()), band) * LABEL_ROOM
     item.setXRange(-limit, limit, padding=0)

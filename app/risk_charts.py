@@ -15,6 +15,7 @@ import pyqtgraph as pg
 
 from app import chart_kit as kit
 from app.charts import TEXT_COLOR
+from app.rolling_metrics import ROLLING_METRICS, RollingMetric  # noqa: F401 - re-exported
 from core.analytics.factors import FactorRegression
 from core.analytics.risk_report import BENCHMARK_SERIES, RiskReport
 from core.pipeline import AnalysisResult
@@ -25,26 +26,6 @@ FACTOR_LABELS = {
     "RMW": "Profitability (RMW)", "CMA": "Investment (CMA)", "TERM": "Rates / term",
     "CREDIT": "Credit", "COMMODITY": "Inflation / commodity", "DOLLAR": "Dollar",
 }
-
-
-@dataclass(frozen=True)
-class RollingMetric:
-    """A rolling-metric column of :func:`core.analytics.rolling.rolling_metrics` and how to show it."""
-
-    column: str
-    label: str
-    percent: bool
-    benchmark_shown: bool  # the benchmark against itself has beta 1 and tracking error 0
-
-
-ROLLING_METRICS: tuple[RollingMetric, ...] = (
-    RollingMetric("rolling_return", "Return over the window", True, True),
-    RollingMetric("rolling_volatility", "Volatility (annualized)", True, True),
-    RollingMetric("rolling_sharpe_ratio", "Sharpe ratio", False, True),
-    RollingMetric("rolling_max_drawdown", "Maximum drawdown within the window", True, True),
-    RollingMetric("rolling_beta", "Beta to the benchmark", False, False),
-    RollingMetric("rolling_tracking_error", "Tracking error (annualized)", True, False),
-)
 
 
 def _names(report: RiskReport) -> tuple[str, str]:

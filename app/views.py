@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 
 class FittedTableView(QTableView):
@@ -53,3 +56,52 @@ class FittedTableView(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self.fit_columns()
+
+
+class ChartSlot(QWidget):
+    """The place of a chart that is made on first use.
+
+    Charts are pyqtgraph widgets, and pyqtgraph costs about half a second to import and a few
+    tens of milliseconds per chart to build. A tab lays out slots instead, so the window opens
+    without either; :meth:`chart` makes the chart (calling ``factory``) the first time something
+    draws on it, which happens when its tab is shown (:mod:`app.deferred`). Until then the slot
+    shows ``message``.
+    """
+
+    def __init__(self, factory: Callable[[], QWidget], message: str = "Waiting for the analysis…",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._factory = factory
+        self._chart: Any = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._placeholder = QLabel(message)
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setStyleSheet("background: white; color: #777777;")
+        self._layout.addWidget(self._placeholder)
+        self.setMinimumSize(300, 260)
+
+    def is_made(self) -> bool:
+        return self._chart is not None
+
+    def chart(self) -> Any:
+        """The chart widget, made now if it does not exist yet."""
+        if self._chart is None:
+            self._chart = self._factory()
+            self._layout.removeWidget(self._placeholder)
+            self._placeholder.deleteLater()
+            self._layout.addWidget(self._chart)
+        return self._chart
+
+
+def figure_slot(object_name: str, panels: int = 1, message: str = "Waiting for the analysis…") -> ChartSlot:
+    """A :class:`ChartSlot` for an :class:`app.chart_kit.Figure` (imported when first made)."""
+
+    def make() -> QWidget:
+        from app.chart_kit import Figure
+
+        return Figure(object_name, panels=panels)
+
+    slot = ChartSlot(make, message)
+    slot.setObjectName(f"{object_name}_slot")
+    return slot

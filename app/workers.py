@@ -138,10 +138,18 @@ class Job(QRunnable):
         if not last and now - self._last_progress < PROGRESS_INTERVAL_S:
             return
         self._last_progress = now
-        self.signals._event.emit("progress", (float(fraction), str(message)))
+        self._emit("progress", (float(fraction), str(message)))
+
+    def _emit(self, event: str, payload: object) -> None:
+        try:
+            self.signals._event.emit(event, payload)
+        except RuntimeError:
+            # The signals object is gone (the window was destroyed at shutdown while this job
+            # ran): nobody listens any more, so stop at the next cancellation point, quietly.
+            self.token.cancel()
 
     def run(self) -> None:  # noqa: D102 - QRunnable override, runs in the worker thread
-        emit = self.signals._event.emit
+        emit = self._emit
         try:
             if self.token.cancelled:
                 emit("cancelled", None)

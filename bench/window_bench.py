@@ -30,31 +30,41 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 COLD_START = r"""
-import time, sys
-t0 = time.perf_counter()
+import sys, time
 from PySide6.QtWidgets import QApplication
-from PySide6.QtCore import QTimer
-app = QApplication(sys.argv)
-from app.main_window import MainWindow
-w = MainWindow(); w.resize(1400, 900); w.show()
-def done(_r):
-    print(f"COLD {time.perf_counter() - t0:.4f}"); app.quit()
-w.result_ready.connect(done)
-QTimer.singleShot(60000, app.quit)
-app.exec()
-w.runner.cancel_all(); w.runner.wait_for_done()
+import app.main_window as main_window
+
+original_init = main_window.MainWindow.__init__
+
+def init(self, *args, **kwargs):
+    original_init(self, *args, **kwargs)
+    def shown(_result):
+        print(f"SHOWN {time.time():.6f}", flush=True)
+        QApplication.instance().quit()
+    self.result_ready.connect(shown)
+
+main_window.MainWindow.__init__ = init
+from app.__main__ import run_gui
+sys.exit(run_gui(["ips-studio"]))
 """
 
 
 def cold_start(runs: int) -> tuple[float, float]:
-    inner, outer = [], []
+    """Median seconds from spawning ``python`` to the first result shown (``result_ready``: every
+    tab has it), through the real entry point (:func:`app.__main__.run_gui`, logging, theme and
+    settings included) with empty settings; and the median whole-process time (exit included)."""
+    shown, whole = [], []
     for _ in range(runs):
-        start = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", COLD_START], cwd=ROOT, capture_output=True, text=True,
-                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"), check=True).stdout
-        outer.append(time.perf_counter() - start)
-        inner.append(float(next(line for line in out.splitlines() if line.startswith("COLD")).split()[1]))
-    return statistics.median(outer), statistics.median(inner)
+        with tempfile.TemporaryDirectory(prefix="ips-bench-home-") as home:
+            env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=home, XDG_DATA_HOME=home,
+                       XDG_CACHE_HOME=home, XDG_STATE_HOME=home)
+            start = time.time()
+            out = subprocess.run([sys.executable, "-c", COLD_START], cwd=ROOT, capture_output=True, text=True,
+                                 env=env, check=True).stdout
+            whole.append(time.time() - start)
+            stamp = float(next(line for line in out.splitlines() if line.startswith("SHOWN")).split()[1])
+            shown.append(stamp - start)
+    return statistics.median(shown), statistics.median(whole)
 
 
 def reanalysis(runs: int) -> float:
@@ -133,20 +143,51 @@ def gui_measures(runs: int) -> dict[str, float]:
         heartbeat.stop()
         return elapsed, float(max(gaps) if gaps else 0)
 
+    def drawn(tab) -> None:  # noqa: ANN001 - wait until a shown tab has drawn what it deferred
+        deferred = getattr(tab, "deferred", None)
+        while deferred is not None and deferred.pending():
+            loop = QEventLoop()
+            deferred.drained.connect(loop.quit)
+            QTimer.singleShot(2000, loop.quit)
+            loop.exec()
+            deferred.drained.disconnect(loop.quit)
+
+    # First opening of each tab after the first result: charts are made and drawn then.
+    first_open: dict[str, float] = {}
+    for key in ("allocation", "risk", "stress", "rebalancing", "ips"):
+        tab = window.tab_widgets[key]
+        _, stall = stall_during(lambda tab=tab: (window.tabs.setCurrentWidget(tab), drawn(tab)))
+        first_open[key] = stall
+
     model = window.ips_tab.constraints_model
     edit_times, optimize_stalls = [], []
+    visible_stalls: dict[str, float] = {}
     for k in range(runs):
-        row = model.row_of("Asset class", "Equity")
-        index = model.index(row, 2)
+        for key in ("ips", "allocation", "risk", "stress", "rebalancing"):
+            window.tabs.setCurrentWidget(window.tab_widgets[key])
+            drawn(window.tab_widgets[key])
+            row = model.row_of("Asset class", "Equity")
+            index = model.index(row, 2)
 
-        def edit_and_optimize(k: int = k, index=index) -> None:  # noqa: ANN001
-            model.setData(index, f"{46 + k}")
-            window.action_optimize.trigger()
-            wait(window.result_ready)
+            def edit_and_optimize(k: int = k, index=index, key: str = key) -> None:  # noqa: ANN001
+                model.setData(index, f"{46 + k}")
+                window.action_optimize.trigger()
+                wait(window.result_ready)
+                tab = window.tab_widgets[key]
+                for _ in range(3):  # the tab's own jobs (risk report, stress, rebalance) and its drawing
+                    if hasattr(tab, "busy"):
+                        while tab.busy():
+                            loop = QEventLoop()
+                            QTimer.singleShot(20, loop.quit)
+                            loop.exec()
+                    drawn(tab)
 
-        elapsed, stall = stall_during(edit_and_optimize)
-        edit_times.append(elapsed)
-        optimize_stalls.append(stall)
+            elapsed, stall = stall_during(edit_and_optimize)
+            if key == "ips":
+                edit_times.append(elapsed)
+            optimize_stalls.append(stall)
+            visible_stalls[key] = max(visible_stalls.get(key, 0.0), stall)
+    window.tabs.setCurrentWidget(window.tab_widgets["allocation"])
 
     panel = window.tab_widgets["allocation"].resampling_panel
     panel.resamples_spin.setValue(500)
@@ -173,6 +214,8 @@ def gui_measures(runs: int) -> dict[str, float]:
         "resample_stall_ms": resample_stall,
         "export_s": statistics.median(export_times),
         "export_stall_ms": max(export_stalls),
+        "first_open_ms": first_open,
+        "visible_stall_ms": visible_stalls,
     }
 
 
@@ -181,27 +224,31 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    outer, inner = cold_start(args.runs)
+    shown, whole = cold_start(args.runs)
     core_reanalysis = reanalysis(max(args.runs, 10))
     resample = resampling(max(1, args.runs // 2))
     gui = gui_measures(args.runs)
     rows = [
-        ("Cold start to a shown, populated window (process start to first result)", f"{outer:.2f} s",
-         "< 1.5 s", outer < 1.5),
-        ("  of which inside Python (imports, window, first analysis)", f"{inner:.2f} s", "", None),
+        ("Cold start to a shown, populated window (process start to first result, `python -m app` path)",
+         f"{shown:.2f} s", "< 1.5 s", shown < 1.5),
+        ("  whole process: start, first result, quit and exit", f"{whole:.2f} s", "", None),
         ("Re-analysis after an IPS edit, core (run_analysis, 16 ETFs)", f"{core_reanalysis * 1e3:.0f} ms",
          "< 150 ms", core_reanalysis < 0.150),
         ("Re-analysis through the GUI (edit, Optimize, result shown)", f"{gui['gui_reanalysis_s'] * 1e3:.0f} ms",
          "", None),
         ("Resampled frontier, 500 x 25, core", f"{resample:.2f} s", "< 2 s", resample < 2.0),
         ("Resampled frontier through the GUI (worker, candidate added)", f"{gui['resample_gui_s']:.2f} s", "", None),
-        ("Longest event-loop stall during Optimize", f"{gui['optimize_stall_ms']:.0f} ms", "< 50 ms",
-         gui["optimize_stall_ms"] < 50),
+        ("Longest event-loop stall during Optimize (whichever tab is shown, its own jobs and drawing included)",
+         f"{gui['optimize_stall_ms']:.0f} ms", "< 50 ms", gui["optimize_stall_ms"] < 50),
+        *[(f"  with the {key} tab shown", f"{value:.0f} ms", "", None)
+          for key, value in gui["visible_stall_ms"].items()],
         ("Longest event-loop stall during resampling", f"{gui['resample_stall_ms']:.0f} ms", "< 50 ms",
          gui["resample_stall_ms"] < 50),
         ("Longest event-loop stall during export", f"{gui['export_stall_ms']:.0f} ms", "< 50 ms",
          gui["export_stall_ms"] < 50),
         ("Export of the full report (xlsx, memo md/pdf, 7 charts, CSVs)", f"{gui['export_s']:.2f} s", "", None),
+        *[(f"Longest stall when the {key} tab is first opened (its charts made and drawn)", f"{value:.0f} ms", "",
+           None) for key, value in gui["first_open_ms"].items()],
     ]
     load = os.getloadavg()
     lines = [

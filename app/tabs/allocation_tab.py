@@ -5,6 +5,8 @@ Shows what :func:`core.pipeline.run_analysis` returned; it computes nothing itse
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -17,13 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import charts
 from app.context import StudioContext
 from app.deferred import DeferredWork
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.tabs.resampling_panel import ResamplingPanel
-from app.views import FittedTableView
+from app.views import ChartSlot, FittedTableView
 from core.analytics.summary import PerformanceMetrics
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
@@ -82,6 +83,12 @@ def metrics_frame(result: AnalysisResult) -> tuple[pd.DataFrame, list[str], list
     return table, labels, kinds
 
 
+def _make_allocation_chart() -> QWidget:
+    from app import charts  # loads pyqtgraph: on first use only
+
+    return charts.make_plot("IPS Recommended allocation by ETF", object_name="allocation_chart", x_label="Weight (%)")
+
+
 class AllocationTab(QWidget):
     """Candidate weights, metrics, validation and a chart of the recommended allocation."""
 
@@ -117,12 +124,11 @@ class AllocationTab(QWidget):
         self.validation_table = self._table("validation_table", self.validation_model, QTableView())
         self.validation_table.verticalHeader().hide()
         self.validation_table.setWordWrap(False)
-        self.allocation_chart = charts.make_plot(
-            "IPS Recommended allocation by ETF", object_name="allocation_chart", x_label="Weight (%)")
+        self.allocation_slot = ChartSlot(_make_allocation_chart)  # made when first drawn
 
         self._weights_box = self._box("Weights by candidate (asset-class subtotals in bold)",
                                       self.weights_table)
-        self._chart_box = self._box("Recommended allocation", self.allocation_chart)
+        self._chart_box = self._box("Recommended allocation", self.allocation_slot)
         self._metrics_box = self._box("Key metrics (sample period, monthly data)", self.metrics_table)
         self._validation_box = self._box("Policy validation", self.validation_table)
 
@@ -231,7 +237,14 @@ class AllocationTab(QWidget):
             text += f"<br><b>Not built:</b> {failed}"
         return text
 
+    @property
+    def allocation_chart(self) -> Any:
+        """The allocation bar chart (a pyqtgraph ``PlotWidget``, made on first use)."""
+        return self.allocation_slot.chart()
+
     def _draw_chart(self, result: AnalysisResult) -> None:
+        from app import charts
+
         weights = result.recommended.weights
         tickers = [t for t in result.universe.tickers if t in weights.index]
         classes = [result.universe.asset_class_of(t) for t in tickers]

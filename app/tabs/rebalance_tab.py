@@ -11,7 +11,7 @@ button. :meth:`RebalanceTab.rebalance_plan` gives the export the plan on screen;
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -28,8 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import chart_kit as kit
-from app import rebalance_charts
 from app.context import StudioContext
 from app.deferred import DeferredWork
 from app.models import formatting as fmt
@@ -51,7 +49,7 @@ from app.rebalance_jobs import (
     rebalance_job,
 )
 from app.tabs.rebalance_holdings import HoldingsPanel, start_account
-from app.views import FittedTableView
+from app.views import FittedTableView, figure_slot
 from app.workers import Job, JobRunner
 from core.errors import DataError, IPSStudioError
 from core.pipeline import AnalysisResult
@@ -64,6 +62,9 @@ from core.rebalance import (
     synthetic_price_levels,
 )
 from core.report.package import DEFAULT_COST_BPS
+
+if TYPE_CHECKING:
+    from app.chart_kit import Figure
 
 WARNING_STYLE = "background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; padding: 4px;"
 ERROR_STYLE = "color: #721c24; font-weight: bold;"
@@ -111,6 +112,12 @@ def money(value: float) -> str:
     return fmt.format_value(value, fmt.CURRENCY)
 
 
+def _draw_drift(figure: Figure, report: Any) -> None:
+    from app.rebalance_charts import draw_drift  # loads pyqtgraph: on first use only
+
+    draw_drift(figure, report, title="Drift from target")
+
+
 class RebalanceTab(QWidget):
     """Holdings, drift and trades (module docstring)."""
 
@@ -143,8 +150,7 @@ class RebalanceTab(QWidget):
         self.holdings_panel = HoldingsPanel(self.holdings_model, lambda: dict(self._default_prices))
         self.drift_model = drift_model(self)
         self.drift_table = _table("drift_table", self.drift_model)
-        self.drift_chart = kit.Figure("drift_chart")
-        self.drift_chart.reset("Waiting for the targets…")
+        self.drift_slot = figure_slot("drift_chart", message="Waiting for the targets…")  # made when first drawn
         self.trades_model = trades_model(self)
         self.trades_table = _table("trades_table", self.trades_model, FittedTableView())
         self.trades_table.verticalHeader().hide()
@@ -191,7 +197,7 @@ class RebalanceTab(QWidget):
         self._trades_box = _box("Trades (whole shares; the fractional solution beside them)", self.message_label)
         self._trades_box.layout().addWidget(self.trades_table, 1)
         top = QSplitter(Qt.Orientation.Horizontal)
-        for widget in (self.holdings_panel, self._drift_box, _box("Drift by ETF", self.drift_chart)):
+        for widget in (self.holdings_panel, self._drift_box, _box("Drift by ETF", self.drift_slot)):
             top.addWidget(widget)
         top.setSizes([450, 560, 370])
         bottom = QSplitter(Qt.Orientation.Horizontal)
@@ -224,6 +230,11 @@ class RebalanceTab(QWidget):
     def set_holdings(self, holdings: Holdings) -> None:
         """Restore a saved account (no undo entry)."""
         self.holdings_model.set_holdings(holdings)
+
+    @property
+    def drift_chart(self) -> Figure:
+        """The drift chart (made on first use)."""
+        return self.drift_slot.chart()
 
     def rebalance_plan(self) -> RebalancePlan | None:
         """The latest plan for the targets on screen (the export writes it); None before the first
@@ -355,8 +366,7 @@ class RebalanceTab(QWidget):
         frame, labels, bold = drift_frame(report)
         self.drift_model.set_frame(frame, DRIFT_SPECS, row_labels=labels, bold_rows=bold)
         self.deferred.add("fit_drift", self.drift_table.resizeColumnsToContents)
-        self.deferred.add("drift_chart", lambda: rebalance_charts.draw_drift(self.drift_chart, report,
-                                                                             title="Drift from target"))
+        self.deferred.add("drift_chart", lambda: _draw_drift(self.drift_chart, report))
         breaches = ", ".join(report.breaches) or "none"
         classes = ", ".join(report.class_breaches) or "none"
         colour = "#b00020" if report.any_breach else "#155724"

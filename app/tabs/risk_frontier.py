@@ -3,17 +3,21 @@ the point last clicked (hovering shows them in a tooltip)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from app import chart_kit as kit
-from app import risk_charts
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
-from app.views import FittedTableView
+from app.views import FittedTableView, figure_slot
 from core.analytics.risk_report import RiskReport
 from core.pipeline import AnalysisResult
+
+if TYPE_CHECKING:
+    from app.chart_kit import Figure
+    from app.risk_charts import FrontierItems
 
 SELECTED, RECOMMENDED = "selected", "recommended"
 
@@ -25,9 +29,8 @@ class FrontierPanel(QSplitter):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
-        self.chart = kit.Figure("frontier_chart")
-        self.chart.reset("Efficient frontier: waiting for the analysis…")
-        self.items: risk_charts.FrontierItems | None = None
+        self.chart_slot = figure_slot("frontier_chart", message="Efficient frontier: waiting for the analysis…")
+        self.items: FrontierItems | None = None
         self._result: AnalysisResult | None = None
 
         self.weights_model = DataFrameModel(parent=self)
@@ -44,13 +47,20 @@ class FrontierPanel(QSplitter):
         side_layout.setContentsMargins(4, 0, 0, 0)
         side_layout.addWidget(self.selection_label)
         side_layout.addWidget(self.weights_table, 1)
-        self.addWidget(self.chart)
+        self.addWidget(self.chart_slot)
         self.addWidget(side)
         self.setStretchFactor(0, 3)
         self.setStretchFactor(1, 1)
         self.setSizes([700, 260])
 
+    @property
+    def chart(self) -> Figure:
+        """The frontier chart (made on first use)."""
+        return self.chart_slot.chart()
+
     def show_report(self, result: AnalysisResult, report: RiskReport) -> None:
+        from app import risk_charts
+
         self._result = result
         markers = risk_charts.frontier_markers(result, report)
         self.items = risk_charts.draw_frontier(self.chart, report, markers, self.select)

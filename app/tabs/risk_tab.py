@@ -5,6 +5,8 @@ whenever a new analysis result arrives; the rolling window is recomputed in a wo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -21,8 +23,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import chart_kit as kit
-from app import risk_charts
 from app.analysis_jobs import (
     RISK_JOB,
     ROLLING_JOB,
@@ -35,13 +35,19 @@ from app.context import StudioContext
 from app.deferred import DeferredWork
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
+from app.rolling_metrics import ROLLING_METRICS
 from app.tabs.risk_frontier import FrontierPanel
-from app.views import FittedTableView
+from app.views import FittedTableView, figure_slot
 from app.workers import Job, JobRunner
 from core.analytics.risk_report import RiskReport
 from core.analytics.rolling import DEFAULT_WINDOW
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from app.chart_kit import Figure
 
 CONCENTRATED_STYLE = "background: #f8d7da; color: #721c24; border: 1px solid #e3a1a8;"
 SPREAD_STYLE = "background: #d4edda; color: #155724; border: 1px solid #8fcf9f;"
@@ -66,6 +72,13 @@ def ex_ante_frame(report: RiskReport) -> tuple[pd.DataFrame, list[str], list[str
     frame = pd.DataFrame({"portfolio": [r[2] for r in rows], "benchmark": [r[3] for r in rows]},
                          index=[r[0] for r in rows])
     return frame, [r[0] for r in rows], [r[1] for r in rows]
+
+
+def _charts() -> ModuleType:
+    """:mod:`app.risk_charts`, imported when the first chart is drawn (it loads pyqtgraph)."""
+    from app import risk_charts
+
+    return risk_charts
 
 
 def _table(object_name: str, model: DataFrameModel) -> QTableView:
@@ -121,17 +134,17 @@ class RiskTab(QWidget):
         self.metrics_table = _table("risk_metrics_table", self.metrics_model)
         self.ex_ante_table = _table("ex_ante_table", self.ex_ante_model)
         self.ex_ante_table.setMinimumHeight(6 * 21 + 30)
-        self.growth_chart = kit.Figure("growth_chart")
-        self.drawdown_chart = kit.Figure("drawdown_chart")
-        self.risk_contribution_chart = kit.Figure("risk_contribution_chart", panels=2)
-        self.factor_chart = kit.Figure("factor_chart", panels=2)
-        self.rolling_chart = kit.Figure("rolling_chart")
+        # Charts are made when first drawn, i.e. when the tab is first shown with a result.
+        self.growth_slot = figure_slot("growth_chart")
+        self.drawdown_slot = figure_slot("drawdown_chart")
+        self.risk_contribution_slot = figure_slot("risk_contribution_chart", panels=2)
+        self.factor_slot = figure_slot("factor_chart", panels=2)
+        self.rolling_slot = figure_slot("rolling_chart")
         self.frontier = FrontierPanel()
-        self.frontier_chart = self.frontier.chart
 
         self.rolling_combo = QComboBox()
         self.rolling_combo.setObjectName("rolling_metric_combo")
-        for metric in risk_charts.ROLLING_METRICS:
+        for metric in ROLLING_METRICS:
             self.rolling_combo.addItem(metric.label, metric.column)
         self.window_spin = QSpinBox()
         self.window_spin.setObjectName("rolling_window_spin")
@@ -152,10 +165,10 @@ class RiskTab(QWidget):
         ex_ante_box.layout().addStretch(1)
         rows = [
             [_box("Realized over the sample: portfolio vs benchmark", self.metrics_table),
-             _box("Growth of $1", self.growth_chart), _box("Drawdowns", self.drawdown_chart)],
-            [ex_ante_box, _box("Risk contribution (ex-ante, Euler)", self.risk_contribution_chart)],
-            [_box("Factor exposures (Newey-West t-stats)", self.factor_chart),
-             _box("Rolling risk", controls, self.rolling_chart)],
+             _box("Growth of $1", self.growth_slot), _box("Drawdowns", self.drawdown_slot)],
+            [ex_ante_box, _box("Risk contribution (ex-ante, Euler)", self.risk_contribution_slot)],
+            [_box("Factor exposures (Newey-West t-stats)", self.factor_slot),
+             _box("Rolling risk", controls, self.rolling_slot)],
             [_box("Efficient frontier (hover a point for its weights, click to pin them in the table)",
                   self.frontier)],
         ]
@@ -180,12 +193,34 @@ class RiskTab(QWidget):
         layout.addWidget(self.notes_label)
         layout.addWidget(self.stale_label)
         layout.addWidget(self.scroll, 1)
-        for figure in (self.growth_chart, self.drawdown_chart, self.risk_contribution_chart,
-                       self.factor_chart, self.rolling_chart):
-            figure.reset("Waiting for the analysis…")
 
         self.rolling_combo.currentIndexChanged.connect(self._on_rolling_combo_index_changed)
         self.window_spin.valueChanged.connect(self._on_window_spin_value_changed)
+
+    # -- charts (made on first use) ----------------------------------------------------------
+    @property
+    def growth_chart(self) -> Figure:
+        return self.growth_slot.chart()
+
+    @property
+    def drawdown_chart(self) -> Figure:
+        return self.drawdown_slot.chart()
+
+    @property
+    def risk_contribution_chart(self) -> Figure:
+        return self.risk_contribution_slot.chart()
+
+    @property
+    def factor_chart(self) -> Figure:
+        return self.factor_slot.chart()
+
+    @property
+    def rolling_chart(self) -> Figure:
+        return self.rolling_slot.chart()
+
+    @property
+    def frontier_chart(self) -> Figure:
+        return self.frontier.chart
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -233,10 +268,10 @@ class RiskTab(QWidget):
         self._show_tables(report)
         self._show_concentration(report)
         later = self.deferred.add
-        later("growth", lambda: risk_charts.draw_growth(self.growth_chart, report))
-        later("drawdown", lambda: risk_charts.draw_drawdown(self.drawdown_chart, report))
-        later("risk_contribution", lambda: risk_charts.draw_risk_contribution(self.risk_contribution_chart, report))
-        later("factors", lambda: risk_charts.draw_factor_exposures(self.factor_chart, report))
+        later("growth", lambda: _charts().draw_growth(self.growth_chart, report))
+        later("drawdown", lambda: _charts().draw_drawdown(self.drawdown_chart, report))
+        later("risk_contribution", lambda: _charts().draw_risk_contribution(self.risk_contribution_chart, report))
+        later("factors", lambda: _charts().draw_factor_exposures(self.factor_chart, report))
         later("frontier", lambda: self.frontier.show_report(answer.result, report))
         if report.window == self.window_spin.value():
             self._show_rolling(RollingAnswer(answer.result, report.window, report.rolling))
@@ -271,7 +306,7 @@ class RiskTab(QWidget):
         self._rolling = answer
         portfolio = f"IPS Recommended: {answer.result.recommended_name}"
         metric = self.rolling_combo.currentData()
-        self.deferred.add("rolling", lambda: risk_charts.draw_rolling(
+        self.deferred.add("rolling", lambda: _charts().draw_rolling(
             self.rolling_chart, answer.rolling, metric, answer.window, portfolio,
             answer.result.profile.benchmark_label))
         self.rolling_ready.emit(answer.rolling)

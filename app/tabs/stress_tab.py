@@ -10,6 +10,7 @@ table and built from conditional shocks; :meth:`StressTab.custom_scenarios` /
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -23,8 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import chart_kit as kit
-from app import stress_charts
 from app.analysis_jobs import STRESS_JOB, StressAnswer, stress_job
 from app.context import StudioContext
 from app.deferred import DeferredWork
@@ -32,12 +31,16 @@ from app.models import formatting as fmt
 from app.models.scenarios_model import CustomScenariosModel
 from app.models.stress_model import StressResultsModel
 from app.tabs.stress_editor import ConditionalPanel, CustomScenariosPanel
+from app.views import figure_slot
 from app.workers import Job, JobRunner
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
 from core.stress.conditional import covariance_frame
 from core.stress.engine import StressResult
 from core.stress.scenarios import Scenario
+
+if TYPE_CHECKING:
+    from app.chart_kit import Figure
 
 SCENARIO_COLUMN_WIDTH = 210
 ROW_HEIGHTS = (470, 470, 360)
@@ -59,6 +62,13 @@ def _row(height: int, widths: list[int], *widgets: QWidget) -> QSplitter:
     splitter.setSizes(widths)
     splitter.setMinimumHeight(height)
     return splitter
+
+
+def _charts() -> Any:
+    """:mod:`app.stress_charts`, imported when the first chart is drawn (it loads pyqtgraph)."""
+    from app import stress_charts
+
+    return stress_charts
 
 
 class StressTab(QWidget):
@@ -96,10 +106,8 @@ class StressTab(QWidget):
         self.results_table.verticalHeader().hide()
         self.results_table.verticalHeader().setDefaultSectionSize(22)
         self.results_table.horizontalHeader().setStretchLastSection(True)
-        self.stress_chart = kit.Figure("stress_chart")
-        self.contribution_chart = kit.Figure("stress_contribution_chart", panels=2)
-        for figure in (self.stress_chart, self.contribution_chart):
-            figure.reset("Waiting for the analysis…")
+        self.stress_slot = figure_slot("stress_chart")  # charts are made when first drawn
+        self.contribution_slot = figure_slot("stress_contribution_chart", panels=2)
 
         self.custom_model = CustomScenariosModel(tickers, context.undo_stack, self)
         self.custom_panel = CustomScenariosPanel(self.custom_model)
@@ -110,9 +118,9 @@ class StressTab(QWidget):
         page_layout = QVBoxLayout(page)
         page_layout.setContentsMargins(0, 0, 0, 0)
         page_layout.addWidget(_row(ROW_HEIGHTS[0], [790, 590], self._results_box,
-                                   _box("Portfolio vs benchmark by scenario", self.stress_chart)))
+                                   _box("Portfolio vs benchmark by scenario", self.stress_slot)))
         page_layout.addWidget(_row(ROW_HEIGHTS[1], [1380], _box("Contribution to the selected scenario",
-                                                                self.contribution_chart)))
+                                                                self.contribution_slot)))
         page_layout.addWidget(_row(ROW_HEIGHTS[2], [760, 620], self.custom_panel, self.conditional_panel))
         self.scroll = QScrollArea()
         self.scroll.setObjectName("stress_scroll")
@@ -129,6 +137,15 @@ class StressTab(QWidget):
         self.custom_panel.status_message.connect(self.status_message)
         self.conditional_panel.status_message.connect(self.status_message)
         self.conditional_panel.scenario_requested.connect(self._on_conditional_panel_scenario_requested)
+
+    # -- charts (made on first use) ----------------------------------------------------------
+    @property
+    def stress_chart(self) -> Figure:
+        return self.stress_slot.chart()
+
+    @property
+    def contribution_chart(self) -> Figure:
+        return self.contribution_slot.chart()
 
     # -- state -----------------------------------------------------------------------------
     @property
@@ -186,7 +203,7 @@ class StressTab(QWidget):
         row = names.index(selected) if selected in names else 0
         self.results_table.selectRow(row)  # the current-row signal draws its contributions
         portfolio = f"IPS Recommended: {answer.result.recommended_name}"
-        self.deferred.add("stress_chart", lambda: stress_charts.draw_stress_results(
+        self.deferred.add("stress_chart", lambda: _charts().draw_stress_results(
             self.stress_chart, stress, portfolio_label=portfolio,
             benchmark_label=answer.result.profile.benchmark_label, value_labels=False, label_limit=30))
         worst = stress.worst
@@ -236,7 +253,7 @@ class StressTab(QWidget):
         if self._stress is None or not 0 <= row < len(self._stress.outcomes) or self._result is None:
             return
         outcome, result = self._stress.outcomes[row], self._result
-        self.deferred.add("contributions", lambda: stress_charts.draw_contributions(
+        self.deferred.add("contributions", lambda: _charts().draw_contributions(
             self.contribution_chart, outcome, portfolio_label=f"IPS Recommended: {result.recommended_name}",
             benchmark_label=result.profile.benchmark_label))
 

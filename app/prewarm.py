@@ -1,0 +1,39 @@
+"""Import the chart modules (pyqtgraph) in a background thread once the window shows its first result.
+
+The window opens without pyqtgraph (charts are made on first use, :class:`app.views.ChartSlot`),
+which saves about half a second of start-up. Importing it later on the GUI thread would freeze the
+window for that long the first time a tab with charts is opened, so it is imported here, off the
+GUI thread, while the user reads the first result: module code runs under the import lock and
+the GIL is handed back to the GUI thread every few milliseconds. Importing defines classes and
+makes no widget, which is why it is safe outside the GUI thread.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+
+log = logging.getLogger(__name__)
+
+CHART_MODULES = ("app.chart_kit", "app.charts", "app.risk_charts", "app.stress_charts", "app.rebalance_charts")
+_started = threading.Event()
+
+
+def _import_all() -> None:
+    for name in CHART_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the GUI thread imports it again and reports the error there
+            log.exception("Background import of %s failed", name)
+            return
+
+
+def start() -> threading.Thread | None:
+    """Start the background import (once per process); returns the thread, or None if already started."""
+    if _started.is_set():
+        return None
+    _started.set()
+    thread = threading.Thread(target=_import_all, name="chart-prewarm")
+    thread.start()
+    return thread

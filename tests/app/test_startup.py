@@ -1,0 +1,69 @@
+"""Start-up work kept off the critical path (issue 8): charts are made on first use, pyqtgraph is
+not imported to open the window, and the chart modules are imported off the GUI thread later."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+from app.views import ChartSlot
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_chart_slot_makes_its_chart_once_on_first_use(qtbot):
+    made: list[QWidget] = []
+
+    def factory() -> QWidget:
+        made.append(QWidget())
+        return made[-1]
+
+    slot = ChartSlot(factory, "Waiting…")
+    qtbot.addWidget(slot)
+    assert not slot.is_made() and slot.findChild(QLabel).text() == "Waiting…"
+    chart = slot.chart()
+    assert slot.chart() is chart and made == [chart] and slot.is_made()
+    assert chart.parent() is slot
+
+
+def test_window_opens_without_pyqtgraph_or_scipy_optimize():
+    script = textwrap.dedent("""
+        import sys
+        from PySide6.QtCore import QEventLoop, QTimer
+        from PySide6.QtWidgets import QApplication
+        app = QApplication([])
+        from app.main_window import MainWindow
+        window = MainWindow(run_at_start=False)
+        window.resize(1400, 900)
+        window.show()
+        for _ in range(5):
+            app.processEvents()
+        print("pyqtgraph" in sys.modules, "scipy.optimize" in sys.modules, "scipy.stats" in sys.modules)
+        window.close()
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120, check=True).stdout.split()
+    assert out[-3:] == ["False", "False", "False"]
+
+
+def test_prewarm_imports_the_chart_modules_in_a_background_thread(monkeypatch):
+    import threading
+
+    from app import prewarm
+
+    seen: list[tuple[str, bool]] = []
+    monkeypatch.setattr(prewarm, "_started", threading.Event())
+    monkeypatch.setattr(prewarm.importlib, "import_module",
+                        lambda name: seen.append((name, threading.current_thread() is threading.main_thread())))
+    thread = prewarm.start()
+    assert thread is not None
+    thread.join(10)
+    assert [name for name, _ in seen] == list(prewarm.CHART_MODULES)
+    assert not any(on_main for _, on_main in seen)
+    assert prewarm.start() is None  # once per process
