@@ -177,10 +177,20 @@ def wrap_label(label: pg.LabelItem, width: float) -> None:
     label.resizeEvent(None)  # re-centre the text item for its new width (as setText does)
 
 
+SETTLED_PX = 1.0
+"""A width change smaller than this re-wraps no title and refits no bar chart. Refitting moves
+the axis ticks, which can change the view's width by a fraction of a pixel, which would refit
+again: without this dead band a chart re-laid itself out forever (about 50 times a second)."""
+
+
 def wrap_title(item: pg.PlotItem, width: float) -> None:
     """Wrap a plot's title to ``width`` (the title sits over the view box only, not the axis)
     and give its row the height of the wrapped lines (pyqtgraph fixes the title row at 30 px)."""
     label = item.titleLabel
+    done = getattr(label, "ips_wrapped_for", None)
+    if done is not None and done[1] == label.text and abs(done[0] - width) < SETTLED_PX:
+        return
+    label.ips_wrapped_for = (width, label.text)
     wrap_label(label, width)
     if label.isVisible():
         height = max(30.0, label.item.boundingRect().height() + 4)
@@ -391,6 +401,10 @@ def _fit_bars(item: pg.PlotItem) -> None:
     item.ips_bar_fit_pending = False
     lo, hi, left_px, right_px = item.ips_bar_fit
     width = max(float(item.getViewBox().width()), 80.0)
+    fitted = getattr(item, "ips_bar_fitted", None)
+    if fitted is not None and fitted[0] == item.ips_bar_fit and abs(fitted[1] - width) < SETTLED_PX:
+        return  # already fitted for these bars at (about) this width
+    item.ips_bar_fitted = (item.ips_bar_fit, width)
     right, left = min(right_px / width, 0.45), min(left_px / width, 0.45)
     span = max(hi - lo, 1e-9) / max(1.0 - right - left, 0.1)
     item.setXRange(lo - left * span, hi + right * span, padding=0)

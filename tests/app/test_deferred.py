@@ -4,6 +4,8 @@ window handing a result to one tab per turn."""
 from __future__ import annotations
 
 import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.deferred import DeferredWork
@@ -86,3 +88,37 @@ def test_result_ready_follows_delivery_to_every_tab(qtbot):
     result = blocker.args[0]
     assert seen == [result] and allocation.result is result  # delivered before result_ready
     assert win.tab_widgets["rebalancing"]._result is result
+
+
+class _LayoutCounter(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, _watched, event):  # noqa: N802 - Qt override
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.GraphicsSceneResize):
+            self.count += 1
+        return False
+
+
+@pytest.mark.parametrize("key", ["risk", "stress", "rebalancing"])
+def test_a_drawn_tab_settles_instead_of_relaying_out_forever(qtbot, key):
+    # Refitting bars moved the axis ticks, which changed the view width by a fraction of a pixel,
+    # which refitted the bars: the Stress tab re-laid itself out about 50 times a second.
+    win = MainWindow(run_at_start=False)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    tab = win.tab_widgets[key]
+    win.tabs.setCurrentWidget(tab)
+    with qtbot.waitSignal(win.result_ready, timeout=TIMEOUT_MS):
+        win.optimize()
+    qtbot.waitUntil(lambda: not tab.busy() and not tab.deferred.pending(), timeout=20_000)
+    qtbot.wait(500)  # the layout passes the drawing itself schedules
+    counter = _LayoutCounter()
+    QApplication.instance().installEventFilter(counter)
+    try:
+        qtbot.wait(500)
+    finally:
+        QApplication.instance().removeEventFilter(counter)
+    assert counter.count == 0
