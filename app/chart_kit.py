@@ -238,6 +238,7 @@ class TextLabels(pg.GraphicsObject):
         metrics = QFontMetricsF(self._font)
         self._widths = [metrics.horizontalAdvance(label.text) for label in self._labels]
         self._ascent, self._descent = metrics.ascent(), metrics.descent()
+        self._bounds: QRectF | None = None  # cached until the view transform changes
 
     def texts(self) -> list[str]:
         return [label.text for label in self._labels]
@@ -250,8 +251,15 @@ class TextLabels(pg.GraphicsObject):
 
     def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph hook
         self.prepareGeometryChange()  # the pixel extent of the text is a new data extent
+        self._bounds = None
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
+        # Qt asks for this many times per paint; pyqtgraph's pixel size costs a matrix inversion.
+        if self._bounds is None:
+            self._bounds = self._compute_bounds()
+        return QRectF(self._bounds)
+
+    def _compute_bounds(self) -> QRectF:
         if not self._labels:
             return QRectF()
         px, py = abs(self.pixelWidth() or 0.0), abs(self.pixelHeight() or 0.0)

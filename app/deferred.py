@@ -30,7 +30,12 @@ class DeferredWork(QObject):
         super().__init__(page)
         self._page = page
         self._pending: dict[str, Callable[[], None]] = {}
-        self._scheduled = False
+        # A real zero-interval timer, not QTimer.singleShot(0, ...): that one posts an event, and
+        # posted events run back to back in one pass of the loop, before any timer or input.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._on_timer)
         page.installEventFilter(self)
 
     def add(self, key: str, work: Callable[[], None]) -> None:
@@ -58,12 +63,10 @@ class DeferredWork(QObject):
         return False
 
     def _schedule(self) -> None:
-        if self._pending and not self._scheduled and self._page.isVisible():
-            self._scheduled = True
-            QTimer.singleShot(0, self, self._on_timer)
+        if self._pending and not self._timer.isActive() and self._page.isVisible():
+            self._timer.start()
 
     def _on_timer(self) -> None:
-        self._scheduled = False
         if self._pending and self._page.isVisible():
             self._run_one()
             self._schedule()

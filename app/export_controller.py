@@ -78,6 +78,10 @@ class ExportController(QObject):
         self._bundle: ReportBundle | None = None
         self._chart_steps: Iterator[tuple[str, Any] | None] | None = None
         self._images: list[tuple[str, Any]] = []
+        self._step_timer = QTimer(self)  # a real zero timer: input and painting run between steps
+        self._step_timer.setSingleShot(True)
+        self._step_timer.setInterval(0)
+        self._step_timer.timeout.connect(self._on_chart_step)
         self.action = QAction("&Export report…", window)
         self.action.setObjectName("action_export_report")
         self.action.setShortcut(QKeySequence("Ctrl+E"))
@@ -145,7 +149,7 @@ class ExportController(QObject):
         except Exception as exc:  # noqa: BLE001 - any drawing failure is reported, never swallowed
             self._finish(False, f"The charts could not be drawn: {exc}")
             return
-        QTimer.singleShot(0, self, self._on_chart_step)
+        self._step_timer.start()
 
     @Slot()
     def _on_chart_step(self) -> None:
@@ -165,7 +169,7 @@ class ExportController(QObject):
         if step is not None:
             self._images.append(step)
             self._status(f"Exporting the report… drawing the charts ({len(self._images)} done)")
-        QTimer.singleShot(0, self, self._on_chart_step)
+        self._step_timer.start()
 
     def _start_publish(self) -> None:
         bundle, images = self._bundle, self._images

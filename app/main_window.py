@@ -30,6 +30,7 @@ from app.data_controller import DataController
 from app.export_controller import ExportController
 from app.project_controller import ProjectController
 from app.tabs import TABS
+from app.views import keep_place
 from app.workers import Job, JobRunner
 from core.data.dataset import DataMode, ReturnsDataset
 from core.jobs import CancelToken, ProgressCallback
@@ -89,6 +90,9 @@ class MainWindow(QMainWindow):
     """The IPS Allocation Studio window (object name ``MainWindow``)."""
 
     result_ready = Signal(object)
+    """A new result was handed to every tab (the last of them a few event-loop turns later)."""
+    result_shown = Signal(object)
+    """A new result is on screen: the tab being looked at shows it (the others follow)."""
     analysis_failed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, run_at_start: bool = True) -> None:
@@ -101,6 +105,11 @@ class MainWindow(QMainWindow):
         self._result: AnalysisResult | None = None
         self._retired_runners: list[JobRunner] = []
         self._delivery = 0  # generation of the result being handed to the tabs
+        self._next_delivery: Any = None
+        self._delivery_timer = QTimer(self)
+        self._delivery_timer.setSingleShot(True)
+        self._delivery_timer.setInterval(0)
+        self._delivery_timer.timeout.connect(self._on_delivery_timer_timeout)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
@@ -165,6 +174,7 @@ class MainWindow(QMainWindow):
         self.progress_bar.setMaximumWidth(220)
         self.progress_bar.setTextVisible(True)
         self.progress_bar.hide()
+        keep_place(self.progress_bar)  # its showing and hiding must not re-lay the window out
         self.disclaimer_label = QLabel(SHORT_DISCLAIMER)
         self.disclaimer_label.setObjectName("disclaimer_label")
         self.disclaimer_label.setToolTip(DISCLAIMER)
@@ -325,15 +335,26 @@ class MainWindow(QMainWindow):
         self._show_data_mode()
         self.statusBar().showMessage(
             f"Optimized {result.profile.name}: IPS Recommended is {result.recommended_name}.", 8000)
+        if current not in receivers:  # the tab on screen (the IPS) shows no results: the window is up to date
+            self.result_shown.emit(result)
         self._deliver(self._delivery, result, receivers)
 
-    def _deliver(self, delivery: int, result: AnalysisResult, receivers: list[Any]) -> None:
+    @Slot()
+    def _on_delivery_timer_timeout(self) -> None:
+        step, self._next_delivery = self._next_delivery, None
+        if step is not None:
+            step()
+
+    def _deliver(self, delivery: int, result: AnalysisResult, receivers: list[Any], *, first: bool = True) -> None:
         if delivery != self._delivery:
             return  # superseded by a newer result (or a new workspace)
         if receivers:
             receivers[0].show_result(result)
+            if first and receivers[0] is self.tabs.currentWidget():  # served first: now on screen
+                self.result_shown.emit(result)
             if len(receivers) > 1:
-                QTimer.singleShot(0, self, lambda: self._deliver(delivery, result, receivers[1:]))
+                self._next_delivery = lambda: self._deliver(delivery, result, receivers[1:], first=False)
+                self._delivery_timer.start()  # a real timer: input and painting get their turn
                 return
         current = self.ips_tab.profile()
         if current != result.profile:

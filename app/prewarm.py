@@ -34,6 +34,7 @@ def start() -> threading.Thread | None:
     if _started.is_set():
         return None
     _started.set()
-    thread = threading.Thread(target=_import_all, name="chart-prewarm")
+    # A daemon: quitting right after start-up must not wait for an import nobody needs any more.
+    thread = threading.Thread(target=_import_all, name="chart-prewarm", daemon=True)
     thread.start()
     return thread

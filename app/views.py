@@ -105,3 +105,15 @@ def figure_slot(object_name: str, panels: int = 1, message: str = "Waiting for t
     slot = ChartSlot(make, message)
     slot.setObjectName(f"{object_name}_slot")
     return slot
+
+
+def keep_place(widget: QWidget) -> QWidget:
+    """Let ``widget`` keep its room in the layout while hidden.
+
+    Showing or hiding a banner (e.g. "the IPS changed since this result") otherwise moves every
+    widget below it, and each chart that moves is laid out and repainted again, on the GUI thread.
+    """
+    policy = widget.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    widget.setSizePolicy(policy)
+    return widget

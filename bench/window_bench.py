@@ -40,8 +40,11 @@ def init(self, *args, **kwargs):
     original_init(self, *args, **kwargs)
     def shown(_result):
         print(f"SHOWN {time.time():.6f}", flush=True)
+    def ready(_result):
+        print(f"READY {time.time():.6f}", flush=True)
         QApplication.instance().quit()
-    self.result_ready.connect(shown)
+    self.result_shown.connect(shown)
+    self.result_ready.connect(ready)
 
 main_window.MainWindow.__init__ = init
 from app.__main__ import run_gui
@@ -49,22 +52,29 @@ sys.exit(run_gui(["ips-studio"]))
 """
 
 
-def cold_start(runs: int) -> tuple[float, float]:
-    """Median seconds from spawning ``python`` to the first result shown (``result_ready``: every
-    tab has it), through the real entry point (:func:`app.__main__.run_gui`, logging, theme and
-    settings included) with empty settings; and the median whole-process time (exit included)."""
-    shown, whole = [], []
+def cold_start(runs: int) -> tuple[float, float, float]:
+    """Median seconds from spawning ``python`` to the first result on screen (``result_shown``:
+    the window's tab shows it) and to every tab having it (``result_ready``), through the real
+    entry point (:func:`app.__main__.run_gui`: logging, theme and settings included) with empty
+    settings; and the median whole-process time (quit and exit included)."""
+    shown, ready, whole = [], [], []
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    # Bytecode as an installed program has it (this machine sets PYTHONDONTWRITEBYTECODE, which
+    # would add a compile of every module of ours to each start).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "app", "core"], cwd=ROOT, env=base, check=True)
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="ips-bench-home-") as home:
-            env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=home, XDG_DATA_HOME=home,
+            env = dict(base, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=home, XDG_DATA_HOME=home,
                        XDG_CACHE_HOME=home, XDG_STATE_HOME=home)
             start = time.time()
             out = subprocess.run([sys.executable, "-c", COLD_START], cwd=ROOT, capture_output=True, text=True,
                                  env=env, check=True).stdout
             whole.append(time.time() - start)
-            stamp = float(next(line for line in out.splitlines() if line.startswith("SHOWN")).split()[1])
-            shown.append(stamp - start)
-    return statistics.median(shown), statistics.median(whole)
+            stamps = {line.split()[0]: float(line.split()[1]) for line in out.splitlines()
+                      if line.startswith(("SHOWN", "READY"))}
+            shown.append(stamps["SHOWN"] - start)
+            ready.append(stamps["READY"] - start)
+    return statistics.median(shown), statistics.median(ready), statistics.median(whole)
 
 
 def reanalysis(runs: int) -> float:
@@ -224,13 +234,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    shown, whole = cold_start(args.runs)
+    shown, ready, whole = cold_start(max(args.runs, 5))
     core_reanalysis = reanalysis(max(args.runs, 10))
     resample = resampling(max(1, args.runs // 2))
     gui = gui_measures(args.runs)
     rows = [
         ("Cold start to a shown, populated window (process start to first result, `python -m app` path)",
          f"{shown:.2f} s", "< 1.5 s", shown < 1.5),
+        ("  to every tab having the first result (hidden tabs draw when shown)", f"{ready:.2f} s", "", None),
         ("  whole process: start, first result, quit and exit", f"{whole:.2f} s", "", None),
         ("Re-analysis after an IPS edit, core (run_analysis, 16 ETFs)", f"{core_reanalysis * 1e3:.0f} ms",
          "< 150 ms", core_reanalysis < 0.150),

@@ -24,7 +24,7 @@ from app.deferred import DeferredWork
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.tabs.resampling_panel import ResamplingPanel
-from app.views import ChartSlot, FittedTableView
+from app.views import ChartSlot, FittedTableView, keep_place
 from core.analytics.summary import PerformanceMetrics
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
@@ -114,6 +114,7 @@ class AllocationTab(QWidget):
         self.stale_label.setWordWrap(True)
         self.stale_label.setStyleSheet(
             "background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; padding: 4px;")
+        keep_place(self.stale_label)  # showing it must not move the charts below
         self.stale_label.hide()
 
         self.weights_model = DataFrameModel(parent=self)

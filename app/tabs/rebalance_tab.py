@@ -49,7 +49,7 @@ from app.rebalance_jobs import (
     rebalance_job,
 )
 from app.tabs.rebalance_holdings import HoldingsPanel, start_account
-from app.views import FittedTableView, figure_slot
+from app.views import FittedTableView, figure_slot, keep_place
 from app.workers import Job, JobRunner
 from core.errors import DataError, IPSStudioError
 from core.pipeline import AnalysisResult
@@ -144,6 +144,7 @@ class RebalanceTab(QWidget):
         self.warning_label.setObjectName("rebalance_warning_label")
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet(WARNING_STYLE)
+        keep_place(self.warning_label)  # showing it must not move the charts below
         self.warning_label.hide()
 
         self.holdings_model = HoldingsModel(context.universe, context.undo_stack, self)

@@ -37,7 +37,7 @@ from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.rolling_metrics import ROLLING_METRICS
 from app.tabs.risk_frontier import FrontierPanel
-from app.views import FittedTableView, figure_slot
+from app.views import FittedTableView, figure_slot, keep_place
 from app.workers import Job, JobRunner
 from core.analytics.risk_report import RiskReport
 from core.analytics.rolling import DEFAULT_WINDOW
@@ -127,6 +127,7 @@ class RiskTab(QWidget):
         self.stale_label.setObjectName("risk_stale_label")
         self.stale_label.setWordWrap(True)
         self.stale_label.setStyleSheet("background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; padding: 4px;")
+        keep_place(self.stale_label)  # showing it must not move the charts below
         self.stale_label.hide()
 
         self.metrics_model = DataFrameModel(parent=self)

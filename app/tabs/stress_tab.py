@@ -31,7 +31,7 @@ from app.models import formatting as fmt
 from app.models.scenarios_model import CustomScenariosModel
 from app.models.stress_model import StressResultsModel
 from app.tabs.stress_editor import ConditionalPanel, CustomScenariosPanel
-from app.views import figure_slot
+from app.views import figure_slot, keep_place
 from app.workers import Job, JobRunner
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
@@ -94,6 +94,7 @@ class StressTab(QWidget):
         self.warning_label.setObjectName("stress_warning_label")
         self.warning_label.setWordWrap(True)
         self.warning_label.setStyleSheet(WARNING_STYLE)
+        keep_place(self.warning_label)  # showing it must not move the charts below
         self.warning_label.hide()
 
         self.results_model = StressResultsModel(self)

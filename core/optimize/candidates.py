@@ -182,7 +182,7 @@ _RISK_PARITY_MAX_ITERATIONS = 500
 def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
     cov = inputs.covariance
     n = cs.n
-    erc = equal_risk_contribution(cov)
+    erc = equal_risk_contribution(cov, scipy_lapack=False)  # no scipy.linalg import on the analysis path
     if cs.max_violation(erc) <= 1e-9:
         return Candidate(Strategy.RISK_PARITY, erc, "Newton on Spinu's convex formulation (exact)",
                          ("Equal risk contributions achieved.",))

@@ -122,3 +122,24 @@ def test_a_drawn_tab_settles_instead_of_relaying_out_forever(qtbot, key):
     finally:
         QApplication.instance().removeEventFilter(counter)
     assert counter.count == 0
+
+
+@pytest.mark.parametrize("key", ["ips", "risk"])
+def test_result_shown_comes_first_and_once(qtbot, key):
+    win = MainWindow(run_at_start=False)
+    qtbot.addWidget(win)
+    win.show()
+    win.tabs.setCurrentWidget(win.tab_widgets[key])
+    order: list[str] = []
+    win.result_shown.connect(lambda _r: order.append("shown"))
+    win.result_ready.connect(lambda _r: order.append("ready"))
+    risk = win.tab_widgets["risk"]
+    original = risk.show_result
+    risk.show_result = lambda result: (order.append("risk tab"), original(result))
+    with qtbot.waitSignal(win.result_ready, timeout=TIMEOUT_MS):
+        win.optimize()
+    if key == "risk":  # the tab on screen gets the result first, and then it is "shown"
+        assert order[:2] == ["risk tab", "shown"]
+    else:  # the IPS tab shows no result: the window is up to date before any tab is served
+        assert order[0] == "shown"
+    assert order.count("shown") == 1 and order[-1] == "ready"
