@@ -6,8 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, Qt
-from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QHeaderView, QLabel, QStyle, QTableView, QVBoxLayout, QWidget
+
+FIT_SAMPLE_ROWS = 100
+"""Rows measured at each end of a long table when fitting columns (the middle is not read)."""
 
 
 class FittedTableView(QTableView):
@@ -27,10 +30,12 @@ class FittedTableView(QTableView):
             model.modelReset.connect(self.fit_columns)
 
     def fit_columns(self) -> None:
-        """Size columns to contents, then spread the remaining viewport width over them.
+        """Size columns to their contents, then spread the remaining viewport width over them.
 
         A hidden table (one on a tab not shown) only notes that it needs fitting and fits when it
-        is shown: measuring every cell costs a model call per cell and role, on the GUI thread.
+        is shown. Widths come from each cell's display text measured in the bold font, one model
+        call per cell: Qt's own ``resizeColumnsToContents`` asks the delegate for a size hint,
+        i.e. about eight model calls per cell, on the GUI thread.
         """
         model = self.model()
         if model is None or model.columnCount() == 0:
@@ -39,14 +44,37 @@ class FittedTableView(QTableView):
             self._fit_pending = True
             return
         self._fit_pending = False
-        self.resizeColumnsToContents()
         header = self.horizontalHeader()
         columns = model.columnCount()
+        for column, width in enumerate(self.content_widths()):
+            header.resizeSection(column, width)
         spare = self.viewport().width() - header.length()
         if spare > columns:
             extra, rest = divmod(spare - 1, columns)
             for column in range(columns):
                 header.resizeSection(column, header.sectionSize(column) + extra + (column < rest))
+
+    def content_widths(self, sample: int = FIT_SAMPLE_ROWS) -> list[int]:
+        """Per column, the width of the widest display text (of the first and last ``sample``
+        rows) or of the header, whichever is wider, with the cell margins."""
+        model = self.model()
+        header = self.horizontalHeader()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 2
+        rows = model.rowCount()
+        sampled = range(rows) if rows <= 2 * sample else [*range(sample), *range(rows - sample, rows)]
+        display = Qt.ItemDataRole.DisplayRole
+        widths = []
+        for column in range(model.columnCount()):
+            width = header.sectionSizeFromContents(column).width()
+            for row in sampled:
+                text = model.data(model.index(row, column), display)
+                if text is not None:
+                    width = max(width, metrics.horizontalAdvance(str(text)) + margin)
+            widths.append(width)
+        return widths
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

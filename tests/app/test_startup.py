@@ -67,3 +67,28 @@ def test_prewarm_imports_the_chart_modules_in_a_background_thread(monkeypatch):
     assert [name for name, _ in seen] == list(prewarm.CHART_MODULES)
     assert not any(on_main for _, on_main in seen)
     assert prewarm.start() is None  # once per process
+
+
+def test_fitted_columns_are_as_wide_as_qt_would_make_them(qtbot):
+    import pandas as pd
+
+    from app.models import formatting as fmt
+    from app.models.dataframe_model import ColumnSpec, DataFrameModel
+    from app.views import FittedTableView
+
+    frame = pd.DataFrame({"name": ["SPY", "A much longer label here", "Cash"],
+                          "weight": [0.1234, 0.5, -0.0001], "value": [1_234_567.0, 5.0, -42.0]})
+    model = DataFrameModel(frame, [ColumnSpec("name", "Name"), ColumnSpec("weight", "Weight", fmt.PERCENT),
+                                   ColumnSpec("value", "A long header for a short column", fmt.CURRENCY)])
+    model.set_frame(frame, list(model._specs), bold_rows=[1])
+    table = FittedTableView()
+    qtbot.addWidget(table)
+    table.setModel(model)
+    table.resize(900, 300)
+    table.show()
+    ours = table.content_widths()
+    table.resizeColumnsToContents()  # Qt's measure, through the delegate
+    header = table.horizontalHeader()
+    for column, width in enumerate(ours):
+        qt_width = header.sectionSize(column)
+        assert qt_width - 2 <= width <= qt_width + 24, (column, width, qt_width)
