@@ -90,6 +90,7 @@ class DataFrameModel(QAbstractTableModel):
         self._highlight_key: Any = None
         self._cells: list[list[Any]] = []
         self._display: dict[tuple[int, int], str] = {}
+        self._role_cache: dict[tuple[int, int, int], Any] = {}
         if frame is not None:
             self.set_frame(frame, specs)
 
@@ -123,6 +124,7 @@ class DataFrameModel(QAbstractTableModel):
         # hundred cells cost a noticeable fraction of a second on the GUI thread.
         self._cells = [self._frame[spec.key].tolist() for spec in self._specs]
         self._display: dict[tuple[int, int], str] = {}
+        self._role_cache: dict[tuple[int, int, int], Any] = {}
         self.endResetModel()
 
     def frame(self) -> pd.DataFrame:
@@ -161,14 +163,29 @@ class DataFrameModel(QAbstractTableModel):
         return value.item() if hasattr(value, "item") else value
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < self.rowCount()
-                                       and 0 <= index.column() < self.columnCount()):
+        """:meth:`cell_data`, remembered per cell and role until the table changes: a view asks
+        for about eight roles of every visible cell on every paint, and each answer computed in
+        Python cost the GUI thread tens of milliseconds per repaint of a tab."""
+        if not index.isValid():
             return None
-        row, spec = index.row(), self._specs[index.column()]
-        value = self._value(row, index.column())
+        key = (index.row(), index.column(), role)
+        cache = self._role_cache
+        if key in cache:
+            return cache[key]
+        row, column = key[0], key[1]
+        if not (0 <= row < len(self._frame) and 0 <= column < len(self._specs)):
+            return None
+        value = self.cell_data(row, column, role)
+        cache[key] = value
+        return value
+
+    def cell_data(self, row: int, column: int, role: int) -> Any:
+        """The value of ``role`` for a cell inside the table (subclasses extend this, not data())."""
+        spec = self._specs[column]
+        value = self._value(row, column)
         kind = self._kind(row, spec)
         if role == Qt.ItemDataRole.DisplayRole:
-            key = (row, index.column())
+            key = (row, column)
             text = self._display.get(key)
             if text is None:
                 text = spec.formatter(value) if spec.formatter is not None else fmt.format_value(
@@ -245,6 +262,7 @@ class DataFrameModel(QAbstractTableModel):
         self._frame.iat[index.row(), column] = coerced
         self._cells[index.column()][index.row()] = coerced
         self._display.pop((index.row(), index.column()), None)
+        self._role_cache.clear()
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole,
                                              Qt.ItemDataRole.ToolTipRole])
         self.value_edited.emit(index.row(), spec.key, coerced)

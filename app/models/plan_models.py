@@ -60,14 +60,13 @@ class FlaggedFrameModel(DataFrameModel):
         super().__init__(parent=parent)
         self._colours = colours
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole) and index.isValid() \
-                and 0 <= index.row() < self.rowCount() and 0 <= index.column() < self.columnCount():
-            rule = self._colours.get(self._specs[index.column()].key)
-            colours = rule(self._value(index.row(), index.column())) if rule is not None else None
+    def cell_data(self, row: int, column: int, role: int) -> Any:
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole):
+            rule = self._colours.get(self._specs[column].key)
+            colours = rule(self._value(row, column)) if rule is not None else None
             if colours is not None:
                 return QBrush(colours[0] if role == Qt.ItemDataRole.ForegroundRole else colours[1])
-        return super().data(index, role)
+        return super().cell_data(row, column, role)
 
 
 DRIFT_SPECS = (

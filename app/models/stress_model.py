@@ -15,7 +15,6 @@ from app.models.dataframe_model import (
     FAIL_FOREGROUND,
     ColumnSpec,
     DataFrameModel,
-    Index,
 )
 from core.stress.engine import StressResult
 
@@ -73,13 +72,12 @@ class StressResultsModel(DataFrameModel):
         frame = self.frame()
         return str(frame[SCENARIO_COLUMN].iloc[row]) if 0 <= row < len(frame) else None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        value = super().data(index, role)
-        if not index.isValid() or self._stress is None or not 0 <= index.row() < self.rowCount():
+    def cell_data(self, row: int, column: int, role: int) -> Any:
+        value = super().cell_data(row, column, role)
+        if self._stress is None:
             return value
-        column = self.column_of(BREACH_COLUMN)
-        breach = self._breaches[index.row()]
-        if index.column() == column and breach:
+        breach = self._breaches[row]
+        if column == self.column_of(BREACH_COLUMN) and breach:
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QBrush(FAIL_FOREGROUND)
             if role == Qt.ItemDataRole.BackgroundRole:
@@ -88,8 +86,8 @@ class StressResultsModel(DataFrameModel):
                 font = QFont()
                 font.setBold(True)
                 return font
-        if index.column() == self.column_of(SCENARIO_COLUMN) and role == Qt.ItemDataRole.ToolTipRole:
-            scenario = self._stress.outcomes[index.row()].scenario
+        if column == self.column_of(SCENARIO_COLUMN) and role == Qt.ItemDataRole.ToolTipRole:
+            scenario = self._stress.outcomes[row].scenario
             parts = [scenario.name, scenario.description, scenario.period, scenario.source and f"Source: {scenario.source}"]
             return "\n".join(p for p in parts if p)
         return value

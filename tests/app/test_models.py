@@ -85,6 +85,27 @@ def test_dataframe_model_set_data_coerces_or_refuses(qtbot, frame_model):
     assert not frame_model.setData(frame_model.index(0, 1), "1.0")  # read-only column
 
 
+def test_dataframe_model_remembered_answers_follow_edits_and_new_frames(frame_model):
+    """data() remembers each cell's answer per role (paint asks for ~8 roles per cell each time);
+    an edit and a new frame must never show a remembered, outdated answer."""
+    cell = frame_model.index(0, 0)
+    roles = (DISPLAY, EDIT, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole)
+    before = [frame_model.data(cell, role) for role in roles]
+    assert [frame_model.data(cell, role) for role in roles] == before  # asked twice, same answers
+    assert frame_model.setData(cell, "20%")
+    assert frame_model.data(cell, DISPLAY) == "20.0%" and frame_model.data(cell, EDIT) == pytest.approx(20.0)
+    frame = pd.DataFrame({"weight": [0.3], "sharpe": [1.5], "status": ["FAIL"]}, index=["QQQ"])
+    frame_model.set_frame(frame, list(frame_model._specs), highlight_key="sharpe")
+    assert frame_model.data(cell, DISPLAY) == "30.0%"
+    assert frame_model.data(frame_model.index(0, 2), DISPLAY) == "FAIL"
+    assert frame_model.data(frame_model.index(1, 0), DISPLAY) is None  # no second row any more
+    for row in range(frame_model.rowCount()):  # every remembered answer equals a fresh one
+        for column in range(frame_model.columnCount()):
+            for role in roles:
+                assert frame_model.data(frame_model.index(row, column), role) == \
+                    frame_model.cell_data(row, column, role)
+
+
 @pytest.fixture
 def constraints():
     stack = QUndoStack()
