@@ -1,5 +1,4 @@
-"""Import the chart modules (pyqtgraph) in a background thread once the window shows its first
-result, then freeze what start-up created out of the garbage collector's way.
+"""Import the chart modules (pyqtgraph) in a background thread once the window shows its first result.
 
 The window opens without pyqtgraph (charts are made on first use, :class:`app.views.ChartSlot`),
 which saves about half a second of start-up. Importing it later on the GUI thread would freeze the
@@ -11,7 +10,6 @@ makes no widget, which is why it is safe outside the GUI thread.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import logging
 import threading
@@ -29,11 +27,6 @@ def _import_all() -> None:
         except Exception:  # noqa: BLE001 - the GUI thread imports it again and reports the error there
             log.exception("Background import of %s failed", name)
             return
-    # What is alive now (modules, classes, the window and its models) lives as long as the
-    # program. Frozen, it is left out of the cyclic collector's full passes, which otherwise walk
-    # all of it while holding the GIL: 100-200 ms stalls of the GUI thread during an export
-    # (measured), whichever thread the collection happened to start in.
-    gc.freeze()
 
 
 def start() -> threading.Thread | None:

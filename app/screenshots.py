@@ -71,8 +71,10 @@ def take_screenshots(out_dir: str | Path, size: tuple[int, int] = WINDOW_SIZE,
         for position, spec in enumerate(TABS):
             window.tabs.setCurrentIndex(position)
             tab = window.tab_widgets[spec.key]
-            deferred = getattr(tab, "deferred", None)  # charts a tab draws once it is shown
-            _process_until(lambda d=deferred: d is None or not d.pending(), timeout_s)
+            deferred = getattr(tab, "deferred", None)  # jobs and charts a tab runs once it is shown
+            busy = getattr(tab, "busy", lambda: False)
+            for _ in range(3):  # a deferred job's result queues the drawing of its charts
+                _process_until(lambda d=deferred, b=busy: (d is None or not d.pending()) and not b(), timeout_s)
             for _ in range(3):  # layout first, then what the layout's own timers schedule
                 qt_app.processEvents()
             path = out / f"shot_{spec.key}.png"

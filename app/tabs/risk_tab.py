@@ -239,12 +239,15 @@ class RiskTab(QWidget):
 
     # -- tab protocol ----------------------------------------------------------------------
     def show_result(self, result: AnalysisResult) -> None:
-        """Compute the risk report of ``result`` in a worker; the current one stays until then."""
+        """Compute the risk report of ``result`` in a worker once the tab is shown; the current
+        one stays until then."""
         self._result = result
         self.window_spin.setMaximum(len(result.recommended.returns))
         self.stale_label.hide()
-        self._start(Job(RISK_JOB, risk_report_job, result, self.window_spin.value()),
-                    self._on_risk_job_result)
+        # Computed when the tab is on screen: a hidden tab's report would cost CPU (and the GUI
+        # thread its share of the interpreter lock) for nothing after every Optimize.
+        self.deferred.add("report", lambda: self._start(
+            Job(RISK_JOB, risk_report_job, result, self.window_spin.value()), self._on_risk_job_result))
 
     def set_profile(self, profile: IPSProfile) -> None:
         if self._result is None or profile == self._result.profile:

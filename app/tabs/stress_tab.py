@@ -171,9 +171,12 @@ class StressTab(QWidget):
     # -- tab protocol ----------------------------------------------------------------------
     def show_result(self, result: AnalysisResult) -> None:
         self._result = result
-        self.conditional_panel.set_covariance(covariance_frame(result.inputs.covariance, result.inputs.tickers))
         self.warning_label.hide()
-        self._run()
+        # Both wait until the tab is on screen: a hidden tab's stress run would cost CPU (and the
+        # GUI thread its share of the interpreter lock) for nothing after every Optimize.
+        self.deferred.add("covariance", lambda: self.conditional_panel.set_covariance(
+            covariance_frame(result.inputs.covariance, result.inputs.tickers)))
+        self.deferred.add("stress", self._run)
 
     def set_profile(self, profile: IPSProfile) -> None:
         if self._result is None or profile == self._result.profile:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.deferred import DeferredWork
-from app.main_window import ANALYSIS_JOB, MainWindow
+from app.main_window import MainWindow
 
 TIMEOUT_MS = 60_000
 
@@ -62,17 +62,20 @@ def test_hidden_tabs_draw_their_charts_when_shown(qtbot):
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()
-    risk = win.tab_widgets["risk"]
+    risk, stress = win.tab_widgets["risk"], win.tab_widgets["stress"]
     assert win.tabs.currentWidget() is win.tab_widgets["ips"]
-    with qtbot.waitSignal(risk.report_ready, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(win.result_ready, timeout=TIMEOUT_MS):
         win.optimize()
-    qtbot.waitUntil(lambda: not win.runner.is_running(ANALYSIS_JOB) and not risk.busy(), timeout=10_000)
     for _ in range(5):
         QApplication.processEvents()
-    assert "growth" in risk.deferred.pending()  # the Risk tab is hidden: nothing drawn yet
-    assert not [i for i in risk.growth_chart.plot.items if isinstance(i, pg.PlotDataItem)]
-    win.tabs.setCurrentWidget(risk)
+    # Hidden: the Risk and Stress tabs have not even started their jobs, and made no chart.
+    assert risk.deferred.pending() == ("report",) and not risk.busy() and risk.report is None
+    assert stress.deferred.pending() == ("covariance", "stress") and stress.stress is None
+    assert not risk.growth_slot.is_made()
+    with qtbot.waitSignal(risk.report_ready, timeout=TIMEOUT_MS):
+        win.tabs.setCurrentWidget(risk)
     qtbot.waitUntil(lambda: not risk.deferred.pending(), timeout=10_000)
+    assert risk.report is not None and risk.report.profile_name == win.result.profile.name
     assert [i for i in risk.growth_chart.plot.items if isinstance(i, pg.PlotDataItem)]
 
 
