@@ -34,7 +34,7 @@ def start() -> threading.Thread | None:
     if _started.is_set():
         return None
     _started.set()
-    # A daemon: quitting right after start-up must not wait for an import nobody needs any more.
-    thread = threading.Thread(target=_import_all, name="chart-prewarm", daemon=True)
+    # Not a daemon: a daemon thread stopped mid-import at interpreter exit crashed the process.
+    thread = threading.Thread(target=_import_all, name="chart-prewarm")
     thread.start()
     return thread

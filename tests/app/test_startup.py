@@ -92,3 +92,31 @@ def test_fitted_columns_are_as_wide_as_qt_would_make_them(qtbot):
     for column, width in enumerate(ours):
         qt_width = header.sectionSize(column)
         assert qt_width - 2 <= width <= qt_width + 24, (column, width, qt_width)
+
+
+QUIT_AFTER_FIRST_RESULT = textwrap.dedent("""
+    import sys
+    from PySide6.QtWidgets import QApplication
+    import app.main_window as main_window
+
+    original_init = main_window.MainWindow.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self.result_ready.connect(lambda _result: QApplication.instance().quit())
+
+    main_window.MainWindow.__init__ = init
+    from app.__main__ import run_gui
+    sys.exit(run_gui(["ips-studio"]))
+""")
+
+
+def test_quitting_right_after_the_first_result_exits_cleanly(tmp_path):
+    # The chart modules are still being imported in the background then; a daemon import thread
+    # stopped at interpreter exit crashed about every other run (SIGSEGV, with bytecode cached).
+    # A race: repeated runs can catch it, not prove it gone.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), XDG_CONFIG_HOME=str(tmp_path),
+               XDG_DATA_HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path))
+    codes = [subprocess.run([sys.executable, "-c", QUIT_AFTER_FIRST_RESULT], cwd=ROOT, env=env,
+                            capture_output=True, timeout=120).returncode for _ in range(4)]
+    assert codes == [0, 0, 0, 0]
