@@ -5,7 +5,6 @@ The ``report`` branch is dispatched before any Qt import so that batch runs neve
 
 from __future__ import annotations
 
-import gc
 import sys
 from collections.abc import Sequence
 
@@ -23,6 +22,7 @@ def run_gui(argv: Sequence[str]) -> int:
     from app.error_dialog import ErrorReporter
     from app.logging_setup import configure_logging
     from app.main_window import MainWindow
+    from app.prewarm import freeze_import_objects
     from app.settings import ORGANIZATION, restore_geometry
     from app.theme import follow_system_theme
     from core.project import SUFFIX
@@ -32,11 +32,7 @@ def run_gui(argv: Sequence[str]) -> int:
     qt_app.setOrganizationName(ORGANIZATION)
     configure_logging()
     follow_system_theme(qt_app)
-    # What the imports made (modules, classes, tables) lives as long as the program: frozen, it is
-    # skipped by the cyclic collector's full passes, which hold the interpreter lock (and so the
-    # GUI thread) while they walk every tracked object; measured, they halve. Nothing of the
-    # window is frozen: a workspace rebuilt later must stay collectable.
-    gc.freeze()
+    freeze_import_objects()  # out of the garbage collector's way, before the window exists
     window = MainWindow()
     reporter = ErrorReporter(lambda: window)
     reporter.install()

@@ -115,8 +115,10 @@ def gui_measures(runs: int) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from app.main_window import MainWindow
+    from app.prewarm import freeze_import_objects
 
     QApplication.instance() or QApplication([])
+    freeze_import_objects()  # as app.__main__.run_gui does
     window = MainWindow()
     window.resize(1400, 900)
     window.show()

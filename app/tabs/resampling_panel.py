@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
+from app.views import keep_place
 from app.workers import Job, JobRunner
 from core.jobs import CancelToken, ProgressCallback
 from core.optimize.resampling import (
@@ -86,6 +87,7 @@ class ResamplingPanel(QGroupBox):
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setTextVisible(True)
+        keep_place(self.progress)  # showing it must not move the chart and tables around it
         self.progress.hide()
         self.summary = QLabel("Weight stability shows how much the recommended weights move when the "
                               "sample is resampled. Press Resample.")

@@ -120,3 +120,18 @@ def test_quitting_right_after_the_first_result_exits_cleanly(tmp_path):
     codes = [subprocess.run([sys.executable, "-c", QUIT_AFTER_FIRST_RESULT], cwd=ROOT, env=env,
                             capture_output=True, timeout=120).returncode for _ in range(4)]
     assert codes == [0, 0, 0, 0]
+
+
+def test_freeze_import_objects_takes_what_exists_now_and_nothing_later():
+    # In a subprocess: freezing this test process would keep other tests' dead windows alive.
+    script = textwrap.dedent("""
+        import gc
+        from app.prewarm import freeze_import_objects
+        frozen = freeze_import_objects()
+        later = [object()]
+        print(frozen > 1000, frozen == gc.get_freeze_count(), gc.is_tracked(later))
+    """)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split()
+    assert out == ["True", "True", "True"]
