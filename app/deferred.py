@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
+from shiboken6 import isValid
 
 
 class DeferredWork(QObject):
@@ -52,28 +53,45 @@ class DeferredWork(QObject):
         """Drop a queued piece (its drawing is no longer wanted)."""
         self._pending.pop(key, None)
 
+    def clear(self) -> None:
+        """Drop every queued piece (the page is going away: its window closes, or a new
+        workspace replaces it)."""
+        self._pending.clear()
+        self._timer.stop()
+
     def flush(self) -> None:
         """Run every queued piece now, in order, whether the page is shown or not."""
         while self._pending:
             self._run_one()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self._page and event.type() == QEvent.Type.Show:
+        # getattr: Qt may still filter the page's last events while this object is torn down.
+        if watched is getattr(self, "_page", None) and event.type() == QEvent.Type.Show:
             self._schedule()
         return False
 
+    def _page_shown(self) -> bool:
+        return isValid(self._page) and self._page.isVisible()
+
     def _schedule(self) -> None:
-        if self._pending and not self._timer.isActive() and self._page.isVisible():
+        if self._pending and not self._timer.isActive() and self._page_shown():
             self._timer.start()
 
     def _on_timer(self) -> None:
-        if self._pending and self._page.isVisible():
+        if self._pending and self._page_shown():
             self._run_one()
             self._schedule()
 
     def _run_one(self) -> None:
         key = next(iter(self._pending))
         work = self._pending.pop(key)
-        work()
+        page = self._page
+        try:
+            work()
+        except RuntimeError:
+            if isValid(page):
+                raise
+            self._pending.clear()  # the page went away while drawing (its window closed): stop
+            return
         if not self._pending:
             self.drained.emit()

@@ -245,6 +245,8 @@ class MainWindow(QMainWindow):
         self._delivery += 1  # and so does a result still being handed to the tabs
         self.undo_stack.clear()  # its commands point at the models about to go
         for widget in self.tab_widgets.values():
+            if hasattr(widget, "deferred"):
+                widget.deferred.clear()  # nothing may be drawn on a tab about to go
             runner = getattr(widget, "runner", None)
             if isinstance(runner, JobRunner):  # outlives its tab until its jobs have finished
                 runner.cancel_all()
@@ -406,9 +408,12 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         settings.save_window_state(self, self.tab_widgets)
+        self._delivery += 1  # a result still being handed to the tabs stops here
         # Shutdown is the one place where waiting is right: no job may outlive the window.
         self.runner.cancel_all()
         for widget in self.tab_widgets.values():
+            if hasattr(widget, "deferred"):
+                widget.deferred.clear()
             if isinstance(getattr(widget, "runner", None), JobRunner):
                 widget.runner.cancel_all()
         self.runner.wait_for_done(10_000)

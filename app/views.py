@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QStyle, QTableView, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 FIT_SAMPLE_ROWS = 100
 """Rows measured at each end of a long table when fitting columns (the middle is not read)."""
@@ -115,7 +116,11 @@ class ChartSlot(QWidget):
     def chart(self) -> Any:
         """The chart widget, made now if it does not exist yet."""
         if self._chart is None:
-            self._chart = self._factory()
+            chart = self._factory()
+            if not isValid(self._layout):  # torn down (its window closed) while the chart was made
+                chart.deleteLater()
+                raise RuntimeError("The chart's place was removed while the chart was being made.")
+            self._chart = chart
             self._layout.removeWidget(self._placeholder)
             self._placeholder.deleteLater()
             self._layout.addWidget(self._chart)
@@ -145,3 +150,16 @@ def keep_place(widget: QWidget) -> QWidget:
     policy.setRetainSizeWhenHidden(True)
     widget.setSizePolicy(policy)
     return widget
+
+
+class SlotChart:
+    """Class attribute reading the chart of a :class:`ChartSlot` attribute, made on first use:
+    ``growth_chart = SlotChart("growth_slot")``."""
+
+    def __init__(self, slot_attribute: str) -> None:
+        self._slot_attribute = slot_attribute
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        return getattr(instance, self._slot_attribute).chart()

@@ -5,8 +5,6 @@ Shows what :func:`core.pipeline.run_analysis` returned; it computes nothing itse
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,7 +22,7 @@ from app.deferred import DeferredWork
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.tabs.resampling_panel import ResamplingPanel
-from app.views import ChartSlot, FittedTableView, keep_place
+from app.views import ChartSlot, FittedTableView, SlotChart, keep_place
 from core.analytics.summary import PerformanceMetrics
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
@@ -238,10 +236,7 @@ class AllocationTab(QWidget):
             text += f"<br><b>Not built:</b> {failed}"
         return text
 
-    @property
-    def allocation_chart(self) -> Any:
-        """The allocation bar chart (a pyqtgraph ``PlotWidget``, made on first use)."""
-        return self.allocation_slot.chart()
+    allocation_chart = SlotChart("allocation_slot")  # a pyqtgraph PlotWidget, made on first use
 
     def _draw_chart(self, result: AnalysisResult) -> None:
         from app import charts

@@ -49,7 +49,7 @@ from app.rebalance_jobs import (
     rebalance_job,
 )
 from app.tabs.rebalance_holdings import HoldingsPanel, start_account
-from app.views import FittedTableView, figure_slot, keep_place
+from app.views import FittedTableView, SlotChart, figure_slot, keep_place
 from app.workers import Job, JobRunner
 from core.errors import DataError, IPSStudioError
 from core.pipeline import AnalysisResult
@@ -232,10 +232,7 @@ class RebalanceTab(QWidget):
         """Restore a saved account (no undo entry)."""
         self.holdings_model.set_holdings(holdings)
 
-    @property
-    def drift_chart(self) -> Figure:
-        """The drift chart (made on first use)."""
-        return self.drift_slot.chart()
+    drift_chart = SlotChart("drift_slot")  # made on first use
 
     def rebalance_plan(self) -> RebalancePlan | None:
         """The latest plan for the targets on screen (the export writes it); None before the first

@@ -11,12 +11,11 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QSplitter, QVBoxLayout,
 
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
-from app.views import FittedTableView, figure_slot
+from app.views import FittedTableView, SlotChart, figure_slot
 from core.analytics.risk_report import RiskReport
 from core.pipeline import AnalysisResult
 
 if TYPE_CHECKING:
-    from app.chart_kit import Figure
     from app.risk_charts import FrontierItems
 
 SELECTED, RECOMMENDED = "selected", "recommended"
@@ -53,10 +52,7 @@ class FrontierPanel(QSplitter):
         self.setStretchFactor(1, 1)
         self.setSizes([700, 260])
 
-    @property
-    def chart(self) -> Figure:
-        """The frontier chart (made on first use)."""
-        return self.chart_slot.chart()
+    chart = SlotChart("chart_slot")  # the frontier chart, made on first use
 
     def show_report(self, result: AnalysisResult, report: RiskReport) -> None:
         from app import risk_charts

@@ -37,7 +37,7 @@ from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.rolling_metrics import ROLLING_METRICS
 from app.tabs.risk_frontier import FrontierPanel
-from app.views import FittedTableView, figure_slot, keep_place
+from app.views import FittedTableView, SlotChart, figure_slot, keep_place
 from app.workers import Job, JobRunner
 from core.analytics.risk_report import RiskReport
 from core.analytics.rolling import DEFAULT_WINDOW
@@ -199,25 +199,11 @@ class RiskTab(QWidget):
         self.window_spin.valueChanged.connect(self._on_window_spin_value_changed)
 
     # -- charts (made on first use) ----------------------------------------------------------
-    @property
-    def growth_chart(self) -> Figure:
-        return self.growth_slot.chart()
-
-    @property
-    def drawdown_chart(self) -> Figure:
-        return self.drawdown_slot.chart()
-
-    @property
-    def risk_contribution_chart(self) -> Figure:
-        return self.risk_contribution_slot.chart()
-
-    @property
-    def factor_chart(self) -> Figure:
-        return self.factor_slot.chart()
-
-    @property
-    def rolling_chart(self) -> Figure:
-        return self.rolling_slot.chart()
+    growth_chart = SlotChart("growth_slot")
+    drawdown_chart = SlotChart("drawdown_slot")
+    risk_contribution_chart = SlotChart("risk_contribution_slot")
+    factor_chart = SlotChart("factor_slot")
+    rolling_chart = SlotChart("rolling_slot")
 
     @property
     def frontier_chart(self) -> Figure:

@@ -31,7 +31,7 @@ from app.models import formatting as fmt
 from app.models.scenarios_model import CustomScenariosModel
 from app.models.stress_model import StressResultsModel
 from app.tabs.stress_editor import ConditionalPanel, CustomScenariosPanel
-from app.views import figure_slot, keep_place
+from app.views import SlotChart, figure_slot, keep_place
 from app.workers import Job, JobRunner
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
@@ -40,7 +40,7 @@ from core.stress.engine import StressResult
 from core.stress.scenarios import Scenario
 
 if TYPE_CHECKING:
-    from app.chart_kit import Figure
+    pass
 
 SCENARIO_COLUMN_WIDTH = 210
 ROW_HEIGHTS = (470, 470, 360)
@@ -140,13 +140,8 @@ class StressTab(QWidget):
         self.conditional_panel.scenario_requested.connect(self._on_conditional_panel_scenario_requested)
 
     # -- charts (made on first use) ----------------------------------------------------------
-    @property
-    def stress_chart(self) -> Figure:
-        return self.stress_slot.chart()
-
-    @property
-    def contribution_chart(self) -> Figure:
-        return self.contribution_slot.chart()
+    stress_chart = SlotChart("stress_slot")
+    contribution_chart = SlotChart("contribution_slot")
 
     # -- state -----------------------------------------------------------------------------
     @property

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from random_policies import perturbed_policy
 
 from core.errors import InfeasibleError, PolicyError
 from core.policy import constraints as constraints_module
@@ -133,18 +134,11 @@ def test_the_direct_feasibility_verdict_agrees_with_the_elastic_lp(bg):
     """DAQP's feasible point (no scipy) is only a shortcut: on random policies near the edge of
     feasibility it says "feasible" exactly when the elastic LP needs no relaxation."""
     rng = np.random.default_rng(3)
-    profiles = list(bundled_profiles().values())
     verdicts = set()
     for _ in range(300):
-        base = profiles[rng.integers(len(profiles))]
-        ranges = {}
-        for cls, limits in base.class_ranges.items():
-            lo = float(np.clip(limits.minimum + rng.uniform(-0.2, 0.2), 0, 1))
-            ranges[cls] = Range(round(lo, 2), round(float(np.clip(limits.maximum + rng.uniform(-0.2, 0.2), lo, 1)), 2))
-        caps = {**base.asset_caps, **{str(t): round(float(rng.uniform(0.0, 0.2)), 2)
-                                      for t in rng.choice(U.tickers, size=rng.integers(0, 6), replace=False)}}
+        draw = perturbed_policy(rng, U, spread=0.2, caps=(0.0, 0.2), most_caps=6, decimals=2)
         try:
-            cs = build_constraints(base.with_changes(class_ranges=ranges, asset_caps=caps), U)
+            cs = build_constraints(draw.profile(), U)
         except PolicyError:
             continue
         direct = constraints_module._has_feasible_point(cs)

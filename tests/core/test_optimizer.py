@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from random_policies import perturbed_policy
 from scipy.optimize import minimize
 
 from core.data.synthetic import generate_synthetic_dataset
@@ -20,7 +21,6 @@ from core.optimize.feasible_start import PartitionFill
 from core.optimize.qp import max_linear, policy_rows, solve_qp
 from core.optimize.risk_parity import equal_risk_contribution
 from core.policy.constraints import ConstraintSet, LinearRow, build_constraints, check_feasibility
-from core.policy.profile import Range
 from core.policy.profile_io import bundled_profiles
 from core.universe import default_universe
 
@@ -258,23 +258,15 @@ def test_risk_parity_in_bounds_matches_slsqp_on_random_policies(synthetic_return
     in a 500-case run, the Gauss-Newton one lower in most); everywhere else they agree."""
     u, returns = synthetic_returns
     rng = np.random.default_rng(11)
-    profiles = list(bundled_profiles().values())
     x = returns.to_numpy()
     checked, same = 0, 0
     while checked < 40:
-        base = profiles[rng.integers(len(profiles))]
-        ranges = {}
-        for cls, rng_ in base.class_ranges.items():
-            lo = float(np.clip(rng_.minimum + rng.uniform(-0.1, 0.1), 0, 1))
-            ranges[cls] = Range(round(lo, 3), round(float(np.clip(rng_.maximum + rng.uniform(-0.1, 0.1), lo, 1)), 3))
-        caps = {**base.asset_caps, **{str(t): round(float(rng.uniform(0.02, 0.25)), 3)
-                                      for t in rng.choice(u.tickers, size=rng.integers(0, 5), replace=False)}}
+        draw = perturbed_policy(rng, u, spread=0.1, caps=(0.02, 0.25), most_caps=5, decimals=3)
         months = int(rng.integers(60, 181))
         first = int(rng.integers(0, len(x) - months + 1))
         cov = np.cov(x[first:first + months].T) * 12
         try:
-            cs = build_constraints(base.with_changes(class_ranges=ranges, asset_caps=caps,
-                                                     max_single_weight=round(float(rng.uniform(0.15, 0.4)), 3)), u)
+            cs = build_constraints(draw.profile(max_single_weight=round(float(rng.uniform(0.15, 0.4)), 3)), u)
             check_feasibility(cs)
         except IPSStudioError:
             continue
@@ -292,19 +284,11 @@ def test_max_linear_greedy_vertex_has_the_highs_optimum():
 
     u = default_universe()
     rng = np.random.default_rng(5)
-    profiles = list(bundled_profiles().values())
     greedy_used = highs_used = 0
     for _ in range(200):
-        base = profiles[rng.integers(len(profiles))]
-        ranges = {}
-        for cls, limits in base.class_ranges.items():
-            lo = float(np.clip(limits.minimum + rng.uniform(-0.15, 0.15), 0, 1))
-            hi = lo if rng.random() < 0.1 else float(np.clip(limits.maximum + rng.uniform(-0.15, 0.15), lo, 1))
-            ranges[cls] = Range(round(lo, 2), round(hi, 2))
-        caps = {**base.asset_caps, **{str(t): round(float(rng.uniform(0.0, 0.25)), 2)
-                                      for t in rng.choice(u.tickers, size=rng.integers(0, 6), replace=False)}}
+        draw = perturbed_policy(rng, u, spread=0.15, caps=(0.0, 0.25), most_caps=6, decimals=2, pinned_share=0.1)
         try:
-            cs = build_constraints(base.with_changes(class_ranges=ranges, asset_caps=caps), u)
+            cs = build_constraints(draw.profile(), u)
             check_feasibility(cs)
         except IPSStudioError:
             continue
