@@ -57,23 +57,33 @@ class FittedTableView(QTableView):
 
     def content_widths(self, sample: int = FIT_SAMPLE_ROWS) -> list[int]:
         """Per column, the width of the widest display text (of the first and last ``sample``
-        rows) or of the header, whichever is wider, with the cell margins."""
+        rows, each measured in the font the model gives it) or of the header, whichever is wider,
+        with the cell margins."""
         model = self.model()
         header = self.horizontalHeader()
-        bold = QFont(self.font())
-        bold.setBold(True)
-        metrics = QFontMetrics(bold)
+        plain = QFontMetrics(self.font())
+        metrics: dict[str, QFontMetrics] = {}
         margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 2
         rows = model.rowCount()
         sampled = range(rows) if rows <= 2 * sample else [*range(sample), *range(rows - sample, rows)]
-        display = Qt.ItemDataRole.DisplayRole
+        display, font_role = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole
         widths = []
         for column in range(model.columnCount()):
             width = header.sectionSizeFromContents(column).width()
             for row in sampled:
-                text = model.data(model.index(row, column), display)
-                if text is not None:
-                    width = max(width, metrics.horizontalAdvance(str(text)) + margin)
+                index = model.index(row, column)
+                text = model.data(index, display)
+                if text is None:
+                    continue
+                font = model.data(index, font_role)
+                if isinstance(font, QFont):
+                    key = font.key()
+                    if key not in metrics:
+                        metrics[key] = QFontMetrics(font)
+                    measure = metrics[key]
+                else:
+                    measure = plain
+                width = max(width, measure.horizontalAdvance(str(text)) + margin)
             widths.append(width)
         return widths
 

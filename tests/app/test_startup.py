@@ -91,7 +91,7 @@ def test_fitted_columns_are_as_wide_as_qt_would_make_them(qtbot):
     header = table.horizontalHeader()
     for column, width in enumerate(ours):
         qt_width = header.sectionSize(column)
-        assert qt_width - 2 <= width <= qt_width + 24, (column, width, qt_width)
+        assert qt_width - 2 <= width <= qt_width + 8, (column, width, qt_width)
 
 
 QUIT_AFTER_FIRST_RESULT = textwrap.dedent("""
