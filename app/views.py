@@ -173,3 +173,18 @@ class SlotChart:
         if instance is None:
             return self
         return getattr(instance, self._slot_attribute).chart()
+
+
+WARNING_STYLE = "background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; padding: 4px;"
+
+
+def warning_banner(object_name: str) -> QLabel:
+    """A hidden, word-wrapped warning label (e.g. "the IPS changed since this result") that keeps
+    its place in the layout, so showing it moves no chart below it (:func:`keep_place`)."""
+    label = QLabel()
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    label.setStyleSheet(WARNING_STYLE)
+    keep_place(label)
+    label.hide()
+    return label

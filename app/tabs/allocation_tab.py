@@ -22,7 +22,7 @@ from app.deferred import DeferredWork
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.tabs.resampling_panel import ResamplingPanel
-from app.views import ChartSlot, FittedTableView, SlotChart, keep_place
+from app.views import ChartSlot, FittedTableView, SlotChart, warning_banner
 from core.analytics.summary import PerformanceMetrics
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
@@ -107,13 +107,7 @@ class AllocationTab(QWidget):
         self.selection_label.setObjectName("selection_label")
         self.selection_label.setWordWrap(True)
         self.selection_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.stale_label = QLabel()
-        self.stale_label.setObjectName("stale_label")
-        self.stale_label.setWordWrap(True)
-        self.stale_label.setStyleSheet(
-            "background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; padding: 4px;")
-        keep_place(self.stale_label)  # showing it must not move the charts below
-        self.stale_label.hide()
+        self.stale_label = warning_banner("stale_label")
 
         self.weights_model = DataFrameModel(parent=self)
         self.metrics_model = DataFrameModel(parent=self)

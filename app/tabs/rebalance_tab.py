@@ -49,7 +49,7 @@ from app.rebalance_jobs import (
     rebalance_job,
 )
 from app.tabs.rebalance_holdings import HoldingsPanel, start_account
-from app.views import FittedTableView, SlotChart, figure_slot, keep_place
+from app.views import FittedTableView, SlotChart, figure_slot, warning_banner
 from app.workers import Job, JobRunner
 from core.errors import DataError, IPSStudioError
 from core.pipeline import AnalysisResult
@@ -66,7 +66,6 @@ from core.report.package import DEFAULT_COST_BPS
 if TYPE_CHECKING:
     from app.chart_kit import Figure
 
-WARNING_STYLE = "background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; padding: 4px;"
 ERROR_STYLE = "color: #721c24; font-weight: bold;"
 METHODS = (("Back to target", RebalanceMethod.TO_TARGET,
             "Trade every ETF to its target weight (the buffer stays in cash)"),
@@ -140,12 +139,7 @@ class RebalanceTab(QWidget):
         self.summary_label.setObjectName("rebalance_summary_label")
         self.summary_label.setWordWrap(True)
         self.summary_label.setStyleSheet("font-size: 11pt; font-weight: bold; padding: 2px;")
-        self.warning_label = QLabel()
-        self.warning_label.setObjectName("rebalance_warning_label")
-        self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet(WARNING_STYLE)
-        keep_place(self.warning_label)  # showing it must not move the charts below
-        self.warning_label.hide()
+        self.warning_label = warning_banner("rebalance_warning_label")
 
         self.holdings_model = HoldingsModel(context.universe, context.undo_stack, self)
         self.holdings_panel = HoldingsPanel(self.holdings_model, lambda: dict(self._default_prices))

@@ -37,7 +37,7 @@ from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.rolling_metrics import ROLLING_METRICS
 from app.tabs.risk_frontier import FrontierPanel
-from app.views import FittedTableView, SlotChart, figure_slot, keep_place
+from app.views import FittedTableView, SlotChart, figure_slot, warning_banner
 from app.workers import Job, JobRunner
 from core.analytics.risk_report import RiskReport
 from core.analytics.rolling import DEFAULT_WINDOW
@@ -123,12 +123,7 @@ class RiskTab(QWidget):
         self.notes_label.setObjectName("risk_notes_label")
         self.notes_label.setWordWrap(True)
         self.notes_label.setStyleSheet("color: #555555;")
-        self.stale_label = QLabel()
-        self.stale_label.setObjectName("risk_stale_label")
-        self.stale_label.setWordWrap(True)
-        self.stale_label.setStyleSheet("background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; padding: 4px;")
-        keep_place(self.stale_label)  # showing it must not move the charts below
-        self.stale_label.hide()
+        self.stale_label = warning_banner("risk_stale_label")
 
         self.metrics_model = DataFrameModel(parent=self)
         self.ex_ante_model = DataFrameModel(parent=self)

@@ -31,7 +31,7 @@ from app.models import formatting as fmt
 from app.models.scenarios_model import CustomScenariosModel
 from app.models.stress_model import StressResultsModel
 from app.tabs.stress_editor import ConditionalPanel, CustomScenariosPanel
-from app.views import SlotChart, figure_slot, keep_place
+from app.views import SlotChart, figure_slot, warning_banner
 from app.workers import Job, JobRunner
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 SCENARIO_COLUMN_WIDTH = 210
 ROW_HEIGHTS = (470, 470, 360)
-WARNING_STYLE = "background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; padding: 4px;"
 
 
 def _box(title: str, widget: QWidget) -> QGroupBox:
@@ -90,12 +89,7 @@ class StressTab(QWidget):
         self.summary_label.setObjectName("stress_summary_label")
         self.summary_label.setWordWrap(True)
         self.summary_label.setStyleSheet("font-size: 12pt; font-weight: bold; padding: 4px;")
-        self.warning_label = QLabel()
-        self.warning_label.setObjectName("stress_warning_label")
-        self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet(WARNING_STYLE)
-        keep_place(self.warning_label)  # showing it must not move the charts below
-        self.warning_label.hide()
+        self.warning_label = warning_banner("stress_warning_label")
 
         self.results_model = StressResultsModel(self)
         self.results_table = QTableView()
