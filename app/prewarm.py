@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 CHART_MODULES = ("app.chart_kit", "app.charts", "app.risk_charts", "app.stress_charts", "app.rebalance_charts")
 _started = threading.Event()
+_thread: threading.Thread | None = None
 
 
 def _import_all() -> None:
@@ -32,13 +33,21 @@ def _import_all() -> None:
 
 def start() -> threading.Thread | None:
     """Start the background import (once per process); returns the thread, or None if already started."""
+    global _thread
     if _started.is_set():
         return None
     _started.set()
     # Not a daemon: a daemon thread stopped mid-import at interpreter exit crashed the process.
     thread = threading.Thread(target=_import_all, name="chart-prewarm")
     thread.start()
+    _thread = thread
     return thread
+
+
+def importing() -> bool:
+    """True while the background import runs. Drawing should wait for it: importing a chart
+    module on the GUI thread meanwhile would block on that import, with the window frozen."""
+    return _thread is not None and _thread.is_alive()
 
 
 def freeze_import_objects() -> int:
