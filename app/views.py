@@ -7,7 +7,16 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent
-from PySide6.QtWidgets import QHeaderView, QLabel, QStyle, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 from shiboken6 import isValid
 
 FIT_SAMPLE_ROWS = 100
@@ -187,4 +196,29 @@ def warning_banner(object_name: str) -> QLabel:
     label.setStyleSheet(WARNING_STYLE)
     keep_place(label)
     label.hide()
+    return label
+
+
+def push_button(object_name: str, text: str, tooltip: str) -> QPushButton:
+    """A named push button with its tooltip."""
+    button = QPushButton(text)
+    button.setObjectName(object_name)
+    button.setToolTip(tooltip)
+    return button
+
+
+def button_row(*buttons: QWidget) -> QHBoxLayout:
+    """The buttons left to right, the spare width after them."""
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    row.addStretch(1)
+    return row
+
+
+def hint_label(text: str) -> QLabel:
+    """A grey, word-wrapped line of help under a table."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #555555;")
     return label

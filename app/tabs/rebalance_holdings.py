@@ -15,10 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QGroupBox,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
@@ -27,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.holdings_model import PRICE, SHARES, TICKER, VALUE, HoldingsModel, plain_number
+from app.views import button_row, hint_label, push_button
 from core.errors import DataError
 from core.rebalance import Holdings, demo_holdings, load_holdings_file
 from core.universe import Universe
@@ -100,20 +98,15 @@ class HoldingsPanel(QGroupBox):
         self.paste_action = self._shortcut("Paste", QKeySequence.StandardKey.Paste, self._on_paste_action_triggered)
         self.copy_action = self._shortcut("Copy", QKeySequence.StandardKey.Copy, self._on_copy_action_triggered)
 
-        self.add_button = self._button("add_holding_button", "Add row", "Add the next ETF of the universe with 0 shares")
-        self.remove_button = self._button("remove_holding_button", "Remove", "Remove the selected position rows")
-        self.import_button = self._button("import_holdings_button", "Import…",
-                                          "Replace the holdings with a CSV or XLSX file "
-                                          "(ticker, shares, optional price, cost_basis; undoable)")
-        self.demo_button = self._button("demo_holdings_button", "Demo account",
-                                        "Replace the holdings with the bundled demo account (undoable)")
-        buttons = QHBoxLayout()
-        for button in (self.add_button, self.remove_button, self.import_button, self.demo_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        hint = QLabel(HINT)
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555555;")
+        self.add_button = push_button("add_holding_button", "Add row", "Add the next ETF of the universe with 0 shares")
+        self.remove_button = push_button("remove_holding_button", "Remove", "Remove the selected position rows")
+        self.import_button = push_button("import_holdings_button", "Import…",
+                                         "Replace the holdings with a CSV or XLSX file "
+                                         "(ticker, shares, optional price, cost_basis; undoable)")
+        self.demo_button = push_button("demo_holdings_button", "Demo account",
+                                       "Replace the holdings with the bundled demo account (undoable)")
+        buttons = button_row(self.add_button, self.remove_button, self.import_button, self.demo_button)
+        hint = hint_label(HINT)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(buttons)
@@ -133,12 +126,6 @@ class HoldingsPanel(QGroupBox):
         self.table.addAction(action)
         return action
 
-    @staticmethod
-    def _button(object_name: str, text: str, tooltip: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(object_name)
-        button.setToolTip(tooltip)
-        return button
 
     def import_file(self, path: str | Path) -> bool:
         """Replace the holdings with those of ``path`` as one undoable step; False if refused."""

@@ -30,6 +30,7 @@ from app.delegates import PercentDelegate
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.models.scenarios_model import NAME, SHOCK_HELP, CustomScenariosModel
+from app.views import button_row, hint_label, push_button
 from core.errors import IPSStudioError
 from core.stress.conditional import ConditionalSpec, conditional_scenario
 from core.stress.scenarios import Scenario, ScenarioError, load_scenarios, save_scenarios
@@ -66,18 +67,13 @@ class CustomScenariosPanel(QGroupBox):
         self.paste_action.triggered.connect(self._on_paste_action_triggered)
         self.table.addAction(self.paste_action)
 
-        self.add_button = self._button("add_scenario_button", "Add", "Add a scenario with every shock at 0%")
-        self.delete_button = self._button("delete_scenario_button", "Delete", "Delete the selected scenarios")
-        self.save_button = self._button("save_scenarios_button", "Save…", "Save the custom scenarios as JSON")
-        self.load_button = self._button("load_scenarios_button", "Load…",
-                                        "Replace the custom scenarios with those of a JSON file (undoable)")
-        buttons = QHBoxLayout()
-        for button in (self.add_button, self.delete_button, self.save_button, self.load_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        hint = QLabel(EDITOR_HINT)
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555555;")
+        self.add_button = push_button("add_scenario_button", "Add", "Add a scenario with every shock at 0%")
+        self.delete_button = push_button("delete_scenario_button", "Delete", "Delete the selected scenarios")
+        self.save_button = push_button("save_scenarios_button", "Save…", "Save the custom scenarios as JSON")
+        self.load_button = push_button("load_scenarios_button", "Load…",
+                                       "Replace the custom scenarios with those of a JSON file (undoable)")
+        buttons = button_row(self.add_button, self.delete_button, self.save_button, self.load_button)
+        hint = hint_label(EDITOR_HINT)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
@@ -88,12 +84,6 @@ class CustomScenariosPanel(QGroupBox):
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.load_button.clicked.connect(self._on_load_button_clicked)
 
-    @staticmethod
-    def _button(object_name: str, text: str, tooltip: str) -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(object_name)
-        button.setToolTip(tooltip)
-        return button
 
     @Slot()
     def _on_add_button_clicked(self) -> None:
