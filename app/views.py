@@ -8,6 +8,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -222,3 +224,27 @@ def hint_label(text: str) -> QLabel:
     label.setWordWrap(True)
     label.setStyleSheet("color: #555555;")
     return label
+
+
+def group_box(title: str, *widgets: QWidget, stretch_last: bool = True) -> QGroupBox:
+    """A titled box with ``widgets`` top to bottom; the last one takes the spare height."""
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(6, 6, 6, 6)
+    for position, widget in enumerate(widgets):
+        layout.addWidget(widget, 1 if stretch_last and position == len(widgets) - 1 else 0)
+    return box
+
+
+def read_only_table(object_name: str, model: QAbstractItemModel, table: QTableView | None = None, *,
+                    row_height: int = 21) -> QTableView:
+    """``table`` (a plain ``QTableView`` by default) showing ``model``, not editable, centred
+    headers, contiguous selection for copying."""
+    table = table if table is not None else QTableView()
+    table.setObjectName(object_name)
+    table.setModel(model)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
+    table.verticalHeader().setDefaultSectionSize(row_height)
+    table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+    return table

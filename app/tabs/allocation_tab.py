@@ -8,11 +8,8 @@ from __future__ import annotations
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QGroupBox,
     QLabel,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +19,14 @@ from app.deferred import DeferredWork
 from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.tabs.resampling_panel import ResamplingPanel
-from app.views import ChartSlot, FittedTableView, SlotChart, warning_banner
+from app.views import (
+    ChartSlot,
+    FittedTableView,
+    SlotChart,
+    group_box,
+    read_only_table,
+    warning_banner,
+)
 from core.analytics.summary import PerformanceMetrics
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
@@ -112,18 +116,18 @@ class AllocationTab(QWidget):
         self.weights_model = DataFrameModel(parent=self)
         self.metrics_model = DataFrameModel(parent=self)
         self.validation_model = DataFrameModel(parent=self)
-        self.weights_table = self._table("weights_table", self.weights_model, FittedTableView())
-        self.metrics_table = self._table("metrics_table", self.metrics_model, FittedTableView())
-        self.validation_table = self._table("validation_table", self.validation_model, QTableView())
+        self.weights_table = read_only_table("weights_table", self.weights_model, FittedTableView(), row_height=22)
+        self.metrics_table = read_only_table("metrics_table", self.metrics_model, FittedTableView(), row_height=22)
+        self.validation_table = read_only_table("validation_table", self.validation_model, row_height=22)
         self.validation_table.verticalHeader().hide()
         self.validation_table.setWordWrap(False)
         self.allocation_slot = ChartSlot(_make_allocation_chart)  # made when first drawn
 
-        self._weights_box = self._box("Weights by candidate (asset-class subtotals in bold)",
+        self._weights_box = group_box("Weights by candidate (asset-class subtotals in bold)",
                                       self.weights_table)
-        self._chart_box = self._box("Recommended allocation", self.allocation_slot)
-        self._metrics_box = self._box("Key metrics (sample period, monthly data)", self.metrics_table)
-        self._validation_box = self._box("Policy validation", self.validation_table)
+        self._chart_box = group_box("Recommended allocation", self.allocation_slot)
+        self._metrics_box = group_box("Key metrics (sample period, monthly data)", self.metrics_table)
+        self._validation_box = group_box("Policy validation", self.validation_table)
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self._weights_box)
@@ -150,23 +154,7 @@ class AllocationTab(QWidget):
         layout.addWidget(self.stale_label)
         layout.addWidget(body, 1)
 
-    @staticmethod
-    def _table(object_name: str, model: DataFrameModel, table: QTableView) -> QTableView:
-        table.setObjectName(object_name)
-        table.setModel(model)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
-        table.verticalHeader().setDefaultSectionSize(22)
-        table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
-        return table
 
-    @staticmethod
-    def _box(title: str, widget: QWidget) -> QGroupBox:
-        box = QGroupBox(title)
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(widget)
-        return box
 
     @property
     def result(self) -> AnalysisResult | None:

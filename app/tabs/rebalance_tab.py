@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -49,7 +47,14 @@ from app.rebalance_jobs import (
     rebalance_job,
 )
 from app.tabs.rebalance_holdings import HoldingsPanel, start_account
-from app.views import FittedTableView, SlotChart, figure_slot, warning_banner
+from app.views import (
+    FittedTableView,
+    SlotChart,
+    figure_slot,
+    group_box,
+    read_only_table,
+    warning_banner,
+)
 from app.workers import Job, JobRunner
 from core.errors import DataError, IPSStudioError
 from core.pipeline import AnalysisResult
@@ -73,23 +78,6 @@ METHODS = (("Back to target", RebalanceMethod.TO_TARGET,
             "Minimal trading: only breached ETFs and classes, and only back to the edge of their band"))
 
 
-def _box(title: str, widget: QWidget) -> QGroupBox:
-    box = QGroupBox(title)
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(6, 6, 6, 6)
-    layout.addWidget(widget)
-    return box
-
-
-def _table(object_name: str, model: Any, table: QTableView | None = None) -> QTableView:
-    table = table if table is not None else QTableView()
-    table.setObjectName(object_name)
-    table.setModel(model)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
-    table.verticalHeader().setDefaultSectionSize(21)
-    table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
-    return table
 
 
 def _spin(object_name: str, lo: float, hi: float, value: float, *, decimals: int = 0, prefix: str = "",
@@ -144,10 +132,10 @@ class RebalanceTab(QWidget):
         self.holdings_model = HoldingsModel(context.universe, context.undo_stack, self)
         self.holdings_panel = HoldingsPanel(self.holdings_model, lambda: dict(self._default_prices))
         self.drift_model = drift_model(self)
-        self.drift_table = _table("drift_table", self.drift_model)
+        self.drift_table = read_only_table("drift_table", self.drift_model)
         self.drift_slot = figure_slot("drift_chart", message="Waiting for the targets…")  # made when first drawn
         self.trades_model = trades_model(self)
-        self.trades_table = _table("trades_table", self.trades_model, FittedTableView())
+        self.trades_table = read_only_table("trades_table", self.trades_model, FittedTableView())
         self.trades_table.verticalHeader().hide()
 
         self.method_combo = QComboBox()
@@ -188,11 +176,11 @@ class RebalanceTab(QWidget):
         form.addRow(self.totals_label)
         settings.setMaximumWidth(330)
 
-        self._drift_box = _box("Drift against the targets", self.drift_table)
-        self._trades_box = _box("Trades (whole shares; the fractional solution beside them)", self.message_label)
-        self._trades_box.layout().addWidget(self.trades_table, 1)
+        self._drift_box = group_box("Drift against the targets", self.drift_table)
+        self._trades_box = group_box("Trades (whole shares; the fractional solution beside them)",
+                                     self.message_label, self.trades_table)
         top = QSplitter(Qt.Orientation.Horizontal)
-        for widget in (self.holdings_panel, self._drift_box, _box("Drift by ETF", self.drift_slot)):
+        for widget in (self.holdings_panel, self._drift_box, group_box("Drift by ETF", self.drift_slot)):
             top.addWidget(widget)
         top.setSizes([450, 560, 370])
         bottom = QSplitter(Qt.Orientation.Horizontal)

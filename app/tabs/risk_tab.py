@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QScrollArea,
@@ -37,7 +36,7 @@ from app.models import formatting as fmt
 from app.models.dataframe_model import ColumnSpec, DataFrameModel
 from app.rolling_metrics import ROLLING_METRICS
 from app.tabs.risk_frontier import FrontierPanel
-from app.views import FittedTableView, SlotChart, figure_slot, warning_banner
+from app.views import FittedTableView, SlotChart, figure_slot, group_box, warning_banner
 from app.workers import Job, JobRunner
 from core.analytics.risk_report import RiskReport
 from core.analytics.rolling import DEFAULT_WINDOW
@@ -89,14 +88,6 @@ def _table(object_name: str, model: DataFrameModel) -> QTableView:
     table.verticalHeader().setDefaultSectionSize(21)
     return table
 
-
-def _box(title: str, *widgets: QWidget, stretch_last: bool = True) -> QGroupBox:
-    box = QGroupBox(title)
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(6, 6, 6, 6)
-    for position, widget in enumerate(widgets):
-        layout.addWidget(widget, 1 if stretch_last and position == len(widgets) - 1 else 0)
-    return box
 
 
 class RiskTab(QWidget):
@@ -156,16 +147,16 @@ class RiskTab(QWidget):
         controls_layout.addWidget(QLabel("Window:"))
         controls_layout.addWidget(self.window_spin)
 
-        ex_ante_box = _box("Ex-ante risk (covariance model): portfolio vs benchmark", self.ex_ante_table,
+        ex_ante_box = group_box("Ex-ante risk (covariance model): portfolio vs benchmark", self.ex_ante_table,
                            stretch_last=False)
         ex_ante_box.layout().addStretch(1)
         rows = [
-            [_box("Realized over the sample: portfolio vs benchmark", self.metrics_table),
-             _box("Growth of $1", self.growth_slot), _box("Drawdowns", self.drawdown_slot)],
-            [ex_ante_box, _box("Risk contribution (ex-ante, Euler)", self.risk_contribution_slot)],
-            [_box("Factor exposures (Newey-West t-stats)", self.factor_slot),
-             _box("Rolling risk", controls, self.rolling_slot)],
-            [_box("Efficient frontier (hover a point for its weights, click to pin them in the table)",
+            [group_box("Realized over the sample: portfolio vs benchmark", self.metrics_table),
+             group_box("Growth of $1", self.growth_slot), group_box("Drawdowns", self.drawdown_slot)],
+            [ex_ante_box, group_box("Risk contribution (ex-ante, Euler)", self.risk_contribution_slot)],
+            [group_box("Factor exposures (Newey-West t-stats)", self.factor_slot),
+             group_box("Rolling risk", controls, self.rolling_slot)],
+            [group_box("Efficient frontier (hover a point for its weights, click to pin them in the table)",
                   self.frontier)],
         ]
         sizes = ([540, 420, 420], [420, 960], [860, 520], [1380])

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QGroupBox,
     QLabel,
     QScrollArea,
     QSplitter,
@@ -31,7 +30,7 @@ from app.models import formatting as fmt
 from app.models.scenarios_model import CustomScenariosModel
 from app.models.stress_model import StressResultsModel
 from app.tabs.stress_editor import ConditionalPanel, CustomScenariosPanel
-from app.views import SlotChart, figure_slot, warning_banner
+from app.views import SlotChart, figure_slot, group_box, warning_banner
 from app.workers import Job, JobRunner
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
@@ -45,13 +44,6 @@ if TYPE_CHECKING:
 SCENARIO_COLUMN_WIDTH = 210
 ROW_HEIGHTS = (470, 470, 360)
 
-
-def _box(title: str, widget: QWidget) -> QGroupBox:
-    box = QGroupBox(title)
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(6, 6, 6, 6)
-    layout.addWidget(widget)
-    return box
 
 
 def _row(height: int, widths: list[int], *widgets: QWidget) -> QSplitter:
@@ -108,13 +100,13 @@ class StressTab(QWidget):
         self.custom_panel = CustomScenariosPanel(self.custom_model)
         self.conditional_panel = ConditionalPanel(tickers)
 
-        self._results_box = _box("Scenario results (select a row for its contributions)", self.results_table)
+        self._results_box = group_box("Scenario results (select a row for its contributions)", self.results_table)
         page = QWidget()
         page_layout = QVBoxLayout(page)
         page_layout.setContentsMargins(0, 0, 0, 0)
         page_layout.addWidget(_row(ROW_HEIGHTS[0], [790, 590], self._results_box,
-                                   _box("Portfolio vs benchmark by scenario", self.stress_slot)))
-        page_layout.addWidget(_row(ROW_HEIGHTS[1], [1380], _box("Contribution to the selected scenario",
+                                   group_box("Portfolio vs benchmark by scenario", self.stress_slot)))
+        page_layout.addWidget(_row(ROW_HEIGHTS[1], [1380], group_box("Contribution to the selected scenario",
                                                                 self.contribution_slot)))
         page_layout.addWidget(_row(ROW_HEIGHTS[2], [760, 620], self.custom_panel, self.conditional_panel))
         self.scroll = QScrollArea()
