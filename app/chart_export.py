@@ -164,17 +164,6 @@ def save_image(image: Any, path: Path) -> Path:
     return path
 
 
-def export_widget(widget: Any, path: Path, size: tuple[int, int] = EXPORT_SIZE) -> Path:
-    """Lay ``widget`` (a pyqtgraph view) out at ``size`` without showing it, and export a PNG."""
-    from PySide6.QtCore import QEventLoop
-    from PySide6.QtWidgets import QApplication
-
-    _lay_out(widget, size)
-    for _ in range(LAYOUT_TURNS):  # the layout, then the label wrapping it schedules; never user input here
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-    return save_image(_render(widget, size), path)
-
-
 def chart_steps(results: Sequence[AnalysisResult], risk_reports: Sequence[RiskReport],
                 stress_results: Sequence[StressResult], *,
                 plans: Mapping[str, Any] | None = None) -> Iterator[tuple[str, Any] | None]:

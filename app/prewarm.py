@@ -18,7 +18,6 @@ import threading
 log = logging.getLogger(__name__)
 
 CHART_MODULES = ("app.chart_kit", "app.charts", "app.risk_charts", "app.stress_charts", "app.rebalance_charts")
-_started = threading.Event()
 _thread: threading.Thread | None = None
 
 
@@ -34,9 +33,8 @@ def _import_all() -> None:
 def start() -> threading.Thread | None:
     """Start the background import (once per process); returns the thread, or None if already started."""
     global _thread
-    if _started.is_set():
+    if _thread is not None:
         return None
-    _started.set()
     # Not a daemon: a daemon thread stopped mid-import at interpreter exit crashed the process.
     thread = threading.Thread(target=_import_all, name="chart-prewarm")
     thread.start()

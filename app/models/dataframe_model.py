@@ -89,7 +89,6 @@ class DataFrameModel(QAbstractTableModel):
         self._bold_rows: frozenset[int] = frozenset()
         self._highlight_key: Any = None
         self._cells: list[list[Any]] = []
-        self._display: dict[tuple[int, int], str] = {}
         self._role_cache: dict[tuple[int, int, int], Any] = {}
         if frame is not None:
             self.set_frame(frame, specs)
@@ -119,11 +118,10 @@ class DataFrameModel(QAbstractTableModel):
                             else tuple(str(i) for i in self._frame.index))
         self._bold_rows = frozenset(bold_rows)
         self._highlight_key = highlight_key
-        # Plain Python values per column and a display-text memo: data() is called for every
-        # cell on every paint and column fit, and pandas indexing per call made a table of a few
-        # hundred cells cost a noticeable fraction of a second on the GUI thread.
+        # Plain Python values per column (and, in data(), each answer remembered per role): data()
+        # is called for every cell on every paint and column fit, and pandas indexing per call
+        # made a table of a few hundred cells cost a noticeable fraction of a second.
         self._cells = [self._frame[spec.key].tolist() for spec in self._specs]
-        self._display: dict[tuple[int, int], str] = {}
         self._role_cache: dict[tuple[int, int, int], Any] = {}
         self.endResetModel()
 
@@ -185,13 +183,8 @@ class DataFrameModel(QAbstractTableModel):
         value = self._value(row, column)
         kind = self._kind(row, spec)
         if role == Qt.ItemDataRole.DisplayRole:
-            key = (row, column)
-            text = self._display.get(key)
-            if text is None:
-                text = spec.formatter(value) if spec.formatter is not None else fmt.format_value(
-                    value, kind, spec.decimals)
-                self._display[key] = text
-            return text
+            return spec.formatter(value) if spec.formatter is not None else fmt.format_value(
+                value, kind, spec.decimals)
         if role == Qt.ItemDataRole.EditRole:
             if kind == fmt.PERCENT:
                 return None if fmt.is_missing(value) else fmt.percent_edit_value(float(value))
@@ -261,7 +254,6 @@ class DataFrameModel(QAbstractTableModel):
         column = self._frame.columns.get_loc(spec.key)
         self._frame.iat[index.row(), column] = coerced
         self._cells[index.column()][index.row()] = coerced
-        self._display.pop((index.row(), index.column()), None)
         self._role_cache.clear()
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole,
                                              Qt.ItemDataRole.ToolTipRole])

@@ -23,9 +23,7 @@ from app.models.dataframe_model import (
     ColumnSpec,
     DataFrameModel,
 )
-from core.data.dataset import DataMode
 from core.rebalance import CASH_LABEL, DriftReport, RebalancePlan, effective_band
-from core.report.rebalance_tables import rebalancing_trades
 
 Index = QModelIndex | QPersistentModelIndex
 Colours = tuple[QColor, QColor]
@@ -137,12 +135,10 @@ def empty_drift_frame() -> pd.DataFrame:
     return pd.DataFrame({s.key: [] for s in DRIFT_SPECS})
 
 
-def trades_frame(plan: RebalancePlan, profile_name: str, data_mode: DataMode | None,
-                 trades: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The trade list of ``rebalancing_trades.csv`` with the fractional solution's post-trade weight
-    (``trades``: that list already built, e.g. by the worker)."""
-    frame = (rebalancing_trades(plan, profile_name=profile_name, data_mode=data_mode) if trades is None
-             else trades.copy())
+def trades_frame(plan: RebalancePlan, trades: pd.DataFrame) -> pd.DataFrame:
+    """``trades`` (the plan's ``rebalancing_trades.csv`` list, built by the worker) for display,
+    with the fractional solution's post-trade weight."""
+    frame = trades.copy()
     frame["breach"] = [BREACH_TEXT if flag else "" for flag in frame["drift_breach_flag"]]
     frame["continuous_post_trade_weight"] = frame["ticker"].map(plan.continuous.post_trade_weights)
     frame.loc[frame["ticker"] == CASH_LABEL, "trade_direction"] = ""

@@ -279,8 +279,7 @@ class RebalanceTab(QWidget):
         self._plan, self._plan_request = plan, answer.request
         self.message_label.hide()
         if result is not None:
-            self.trades_model.set_frame(trades_frame(plan, result.profile.name, result.dataset.mode, answer.trades),
-                                        TRADE_SPECS)
+            self.trades_model.set_frame(trades_frame(plan, answer.trades), TRADE_SPECS)
             self._trades_box.setTitle(f"Trades to {result.recommended_name} — "
                                       f"{self._method_text(plan.method).lower()}; "
                                       "the fractional (continuous) solution beside them")

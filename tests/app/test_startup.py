@@ -58,7 +58,7 @@ def test_prewarm_imports_the_chart_modules_in_a_background_thread(monkeypatch):
     from app import prewarm
 
     seen: list[tuple[str, bool]] = []
-    monkeypatch.setattr(prewarm, "_started", threading.Event())
+    monkeypatch.setattr(prewarm, "_thread", None)
     monkeypatch.setattr(prewarm.importlib, "import_module",
                         lambda name: seen.append((name, threading.current_thread() is threading.main_thread())))
     thread = prewarm.start()
