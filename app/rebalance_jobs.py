@@ -54,11 +54,6 @@ class RebalanceAnswer:
     the worker so that the GUI thread only displays it."""
 
 
-def clean_targets(weights: pd.Series) -> pd.Series:
-    """Recommended weights with solver round-off (below 1e-9) set to zero, as the report does."""
-    return weights.where(weights.abs() > 1e-9, 0.0)
-
-
 def rebalance_job(request: RebalanceRequest, *, progress: ProgressCallback, cancel: CancelToken) -> RebalanceAnswer:
     progress(0.0, "Rebalancing")
     plan = rebalance(request.holdings, request.targets, bands=request.bands, method=request.method,

@@ -43,7 +43,6 @@ from app.rebalance_jobs import (
     REBALANCE_JOB,
     RebalanceAnswer,
     RebalanceRequest,
-    clean_targets,
     rebalance_job,
 )
 from app.tabs.rebalance_holdings import HoldingsPanel, start_account
@@ -64,6 +63,7 @@ from core.rebalance import (
     RebalanceMethod,
     RebalancePlan,
     drift_report,
+    rebalance_targets,
     synthetic_price_levels,
 )
 from core.report.package import DEFAULT_COST_BPS
@@ -232,7 +232,7 @@ class RebalanceTab(QWidget):
         if self._result is None:
             return None
         return RebalanceRequest(
-            holdings=self.holdings_model.holdings(), targets=clean_targets(self._result.recommended.weights),
+            holdings=self.holdings_model.holdings(), targets=rebalance_targets(self._result.recommended.weights),
             bands=self._result.profile.drift_bands, universe=self._universe,
             method=METHODS[max(self.method_combo.currentIndex(), 0)][1], cost_bps=self.cost_spin.value(),
             min_trade_value=self.min_trade_spin.value(), cash_buffer=self.buffer_spin.value() / 100.0,
@@ -334,7 +334,7 @@ class RebalanceTab(QWidget):
             return
         result = self._result
         try:
-            report = drift_report(holdings, clean_targets(result.recommended.weights), result.profile.drift_bands,
+            report = drift_report(holdings, rebalance_targets(result.recommended.weights), result.profile.drift_bands,
                                   self._universe)
         except IPSStudioError as exc:
             self.drift_model.set_frame(empty_drift_frame(), DRIFT_SPECS)

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from core.rebalance.account import CASH_LABEL, Holdings, synthetic_price_levels
 from core.rebalance.cells import CellProblem, HoldingsInputError, parse_number, parse_pasted_block
-from core.rebalance.drift import ClassDrift, DriftReport, EtfDrift, drift_report, effective_band
+from core.rebalance.drift import (
+    ClassDrift,
+    DriftReport,
+    EtfDrift,
+    drift_report,
+    effective_band,
+    rebalance_targets,
+)
 from core.rebalance.holdings import demo_holdings, load_holdings_file, parse_holdings_table
 from core.rebalance.trades import (
     ContinuousSolution,
@@ -43,6 +50,7 @@ __all__ = [
     "load_holdings_file",
     "parse_holdings_table",
     "parse_number",
+    "rebalance_targets",
     "parse_pasted_block",
     "rebalance",
     "synthetic_price_levels",

@@ -205,6 +205,16 @@ class DriftReport:
         )
 
 
+TARGET_ROUND_OFF = 1e-9
+"""Recommended weights smaller than this (in absolute value) are solver round-off: target 0."""
+
+
+def rebalance_targets(weights: pd.Series) -> pd.Series:
+    """Target weights for drift and rebalancing from an optimizer's weights (decimal fractions):
+    entries below :data:`TARGET_ROUND_OFF` in absolute value become exactly 0."""
+    return weights.where(weights.abs() > TARGET_ROUND_OFF, 0.0)
+
+
 def drift_report(
     holdings: Holdings,
     targets: pd.Series,

@@ -60,11 +60,10 @@ def plan_for(result: AnalysisResult, holdings: Any, *, cost_bps: float = DEFAULT
 
     Weights below 1e-9 (solver round-off) are treated as zero targets.
     """
-    from core.rebalance import rebalance
+    from core.rebalance import rebalance, rebalance_targets
 
-    targets = result.recommended.weights.where(result.recommended.weights.abs() > 1e-9, 0.0)
-    return rebalance(holdings, targets, bands=result.profile.drift_bands, asset_classes=result.universe,
-                     cost_bps=cost_bps)
+    return rebalance(holdings, rebalance_targets(result.recommended.weights), bands=result.profile.drift_bands,
+                     asset_classes=result.universe, cost_bps=cost_bps)
 
 
 def prepare_report(results: Sequence[AnalysisResult], *, rebalance: Any | None = None,

@@ -137,3 +137,11 @@ def test_demo_account_breaches_spy_agg_and_hyg_and_no_class(balanced_growth):
     assert report.etf("HYG").drift == pytest.approx(0.055, abs=0.01)
     assert report.class_breaches == ()
     assert [c.asset_class for c in report.classes] == list(default_universe().asset_classes)
+
+
+def test_rebalance_targets_zero_only_solver_round_off():
+    from core.rebalance import rebalance_targets
+
+    weights = pd.Series({"SPY": 0.6, "AGG": 0.4 - 3e-17, "VNQ": 3e-17, "GLD": -2e-12, "SHY": 2e-9})
+    targets = rebalance_targets(weights)
+    assert targets.to_dict() == {"SPY": 0.6, "AGG": 0.4 - 3e-17, "VNQ": 0.0, "GLD": 0.0, "SHY": 2e-9}
