@@ -41,8 +41,9 @@ class StressAnswer:
     stress: StressResult
 
 
-def risk_report_job(result: AnalysisResult, window: int, *, progress: ProgressCallback,
-                    cancel: CancelToken) -> RiskAnswer:
+def risk_report_job(
+    result: AnalysisResult, window: int, *, progress: ProgressCallback, cancel: CancelToken
+) -> RiskAnswer:
     progress(0.0, "Risk report")
     report = build_risk_report(result, window=window)
     cancel.raise_if_cancelled()
@@ -50,8 +51,9 @@ def risk_report_job(result: AnalysisResult, window: int, *, progress: ProgressCa
     return RiskAnswer(result, report)
 
 
-def rolling_job(result: AnalysisResult, window: int, *, progress: ProgressCallback,
-                cancel: CancelToken) -> RollingAnswer:
+def rolling_job(
+    result: AnalysisResult, window: int, *, progress: ProgressCallback, cancel: CancelToken
+) -> RollingAnswer:
     """The rolling metrics alone, with the same inputs as :func:`build_risk_report` uses."""
     progress(0.0, "Rolling metrics")
     frame = recommended_rolling(result, window)
@@ -59,8 +61,13 @@ def rolling_job(result: AnalysisResult, window: int, *, progress: ProgressCallba
     return RollingAnswer(result, window, frame)
 
 
-def stress_job(result: AnalysisResult, custom: Sequence[Scenario], *, progress: ProgressCallback,
-               cancel: CancelToken) -> StressAnswer:
+def stress_job(
+    result: AnalysisResult,
+    custom: Sequence[Scenario],
+    *,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> StressAnswer:
     progress(0.0, "Stress scenarios")
     stress = stress_analysis(result, tuple(custom)).evaluated()  # the GUI thread only reads figures
     cancel.raise_if_cancelled()

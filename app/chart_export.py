@@ -55,15 +55,17 @@ def profile_suffix(profile_name: str) -> str:
 
 def ensure_application() -> Any:
     """The running ``QApplication``, or a new one (offscreen when no display is available)."""
-    headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
-                                                          or os.environ.get("WAYLAND_DISPLAY"))
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
     if headless:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     try:
         from PySide6.QtWidgets import QApplication
     except ImportError as exc:
-        raise ChartExportError(f"Charts need PySide6 and pyqtgraph ({exc}); install them or pass "
-                               "--no-charts.") from None
+        raise ChartExportError(
+            f"Charts need PySide6 and pyqtgraph ({exc}); install them or pass --no-charts."
+        ) from None
     return QApplication.instance() or QApplication(sys.argv[:1])
 
 
@@ -72,11 +74,16 @@ Builder = Callable[["AnalysisResult", "RiskReport", "StressResult"], tuple[Any, 
 that a caller can let the event loop run between them)."""
 
 
-def _allocation(result: AnalysisResult, risk: RiskReport, stress: StressResult) -> tuple[Any, Callable[[], None]]:  # noqa: ARG001
+def _allocation(
+    result: AnalysisResult, risk: RiskReport, stress: StressResult
+) -> tuple[Any, Callable[[], None]]:  # noqa: ARG001
     from app import charts
 
-    plot = charts.make_plot("IPS Recommended allocation by ETF", object_name="allocation_chart",
-                            x_label="Weight (% of portfolio value)")
+    plot = charts.make_plot(
+        "IPS Recommended allocation by ETF",
+        object_name="allocation_chart",
+        x_label="Weight (% of portfolio value)",
+    )
     return plot, lambda: _draw_allocation(plot, result)
 
 
@@ -86,20 +93,33 @@ def _draw_allocation(plot: Any, result: AnalysisResult) -> None:
     weights = result.recommended.weights
     tickers = [t for t in result.universe.tickers if t in weights.index]
     classes = [result.universe.asset_class_of(t) for t in tickers]
-    charts.horizontal_bars(plot, tickers, [float(weights[t]) * 100 for t in tickers],
-                           [charts.class_color(c) for c in classes])
-    plot.getPlotItem().setTitle(f"{result.profile.name} — IPS Recommended: {result.recommended.name} "
-                                f"({result.dataset.mode.value} data)",
-                                color=charts.TEXT_COLOR, size="12pt", bold=True)
-    charts.add_legend(plot, {c: charts.class_color(c) for c in result.universe.asset_classes if c in classes})
+    charts.horizontal_bars(
+        plot,
+        tickers,
+        [float(weights[t]) * 100 for t in tickers],
+        [charts.class_color(c) for c in classes],
+    )
+    plot.getPlotItem().setTitle(
+        f"{result.profile.name} — IPS Recommended: {result.recommended.name} "
+        f"({result.dataset.mode.value} data)",
+        color=charts.TEXT_COLOR,
+        size="12pt",
+        bold=True,
+    )
+    charts.add_legend(
+        plot, {c: charts.class_color(c) for c in result.universe.asset_classes if c in classes}
+    )
 
 
 def _figure(panels: int, draw: Callable[..., Any]) -> Builder:
-    def build(result: AnalysisResult, risk: RiskReport, stress: StressResult) -> tuple[Any, Callable[[], None]]:
+    def build(
+        result: AnalysisResult, risk: RiskReport, stress: StressResult
+    ) -> tuple[Any, Callable[[], None]]:
         from app.chart_kit import Figure
 
         fig = Figure("export", panels)
         return fig, lambda: draw(fig, result, risk, stress)
+
     return build
 
 
@@ -109,16 +129,28 @@ def _builders() -> dict[str, Builder]:
     def frontier(fig: Any, result: AnalysisResult, risk: RiskReport, _stress: StressResult) -> None:
         risk_charts.draw_frontier(fig, risk, risk_charts.frontier_markers(result, risk))
 
-    def stress_chart(fig: Any, result: AnalysisResult, _risk: RiskReport, stress: StressResult) -> None:
-        stress_charts.draw_stress_results(fig, stress, portfolio_label=f"IPS Recommended: {result.recommended_name}",
-                                          benchmark_label=result.profile.benchmark_label)
+    def stress_chart(
+        fig: Any, result: AnalysisResult, _risk: RiskReport, stress: StressResult
+    ) -> None:
+        stress_charts.draw_stress_results(
+            fig,
+            stress,
+            portfolio_label=f"IPS Recommended: {result.recommended_name}",
+            benchmark_label=result.profile.benchmark_label,
+        )
 
     return {
         "recommended_allocation": _allocation,
-        "cumulative_performance_vs_benchmark": _figure(1, lambda f, _r, k, _s: risk_charts.draw_growth(f, k)),
+        "cumulative_performance_vs_benchmark": _figure(
+            1, lambda f, _r, k, _s: risk_charts.draw_growth(f, k)
+        ),
         "drawdown_comparison": _figure(1, lambda f, _r, k, _s: risk_charts.draw_drawdown(f, k)),
-        "risk_contribution": _figure(2, lambda f, _r, k, _s: risk_charts.draw_risk_contribution(f, k)),
-        "factor_exposures": _figure(2, lambda f, _r, k, _s: risk_charts.draw_factor_exposures(f, k)),
+        "risk_contribution": _figure(
+            2, lambda f, _r, k, _s: risk_charts.draw_risk_contribution(f, k)
+        ),
+        "factor_exposures": _figure(
+            2, lambda f, _r, k, _s: risk_charts.draw_factor_exposures(f, k)
+        ),
         "efficient_frontier": _figure(1, frontier),
         "stress_test_results": _figure(1, stress_chart),
     }
@@ -129,8 +161,14 @@ def _titled(widget: Any, result: AnalysisResult, name: str) -> None:
     from app.chart_kit import Figure
 
     if isinstance(widget, Figure) and name != "recommended_allocation":
-        widget.ci.addLabel(f"{result.profile.name} — data: {result.dataset.mode.value}", row=2, col=0,
-                           colspan=len(widget.plots), color="#666666", size="9pt")
+        widget.ci.addLabel(
+            f"{result.profile.name} — data: {result.dataset.mode.value}",
+            row=2,
+            col=0,
+            colspan=len(widget.plots),
+            color="#666666",
+            size="9pt",
+        )
 
 
 def _lay_out(widget: Any, size: tuple[int, int]) -> None:
@@ -138,7 +176,9 @@ def _lay_out(widget: Any, size: tuple[int, int]) -> None:
     from PySide6.QtCore import Qt
 
     widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-    widget.setUpdatesEnabled(False)  # laid out, never painted: the exporter renders the scene itself
+    widget.setUpdatesEnabled(
+        False
+    )  # laid out, never painted: the exporter renders the scene itself
     widget.resize(*size)
     widget.show()
 
@@ -164,9 +204,13 @@ def save_image(image: Any, path: Path) -> Path:
     return path
 
 
-def chart_steps(results: Sequence[AnalysisResult], risk_reports: Sequence[RiskReport],
-                stress_results: Sequence[StressResult], *,
-                plans: Mapping[str, Any] | None = None) -> Iterator[tuple[str, Any] | None]:
+def chart_steps(
+    results: Sequence[AnalysisResult],
+    risk_reports: Sequence[RiskReport],
+    stress_results: Sequence[StressResult],
+    *,
+    plans: Mapping[str, Any] | None = None,
+) -> Iterator[tuple[str, Any] | None]:
     """The charts of :func:`write_charts` as small pieces of GUI-thread work.
 
     Yields ``None`` where the caller must let the event loop lay the figure out (at least one
@@ -175,18 +219,32 @@ def chart_steps(results: Sequence[AnalysisResult], risk_reports: Sequence[RiskRe
     be written by a worker (:func:`save_image`). Every figure is deleted, even on error.
     """
     if not (len(results) == len(risk_reports) == len(stress_results)) or not results:
-        raise ChartExportError("write_charts needs one risk report and one stress result per analysis result.")
+        raise ChartExportError(
+            "write_charts needs one risk report and one stress result per analysis result."
+        )
     ensure_application()
     builders = _builders()
-    for position, (result, risk, stress) in enumerate(zip(results, risk_reports, stress_results, strict=True)):
+    for position, (result, risk, stress) in enumerate(
+        zip(results, risk_reports, stress_results, strict=True)
+    ):
         suffix = "" if position == 0 else profile_suffix(result.profile.name)
         pieces: list[tuple[str, str, Callable[[], tuple[Any, Callable[[], None]]]]] = [
-            (name, f"{name}{suffix}.png", lambda name=name, r=result, k=risk, s=stress: builders[name](r, k, s))
-            for name in CHART_NAMES]
+            (
+                name,
+                f"{name}{suffix}.png",
+                lambda name=name, r=result, k=risk, s=stress: builders[name](r, k, s),
+            )
+            for name in CHART_NAMES
+        ]
         plan = (plans or {}).get(result.profile.name)
         if plan is not None:
-            pieces.append(("policy_drift", f"policy_drift{suffix}.png",
-                           lambda plan=plan, r=result: _drift_figure(plan, r)))
+            pieces.append(
+                (
+                    "policy_drift",
+                    f"policy_drift{suffix}.png",
+                    lambda plan=plan, r=result: _drift_figure(plan, r),
+                )
+            )
         for name, file_name, build in pieces:
             widget, draw = build()
             try:
@@ -208,12 +266,19 @@ def _drift_figure(plan: Any, result: AnalysisResult) -> tuple[Any, Callable[[], 
     from app.rebalance_charts import draw_drift
 
     fig = Figure("export", 1)
-    return fig, lambda: draw_drift(fig, plan.drift, title=f"Drift from target by ETF — {result.profile.name}")
+    return fig, lambda: draw_drift(
+        fig, plan.drift, title=f"Drift from target by ETF — {result.profile.name}"
+    )
 
 
-def write_charts(results: Sequence[AnalysisResult], risk_reports: Sequence[RiskReport],
-                 stress_results: Sequence[StressResult], folder: str | Path, *,
-                 plans: Mapping[str, Any] | None = None) -> list[Path]:
+def write_charts(
+    results: Sequence[AnalysisResult],
+    risk_reports: Sequence[RiskReport],
+    stress_results: Sequence[StressResult],
+    folder: str | Path,
+    *,
+    plans: Mapping[str, Any] | None = None,
+) -> list[Path]:
     """Write every chart of every profile into ``folder`` (module docstring); returns the paths.
 
     The three sequences are parallel (one entry per profile, primary first). ``plans`` maps a

@@ -150,8 +150,10 @@ class Figure(pg.GraphicsLayoutWidget):
         self.set_legend(())
 
     def set_legend(self, entries: Sequence[LegendEntry]) -> None:
-        parts = [f"<span style='color: {e.color};'>{e.glyph}</span>&nbsp;{html.escape(e.label)}"
-                 for e in entries]
+        parts = [
+            f"<span style='color: {e.color};'>{e.glyph}</span>&nbsp;{html.escape(e.label)}"
+            for e in entries
+        ]
         self.legend.setText("&nbsp;&nbsp;&nbsp; ".join(parts), color=TEXT_COLOR, size="10pt")
         self.wrap_labels()  # drawing functions set titles first and the legend last
 
@@ -198,8 +200,17 @@ def wrap_title(item: pg.PlotItem, width: float) -> None:
         item.layout.setRowFixedHeight(0, height)
 
 
-def add_text(item: pg.PlotItem, text: str, x: float, y: float, *, anchor: tuple[float, float] = (0, 0.5),
-             color: str = TEXT_COLOR, size: int = 9, bold: bool = False) -> pg.TextItem:
+def add_text(
+    item: pg.PlotItem,
+    text: str,
+    x: float,
+    y: float,
+    *,
+    anchor: tuple[float, float] = (0, 0.5),
+    color: str = TEXT_COLOR,
+    size: int = 9,
+    bold: bool = False,
+) -> pg.TextItem:
     label = pg.TextItem(text, color=color, anchor=anchor)
     label.setFont(font(size, bold))
     label.setPos(x, y)
@@ -264,9 +275,14 @@ class TextLabels(pg.GraphicsObject):
             return QRectF()
         px, py = abs(self.pixelWidth() or 0.0), abs(self.pixelHeight() or 0.0)
         half_height = (self._ascent + self._descent) / 2 + 1
-        left = min(lb.x - lb.anchor_x * (w + 2 * self.GAP_PX) * px for lb, w in zip(self._labels, self._widths, strict=True))
-        right = max(lb.x + (1 - lb.anchor_x) * (w + 2 * self.GAP_PX) * px
-                    for lb, w in zip(self._labels, self._widths, strict=True))
+        left = min(
+            lb.x - lb.anchor_x * (w + 2 * self.GAP_PX) * px
+            for lb, w in zip(self._labels, self._widths, strict=True)
+        )
+        right = max(
+            lb.x + (1 - lb.anchor_x) * (w + 2 * self.GAP_PX) * px
+            for lb, w in zip(self._labels, self._widths, strict=True)
+        )
         top = min(lb.y for lb in self._labels) - half_height * py
         bottom = max(lb.y for lb in self._labels) + half_height * py
         return QRectF(left, top, right - left, bottom - top)
@@ -297,23 +313,44 @@ def add_labels(item: pg.PlotItem, labels: Sequence[Label], *, size: int = 8) -> 
     return labels_item
 
 
-def add_line(item: pg.PlotItem, x: np.ndarray, y: np.ndarray, color: str, *, width: float = 2.0,
-             fill: bool = False, name: str | None = None) -> pg.PlotDataItem:
+def add_line(
+    item: pg.PlotItem,
+    x: np.ndarray,
+    y: np.ndarray,
+    color: str,
+    *,
+    width: float = 2.0,
+    fill: bool = False,
+    name: str | None = None,
+) -> pg.PlotDataItem:
     """A line, optionally filled down to zero with a translucent tint of its colour."""
     kwargs = {}
     if fill:
         tint = pg.mkColor(color)
         tint.setAlpha(45)
         kwargs = {"fillLevel": 0.0, "brush": pg.mkBrush(tint)}
-    curve = pg.PlotDataItem(np.asarray(x, float), np.asarray(y, float), pen=pg.mkPen(color, width=width),
-                            name=name, **kwargs)
+    curve = pg.PlotDataItem(
+        np.asarray(x, float),
+        np.asarray(y, float),
+        pen=pg.mkPen(color, width=width),
+        name=name,
+        **kwargs,
+    )
     item.addItem(curve)
     return curve
 
 
-def reference_line(item: pg.PlotItem, value: float, *, vertical: bool, color: str = AXIS_COLOR,
-                   dashed: bool = False) -> pg.InfiniteLine:
-    pen = pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+def reference_line(
+    item: pg.PlotItem,
+    value: float,
+    *,
+    vertical: bool,
+    color: str = AXIS_COLOR,
+    dashed: bool = False,
+) -> pg.InfiniteLine:
+    pen = pg.mkPen(
+        color, width=1.5, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+    )
     line = pg.InfiniteLine(pos=value, angle=90 if vertical else 0, pen=pen)
     item.addItem(line)
     return line
@@ -339,7 +376,9 @@ def category_axis(item: pg.PlotItem, labels: Sequence[str]) -> None:
     """Category labels top to bottom on the left axis, wide enough never to drop one."""
     left = item.getAxis("left")
     left.setTicks([list(enumerate(labels))])
-    left.setWidth(max((QFontMetrics(font(9)).horizontalAdvance(t) for t in labels), default=20) + 16)
+    left.setWidth(
+        max((QFontMetrics(font(9)).horizontalAdvance(t) for t in labels), default=20) + 16
+    )
     item.invertY(True)
 
 
@@ -370,14 +409,26 @@ def grouped_hbars(
     for k, s in enumerate(series):
         offset = -0.4 + height * (k + 0.5)
         y = np.arange(len(labels)) + offset
-        bars = pg.BarGraphItem(x0=np.minimum(values[k], 0.0), y=y, height=height * 0.92,
-                               width=np.abs(values[k]), brush=pg.mkBrush(s.color), pen=pg.mkPen(None))
+        bars = pg.BarGraphItem(
+            x0=np.minimum(values[k], 0.0),
+            y=y,
+            height=height * 0.92,
+            width=np.abs(values[k]),
+            brush=pg.mkBrush(s.color),
+            pen=pg.mkPen(None),
+        )
         item.addItem(bars)
         if texts is None and value_text is None:
             continue
         shown = texts[k] if texts is not None else [value_text(v) for v in values[k]]  # type: ignore[misc]
-        add_labels(item, [Label(float(value), float(position), text, 0.0 if value >= 0 else 1.0)
-                          for position, value, text in zip(y, values[k], shown, strict=True)], size=text_size)
+        add_labels(
+            item,
+            [
+                Label(float(value), float(position), text, 0.0 if value >= 0 else 1.0)
+                for position, value, text in zip(y, values[k], shown, strict=True)
+            ],
+            size=text_size,
+        )
         for value, text in zip(values[k], shown, strict=True):
             if value >= 0:
                 right_px = max(right_px, metrics.horizontalAdvance(text) + 12)

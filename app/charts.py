@@ -32,7 +32,9 @@ def _font(point_size: int, bold: bool = False) -> QFont:
     return font
 
 
-def make_plot(title: str, *, object_name: str, x_label: str = "", y_label: str = "") -> pg.PlotWidget:
+def make_plot(
+    title: str, *, object_name: str, x_label: str = "", y_label: str = ""
+) -> pg.PlotWidget:
     """A static (no mouse pan/zoom) white plot with a title, axis labels and light grid."""
     pg.setConfigOptions(antialias=True)
     plot = pg.PlotWidget(background="w")
@@ -73,8 +75,12 @@ def horizontal_bars(
     if not positions:
         return
     bars = pg.BarGraphItem(
-        x0=0.0, y=positions, height=0.7, width=list(values),
-        brushes=[pg.mkBrush(c) for c in colors], pen=pg.mkPen(None),  # a zero weight draws nothing
+        x0=0.0,
+        y=positions,
+        height=0.7,
+        width=list(values),
+        brushes=[pg.mkBrush(c) for c in colors],
+        pen=pg.mkPen(None),  # a zero weight draws nothing
     )
     item.addItem(bars)
     left = item.getAxis("left")
@@ -104,5 +110,7 @@ def add_legend(plot: pg.PlotWidget, entries: Mapping[str, str]) -> None:
     legend.setPen(pg.mkPen(AXIS_COLOR))
     legend.clear()
     for name, color in entries.items():
-        sample = pg.ScatterPlotItem(symbol="s", size=11, brush=pg.mkBrush(color), pen=pg.mkPen(color))
+        sample = pg.ScatterPlotItem(
+            symbol="s", size=11, brush=pg.mkBrush(color), pen=pg.mkPen(color)
+        )
         legend.addItem(sample, name)

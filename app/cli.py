@@ -24,26 +24,54 @@ def build_parser() -> argparse.ArgumentParser:
         + DISCLAIMER,
     )
     parser.add_argument("--out", required=True, type=Path, help="folder to write the report into")
-    parser.add_argument("--profile", default="Balanced Growth",
-                        help="bundled profile name, a profile JSON file, or 'all' (default: Balanced Growth)")
-    parser.add_argument("--returns", type=Path, default=None,
-                        help="CSV of monthly returns or prices (date column + tickers); sets the mode to IMPORTED")
-    parser.add_argument("--data", choices=("synthetic", "market"), default="synthetic",
-                        help="synthetic (default, deterministic, offline) or market (cached Yahoo Finance "
-                             "prices; download first with --refresh)")
-    parser.add_argument("--refresh", action="store_true",
-                        help="with --data market: download fresh prices now (network) and update the cache")
-    parser.add_argument("--holdings", default=None,
-                        help="current holdings (CSV or XLSX), or 'demo' for the bundled demo account: adds the "
-                             "drift and rebalancing trades for the first profile")
-    parser.add_argument("--factors", default=None,
-                        help="Fama-French 5-factor returns for the equity factor regressions: a CSV (or zip) "
-                             "in the Kenneth French Data Library format, 'cached', or 'download' (network). "
-                             "Without it, market and imported data use the universe's own proxy factors.")
-    parser.add_argument("--resample", type=int, default=0, metavar="N",
-                        help="add the Resampled Frontier candidate from N resampled histories (e.g. 500)")
-    parser.add_argument("--no-charts", action="store_true",
-                        help="skip charts/*.png and the memo PDF (both need Qt; the rest is written without it)")
+    parser.add_argument(
+        "--profile",
+        default="Balanced Growth",
+        help="bundled profile name, a profile JSON file, or 'all' (default: Balanced Growth)",
+    )
+    parser.add_argument(
+        "--returns",
+        type=Path,
+        default=None,
+        help="CSV of monthly returns or prices (date column + tickers); sets the mode to IMPORTED",
+    )
+    parser.add_argument(
+        "--data",
+        choices=("synthetic", "market"),
+        default="synthetic",
+        help="synthetic (default, deterministic, offline) or market (cached Yahoo Finance "
+        "prices; download first with --refresh)",
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="with --data market: download fresh prices now (network) and update the cache",
+    )
+    parser.add_argument(
+        "--holdings",
+        default=None,
+        help="current holdings (CSV or XLSX), or 'demo' for the bundled demo account: adds the "
+        "drift and rebalancing trades for the first profile",
+    )
+    parser.add_argument(
+        "--factors",
+        default=None,
+        help="Fama-French 5-factor returns for the equity factor regressions: a CSV (or zip) "
+        "in the Kenneth French Data Library format, 'cached', or 'download' (network). "
+        "Without it, market and imported data use the universe's own proxy factors.",
+    )
+    parser.add_argument(
+        "--resample",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add the Resampled Frontier candidate from N resampled histories (e.g. 500)",
+    )
+    parser.add_argument(
+        "--no-charts",
+        action="store_true",
+        help="skip charts/*.png and the memo PDF (both need Qt; the rest is written without it)",
+    )
     return parser
 
 
@@ -58,7 +86,9 @@ def _profiles(spec: str) -> list:
     path = Path(spec)
     if path.suffix.lower() == ".json" or path.exists():
         return [load_profile(path)]
-    raise IPSStudioError(f"Unknown profile {spec!r}: use one of {', '.join(bundled)}, 'all', or a profile JSON file.")
+    raise IPSStudioError(
+        f"Unknown profile {spec!r}: use one of {', '.join(bundled)}, 'all', or a profile JSON file."
+    )
 
 
 def _dataset(args: argparse.Namespace, universe):  # noqa: ANN001, ANN202
@@ -82,7 +112,11 @@ def _rebalance_plan(spec: str, result):  # noqa: ANN001, ANN202
     from core.rebalance import demo_holdings, load_holdings_file
     from core.report.package import plan_for
 
-    holdings = demo_holdings(result.universe) if spec == "demo" else load_holdings_file(Path(spec), result.universe)
+    holdings = (
+        demo_holdings(result.universe)
+        if spec == "demo"
+        else load_holdings_file(Path(spec), result.universe)
+    )
     return plan_for(result, holdings)
 
 
@@ -121,18 +155,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from core.optimize.resampling import resampled_candidate, resampled_frontier
                 from core.pipeline import with_candidate
 
-                frontier = resampled_frontier(dataset.returns, result.constraints, result.inputs, profile,
-                                              resamples=args.resample)
-                result = with_candidate(result, resampled_candidate(frontier, result.inputs, profile))
+                frontier = resampled_frontier(
+                    dataset.returns,
+                    result.constraints,
+                    result.inputs,
+                    profile,
+                    resamples=args.resample,
+                )
+                result = with_candidate(
+                    result, resampled_candidate(frontier, result.inputs, profile)
+                )
             results.append(result)
         plan = _rebalance_plan(args.holdings, results[0]) if args.holdings else None
         charts = render_pdf = None
-        if not args.no_charts:  # Qt is imported here only, so the import of this module stays Qt-free
+        if (
+            not args.no_charts
+        ):  # Qt is imported here only, so the import of this module stays Qt-free
             from app.chart_export import write_charts
             from app.memo_pdf import render_memo_pdf
 
             charts, render_pdf = write_charts, render_memo_pdf
-        paths = export_report(results, args.out, rebalance=plan, charts=charts, render_pdf=render_pdf)
+        paths = export_report(
+            results, args.out, rebalance=plan, charts=charts, render_pdf=render_pdf
+        )
     except IPSStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

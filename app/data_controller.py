@@ -33,9 +33,16 @@ DATA_JOB = "data"
 
 
 # -- worker bodies (no Qt) ---------------------------------------------------------------------
-def market_job(universe: Universe, cache: PriceCache | None, downloader: Callable[..., Any] | None,
-               factor_downloader: Callable[[str], bytes] | None = None, fetch_factors: bool = True,
-               *, progress: ProgressCallback, cancel: CancelToken) -> ReturnsDataset:
+def market_job(
+    universe: Universe,
+    cache: PriceCache | None,
+    downloader: Callable[..., Any] | None,
+    factor_downloader: Callable[[str], bytes] | None = None,
+    fetch_factors: bool = True,
+    *,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> ReturnsDataset:
     """Prices first (all-or-nothing); then the Fama-French factors, attached only if they cover
     every month. A factor failure keeps the prices and says so in the provenance notes."""
     import dataclasses
@@ -44,23 +51,35 @@ def market_job(universe: Universe, cache: PriceCache | None, downloader: Callabl
     from core.data.market import fetch_market_dataset
     from core.errors import DataError
 
-    dataset = fetch_market_dataset(universe, cache=cache, downloader=downloader, progress=progress, cancel=cancel)
+    dataset = fetch_market_dataset(
+        universe, cache=cache, downloader=downloader, progress=progress, cancel=cancel
+    )
     if not fetch_factors:
         return dataset
     progress(0.95, "Downloading the Fama-French factors")
     try:
         factors = french.fetch_french_factors(
-            downloader=factor_downloader, cache_dir=cache.path.parent if cache is not None else None, cancel=cancel)
+            downloader=factor_downloader,
+            cache_dir=cache.path.parent if cache is not None else None,
+            cancel=cancel,
+        )
         return french.attach_factors(dataset, factors)
     except DataError as exc:
-        note = (f"Fama-French factors not attached ({exc}); the equity factor regressions use the market "
-                "proxy only.")
-        return dataclasses.replace(dataset, provenance=dataclasses.replace(
-            dataset.provenance, notes=(*dataset.provenance.notes, note)))
+        note = (
+            f"Fama-French factors not attached ({exc}); the equity factor regressions use the market "
+            "proxy only."
+        )
+        return dataclasses.replace(
+            dataset,
+            provenance=dataclasses.replace(
+                dataset.provenance, notes=(*dataset.provenance.notes, note)
+            ),
+        )
 
 
-def cached_job(universe: Universe, cache: PriceCache | None, *, progress: ProgressCallback,
-               cancel: CancelToken) -> ReturnsDataset:
+def cached_job(
+    universe: Universe, cache: PriceCache | None, *, progress: ProgressCallback, cancel: CancelToken
+) -> ReturnsDataset:
     from core.data.market import load_cached_market_dataset
 
     progress(0.1, "Reading the local market-data cache")
@@ -69,7 +88,9 @@ def cached_job(universe: Universe, cache: PriceCache | None, *, progress: Progre
     return dataset
 
 
-def synthetic_job(universe: Universe, *, progress: ProgressCallback, cancel: CancelToken) -> ReturnsDataset:
+def synthetic_job(
+    universe: Universe, *, progress: ProgressCallback, cancel: CancelToken
+) -> ReturnsDataset:
     from core.data.synthetic import generate_synthetic_dataset
 
     progress(0.1, "Generating synthetic returns")
@@ -78,7 +99,9 @@ def synthetic_job(universe: Universe, *, progress: ProgressCallback, cancel: Can
     return dataset
 
 
-def import_job(path: str, universe: Universe, *, progress: ProgressCallback, cancel: CancelToken) -> ReturnsDataset:
+def import_job(
+    path: str, universe: Universe, *, progress: ProgressCallback, cancel: CancelToken
+) -> ReturnsDataset:
     from core.data.importer import load_returns_file
 
     progress(0.1, f"Reading {path}")
@@ -109,19 +132,49 @@ class DataController(QObject):
         self._fallback = False  # a project's data that cannot be loaded falls back to synthetic
         self._user_choice = True
 
-        self.action_refresh = make_action(window, "action_refresh_data", "&Refresh market data", "F5",
-                                      "Download the universe's adjusted closes from Yahoo Finance and re-optimize")
-        self.action_cancel = make_action(window, "action_cancel_refresh", "&Cancel refresh", "Shift+F5",
-                                     "Stop the data download; the data in use stays")
+        self.action_refresh = make_action(
+            window,
+            "action_refresh_data",
+            "&Refresh market data",
+            "F5",
+            "Download the universe's adjusted closes from Yahoo Finance and re-optimize",
+        )
+        self.action_cancel = make_action(
+            window,
+            "action_cancel_refresh",
+            "&Cancel refresh",
+            "Shift+F5",
+            "Stop the data download; the data in use stays",
+        )
         self.action_cancel.setEnabled(False)
-        self.action_synthetic = make_action(window, "action_use_synthetic", "Use &synthetic data", "Ctrl+Shift+Y",
-                                        "Switch to the deterministic synthetic data set")
-        self.action_cached = make_action(window, "action_use_cached", "Use ca&ched market data", "Ctrl+Shift+M",
-                                     "Use the last successful market-data download, offline")
-        self.action_import = make_action(window, "action_import_returns", "&Import returns file…", "Ctrl+I",
-                                     "Use a CSV of monthly returns or prices (date column plus one per ticker)")
-        self.action_universe = make_action(window, "action_edit_universe", "Edit &universe…", "Ctrl+U",
-                                       "Add or remove an ETF and its asset class")
+        self.action_synthetic = make_action(
+            window,
+            "action_use_synthetic",
+            "Use &synthetic data",
+            "Ctrl+Shift+Y",
+            "Switch to the deterministic synthetic data set",
+        )
+        self.action_cached = make_action(
+            window,
+            "action_use_cached",
+            "Use ca&ched market data",
+            "Ctrl+Shift+M",
+            "Use the last successful market-data download, offline",
+        )
+        self.action_import = make_action(
+            window,
+            "action_import_returns",
+            "&Import returns file…",
+            "Ctrl+I",
+            "Use a CSV of monthly returns or prices (date column plus one per ticker)",
+        )
+        self.action_universe = make_action(
+            window,
+            "action_edit_universe",
+            "Edit &universe…",
+            "Ctrl+U",
+            "Add or remove an ETF and its asset class",
+        )
         self.action_refresh.triggered.connect(self.refresh)
         self.action_cancel.triggered.connect(self.cancel)
         self.action_synthetic.triggered.connect(self.use_synthetic)
@@ -163,8 +216,15 @@ class DataController(QObject):
     def refresh(self) -> Job:
         """Download market data for the universe (network); success switches to MARKET mode."""
         fetch_factors = self.factor_downloader is not None or self.downloader is None
-        return self._start("Refreshing market data", market_job, self._universe(), self.cache, self.downloader,
-                           self.factor_downloader, fetch_factors)
+        return self._start(
+            "Refreshing market data",
+            market_job,
+            self._universe(),
+            self.cache,
+            self.downloader,
+            self.factor_downloader,
+            fetch_factors,
+        )
 
     def use_cached(self) -> Job:
         return self._start("Loading cached market data", cached_job, self._universe(), self.cache)
@@ -199,7 +259,12 @@ class DataController(QObject):
     def _start(self, label: str, fn: Callable[..., Any], *args: Any) -> Job:
         if self._job is not None:
             self._job.cancel()
-        self._label, self._fallback, self._user_choice, self._pending_import = label, False, True, None
+        self._label, self._fallback, self._user_choice, self._pending_import = (
+            label,
+            False,
+            True,
+            None,
+        )
         job = self._window.runner.start(Job(DATA_JOB, fn, *args))
         self._job = job
         job.signals.progress.connect(self._on_job_progress)
@@ -233,8 +298,11 @@ class DataController(QObject):
         user_choice = self._user_choice
         prov = dataset.provenance
         fetched = f", fetched {prov.fetched_at}" if prov.fetched_at else ""
-        self._finish(True, f"Now using {prov.mode.value} data: {prov.months} months {prov.start} to "
-                           f"{prov.end}{fetched}. Re-optimizing…")
+        self._finish(
+            True,
+            f"Now using {prov.mode.value} data: {prov.months} months {prov.start} to "
+            f"{prov.end}{fetched}. Re-optimizing…",
+        )
         self._window.set_dataset(dataset, user_choice=user_choice)
 
     @Slot(str)
@@ -247,13 +315,19 @@ class DataController(QObject):
         if fallback:
             self._finish(False, message)
             self.use_synthetic()
-            QMessageBox.warning(self._window, "Project data not loaded",
-                                f"{message}\n\nSynthetic data is used instead. Use the Data menu to "
-                                "refresh market data or import the file again.")
+            QMessageBox.warning(
+                self._window,
+                "Project data not loaded",
+                f"{message}\n\nSynthetic data is used instead. Use the Data menu to "
+                "refresh market data or import the file again.",
+            )
             return
         self._finish(False, message)
-        QMessageBox.warning(self._window, f"{label} failed",
-                            f"{message}\n\nThe data in use ({in_use}) is unchanged.")
+        QMessageBox.warning(
+            self._window,
+            f"{label} failed",
+            f"{message}\n\nThe data in use ({in_use}) is unchanged.",
+        )
 
     def _finish(self, ok: bool, text: str) -> None:
         self._job = None
@@ -268,8 +342,12 @@ class DataController(QObject):
     def _on_action_import_triggered(self) -> None:
         from app import settings
 
-        path, _ = QFileDialog.getOpenFileName(self._window, "Import monthly returns or prices",
-                                              settings.last_folder(), "CSV files (*.csv);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self._window,
+            "Import monthly returns or prices",
+            settings.last_folder(),
+            "CSV files (*.csv);;All files (*)",
+        )
         if path:
             settings.set_last_folder(path)
             self.import_file(path)

@@ -11,8 +11,12 @@ from app.models.formatting import PERCENT_INPUT_HELP
 class PercentDelegate(QStyledItemDelegate):
     """Edit a percent cell as text; the model coerces and validates what was typed."""
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
-                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
         editor = QLineEdit(parent)
         editor.setPlaceholderText("e.g. 15 or 15%")
         editor.setToolTip(PERCENT_INPUT_HELP)
@@ -26,7 +30,8 @@ class PercentDelegate(QStyledItemDelegate):
             editor.setText("" if value is None else f"{value:g}")
             editor.selectAll()
 
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel,
-                     index: QModelIndex | QPersistentModelIndex) -> None:
+    def setModelData(
+        self, editor: QWidget, model: QAbstractItemModel, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         if isinstance(editor, QLineEdit):
             model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)

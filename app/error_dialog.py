@@ -39,14 +39,18 @@ def error_text(message: str, where: str) -> str:
 
     path = log_file()
     logged = f" It was written to the log file {path}." if path is not None else ""
-    return (f"An unexpected error occurred in {where}:\n\n{message}\n\nYour work is unchanged and the "
-            f"application can still be used.{logged} Use 'Copy details' to include the technical "
-            "details in a bug report.")
+    return (
+        f"An unexpected error occurred in {where}:\n\n{message}\n\nYour work is unchanged and the "
+        f"application can still be used.{logged} Use 'Copy details' to include the technical "
+        "details in a bug report."
+    )
 
 
 def build_error_dialog(parent: QWidget | None, title: str, text: str, details: str) -> QMessageBox:
     """The dialog (not shown): critical icon, selectable text, details and a copy button."""
-    box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Close, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Close, parent
+    )
     box.setObjectName("error_dialog")
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     box.setDetailedText(details)
@@ -55,7 +59,9 @@ def build_error_dialog(parent: QWidget | None, title: str, text: str, details: s
     copy.setToolTip("Copy the message and the technical details to the clipboard")
     # An ActionRole button would close the box; disconnecting keeps it open after copying.
     copy.clicked.disconnect()
-    copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(f"{box.text()}\n\n{box.detailedText()}"))
+    copy.clicked.connect(
+        lambda: QGuiApplication.clipboard().setText(f"{box.text()}\n\n{box.detailedText()}")
+    )
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     return box
 
@@ -68,8 +74,11 @@ class ErrorReporter(QObject):
 
     _relay = Signal(str, str, str)  # where, message, details; queued when raised off the GUI thread
 
-    def __init__(self, parent_widget: Callable[[], QWidget | None] | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        parent_widget: Callable[[], QWidget | None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._parent_widget = parent_widget or QApplication.activeWindow
         self._previous_hook: Any = None
@@ -79,7 +88,10 @@ class ErrorReporter(QObject):
 
     def install(self) -> None:
         self._previous_hook, sys.excepthook = sys.excepthook, self.excepthook
-        self._previous_thread_hook, threading.excepthook = threading.excepthook, self._thread_excepthook
+        self._previous_thread_hook, threading.excepthook = (
+            threading.excepthook,
+            self._thread_excepthook,
+        )
         workers.add_unexpected_error_handler(self.report_job_error)
 
     def uninstall(self) -> None:
@@ -90,8 +102,9 @@ class ErrorReporter(QObject):
         workers.remove_unexpected_error_handler(self.report_job_error)
 
     # -- the hooks -----------------------------------------------------------------------------
-    def excepthook(self, kind: type[BaseException], value: BaseException,
-                   tb: TracebackType | None) -> None:
+    def excepthook(
+        self, kind: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
         if issubclass(kind, (KeyboardInterrupt, SystemExit)):
             (self._previous_hook or sys.__excepthook__)(kind, value, tb)
             return
@@ -103,10 +116,17 @@ class ErrorReporter(QObject):
         if args.exc_type is SystemExit:
             return
         name = args.thread.name if args.thread is not None else "a thread"
-        log.error("Unexpected exception in thread %s", name,
-                  exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
-        details = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
-        self._relay.emit(f"the background thread {name}", f"{args.exc_type.__name__}: {args.exc_value}", details)
+        log.error(
+            "Unexpected exception in thread %s",
+            name,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+        details = "".join(
+            traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)
+        )
+        self._relay.emit(
+            f"the background thread {name}", f"{args.exc_type.__name__}: {args.exc_value}", details
+        )
 
     def report_job_error(self, kind: str, message: str, details: str) -> None:
         """Worker handler: the job has logged the traceback already."""
@@ -121,7 +141,9 @@ class ErrorReporter(QObject):
                 box.setText(box.text() + f"\n\nAnother error occurred in {where}: {message}")
                 box.setDetailedText(box.detailedText() + "\n" + "-" * 60 + "\n" + details)
             else:
-                box = build_error_dialog(self._parent_widget(), TITLE, error_text(message, where), details)
+                box = build_error_dialog(
+                    self._parent_widget(), TITLE, error_text(message, where), details
+                )
                 box.destroyed.connect(self._on_dialog_destroyed)
                 self.dialog = box
                 box.open()

@@ -37,16 +37,28 @@ if TYPE_CHECKING:
 PREPARE_JOB, PUBLISH_JOB = "export_prepare", "export_publish"
 
 
-def prepare_job(results: list[AnalysisResult], rebalance: Any, *, progress: ProgressCallback,
-                cancel: CancelToken) -> ReportBundle:
+def prepare_job(
+    results: list[AnalysisResult],
+    rebalance: Any,
+    *,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> ReportBundle:
     """Worker body of step 1."""
     from core.report.package import prepare_report
 
     return prepare_report(results, rebalance=rebalance, progress=progress, cancel=cancel)
 
 
-def publish_job(bundle: ReportBundle, folder: str, charts: Path | None, images: list[tuple[str, Any]] | None = None,
-                *, progress: ProgressCallback, cancel: CancelToken) -> list[Path]:
+def publish_job(
+    bundle: ReportBundle,
+    folder: str,
+    charts: Path | None,
+    images: list[tuple[str, Any]] | None = None,
+    *,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> list[Path]:
     """Worker body of step 3: write the chart images into ``charts``, stage every file, then move
     them into ``folder`` together."""
     from app.chart_export import save_image
@@ -59,8 +71,17 @@ def publish_job(bundle: ReportBundle, folder: str, charts: Path | None, images: 
             cancel.raise_if_cancelled()
             save_image(image, charts / name)
 
-    return publish(folder, lambda stage: write_report_package(
-        bundle, stage, charts=charts, render_pdf=render_memo_pdf, progress=progress, cancel=cancel))
+    return publish(
+        folder,
+        lambda stage: write_report_package(
+            bundle,
+            stage,
+            charts=charts,
+            render_pdf=render_memo_pdf,
+            progress=progress,
+            cancel=cancel,
+        ),
+    )
 
 
 class ExportController(QObject):
@@ -85,14 +106,20 @@ class ExportController(QObject):
         self.action = QAction("&Export report…", window)
         self.action.setObjectName("action_export_report")
         self.action.setShortcut(QKeySequence("Ctrl+E"))
-        self.action.setToolTip("Write the workbook, memo (Markdown and PDF), CSVs and charts into a folder (Ctrl+E)")
+        self.action.setToolTip(
+            "Write the workbook, memo (Markdown and PDF), CSVs and charts into a folder (Ctrl+E)"
+        )
         self.action.setStatusTip(self.action.toolTip())
         self.action.triggered.connect(self._on_action_triggered)
 
     # -- state -------------------------------------------------------------------------------
     def is_running(self) -> bool:
         runner = self._window.runner
-        return runner.is_running(PREPARE_JOB) or runner.is_running(PUBLISH_JOB) or self._charts_dir is not None
+        return (
+            runner.is_running(PREPARE_JOB)
+            or runner.is_running(PUBLISH_JOB)
+            or self._charts_dir is not None
+        )
 
     def _status(self, text: str, timeout: int = 0) -> None:
         self._window.statusBar().showMessage(text, timeout)
@@ -111,8 +138,9 @@ class ExportController(QObject):
         if self._window.result is None:
             self._status("Nothing to export yet: wait for the first analysis.", 8000)
             return
-        folder = QFileDialog.getExistingDirectory(self._window, "Export the committee report to a folder",
-                                                  self._last_folder)
+        folder = QFileDialog.getExistingDirectory(
+            self._window, "Export the committee report to a folder", self._last_folder
+        )
         if folder:
             self.export_to(folder)
 
@@ -120,11 +148,16 @@ class ExportController(QObject):
         """Export the result on screen into ``folder``; returns the first job (None when refused)."""
         result = self._window.result
         if result is None or self.is_running():
-            self._status("An export is already running." if result is not None else "Nothing to export yet.", 8000)
+            self._status(
+                "An export is already running." if result is not None else "Nothing to export yet.",
+                8000,
+            )
             return None
         self._folder = self._last_folder = str(folder)
         self.action.setEnabled(False)
-        job = self._window.runner.start(Job(PREPARE_JOB, prepare_job, [result], self._rebalance_plan()))
+        job = self._window.runner.start(
+            Job(PREPARE_JOB, prepare_job, [result], self._rebalance_plan())
+        )
         job.signals.progress.connect(self._on_job_progress)
         job.signals.result.connect(self._on_prepare_result)
         job.signals.error.connect(self._on_job_error)
@@ -144,8 +177,9 @@ class ExportController(QObject):
         try:
             from app.chart_export import chart_steps
 
-            self._chart_steps = chart_steps(bundle.results, bundle.risk_reports, bundle.stress_results,
-                                            plans=bundle.plans)
+            self._chart_steps = chart_steps(
+                bundle.results, bundle.risk_reports, bundle.stress_results, plans=bundle.plans
+            )
         except Exception as exc:  # noqa: BLE001 - any drawing failure is reported, never swallowed
             self._finish(False, f"The charts could not be drawn: {exc}")
             return
@@ -174,7 +208,9 @@ class ExportController(QObject):
     def _start_publish(self) -> None:
         bundle, images = self._bundle, self._images
         self._bundle, self._images = None, []
-        job = self._window.runner.start(Job(PUBLISH_JOB, publish_job, bundle, self._folder, self._charts_dir, images))
+        job = self._window.runner.start(
+            Job(PUBLISH_JOB, publish_job, bundle, self._folder, self._charts_dir, images)
+        )
         job.signals.progress.connect(self._on_job_progress)
         job.signals.result.connect(self._on_publish_result)
         job.signals.error.connect(self._on_job_error)

@@ -29,8 +29,9 @@ def configure_logging(folder: str | Path | None = None, level: int = logging.INF
     path = Path(folder) / LOG_FILENAME
     path.parent.mkdir(parents=True, exist_ok=True)
     shutdown_logging()
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT,
-                                                   encoding="utf-8")
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
+    )
     handler.setFormatter(logging.Formatter(FORMAT))
     root = logging.getLogger()
     root.addHandler(handler)

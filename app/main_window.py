@@ -49,9 +49,15 @@ BADGE_STYLE = "font-weight: bold; padding: 2px 8px; border-radius: 3px; {}"
 PENDING_STYLE = "background: #eeeeee; color: #444444; border: 1px solid #bbbbbb;"
 
 
-def analyse(profile: IPSProfile, dataset: ReturnsDataset | None, universe: Universe | None = None,
-            settings: AnalysisSettings | None = None, *, progress: ProgressCallback,
-            cancel: CancelToken) -> AnalysisResult:
+def analyse(
+    profile: IPSProfile,
+    dataset: ReturnsDataset | None,
+    universe: Universe | None = None,
+    settings: AnalysisSettings | None = None,
+    *,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> AnalysisResult:
     """Worker body: synthetic data for the universe on first use, then the analysis."""
     if dataset is None:
         from core.data.synthetic import generate_synthetic_dataset
@@ -77,8 +83,11 @@ def data_mode_text(dataset: ReturnsDataset | None) -> str:
 
 def data_mode_tooltip(dataset: ReturnsDataset) -> str:
     prov = dataset.provenance
-    lines = [prov.source, f"{prov.months} monthly returns, {prov.start} to {prov.end}",
-             f"Returns SHA-256: {prov.returns_sha256[:16]}…"]
+    lines = [
+        prov.source,
+        f"{prov.months} monthly returns, {prov.start} to {prov.end}",
+        f"Returns SHA-256: {prov.returns_sha256[:16]}…",
+    ]
     if prov.fetched_at:
         lines.append(f"Fetched {prov.fetched_at} (UTC)")
     if prov.mode is DataMode.SYNTHETIC:
@@ -138,7 +147,9 @@ class MainWindow(QMainWindow):
         self.action_optimize = QAction("&Optimize", self)
         self.action_optimize.setObjectName("action_optimize")
         self.action_optimize.setShortcut(QKeySequence("Ctrl+R"))
-        self.action_optimize.setToolTip("Recompute the candidates and the IPS Recommended portfolio (Ctrl+R)")
+        self.action_optimize.setToolTip(
+            "Recompute the candidates and the IPS Recommended portfolio (Ctrl+R)"
+        )
         self.action_optimize.setStatusTip(self.action_optimize.toolTip())
         self.action_optimize.triggered.connect(self._on_action_optimize_triggered)
 
@@ -152,7 +163,9 @@ class MainWindow(QMainWindow):
         self.action_quit = QAction("&Quit", self)
         self.action_quit.setObjectName("action_quit")
         self.action_quit.setShortcut(QKeySequence("Ctrl+Q"))
-        self.action_quit.setToolTip("Close the window; unsaved changes are asked about first (Ctrl+Q)")
+        self.action_quit.setToolTip(
+            "Close the window; unsaved changes are asked about first (Ctrl+Q)"
+        )
         self.action_quit.triggered.connect(self.close)
         self.action_about = QAction(f"&About {APP_NAME}", self)
         self.action_about.setObjectName("action_about")
@@ -263,7 +276,9 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self.tab_widgets[spec.key], spec.title)
             if hasattr(self.tab_widgets[spec.key], "status_message"):
                 self.tab_widgets[spec.key].status_message.connect(self._on_tab_status_message)
-            if hasattr(self.tab_widgets[spec.key], "result_replaced"):  # e.g. a resampled candidate added
+            if hasattr(
+                self.tab_widgets[spec.key], "result_replaced"
+            ):  # e.g. a resampled candidate added
                 self.tab_widgets[spec.key].result_replaced.connect(self._on_job_result)
         self.ips_tab = self.tab_widgets["ips"]
         if self.ips_tab.profile() != profile:
@@ -280,8 +295,10 @@ class MainWindow(QMainWindow):
 
     def update_title(self) -> None:
         mode = f" [{self._dataset.mode.value}]" if self._dataset is not None else ""
-        self.setWindowTitle(f"{APP_NAME} — {self.ips_tab.profile().name}{mode} — "
-                            f"{self.project_controller.name()}[*]")
+        self.setWindowTitle(
+            f"{APP_NAME} — {self.ips_tab.profile().name}{mode} — "
+            f"{self.project_controller.name()}[*]"
+        )
 
     def _show_data_mode(self) -> None:
         text = data_mode_text(self._dataset)
@@ -295,8 +312,16 @@ class MainWindow(QMainWindow):
     # -- optimize --------------------------------------------------------------------------
     def optimize(self) -> Job:
         """Start an analysis of the current IPS in the worker; a running one is superseded."""
-        job = self.runner.start(Job(ANALYSIS_JOB, analyse, self.ips_tab.profile(), self._dataset,
-                                    self.context.universe, self.analysis_settings))
+        job = self.runner.start(
+            Job(
+                ANALYSIS_JOB,
+                analyse,
+                self.ips_tab.profile(),
+                self._dataset,
+                self.context.universe,
+                self.analysis_settings,
+            )
+        )
         # Connected after start on purpose: the runner's own finished handler runs first,
         # so is_running() is already False in ours. Nothing is missed (see app.workers).
         job.signals.started.connect(self._on_job_started)
@@ -331,13 +356,18 @@ class MainWindow(QMainWindow):
         self._dataset = result.dataset
         self._delivery += 1
         current = self.tabs.currentWidget()
-        receivers = sorted((w for w in self.tab_widgets.values() if hasattr(w, "show_result")),
-                           key=lambda w: w is not current)
+        receivers = sorted(
+            (w for w in self.tab_widgets.values() if hasattr(w, "show_result")),
+            key=lambda w: w is not current,
+        )
         self.update_title()
         self._show_data_mode()
         self.statusBar().showMessage(
-            f"Optimized {result.profile.name}: IPS Recommended is {result.recommended_name}.", 8000)
-        if current not in receivers:  # the tab on screen (the IPS) shows no results: the window is up to date
+            f"Optimized {result.profile.name}: IPS Recommended is {result.recommended_name}.", 8000
+        )
+        if (
+            current not in receivers
+        ):  # the tab on screen (the IPS) shows no results: the window is up to date
             self.result_shown.emit(result)
         self._deliver(self._delivery, result, receivers)
 
@@ -347,7 +377,9 @@ class MainWindow(QMainWindow):
         if step is not None:
             step()
 
-    def _deliver(self, delivery: int, result: AnalysisResult, receivers: list[Any], *, first: bool = True) -> None:
+    def _deliver(
+        self, delivery: int, result: AnalysisResult, receivers: list[Any], *, first: bool = True
+    ) -> None:
         if delivery != self._delivery:
             return  # superseded by a newer result (or a new workspace)
         if receivers:
@@ -355,7 +387,9 @@ class MainWindow(QMainWindow):
             if first and receivers[0] is self.tabs.currentWidget():  # served first: now on screen
                 self.result_shown.emit(result)
             if len(receivers) > 1:
-                self._next_delivery = lambda: self._deliver(delivery, result, receivers[1:], first=False)
+                self._next_delivery = lambda: self._deliver(
+                    delivery, result, receivers[1:], first=False
+                )
                 self._delivery_timer.start()  # a real timer: input and painting get their turn
                 return
         current = self.ips_tab.profile()
@@ -366,11 +400,16 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_job_error(self, message: str) -> None:
-        self.statusBar().showMessage("Optimization failed; the previous result is still shown.", 10000)
+        self.statusBar().showMessage(
+            "Optimization failed; the previous result is still shown.", 10000
+        )
         self.analysis_failed.emit(message)
-        if getattr(self.sender(), "unexpected_details", None) is None:  # else the error dialog shows it
-            QMessageBox.warning(self, "Optimization failed",
-                                f"{message}\n\nThe previous result is still shown.")
+        if (
+            getattr(self.sender(), "unexpected_details", None) is None
+        ):  # else the error dialog shows it
+            QMessageBox.warning(
+                self, "Optimization failed", f"{message}\n\nThe previous result is still shown."
+            )
 
     @Slot()
     def _on_job_finished(self) -> None:
@@ -399,8 +438,11 @@ class MainWindow(QMainWindow):
         from app.logging_setup import log_file
 
         log_path = log_file()
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          about_html(self._dataset, str(log_path) if log_path else None))
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            about_html(self._dataset, str(log_path) if log_path else None),
+        )
 
     # -- shutdown --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override

@@ -34,14 +34,18 @@ def ensure_gui_application() -> Any:
     existing = QCoreApplication.instance()
     if existing is not None:
         return existing
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication  # a widgets app, so charts can be drawn later too
 
     return QApplication(sys.argv[:1])
 
 
-def _style_tables_and_images(document: Any, base_dir: Path, text_width: float, max_height: float) -> None:
+def _style_tables_and_images(
+    document: Any, base_dir: Path, text_width: float, max_height: float
+) -> None:
     """Give tables full width, padding and a shaded header; scale every image to fit the text area."""
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QBrush, QColor, QImage, QTextCursor, QTextDocument, QTextLength
@@ -68,7 +72,9 @@ def _style_tables_and_images(document: Any, base_dir: Path, text_width: float, m
         while not it.atEnd():
             fragment = it.fragment()
             if fragment.charFormat().isImageFormat():
-                images.append((fragment.position(), fragment.length(), fragment.charFormat().toImageFormat()))
+                images.append(
+                    (fragment.position(), fragment.length(), fragment.charFormat().toImageFormat())
+                )
             it += 1
         block = block.next()
     for position, length, image_format in images:
@@ -86,7 +92,9 @@ def _style_tables_and_images(document: Any, base_dir: Path, text_width: float, m
         cursor.setCharFormat(image_format)
 
 
-def render_memo_pdf(markdown: str, pdf_path: str | Path, base_dir: str | Path | None = None) -> Path:
+def render_memo_pdf(
+    markdown: str, pdf_path: str | Path, base_dir: str | Path | None = None
+) -> Path:
     """Write ``markdown`` as an A4 PDF at ``pdf_path`` (module docstring); returns the path.
 
     Raises

@@ -17,7 +17,13 @@ import threading
 
 log = logging.getLogger(__name__)
 
-CHART_MODULES = ("app.chart_kit", "app.charts", "app.risk_charts", "app.stress_charts", "app.rebalance_charts")
+CHART_MODULES = (
+    "app.chart_kit",
+    "app.charts",
+    "app.risk_charts",
+    "app.stress_charts",
+    "app.rebalance_charts",
+)
 _thread: threading.Thread | None = None
 
 

@@ -57,14 +57,34 @@ class ProjectController(QObject):
         self._window = window
         self.path: Path | None = None
         self._changed_outside_undo = False
-        self.action_new = make_action(window, "action_new_project", "&New project", "Ctrl+N",
-                                  "Start a new project from the default IPS and universe")
-        self.action_open = make_action(window, "action_open_project", "&Open project…", "Ctrl+O",
-                                   f"Open a project file ({SUFFIX})")
-        self.action_save = make_action(window, "action_save_project", "&Save project", "Ctrl+S",
-                                   "Save the IPS, universe, holdings, scenarios and data choice")
-        self.action_save_as = make_action(window, "action_save_project_as", "Save project &as…", "Ctrl+Shift+S",
-                                      "Save the project under a new name")
+        self.action_new = make_action(
+            window,
+            "action_new_project",
+            "&New project",
+            "Ctrl+N",
+            "Start a new project from the default IPS and universe",
+        )
+        self.action_open = make_action(
+            window,
+            "action_open_project",
+            "&Open project…",
+            "Ctrl+O",
+            f"Open a project file ({SUFFIX})",
+        )
+        self.action_save = make_action(
+            window,
+            "action_save_project",
+            "&Save project",
+            "Ctrl+S",
+            "Save the IPS, universe, holdings, scenarios and data choice",
+        )
+        self.action_save_as = make_action(
+            window,
+            "action_save_project_as",
+            "Save project &as…",
+            "Ctrl+Shift+S",
+            "Save the project under a new name",
+        )
         self.recent_menu = QMenu("Recent &projects", window)
         self.recent_menu.setObjectName("recent_menu")
         self.recent_menu.setToolTipsVisible(True)
@@ -120,9 +140,15 @@ class ProjectController(QObject):
         dataset = window.dataset
         mode = dataset.mode if dataset is not None else DataMode.SYNTHETIC
         import_path = window.data_controller.import_path if mode is DataMode.IMPORTED else None
-        return Project(profile=window.ips_tab.profile(), universe=window.context.universe, holdings=holdings,
-                       custom_scenarios=scenarios, settings=window.analysis_settings, data_mode=mode,
-                       import_path=import_path)
+        return Project(
+            profile=window.ips_tab.profile(),
+            universe=window.context.universe,
+            holdings=holdings,
+            custom_scenarios=scenarios,
+            settings=window.analysis_settings,
+            data_mode=mode,
+            import_path=import_path,
+        )
 
     def apply_project(self, project: Project) -> None:
         """Show ``project``: tabs rebuilt for its universe, its data loaded, then an analysis."""
@@ -154,7 +180,9 @@ class ProjectController(QObject):
         try:
             project = load_project(path)
         except IPSStudioError as exc:
-            QMessageBox.warning(self._window, "Project not opened", f"{exc}\n\nNothing was changed.")
+            QMessageBox.warning(
+                self._window, "Project not opened", f"{exc}\n\nNothing was changed."
+            )
             return False
         self.remove_autosave()
         self.apply_project(project)
@@ -179,9 +207,12 @@ class ProjectController(QObject):
         try:
             save_project(self.current_project(), target)
         except (OSError, IPSStudioError) as exc:
-            QMessageBox.warning(self._window, "Project not saved",
-                                f"{target} could not be written: {getattr(exc, 'strerror', None) or exc}.\n\n"
-                                "The previous file, if any, is unchanged.")
+            QMessageBox.warning(
+                self._window,
+                "Project not saved",
+                f"{target} could not be written: {getattr(exc, 'strerror', None) or exc}.\n\n"
+                "The previous file, if any, is unchanged.",
+            )
             return False
         self.remove_autosave()
         self.path = target.resolve()
@@ -196,9 +227,12 @@ class ProjectController(QObject):
         if not self.is_modified():
             return True
         answer = QMessageBox.warning(
-            self._window, "Unsaved changes",
+            self._window,
+            "Unsaved changes",
             f"The project '{self.name()}' has unsaved changes. Save them first?",
-            Button.Save | Button.Discard | Button.Cancel, Button.Save)
+            Button.Save | Button.Discard | Button.Cancel,
+            Button.Save,
+        )
         if answer == Button.Save:
             return self.save()
         return answer == Button.Discard
@@ -223,21 +257,34 @@ class ProjectController(QObject):
         project = self.current_project()
         removed = set(project.universe.tickers) - set(universe.tickers)
         added = [t for t in universe.tickers if t not in project.universe.tickers]
-        scenarios = tuple(dataclasses.replace(
-            s, shocks={**_without(s.shocks, removed), **dict.fromkeys(added, 0.0)},
-            notes=_without(s.notes, removed), proxies=_without(s.proxies, removed))
-            for s in project.custom_scenarios)
+        scenarios = tuple(
+            dataclasses.replace(
+                s,
+                shocks={**_without(s.shocks, removed), **dict.fromkeys(added, 0.0)},
+                notes=_without(s.notes, removed),
+                proxies=_without(s.proxies, removed),
+            )
+            for s in project.custom_scenarios
+        )
         holdings = project.holdings
         if holdings is not None and removed:
-            holdings = Holdings(positions=_without(dict(holdings.positions), removed),
-                                prices=_without(dict(holdings.prices), removed), cash=holdings.cash,
-                                cost_basis=_without(dict(holdings.cost_basis), removed))
-        self.apply_project(dataclasses.replace(project, universe=universe, custom_scenarios=scenarios,
-                                               holdings=holdings))
+            holdings = Holdings(
+                positions=_without(dict(holdings.positions), removed),
+                prices=_without(dict(holdings.prices), removed),
+                cash=holdings.cash,
+                cost_basis=_without(dict(holdings.cost_basis), removed),
+            )
+        self.apply_project(
+            dataclasses.replace(
+                project, universe=universe, custom_scenarios=scenarios, holdings=holdings
+            )
+        )
         self.mark_modified()
         self._window.statusBar().showMessage(
             f"Universe now {universe.n} ETFs ({', '.join(added) or 'none'} added, "
-            f"{', '.join(sorted(removed)) or 'none'} removed). Re-optimizing…", 10000)
+            f"{', '.join(sorted(removed)) or 'none'} removed). Re-optimizing…",
+            10000,
+        )
 
     # -- autosave and recovery -------------------------------------------------------------------
     def autosave_file(self, path: Path | None = None) -> Path:
@@ -283,16 +330,22 @@ class ProjectController(QObject):
         when = datetime.fromtimestamp(autosave.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
         name = project.name if project is not None else "an untitled project"
         answer = QMessageBox.question(
-            self._window, "Recover unsaved changes?",
+            self._window,
+            "Recover unsaved changes?",
             f"An autosave of {name} from {when} is newer than the saved file: the application may "
-            "have stopped before it was saved. Recover it?", Button.Yes | Button.No, Button.Yes)
+            "have stopped before it was saved. Recover it?",
+            Button.Yes | Button.No,
+            Button.Yes,
+        )
         if answer != Button.Yes:
             autosave.unlink(missing_ok=True)
             return False
         try:
             recovered = load_project(autosave)
         except IPSStudioError as exc:
-            QMessageBox.warning(self._window, "Autosave not recovered", f"{exc}\n\nNothing was changed.")
+            QMessageBox.warning(
+                self._window, "Autosave not recovered", f"{exc}\n\nNothing was changed."
+            )
             return False
         self.apply_project(recovered)
         self.path = project.resolve() if project is not None and project.exists() else None
@@ -312,7 +365,9 @@ class ProjectController(QObject):
             action.triggered.connect(self._on_recent_action_triggered)
         if files:
             self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear the list").triggered.connect(self._on_clear_recent_triggered)
+            self.recent_menu.addAction("Clear the list").triggered.connect(
+                self._on_clear_recent_triggered
+            )
         self.recent_menu.setEnabled(bool(files))
 
     @Slot()
@@ -340,7 +395,9 @@ class ProjectController(QObject):
     def _on_action_open_triggered(self) -> None:
         if not self.maybe_save():
             return
-        path, _ = QFileDialog.getOpenFileName(self._window, "Open project", settings.last_folder(), FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self._window, "Open project", settings.last_folder(), FILE_FILTER
+        )
         if path:
             self.open_project(path)
 

@@ -39,10 +39,25 @@ class RebalanceRequest:
 
     def same_inputs(self, other: RebalanceRequest) -> bool:
         """True when ``other`` asks for the same plan (targets compared by value)."""
-        return (self.holdings == other.holdings and self.bands == other.bands
-                and self.targets.equals(other.targets)
-                and (self.method, self.cost_bps, self.min_trade_value, self.cash_buffer, self.contribution)
-                == (other.method, other.cost_bps, other.min_trade_value, other.cash_buffer, other.contribution))
+        return (
+            self.holdings == other.holdings
+            and self.bands == other.bands
+            and self.targets.equals(other.targets)
+            and (
+                self.method,
+                self.cost_bps,
+                self.min_trade_value,
+                self.cash_buffer,
+                self.contribution,
+            )
+            == (
+                other.method,
+                other.cost_bps,
+                other.min_trade_value,
+                other.cash_buffer,
+                other.contribution,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -54,15 +69,26 @@ class RebalanceAnswer:
     the worker so that the GUI thread only displays it."""
 
 
-def rebalance_job(request: RebalanceRequest, *, progress: ProgressCallback, cancel: CancelToken) -> RebalanceAnswer:
+def rebalance_job(
+    request: RebalanceRequest, *, progress: ProgressCallback, cancel: CancelToken
+) -> RebalanceAnswer:
     progress(0.0, "Rebalancing")
-    plan = rebalance(request.holdings, request.targets, bands=request.bands, method=request.method,
-                     asset_classes=request.universe, cost_bps=request.cost_bps,
-                     min_trade_value=request.min_trade_value, cash_buffer=request.cash_buffer,
-                     contribution=request.contribution)
+    plan = rebalance(
+        request.holdings,
+        request.targets,
+        bands=request.bands,
+        method=request.method,
+        asset_classes=request.universe,
+        cost_bps=request.cost_bps,
+        min_trade_value=request.min_trade_value,
+        cash_buffer=request.cash_buffer,
+        contribution=request.contribution,
+    )
     cancel.raise_if_cancelled()
     from core.report.rebalance_tables import rebalancing_trades
 
-    trades = rebalancing_trades(plan, profile_name=request.profile_name, data_mode=request.data_mode)
+    trades = rebalancing_trades(
+        plan, profile_name=request.profile_name, data_mode=request.data_mode
+    )
     progress(1.0, "Rebalancing")
     return RebalanceAnswer(request, plan, trades)

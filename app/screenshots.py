@@ -49,8 +49,13 @@ def _grab_full_page(page, path: Path) -> None:  # noqa: ANN001 - a QWidget
         raise OSError(f"Could not write {path}.")
 
 
-def take_screenshots(out_dir: str | Path, size: tuple[int, int] = WINDOW_SIZE,
-                     timeout_s: float = 120.0, *, full_pages: bool = False) -> list[Path]:
+def take_screenshots(
+    out_dir: str | Path,
+    size: tuple[int, int] = WINDOW_SIZE,
+    timeout_s: float = 120.0,
+    *,
+    full_pages: bool = False,
+) -> list[Path]:
     """Build the window at ``size``, wait for the first result, grab each tab; return the paths
     (one per tab, then the full-page shots when ``full_pages``)."""
     from PySide6.QtWidgets import QApplication
@@ -74,7 +79,9 @@ def take_screenshots(out_dir: str | Path, size: tuple[int, int] = WINDOW_SIZE,
             deferred = getattr(tab, "deferred", None)  # jobs and charts a tab runs once it is shown
             busy = getattr(tab, "busy", lambda: False)
             for _ in range(3):  # a deferred job's result queues the drawing of its charts
-                _process_until(lambda d=deferred, b=busy: (d is None or not d.pending()) and not b(), timeout_s)
+                _process_until(
+                    lambda d=deferred, b=busy: (d is None or not d.pending()) and not b(), timeout_s
+                )
             for _ in range(3):  # layout first, then what the layout's own timers schedule
                 qt_app.processEvents()
             path = out / f"shot_{spec.key}.png"

@@ -30,7 +30,9 @@ def app_settings() -> QSettings:
     """The user-scope INI settings of the organization and application set on the QApplication."""
     organization = QCoreApplication.organizationName() or ORGANIZATION
     application = QCoreApplication.applicationName() or APP_NAME
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, organization, application)
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, organization, application
+    )
 
 
 def user_dir(kind: str) -> Path:
@@ -39,8 +41,11 @@ def user_dir(kind: str) -> Path:
     if root:
         folder = Path(root) / kind
     else:
-        location = (QStandardPaths.StandardLocation.AppLocalDataLocation if kind == "logs"
-                    else QStandardPaths.StandardLocation.AppDataLocation)
+        location = (
+            QStandardPaths.StandardLocation.AppLocalDataLocation
+            if kind == "logs"
+            else QStandardPaths.StandardLocation.AppDataLocation
+        )
         folder = Path(QStandardPaths.writableLocation(location)) / kind
     folder.mkdir(parents=True, exist_ok=True)
     return folder

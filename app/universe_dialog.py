@@ -47,8 +47,10 @@ def removal_problem(project: Project, universe: Universe, ticker: str) -> str | 
         return f"{ticker} cannot be removed: the account holds it. Sell it in the Rebalancing tab first."
     for scenario in project.custom_scenarios:
         if scenario.shocks.get(ticker, 0.0):
-            return (f"{ticker} cannot be removed: custom stress scenario '{scenario.name}' shocks it by "
-                    f"{scenario.shocks[ticker]:.1%}. Set that shock to 0 or delete the scenario first.")
+            return (
+                f"{ticker} cannot be removed: custom stress scenario '{scenario.name}' shocks it by "
+                f"{scenario.shocks[ticker]:.1%}. Set that shock to 0 or delete the scenario first."
+            )
     return None
 
 
@@ -86,13 +88,19 @@ class UniverseDialog(QDialog):
         self.add_button.setToolTip("Add the ETF with its asset class")
         self.remove_button = QPushButton("Remove selected")
         self.remove_button.setObjectName("universe_remove_button")
-        self.remove_button.setToolTip("Remove the selected ETF (refused while the IPS, the account or a "
-                                      "custom scenario uses it)")
-        self.message_label = QLabel("Add or remove an ETF. Market or imported data must then cover the "
-                                    "new ticker; synthetic data models it from its asset class.")
+        self.remove_button.setToolTip(
+            "Remove the selected ETF (refused while the IPS, the account or a "
+            "custom scenario uses it)"
+        )
+        self.message_label = QLabel(
+            "Add or remove an ETF. Market or imported data must then cover the "
+            "new ticker; synthetic data models it from its asset class."
+        )
         self.message_label.setObjectName("universe_message")
         self.message_label.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
 
@@ -124,9 +132,13 @@ class UniverseDialog(QDialog):
         return self.message_label.text()
 
     def _show(self) -> None:
-        frame = pd.DataFrame({"asset_class": [a.asset_class for a in self._universe.assets],
-                              "name": [a.name for a in self._universe.assets]},
-                             index=list(self._universe.tickers))
+        frame = pd.DataFrame(
+            {
+                "asset_class": [a.asset_class for a in self._universe.assets],
+                "name": [a.name for a in self._universe.assets],
+            },
+            index=list(self._universe.tickers),
+        )
         self.model.set_frame(frame, SPECS)
 
     def _say(self, text: str) -> None:
@@ -140,8 +152,12 @@ class UniverseDialog(QDialog):
             return False
         asset = Asset(ticker, asset_class, name.strip() or ticker)
         try:
-            universe = Universe(self._universe.assets + (asset,), self._universe.asset_classes,
-                                self._universe.cash_ticker, self._universe.name)
+            universe = Universe(
+                self._universe.assets + (asset,),
+                self._universe.asset_classes,
+                self._universe.cash_ticker,
+                self._universe.name,
+            )
         except PolicyError as exc:
             self._say(f"{ticker} not added: {exc}")
             return False
@@ -159,15 +175,21 @@ class UniverseDialog(QDialog):
         if problem is not None:
             self._say(problem)
             return False
-        self._universe = Universe(tuple(a for a in self._universe.assets if a.ticker != ticker),
-                                  self._universe.asset_classes, self._universe.cash_ticker, self._universe.name)
+        self._universe = Universe(
+            tuple(a for a in self._universe.assets if a.ticker != ticker),
+            self._universe.asset_classes,
+            self._universe.cash_ticker,
+            self._universe.name,
+        )
         self._show()
         self._say(f"{ticker} removed.")
         return True
 
     @Slot()
     def _on_add_button_clicked(self) -> None:
-        if self.add_ticker(self.ticker_edit.text(), self.class_combo.currentText(), self.name_edit.text()):
+        if self.add_ticker(
+            self.ticker_edit.text(), self.class_combo.currentText(), self.name_edit.text()
+        ):
             self.ticker_edit.clear()
             self.name_edit.clear()
 

@@ -74,9 +74,14 @@ class FittedTableView(QTableView):
         header = self.horizontalHeader()
         plain = QFontMetrics(self.font())
         metrics: dict[str, QFontMetrics] = {}
-        margin = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 2
+        margin = (
+            2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1)
+            + 2
+        )
         rows = model.rowCount()
-        sampled = range(rows) if rows <= 2 * sample else [*range(sample), *range(rows - sample, rows)]
+        sampled = (
+            range(rows) if rows <= 2 * sample else [*range(sample), *range(rows - sample, rows)]
+        )
         display, font_role = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole
         widths = []
         for column in range(model.columnCount()):
@@ -118,8 +123,12 @@ class ChartSlot(QWidget):
     shows ``message``.
     """
 
-    def __init__(self, factory: Callable[[], QWidget], message: str = "Waiting for the analysis…",
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        factory: Callable[[], QWidget],
+        message: str = "Waiting for the analysis…",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._factory = factory
         self._chart: Any = None
@@ -148,7 +157,9 @@ class ChartSlot(QWidget):
         return self._chart
 
 
-def figure_slot(object_name: str, panels: int = 1, message: str = "Waiting for the analysis…") -> ChartSlot:
+def figure_slot(
+    object_name: str, panels: int = 1, message: str = "Waiting for the analysis…"
+) -> ChartSlot:
     """A :class:`ChartSlot` for an :class:`app.chart_kit.Figure` (imported when first made)."""
 
     def make() -> QWidget:
@@ -236,8 +247,13 @@ def group_box(title: str, *widgets: QWidget, stretch_last: bool = True) -> QGrou
     return box
 
 
-def read_only_table(object_name: str, model: QAbstractItemModel, table: QTableView | None = None, *,
-                    row_height: int = 21) -> QTableView:
+def read_only_table(
+    object_name: str,
+    model: QAbstractItemModel,
+    table: QTableView | None = None,
+    *,
+    row_height: int = 21,
+) -> QTableView:
     """``table`` (a plain ``QTableView`` by default) showing ``model``, not editable, centred
     headers, contiguous selection for copying."""
     table = table if table is not None else QTableView()

@@ -30,13 +30,23 @@ def constraint_set(task: dict) -> ConstraintSet:
     assets = np.asarray(task["assets"])
     members = task["A_group"] > 0
     rows = tuple(
-        LinearRow(name, "asset_class", tuple(assets[members[g]].tolist()),
-                  float(task["group_lo"][g]), float(task["group_hi"][g]))
+        LinearRow(
+            name,
+            "asset_class",
+            tuple(assets[members[g]].tolist()),
+            float(task["group_lo"][g]),
+            float(task["group_hi"][g]),
+        )
         for g, name in enumerate(task["group_names"])
     )
     return ConstraintSet(
-        tickers=tuple(task["assets"]), lower=task["lb"], upper=task["ub"], A=task["A_group"],
-        row_lower=task["group_lo"], row_upper=task["group_hi"], rows=rows,
+        tickers=tuple(task["assets"]),
+        lower=task["lb"],
+        upper=task["ub"],
+        A=task["A_group"],
+        row_lower=task["group_lo"],
+        row_upper=task["group_hi"],
+        rows=rows,
         upper_source=("bench",) * task["n"],
     )
 
@@ -86,15 +96,26 @@ class OurOptimizer:
         kind = task["kind"]
         if kind == "erc":
             factored = use_factor_form(task)
-            cov = (Covariance.from_factors(task["cov_factor"], task["cov_diag"]) if factored
-                   else Covariance.from_matrix(task["Sigma"]))
+            cov = (
+                Covariance.from_factors(task["cov_factor"], task["cov_diag"])
+                if factored
+                else Covariance.from_matrix(task["Sigma"])
+            )
             w = equal_risk_contribution(cov)
-            return w, {"solver": "Newton-Chebyshev" + (" (Woodbury)" if factored else ""), "status": ["optimal"]}
+            return w, {
+                "solver": "Newton-Chebyshev" + (" (Woodbury)" if factored else ""),
+                "status": ["optimal"],
+            }
         cs = constraint_set(task)
         if kind == "frontier":
             h = scaled_covariance(task, 2.0, 0.0)
-            w = frontier_weights(h if isinstance(h, Hessian) else task["Sigma"], task["mu"], cs, task["targets"])
-            return w, {"solver": "working set" if isinstance(h, Hessian) else "DAQP", "status": ["optimal"]}
+            w = frontier_weights(
+                h if isinstance(h, Hessian) else task["Sigma"], task["mu"], cs, task["targets"]
+            )
+            return w, {
+                "solver": "working set" if isinstance(h, Hessian) else "DAQP",
+                "status": ["optimal"],
+            }
         if kind == "mvu":
             lam, gamma, kappa = task["lam"], task["gamma"], task["kappa"]
             # max mu'w - lam/2 w'Sw - gamma/2 (w-b)'S(w-b) - kappa w'w

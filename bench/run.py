@@ -24,10 +24,16 @@ def main(argv: list[str]) -> int:
         print(f"peer benchmark not found at {RUNNER}", file=sys.stderr)
         return 2
     cmd = [
-        sys.executable, str(RUNNER),
-        "--adapter", "bench.peer_adapter:solve", "--adapter-name", "ours",
-        "--out", str(ROOT / "bench" / "peer_results.md"),
-        "--json", str(ROOT / "bench" / "peer_results.json"),
+        sys.executable,
+        str(RUNNER),
+        "--adapter",
+        "bench.peer_adapter:solve",
+        "--adapter-name",
+        "ours",
+        "--out",
+        str(ROOT / "bench" / "peer_results.md"),
+        "--json",
+        str(ROOT / "bench" / "peer_results.json"),
         *argv,
     ]
     return subprocess.call(cmd, cwd=ROOT)

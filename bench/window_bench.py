@@ -61,17 +61,34 @@ def cold_start(runs: int) -> tuple[float, float, float]:
     base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     # Bytecode as an installed program has it (this machine sets PYTHONDONTWRITEBYTECODE, which
     # would add a compile of every module of ours to each start).
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "app", "core"], cwd=ROOT, env=base, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "app", "core"], cwd=ROOT, env=base, check=True
+    )
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="ips-bench-home-") as home:
-            env = dict(base, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=home, XDG_DATA_HOME=home,
-                       XDG_CACHE_HOME=home, XDG_STATE_HOME=home)
+            env = dict(
+                base,
+                QT_QPA_PLATFORM="offscreen",
+                XDG_CONFIG_HOME=home,
+                XDG_DATA_HOME=home,
+                XDG_CACHE_HOME=home,
+                XDG_STATE_HOME=home,
+            )
             start = time.time()
-            out = subprocess.run([sys.executable, "-c", COLD_START], cwd=ROOT, capture_output=True, text=True,
-                                 env=env, check=True).stdout
+            out = subprocess.run(
+                [sys.executable, "-c", COLD_START],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            ).stdout
             whole.append(time.time() - start)
-            stamps = {line.split()[0]: float(line.split()[1]) for line in out.splitlines()
-                      if line.startswith(("SHOWN", "READY"))}
+            stamps = {
+                line.split()[0]: float(line.split()[1])
+                for line in out.splitlines()
+                if line.startswith(("SHOWN", "READY"))
+            }
             shown.append(stamps["SHOWN"] - start)
             ready.append(stamps["READY"] - start)
     return statistics.median(shown), statistics.median(ready), statistics.median(whole)
@@ -87,7 +104,9 @@ def reanalysis(runs: int) -> float:
     run_analysis(base, dataset)
     times = []
     for k in range(runs):
-        edited = base.with_changes(class_ranges={**base.class_ranges, "Equity": Range(0.45 + 0.01 * k, 0.70)})
+        edited = base.with_changes(
+            class_ranges={**base.class_ranges, "Equity": Range(0.45 + 0.01 * k, 0.70)}
+        )
         start = time.perf_counter()
         run_analysis(edited, dataset)
         times.append(time.perf_counter() - start)
@@ -105,7 +124,9 @@ def resampling(runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        resampled_frontier(dataset.returns, result.constraints, result.inputs, profile, resamples=500, points=25)
+        resampled_frontier(
+            dataset.returns, result.constraints, result.inputs, profile, resamples=500, points=25
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -186,7 +207,9 @@ def gui_measures(runs: int) -> dict[str, float]:
                 window.action_optimize.trigger()
                 wait(window.result_ready)
                 tab = window.tab_widgets[key]
-                for _ in range(3):  # the tab's own jobs (risk report, stress, rebalance) and its drawing
+                for _ in range(
+                    3
+                ):  # the tab's own jobs (risk report, stress, rebalance) and its drawing
                     if hasattr(tab, "busy"):
                         while tab.busy():
                             loop = QEventLoop()
@@ -241,27 +264,75 @@ def main() -> int:
     resample = resampling(max(1, args.runs // 2))
     gui = gui_measures(args.runs)
     rows = [
-        ("Cold start to a shown, populated window (process start to first result, `python -m app` path)",
-         f"{shown:.2f} s", "< 1.5 s", shown < 1.5),
-        ("  to every tab having the first result (hidden tabs draw when shown)", f"{ready:.2f} s", "", None),
+        (
+            "Cold start to a shown, populated window (process start to first result, `python -m app` path)",
+            f"{shown:.2f} s",
+            "< 1.5 s",
+            shown < 1.5,
+        ),
+        (
+            "  to every tab having the first result (hidden tabs draw when shown)",
+            f"{ready:.2f} s",
+            "",
+            None,
+        ),
         ("  whole process: start, first result, quit and exit", f"{whole:.2f} s", "", None),
-        ("Re-analysis after an IPS edit, core (run_analysis, 16 ETFs)", f"{core_reanalysis * 1e3:.0f} ms",
-         "< 150 ms", core_reanalysis < 0.150),
-        ("Re-analysis through the GUI (edit, Optimize, result shown)", f"{gui['gui_reanalysis_s'] * 1e3:.0f} ms",
-         "", None),
+        (
+            "Re-analysis after an IPS edit, core (run_analysis, 16 ETFs)",
+            f"{core_reanalysis * 1e3:.0f} ms",
+            "< 150 ms",
+            core_reanalysis < 0.150,
+        ),
+        (
+            "Re-analysis through the GUI (edit, Optimize, result shown)",
+            f"{gui['gui_reanalysis_s'] * 1e3:.0f} ms",
+            "",
+            None,
+        ),
         ("Resampled frontier, 500 x 25, core", f"{resample:.2f} s", "< 2 s", resample < 2.0),
-        ("Resampled frontier through the GUI (worker, candidate added)", f"{gui['resample_gui_s']:.2f} s", "", None),
-        ("Longest event-loop stall during Optimize (whichever tab is shown, its own jobs and drawing included)",
-         f"{gui['optimize_stall_ms']:.0f} ms", "< 50 ms", gui["optimize_stall_ms"] < 50),
-        *[(f"  with the {key} tab shown", f"{value:.0f} ms", "", None)
-          for key, value in gui["visible_stall_ms"].items()],
-        ("Longest event-loop stall during resampling", f"{gui['resample_stall_ms']:.0f} ms", "< 50 ms",
-         gui["resample_stall_ms"] < 50),
-        ("Longest event-loop stall during export", f"{gui['export_stall_ms']:.0f} ms", "< 50 ms",
-         gui["export_stall_ms"] < 50),
-        ("Export of the full report (xlsx, memo md/pdf, 7 charts, CSVs)", f"{gui['export_s']:.2f} s", "", None),
-        *[(f"Longest stall when the {key} tab is first opened (its charts made and drawn)", f"{value:.0f} ms", "",
-           None) for key, value in gui["first_open_ms"].items()],
+        (
+            "Resampled frontier through the GUI (worker, candidate added)",
+            f"{gui['resample_gui_s']:.2f} s",
+            "",
+            None,
+        ),
+        (
+            "Longest event-loop stall during Optimize (whichever tab is shown, its own jobs and drawing included)",
+            f"{gui['optimize_stall_ms']:.0f} ms",
+            "< 50 ms",
+            gui["optimize_stall_ms"] < 50,
+        ),
+        *[
+            (f"  with the {key} tab shown", f"{value:.0f} ms", "", None)
+            for key, value in gui["visible_stall_ms"].items()
+        ],
+        (
+            "Longest event-loop stall during resampling",
+            f"{gui['resample_stall_ms']:.0f} ms",
+            "< 50 ms",
+            gui["resample_stall_ms"] < 50,
+        ),
+        (
+            "Longest event-loop stall during export",
+            f"{gui['export_stall_ms']:.0f} ms",
+            "< 50 ms",
+            gui["export_stall_ms"] < 50,
+        ),
+        (
+            "Export of the full report (xlsx, memo md/pdf, 7 charts, CSVs)",
+            f"{gui['export_s']:.2f} s",
+            "",
+            None,
+        ),
+        *[
+            (
+                f"Longest stall when the {key} tab is first opened (its charts made and drawn)",
+                f"{value:.0f} ms",
+                "",
+                None,
+            )
+            for key, value in gui["first_open_ms"].items()
+        ],
     ]
     load = os.getloadavg()
     lines = [
@@ -272,7 +343,9 @@ def main() -> int:
         "|---|---|---|---|",
     ]
     for name, value, target, met in rows:
-        lines.append(f"| {name} | {value} | {target} | {'' if met is None else ('yes' if met else '**no**')} |")
+        lines.append(
+            f"| {name} | {value} | {target} | {'' if met is None else ('yes' if met else '**no**')} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

@@ -25,7 +25,9 @@ def read_json(path: str | Path, error: type[IPSStudioError], what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise error(f"{file.name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
+        raise error(
+            f"{file.name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
+        ) from None
 
 
 def write_json_atomic(data: Mapping[str, Any], path: str | Path) -> Path:

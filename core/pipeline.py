@@ -145,7 +145,12 @@ def load_default_dataset() -> ReturnsDataset:
 
 
 def _class_weights(w: pd.Series, universe: Universe) -> pd.Series:
-    return pd.Series({cls: float(sum(w[t] for t in universe.class_members(cls))) for cls in universe.asset_classes})
+    return pd.Series(
+        {
+            cls: float(sum(w[t] for t in universe.class_members(cls)))
+            for cls in universe.asset_classes
+        }
+    )
 
 
 def run_analysis(
@@ -173,21 +178,31 @@ def run_analysis(
 
     missing = [t for t in universe.tickers if t not in dataset.returns.columns]
     if missing:
-        raise DataError(f"The data has no returns for {', '.join(missing)}; every universe ETF is needed.")
+        raise DataError(
+            f"The data has no returns for {', '.join(missing)}; every universe ETF is needed."
+        )
     returns = dataset.returns[list(universe.tickers)]
     cs = build_constraints(profile, universe)
     check_feasibility(cs)
     report(0.05, "Estimating inputs")
     bench_vec = universe.vector(profile.benchmark)
     inputs = estimate_inputs(
-        returns, dataset.risk_free, covariance=settings.covariance, expected=settings.expected_returns,
-        benchmark_weights=bench_vec, risk_aversion=profile.risk_aversion,
+        returns,
+        dataset.risk_free,
+        covariance=settings.covariance,
+        expected=settings.expected_returns,
+        benchmark_weights=bench_vec,
+        risk_aversion=profile.risk_aversion,
     )
     rf = dataset.risk_free if dataset.risk_free is not None else 0.0
     benchmark_weights = pd.Series(bench_vec, index=universe.tickers)
     benchmark_returns = portfolio_returns(returns, benchmark_weights)
     benchmark_metrics = performance_metrics(
-        benchmark_returns, benchmark_returns, rf, portfolio_value=settings.portfolio_value, level=settings.var_level
+        benchmark_returns,
+        benchmark_returns,
+        rf,
+        portfolio_value=settings.portfolio_value,
+        level=settings.var_level,
     )
 
     builders: list[tuple[Strategy, object]] = []
@@ -197,10 +212,21 @@ def run_analysis(
     builders += [
         (Strategy.MIN_VOLATILITY, lambda: strategies.minimum_volatility(inputs, cs)),
         (Strategy.MAX_SHARPE, lambda: strategies.maximum_sharpe(inputs, cs)),
-        (Strategy.TARGET_VOLATILITY, lambda: strategies.target_volatility(inputs, cs, profile.max_volatility)),
+        (
+            Strategy.TARGET_VOLATILITY,
+            lambda: strategies.target_volatility(inputs, cs, profile.max_volatility),
+        ),
         (Strategy.RISK_PARITY, lambda: strategies.risk_parity(inputs, cs)),
-        (Strategy.MEAN_VARIANCE, lambda: strategies.mean_variance_utility(
-            inputs, cs, profile.risk_aversion, profile.concentration_penalty, profile.max_volatility)),
+        (
+            Strategy.MEAN_VARIANCE,
+            lambda: strategies.mean_variance_utility(
+                inputs,
+                cs,
+                profile.risk_aversion,
+                profile.concentration_penalty,
+                profile.max_volatility,
+            ),
+        ),
     ]
     results: list[CandidateResult] = []
     failed: dict[str, str] = {}
@@ -212,37 +238,73 @@ def run_analysis(
         except IPSStudioError as exc:
             failed[strategy.value] = str(exc)
             continue
-        results.append(_evaluate(cand, profile, universe, returns, benchmark_returns, rf, inputs, settings))
+        results.append(
+            _evaluate(cand, profile, universe, returns, benchmark_returns, rf, inputs, settings)
+        )
     if not results:
-        raise IPSStudioError("No candidate could be built: " + "; ".join(f"{k}: {v}" for k, v in failed.items()))
+        raise IPSStudioError(
+            "No candidate could be built: " + "; ".join(f"{k}: {v}" for k, v in failed.items())
+        )
     token.raise_if_cancelled()
     report(0.95, "Selecting the recommendation")
     name, reason = select_recommended(results)
     report(1.0, "Done")
     return AnalysisResult(
-        profile=profile, universe=universe, dataset=dataset, settings=settings, inputs=inputs, constraints=cs,
-        candidates=tuple(results), recommended_name=name, selection_reason=reason,
-        benchmark_weights=benchmark_weights, benchmark_metrics=benchmark_metrics,
-        benchmark_returns=benchmark_returns, failed_strategies=failed,
+        profile=profile,
+        universe=universe,
+        dataset=dataset,
+        settings=settings,
+        inputs=inputs,
+        constraints=cs,
+        candidates=tuple(results),
+        recommended_name=name,
+        selection_reason=reason,
+        benchmark_weights=benchmark_weights,
+        benchmark_metrics=benchmark_metrics,
+        benchmark_returns=benchmark_returns,
+        failed_strategies=failed,
     )
 
 
-def _evaluate(cand: Candidate, profile: IPSProfile, universe: Universe, returns: pd.DataFrame,
-              benchmark_returns: pd.Series, rf: pd.Series | float, inputs: MarketInputs,
-              settings: AnalysisSettings) -> CandidateResult:
+def _evaluate(
+    cand: Candidate,
+    profile: IPSProfile,
+    universe: Universe,
+    returns: pd.DataFrame,
+    benchmark_returns: pd.Series,
+    rf: pd.Series | float,
+    inputs: MarketInputs,
+    settings: AnalysisSettings,
+) -> CandidateResult:
     """Measure and validate one candidate on the sample."""
     w = pd.Series(cand.weights, index=universe.tickers)
     port = portfolio_returns(returns, w)
-    metrics = performance_metrics(port, benchmark_returns, rf, portfolio_value=settings.portfolio_value,
-                                  level=settings.var_level)
+    metrics = performance_metrics(
+        port,
+        benchmark_returns,
+        rf,
+        portfolio_value=settings.portfolio_value,
+        level=settings.var_level,
+    )
     vol = portfolio_volatility(cand.weights, inputs.covariance)
-    validation = validate_portfolio(cand.weights, profile, universe, ex_ante_volatility=vol,
-                                    historical_max_drawdown=metrics.max_drawdown)
+    validation = validate_portfolio(
+        cand.weights,
+        profile,
+        universe,
+        ex_ante_volatility=vol,
+        historical_max_drawdown=metrics.max_drawdown,
+    )
     return CandidateResult(
-        candidate=cand, weights=w, class_weights=_class_weights(w, universe), metrics=metrics,
-        validation=validation, expected_return=float(cand.weights @ inputs.expected_returns),
+        candidate=cand,
+        weights=w,
+        class_weights=_class_weights(w, universe),
+        metrics=metrics,
+        validation=validation,
+        expected_return=float(cand.weights @ inputs.expected_returns),
         expected_volatility=vol,
-        utility=penalized_utility(cand.weights, inputs, profile.risk_aversion, profile.concentration_penalty),
+        utility=penalized_utility(
+            cand.weights, inputs, profile.risk_aversion, profile.concentration_penalty
+        ),
         returns=port,
     )
 
@@ -252,12 +314,21 @@ def with_candidate(result: AnalysisResult, cand: Candidate) -> AnalysisResult:
     import dataclasses
 
     returns = result.dataset.returns[list(result.universe.tickers)]
-    extra = _evaluate(cand, result.profile, result.universe, returns, result.benchmark_returns,
-                      result.monthly_risk_free,
-                      result.inputs, result.settings)
+    extra = _evaluate(
+        cand,
+        result.profile,
+        result.universe,
+        returns,
+        result.benchmark_returns,
+        result.monthly_risk_free,
+        result.inputs,
+        result.settings,
+    )
     candidates = [c for c in result.candidates if c.name != cand.name] + [extra]
     name, reason = select_recommended(candidates)
-    return dataclasses.replace(result, candidates=tuple(candidates), recommended_name=name, selection_reason=reason)
+    return dataclasses.replace(
+        result, candidates=tuple(candidates), recommended_name=name, selection_reason=reason
+    )
 
 
 def select_recommended(results: list[CandidateResult]) -> tuple[str, str]:

@@ -25,6 +25,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,12 @@ def project_to_dict(project: Project) -> dict[str, Any]:
     holdings = None
     if project.holdings is not None:
         h = project.holdings
-        holdings = {"positions": dict(h.positions), "prices": dict(h.prices), "cash": h.cash,
-                    "cost_basis": dict(h.cost_basis)}
+        holdings = {
+            "positions": dict(h.positions),
+            "prices": dict(h.prices),
+            "cash": h.cash,
+            "cost_basis": dict(h.cost_basis),
+        }
     s = project.settings
     return {
         "schema_version": SCHEMA_VERSION,
@@ -92,16 +97,20 @@ def _section(data: Mapping[str, Any], key: str, where: str, kind: type = dict) -
         raise ProjectFileError(f"{where}: the '{key}' section is missing.")
     value = data[key]
     if not isinstance(value, kind):
-        raise ProjectFileError(f"{where}: '{key}' must be a JSON {'object' if kind is dict else kind.__name__}.")
+        raise ProjectFileError(
+            f"{where}: '{key}' must be a JSON {'object' if kind is dict else kind.__name__}."
+        )
     return value
 
 
-def _enum(cls: type, raw: Any, key: str, where: str) -> Any:
+def _enum(cls: type[Enum], raw: Any, key: str, where: str) -> Any:
     try:
         return cls[raw] if isinstance(raw, str) and raw in cls.__members__ else cls(raw)
     except (ValueError, KeyError, TypeError):
         choices = ", ".join(cls.__members__)
-        raise ProjectFileError(f"{where}: settings '{key}' is {raw!r}; use one of {choices}.") from None
+        raise ProjectFileError(
+            f"{where}: settings '{key}' is {raw!r}; use one of {choices}."
+        ) from None
 
 
 def project_from_dict(data: Any, *, where: str = "project") -> Project:
@@ -110,7 +119,9 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
         raise ProjectFileError(f"{where}: a project file must hold a JSON object.")
     version = data.get("schema_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ProjectFileError(f"{where}: 'schema_version' is missing or not a positive whole number.")
+        raise ProjectFileError(
+            f"{where}: 'schema_version' is missing or not a positive whole number."
+        )
     if version > SCHEMA_VERSION:
         raise ProjectFileError(
             f"{where}: the file was written by a newer version of {APPLICATION} (schema {version}; "
@@ -133,28 +144,47 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
             )
             unknown = sorted(set(holdings.positions) - set(universe.tickers))
             if unknown:
-                raise ProjectFileError(f"{where}: holdings name {', '.join(unknown)}, not in the universe.")
+                raise ProjectFileError(
+                    f"{where}: holdings name {', '.join(unknown)}, not in the universe."
+                )
         scen_raw = data.get("custom_scenarios") or {"schema_version": 1, "scenarios": []}
         if not isinstance(scen_raw, Mapping):
             raise ProjectFileError(f"{where}: 'custom_scenarios' must be a JSON object.")
-        scenarios = scenarios_from_dict(scen_raw, tickers=universe.tickers, origin=f"{where} custom scenarios")
+        scenarios = scenarios_from_dict(
+            scen_raw, tickers=universe.tickers, origin=f"{where} custom scenarios"
+        )
         settings_raw = data.get("settings") or {}
         if not isinstance(settings_raw, Mapping):
             raise ProjectFileError(f"{where}: 'settings' must be a JSON object.")
         defaults = AnalysisSettings()
         value = settings_raw.get("portfolio_value", defaults.portfolio_value)
         level = settings_raw.get("var_level", defaults.var_level)
-        for key, number, ok in (("portfolio_value", value, lambda v: v > 0),
-                                ("var_level", level, lambda v: 0.5 <= v < 1)):
-            if (isinstance(number, bool) or not isinstance(number, (int, float))
-                    or not math.isfinite(number) or not ok(number)):
-                raise ProjectFileError(f"{where}: settings '{key}' has an invalid value {number!r}.")
+        for key, number, ok in (
+            ("portfolio_value", value, lambda v: v > 0),
+            ("var_level", level, lambda v: 0.5 <= v < 1),
+        ):
+            if (
+                isinstance(number, bool)
+                or not isinstance(number, (int, float))
+                or not math.isfinite(number)
+                or not ok(number)
+            ):
+                raise ProjectFileError(
+                    f"{where}: settings '{key}' has an invalid value {number!r}."
+                )
         settings = AnalysisSettings(
-            covariance=_enum(CovarianceEstimator, settings_raw.get("covariance", defaults.covariance.name),
-                             "covariance", where),
-            expected_returns=_enum(ReturnEstimator,
-                                   settings_raw.get("expected_returns", defaults.expected_returns.name),
-                                   "expected_returns", where),
+            covariance=_enum(
+                CovarianceEstimator,
+                settings_raw.get("covariance", defaults.covariance.name),
+                "covariance",
+                where,
+            ),
+            expected_returns=_enum(
+                ReturnEstimator,
+                settings_raw.get("expected_returns", defaults.expected_returns.name),
+                "expected_returns",
+                where,
+            ),
             portfolio_value=float(value),
             var_level=float(level),
         )
@@ -175,9 +205,18 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
     except IPSStudioError as exc:
         raise ProjectFileError(f"{where}: {exc}") from None
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
-        raise ProjectFileError(f"{where}: the file has a value of the wrong kind ({exc}).") from None
-    return Project(profile=profile, universe=universe, holdings=holdings, custom_scenarios=scenarios,
-                   settings=settings, data_mode=mode, import_path=import_path)
+        raise ProjectFileError(
+            f"{where}: the file has a value of the wrong kind ({exc})."
+        ) from None
+    return Project(
+        profile=profile,
+        universe=universe,
+        holdings=holdings,
+        custom_scenarios=scenarios,
+        settings=settings,
+        data_mode=mode,
+        import_path=import_path,
+    )
 
 
 def save_project(project: Project, path: str | Path) -> Path:
@@ -201,7 +240,9 @@ def load_project(path: str | Path) -> Project:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ProjectFileError(f"{where}: not a text (UTF-8 JSON) file; is it a project file?") from None
+        raise ProjectFileError(
+            f"{where}: not a text (UTF-8 JSON) file; is it a project file?"
+        ) from None
     if not text.strip():
         raise ProjectFileError(f"{where}: the file is empty.")
     try:
@@ -210,7 +251,9 @@ def load_project(path: str | Path) -> Project:
         raise
     except json.JSONDecodeError as exc:
         hint = " (the file looks truncated)" if exc.pos >= len(text.rstrip()) else ""
-        raise ProjectFileError(f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}{hint}.") from None
+        raise ProjectFileError(
+            f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}{hint}."
+        ) from None
     except RecursionError:
         raise ProjectFileError(f"{where}: the JSON is nested too deeply.") from None
     return project_from_dict(data, where=where)

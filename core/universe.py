@@ -45,7 +45,9 @@ class Universe:
             raise PolicyError("The universe is empty: add at least one ETF.")
         duplicates = sorted({t for t in tickers if tickers.count(t) > 1})
         if duplicates:
-            raise PolicyError(f"The universe lists {', '.join(duplicates)} more than once: keep one row each.")
+            raise PolicyError(
+                f"The universe lists {', '.join(duplicates)} more than once: keep one row each."
+            )
         for asset in self.assets:
             if asset.asset_class not in self.asset_classes:
                 raise PolicyError(
@@ -99,7 +101,12 @@ class Universe:
             "asset_classes": list(self.asset_classes),
             "cash_ticker": self.cash_ticker,
             "assets": [
-                {"ticker": a.ticker, "asset_class": a.asset_class, "name": a.name, "description": a.description}
+                {
+                    "ticker": a.ticker,
+                    "asset_class": a.asset_class,
+                    "name": a.name,
+                    "description": a.description,
+                }
                 for a in self.assets
             ],
         }
@@ -117,7 +124,9 @@ class Universe:
                 for row in data["assets"]
             )
         except (KeyError, TypeError) as exc:
-            raise PolicyError(f"Universe definition is missing field {exc}: each asset needs ticker and asset_class.") from None
+            raise PolicyError(
+                f"Universe definition is missing field {exc}: each asset needs ticker and asset_class."
+            ) from None
         return cls(
             assets=assets,
             asset_classes=tuple(data.get("asset_classes", ASSET_CLASSES)),
@@ -128,7 +137,9 @@ class Universe:
     def subset(self, tickers: Iterable[str]) -> Universe:
         keep = set(tickers)
         cash = self.cash_ticker if self.cash_ticker in keep else None
-        return Universe(tuple(a for a in self.assets if a.ticker in keep), self.asset_classes, cash, self.name)
+        return Universe(
+            tuple(a for a in self.assets if a.ticker in keep), self.asset_classes, cash, self.name
+        )
 
 
 def load_universe(path: str | Path | None = None) -> Universe:
@@ -139,7 +150,9 @@ def load_universe(path: str | Path | None = None) -> Universe:
     except FileNotFoundError:
         raise PolicyError(f"Universe file {file} does not exist.") from None
     except json.JSONDecodeError as exc:
-        raise PolicyError(f"Universe file {file} is not valid JSON (line {exc.lineno}): {exc.msg}.") from None
+        raise PolicyError(
+            f"Universe file {file} is not valid JSON (line {exc.lineno}): {exc.msg}."
+        ) from None
     return Universe.from_dict(data)
 
 

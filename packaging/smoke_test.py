@@ -21,9 +21,19 @@ EXE = DIST / ("ips-studio.exe" if os.name == "nt" else "ips-studio")
 
 def build() -> None:
     subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--distpath", str(HERE / "dist"),
-         "--workpath", str(HERE / "build"), str(HERE / "ips_studio.spec")],
-        cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--distpath",
+            str(HERE / "dist"),
+            "--workpath",
+            str(HERE / "build"),
+            str(HERE / "ips_studio.spec"),
+        ],
+        cwd=ROOT,
+        check=True,
     )
 
 
@@ -31,7 +41,9 @@ def main() -> int:
     if "--rebuild" in sys.argv or not EXE.exists():
         build()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.run([str(EXE), "--smoke-test"], env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(EXE), "--smoke-test"], env=env, capture_output=True, text=True, timeout=300
+    )
     output = proc.stdout + proc.stderr
     print(output)
     if proc.returncode != 0 or "Traceback" in output:

@@ -48,24 +48,50 @@ class ConstraintRow:
 
 SCALAR_LIMITS = (
     ("max_volatility", "Maximum volatility (annualized)", "Ex-ante annualized volatility target."),
-    ("max_drawdown", "Maximum drawdown tolerance", "Largest peak-to-trough loss the committee accepts."),
-    ("max_single_weight", "Maximum single-ETF weight", "Upper limit on any one ETF unless it has a lower cap."),
-    ("drift_absolute", "Drift band (absolute)", "Distance from target weight that triggers a rebalance."),
+    (
+        "max_drawdown",
+        "Maximum drawdown tolerance",
+        "Largest peak-to-trough loss the committee accepts.",
+    ),
+    (
+        "max_single_weight",
+        "Maximum single-ETF weight",
+        "Upper limit on any one ETF unless it has a lower cap.",
+    ),
+    (
+        "drift_absolute",
+        "Drift band (absolute)",
+        "Distance from target weight that triggers a rebalance.",
+    ),
 )
 
 
 def constraint_rows(profile: IPSProfile, universe: Universe) -> tuple[ConstraintRow, ...]:
     """The row layout for ``profile`` over ``universe``."""
-    rows = [ConstraintRow("Asset class", cls, cls, True, True, False, f"{cls} allocation range")
-            for cls in universe.asset_classes]
-    rows += [ConstraintRow("ETF", f"{a.ticker} — {a.description}" if a.description else a.ticker,
-                           a.ticker, True, True, True,
-                           f"{a.name} ({a.asset_class}). Blank cap: the maximum single-ETF weight applies.")
-             for a in universe.assets]
-    rows += [ConstraintRow("Group", g.name, i, True, True, True, " + ".join(g.tickers))
-             for i, g in enumerate(profile.groups)]
-    rows += [ConstraintRow("Limit", label, field, False, True, False, tip)
-             for field, label, tip in SCALAR_LIMITS]
+    rows = [
+        ConstraintRow("Asset class", cls, cls, True, True, False, f"{cls} allocation range")
+        for cls in universe.asset_classes
+    ]
+    rows += [
+        ConstraintRow(
+            "ETF",
+            f"{a.ticker} — {a.description}" if a.description else a.ticker,
+            a.ticker,
+            True,
+            True,
+            True,
+            f"{a.name} ({a.asset_class}). Blank cap: the maximum single-ETF weight applies.",
+        )
+        for a in universe.assets
+    ]
+    rows += [
+        ConstraintRow("Group", g.name, i, True, True, True, " + ".join(g.tickers))
+        for i, g in enumerate(profile.groups)
+    ]
+    rows += [
+        ConstraintRow("Limit", label, field, False, True, False, tip)
+        for field, label, tip in SCALAR_LIMITS
+    ]
     return tuple(rows)
 
 
@@ -87,7 +113,9 @@ def cell_value(profile: IPSProfile, row: ConstraintRow, column: int) -> float | 
     return float(getattr(profile, row.key))
 
 
-def with_cell(profile: IPSProfile, row: ConstraintRow, column: int, value: float | None) -> IPSProfile:
+def with_cell(
+    profile: IPSProfile, row: ConstraintRow, column: int, value: float | None
+) -> IPSProfile:
     """``profile`` with one cell changed; :class:`PolicyError` if the result is invalid."""
     lower = column == MINIMUM
     if row.section == "Asset class":
@@ -119,8 +147,13 @@ class ConstraintsModel(QAbstractTableModel):
     profile_changed = Signal(object)
     edit_rejected = Signal(str)
 
-    def __init__(self, profile: IPSProfile, universe: Universe, undo_stack: QUndoStack | None = None,
-                 parent: Any = None) -> None:
+    def __init__(
+        self,
+        profile: IPSProfile,
+        universe: Universe,
+        undo_stack: QUndoStack | None = None,
+        parent: Any = None,
+    ) -> None:
         super().__init__(parent)
         self._profile = profile
         self._universe = universe
@@ -164,7 +197,9 @@ class ConstraintsModel(QAbstractTableModel):
         else:
             self._profile = profile
             if self._rows:
-                self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(HEADERS) - 1))
+                self.dataChanged.emit(
+                    self.index(0, 0), self.index(len(self._rows) - 1, len(HEADERS) - 1)
+                )
         self.profile_changed.emit(profile)
 
     # -- Qt model API ----------------------------------------------------------------------
@@ -214,8 +249,9 @@ class ConstraintsModel(QAbstractTableModel):
             return None
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:

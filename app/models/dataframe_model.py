@@ -79,8 +79,12 @@ class DataFrameModel(QAbstractTableModel):
     value_edited = Signal(int, object, object)
     edit_rejected = Signal(str)
 
-    def __init__(self, frame: pd.DataFrame | None = None, specs: Sequence[ColumnSpec] | None = None,
-                 parent: Any = None) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame | None = None,
+        specs: Sequence[ColumnSpec] | None = None,
+        parent: Any = None,
+    ) -> None:
         super().__init__(parent)
         self._frame = pd.DataFrame()
         self._specs: tuple[ColumnSpec, ...] = ()
@@ -107,15 +111,20 @@ class DataFrameModel(QAbstractTableModel):
         """Replace the whole table (one model reset)."""
         self.beginResetModel()
         self._frame = frame.copy()
-        self._specs = tuple(specs) if specs is not None else tuple(ColumnSpec(c) for c in frame.columns)
+        self._specs = (
+            tuple(specs) if specs is not None else tuple(ColumnSpec(c) for c in frame.columns)
+        )
         missing = [s.key for s in self._specs if s.key not in self._frame.columns]
         if missing:
             self.endResetModel()
             raise KeyError(f"Column specs name columns the frame lacks: {missing}")
         n = len(self._frame)
         self._row_kinds = tuple(row_kinds) if row_kinds is not None else (None,) * n
-        self._row_labels = (tuple(row_labels) if row_labels is not None
-                            else tuple(str(i) for i in self._frame.index))
+        self._row_labels = (
+            tuple(row_labels)
+            if row_labels is not None
+            else tuple(str(i) for i in self._frame.index)
+        )
         self._bold_rows = frozenset(bold_rows)
         self._highlight_key = highlight_key
         # Plain Python values per column (and, in data(), each answer remembered per role): data()
@@ -183,8 +192,11 @@ class DataFrameModel(QAbstractTableModel):
         value = self._value(row, column)
         kind = self._kind(row, spec)
         if role == Qt.ItemDataRole.DisplayRole:
-            return spec.formatter(value) if spec.formatter is not None else fmt.format_value(
-                value, kind, spec.decimals)
+            return (
+                spec.formatter(value)
+                if spec.formatter is not None
+                else fmt.format_value(value, kind, spec.decimals)
+            )
         if role == Qt.ItemDataRole.EditRole:
             if kind == fmt.PERCENT:
                 return None if fmt.is_missing(value) else fmt.percent_edit_value(float(value))
@@ -210,8 +222,9 @@ class DataFrameModel(QAbstractTableModel):
             return bold_font() if bold else None
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         horizontal = orientation == Qt.Orientation.Horizontal
         count = self.columnCount() if horizontal else self.rowCount()
         if not 0 <= section < count:
@@ -224,8 +237,11 @@ class DataFrameModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and horizontal:
             return self._specs[section].tooltip or None
         if role == Qt.ItemDataRole.FontRole:
-            bold = (self._specs[section].key == self._highlight_key if horizontal
-                    else section in self._bold_rows)
+            bold = (
+                self._specs[section].key == self._highlight_key
+                if horizontal
+                else section in self._bold_rows
+            )
             if bold:
                 font = QFont()
                 font.setBold(True)
@@ -255,7 +271,10 @@ class DataFrameModel(QAbstractTableModel):
         self._frame.iat[index.row(), column] = coerced
         self._cells[index.column()][index.row()] = coerced
         self._role_cache.clear()
-        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole,
-                                             Qt.ItemDataRole.ToolTipRole])
+        self.dataChanged.emit(
+            index,
+            index,
+            [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole],
+        )
         self.value_edited.emit(index.row(), spec.key, coerced)
         return True

@@ -36,8 +36,13 @@ Index = QModelIndex | QPersistentModelIndex
 TICKER, SHARES, PRICE, VALUE, WEIGHT = range(5)
 HEADERS = ("Ticker", "Shares", "Price", "Market value", "Weight")
 GRID_COLUMNS = ("ticker", "shares", "price", "cost_basis")
-COLUMN_TITLES = {"ticker": "Ticker", "shares": "Shares", "price": "Price", "cost_basis": "Cost basis",
-                 "cash": "Cash"}
+COLUMN_TITLES = {
+    "ticker": "Ticker",
+    "shares": "Shares",
+    "price": "Price",
+    "cost_basis": "Cost basis",
+    "cash": "Cash",
+}
 HEADER_WORDS = frozenset({"ticker", "symbol", "etf"})
 CASH_HELP = "Uninvested cash: type the balance in the Shares column (cash counts at $1.00 a unit)."
 HEADER_HELP = (
@@ -96,7 +101,9 @@ class HoldingsModel(QAbstractTableModel):
     holdings_changed = Signal(object)
     edit_rejected = Signal(str)
 
-    def __init__(self, universe: Universe, undo_stack: QUndoStack | None = None, parent: Any = None) -> None:
+    def __init__(
+        self, universe: Universe, undo_stack: QUndoStack | None = None, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self._universe = universe
         self._undo_stack = undo_stack
@@ -122,8 +129,11 @@ class HoldingsModel(QAbstractTableModel):
         typed changes), so that the rebalancer can buy them.
         """
         self._default_prices = {str(t): float(p) for t, p in prices.items()}
-        missing = {t: p for t, p in self._default_prices.items()
-                   if t in self._universe.tickers and t not in self._holdings.prices}
+        missing = {
+            t: p
+            for t, p in self._default_prices.items()
+            if t in self._universe.tickers and t not in self._holdings.prices
+        }
         if missing:
             self._apply(self._holdings.with_prices(missing))
 
@@ -148,9 +158,13 @@ class HoldingsModel(QAbstractTableModel):
 
     def add_row(self) -> bool:
         """Append the first universe ETF not held, with 0 shares at its known or default price."""
-        ticker = next((t for t in self._universe.tickers if t not in self._holdings.positions), None)
+        ticker = next(
+            (t for t in self._universe.tickers if t not in self._holdings.positions), None
+        )
         if ticker is None:
-            self.edit_rejected.emit("Every ETF of the universe already has a row; edit its shares instead.")
+            self.edit_rejected.emit(
+                "Every ETF of the universe already has a row; edit its shares instead."
+            )
             return False
         rows = self._grid() + [[ticker, 0.0, None, None]]
         return self._submit(rows, self._holdings.cash, f"Add {ticker}", "Row not added")
@@ -159,7 +173,9 @@ class HoldingsModel(QAbstractTableModel):
         """Remove the positions at ``rows`` (the cash line stays: type 0 to empty it)."""
         doomed = {r for r in rows if 0 <= r < len(self._holdings.positions)}
         if not doomed:
-            self.edit_rejected.emit("Select the position rows to remove first (the CASH row stays).")
+            self.edit_rejected.emit(
+                "Select the position rows to remove first (the CASH row stays)."
+            )
             return False
         grid = self._grid()
         names = ", ".join(str(grid[r][0]) for r in sorted(doomed))
@@ -177,14 +193,20 @@ class HoldingsModel(QAbstractTableModel):
         """
         block = split_block(text)
         if not block:
-            self.edit_rejected.emit("Paste refused: the clipboard holds no cells; copy a block first.")
+            self.edit_rejected.emit(
+                "Paste refused: the clipboard holds no cells; copy a block first."
+            )
             return False
         size = f"{len(block)} x {max(map(len, block))}"
         if str(block[0][0]).strip().casefold() in HEADER_WORDS:
             try:
-                after = parse_holdings_table(block, universe=self._universe, default_prices=self._defaults())
+                after = parse_holdings_table(
+                    block, universe=self._universe, default_prices=self._defaults()
+                )
             except HoldingsInputError as exc:
-                self.edit_rejected.emit(f"Paste refused, nothing changed: pasted {describe_problems(exc)}.")
+                self.edit_rejected.emit(
+                    f"Paste refused, nothing changed: pasted {describe_problems(exc)}."
+                )
                 return False
             return self.replace_holdings(after, f"Paste a holdings table ({len(block) - 1} rows)")
         try:
@@ -203,7 +225,9 @@ class HoldingsModel(QAbstractTableModel):
         rows = range(min(r for r, _ in cells), max(r for r, _ in cells) + 1)
         columns = range(min(c for _, c in cells), max(c for _, c in cells) + 1)
         chosen = set(cells)
-        lines = ["\t".join(self._clip(r, c) if (r, c) in chosen else "" for c in columns) for r in rows]
+        lines = [
+            "\t".join(self._clip(r, c) if (r, c) in chosen else "" for c in columns) for r in rows
+        ]
         return "\r\n".join(lines) + "\r\n"
 
     # -- helpers ---------------------------------------------------------------------------
@@ -216,12 +240,16 @@ class HoldingsModel(QAbstractTableModel):
         kept = {t: p for t, p in self._holdings.prices.items() if t not in held}
         return {**self._default_prices, **kept}
 
-    def _overlaid(self, block: list[list[str]], row: int, column: int) -> tuple[list[list[Any]], Any]:
+    def _overlaid(
+        self, block: list[list[str]], row: int, column: int
+    ) -> tuple[list[list[Any]], Any]:
         grid, cash = self._grid(), self._holdings.cash
         width = max(map(len, block))
         if not 0 <= column or column + width > len(HEADERS):
-            raise HoldingsRefused(f"the block is {width} columns wide and does not fit from the "
-                                  f"{HEADERS[min(max(column, 0), len(HEADERS) - 1)]} column.")
+            raise HoldingsRefused(
+                f"the block is {width} columns wide and does not fit from the "
+                f"{HEADERS[min(max(column, 0), len(HEADERS) - 1)]} column."
+            )
         count = len(grid)
         if row >= count:
             if row == count and column == SHARES and len(block) == 1:
@@ -231,13 +259,20 @@ class HoldingsModel(QAbstractTableModel):
             r = row + offset
             if r >= len(grid):
                 if column != TICKER:
-                    raise HoldingsRefused("rows below the last position need a ticker: start the paste "
-                                          "in the Ticker column.")
+                    raise HoldingsRefused(
+                        "rows below the last position need a ticker: start the paste "
+                        "in the Ticker column."
+                    )
                 grid.append([None, None, None, None])
             for k, value in enumerate(cells):
                 c = column + k
                 if c == TICKER and str(value).strip().upper() != str(grid[r][TICKER] or ""):
-                    grid[r] = [value, grid[r][SHARES], None, None]  # another ETF: its own price and basis
+                    grid[r] = [
+                        value,
+                        grid[r][SHARES],
+                        None,
+                        None,
+                    ]  # another ETF: its own price and basis
                 elif c in (SHARES, PRICE):
                     grid[r][c] = value
         return grid, cash
@@ -247,8 +282,12 @@ class HoldingsModel(QAbstractTableModel):
         pasted_cash = any(str(r[TICKER]).strip().upper() == CASH_LABEL for r in rows)
         table = rows if pasted_cash else [*rows, [CASH_LABEL, cash, None, None]]
         try:
-            after = parse_holdings_table(table, universe=self._universe, default_prices=self._defaults(),
-                                         columns=GRID_COLUMNS)
+            after = parse_holdings_table(
+                table,
+                universe=self._universe,
+                default_prices=self._defaults(),
+                columns=GRID_COLUMNS,
+            )
         except HoldingsInputError as exc:
             names = [str(r[TICKER] or "").strip().upper() for r in table]
             self.edit_rejected.emit(f"{refusal}: {describe_problems(exc, names)}.")
@@ -260,7 +299,10 @@ class HoldingsModel(QAbstractTableModel):
 
     def _apply(self, holdings: Holdings) -> None:
         old, new = self._holdings.tickers, holdings.tickers
-        first = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b), min(len(old), len(new)))
+        first = next(
+            (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
+            min(len(old), len(new)),
+        )
         gone = len(old) - len(new)
         if gone == 0:  # same rows (a ticker may be renamed in place)
             self._set(holdings)
@@ -268,7 +310,7 @@ class HoldingsModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)
             self._set(holdings)
             self.endInsertRows()
-        elif gone > 0 and old[:first] + old[first + gone:] == new:
+        elif gone > 0 and old[:first] + old[first + gone :] == new:
             self.beginRemoveRows(QModelIndex(), first, first + gone - 1)
             self._set(holdings)
             self.endRemoveRows()
@@ -279,7 +321,9 @@ class HoldingsModel(QAbstractTableModel):
             self.holdings_changed.emit(holdings)
             return
         # one block for the whole table: every weight moves with any value
-        self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+        self.dataChanged.emit(
+            self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1)
+        )
         self.holdings_changed.emit(holdings)
 
     def _set(self, holdings: Holdings) -> None:
@@ -287,7 +331,10 @@ class HoldingsModel(QAbstractTableModel):
         self._holdings = holdings
         weights = holdings.weights.to_dict() if holdings.total_value > 0 else {}
         values = holdings.market_values.to_dict()
-        self._cells = [(t, s, holdings.prices[t], values[t], weights.get(t)) for t, s in holdings.positions.items()]
+        self._cells = [
+            (t, s, holdings.prices[t], values[t], weights.get(t))
+            for t, s in holdings.positions.items()
+        ]
         self._cells.append((CASH_LABEL, holdings.cash, 1.0, holdings.cash, weights.get(CASH_LABEL)))
 
     def _raw(self, row: int, column: int) -> Any:
@@ -321,7 +368,9 @@ class HoldingsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(HEADERS)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < self.rowCount() and 0 <= index.column() < self.columnCount()):
+        if not index.isValid() or not (
+            0 <= index.row() < self.rowCount() and 0 <= index.column() < self.columnCount()
+        ):
             return None
         row, column = index.row(), index.column()
         value = self._raw(row, column)
@@ -331,12 +380,20 @@ class HoldingsModel(QAbstractTableModel):
             return value
         if role == Qt.ItemDataRole.ToolTipRole:
             if self.is_cash_row(row):
-                return CASH_HELP if column in (TICKER, SHARES) else fmt.full_precision(value, fmt.CURRENCY)
+                return (
+                    CASH_HELP
+                    if column in (TICKER, SHARES)
+                    else fmt.full_precision(value, fmt.CURRENCY)
+                )
             if column == TICKER:
                 return f"{value}: {self._universe.asset_class_of(value)}"
             if column == WEIGHT:
-                return "Weight of the account value including cash: " + fmt.full_precision(value, fmt.PERCENT)
-            return fmt.full_precision(value, fmt.CURRENCY if column in (PRICE, VALUE) else fmt.COUNT)
+                return "Weight of the account value including cash: " + fmt.full_precision(
+                    value, fmt.PERCENT
+                )
+            return fmt.full_precision(
+                value, fmt.CURRENCY if column in (PRICE, VALUE) else fmt.COUNT
+            )
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return LEFT if column == TICKER else RIGHT
         if role == Qt.ItemDataRole.BackgroundRole and self.is_cash_row(row):
@@ -347,7 +404,9 @@ class HoldingsModel(QAbstractTableModel):
             return font
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         horizontal = orientation == Qt.Orientation.Horizontal
         if not 0 <= section < (self.columnCount() if horizontal else self.rowCount()):
             return None
@@ -367,7 +426,11 @@ class HoldingsModel(QAbstractTableModel):
         return flags
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.EditRole or not index.isValid() or not self.flags(index) & Qt.ItemFlag.ItemIsEditable:
+        if (
+            role != Qt.ItemDataRole.EditRole
+            or not index.isValid()
+            or not self.flags(index) & Qt.ItemFlag.ItemIsEditable
+        ):
             return False
         row, column = index.row(), index.column()
         name = CASH_LABEL if self.is_cash_row(row) else self._holdings.tickers[row]
@@ -381,4 +444,6 @@ class HoldingsModel(QAbstractTableModel):
                 rows[row][column] = value
         what = "cash" if self.is_cash_row(row) else f"{name} {HEADERS[column].lower()}"
         shown = value if isinstance(value, str) else plain_number(float(value))
-        return self._submit(rows, cash, f"Set {what} to {shown}", f"{name} / {HEADERS[column]} not changed")
+        return self._submit(
+            rows, cash, f"Set {what} to {shown}", f"{name} / {HEADERS[column]} not changed"
+        )

@@ -30,8 +30,10 @@ Colours = tuple[QColor, QColor]
 
 BREACH_TEXT = "⚠ breach"
 CASH_CLASS = "Cash"  # the class the account's cash counts in (core.rebalance.drift_report default)
-BAND_HELP = ("Band: the drift allowed before a breach, min(absolute band, relative band x target) "
-             "for an ETF, the class band for an asset class.")
+BAND_HELP = (
+    "Band: the drift allowed before a breach, min(absolute band, relative band x target) "
+    "for an ETF, the class band for an asset class."
+)
 
 
 def _signed_percent(value: Any) -> str:
@@ -42,7 +44,11 @@ def _signed_percent(value: Any) -> str:
 
 
 def _breach_colours(value: Any) -> Colours | None:
-    return (FAIL_FOREGROUND, FAIL_BACKGROUND) if isinstance(value, str) and value.startswith("⚠") else None
+    return (
+        (FAIL_FOREGROUND, FAIL_BACKGROUND)
+        if isinstance(value, str) and value.startswith("⚠")
+        else None
+    )
 
 
 def _action_colours(value: Any) -> Colours | None:
@@ -54,7 +60,9 @@ def _action_colours(value: Any) -> Colours | None:
 class FlaggedFrameModel(DataFrameModel):
     """A :class:`DataFrameModel` whose flag columns are coloured by value."""
 
-    def __init__(self, colours: dict[Any, Callable[[Any], Colours | None]], parent: Any = None) -> None:
+    def __init__(
+        self, colours: dict[Any, Callable[[Any], Colours | None]], parent: Any = None
+    ) -> None:
         super().__init__(parent=parent)
         self._colours = colours
 
@@ -70,13 +78,27 @@ class FlaggedFrameModel(DataFrameModel):
 DRIFT_SPECS = (
     ColumnSpec("current_weight", "Current", fmt.PERCENT, decimals=2),
     ColumnSpec("target_weight", "Target", fmt.PERCENT, decimals=2),
-    ColumnSpec("drift", "Drift", fmt.PERCENT, formatter=_signed_percent,
-               tooltip="Current weight minus target, percentage points"),
-    ColumnSpec("relative_drift", "Rel. drift", fmt.PERCENT, decimals=0,
-               tooltip="Drift as a share of the target (relative band)"),
+    ColumnSpec(
+        "drift",
+        "Drift",
+        fmt.PERCENT,
+        formatter=_signed_percent,
+        tooltip="Current weight minus target, percentage points",
+    ),
+    ColumnSpec(
+        "relative_drift",
+        "Rel. drift",
+        fmt.PERCENT,
+        decimals=0,
+        tooltip="Drift as a share of the target (relative band)",
+    ),
     ColumnSpec("band", "Band ±", fmt.PERCENT, decimals=2, tooltip=BAND_HELP),
-    ColumnSpec("breach", "Breach", tooltip="Which band the drift is beyond: abs(olute), rel(ative, a share of the "
-               "target), off target (held, target 0), class band"),
+    ColumnSpec(
+        "breach",
+        "Breach",
+        tooltip="Which band the drift is beyond: abs(olute), rel(ative, a share of the "
+        "target), off target (held, target 0), class band",
+    ),
 )
 
 TRADE_SPECS = (
@@ -87,20 +109,38 @@ TRADE_SPECS = (
     ColumnSpec("breach", "Breach"),
     ColumnSpec("trade_direction", "Action"),
     ColumnSpec("trade_shares", "Shares", fmt.COUNT),
-    ColumnSpec("trade_notional", "Notional", fmt.CURRENCY, tooltip="Traded value; on CASH the change in cash"),
+    ColumnSpec(
+        "trade_notional",
+        "Notional",
+        fmt.CURRENCY,
+        tooltip="Traded value; on CASH the change in cash",
+    ),
     ColumnSpec("estimated_transaction_cost", "Est. cost", fmt.CURRENCY),
     ColumnSpec("post_trade_weight", "Post-trade", fmt.PERCENT, decimals=2),
-    ColumnSpec("continuous_trade_shares", "Fractional\nshares", fmt.RATIO,
-               formatter=lambda v: fmt.MISSING if fmt.is_missing(v) else f"{v:+,.2f}",
-               tooltip="The continuous (fractional-share) solution of the same model: signed shares"),
-    ColumnSpec("continuous_post_trade_weight", "Fractional\npost-trade", fmt.PERCENT, decimals=2,
-               tooltip="Post-trade weight of the fractional-share solution"),
+    ColumnSpec(
+        "continuous_trade_shares",
+        "Fractional\nshares",
+        fmt.RATIO,
+        formatter=lambda v: fmt.MISSING if fmt.is_missing(v) else f"{v:+,.2f}",
+        tooltip="The continuous (fractional-share) solution of the same model: signed shares",
+    ),
+    ColumnSpec(
+        "continuous_post_trade_weight",
+        "Fractional\npost-trade",
+        fmt.PERCENT,
+        decimals=2,
+        tooltip="Post-trade weight of the fractional-share solution",
+    ),
 )
 
 
 def breach_text(absolute: bool, relative: bool, off_target: bool) -> str:
     """``"⚠ abs + rel"``: which bands an ETF's drift is beyond (empty inside them)."""
-    kinds = [name for name, hit in (("abs", absolute), ("rel", relative), ("off target", off_target)) if hit]
+    kinds = [
+        name
+        for name, hit in (("abs", absolute), ("rel", relative), ("off target", off_target))
+        if hit
+    ]
     return f"⚠ {' + '.join(kinds)}" if kinds else ""
 
 
@@ -114,20 +154,43 @@ def drift_frame(report: DriftReport) -> tuple[pd.DataFrame, list[str], set[int]]
     for cls in report.classes:
         bold.add(len(rows))
         labels.append(cls.asset_class)
-        rows.append({"current_weight": cls.current_weight, "target_weight": cls.target_weight,
-                     "drift": cls.drift, "relative_drift": cls.drift / cls.target_weight if cls.target_weight else None,
-                     "band": cls.band, "breach": "⚠ class band" if cls.breach else ""})
+        rows.append(
+            {
+                "current_weight": cls.current_weight,
+                "target_weight": cls.target_weight,
+                "drift": cls.drift,
+                "relative_drift": cls.drift / cls.target_weight if cls.target_weight else None,
+                "band": cls.band,
+                "breach": "⚠ class band" if cls.breach else "",
+            }
+        )
         for ticker in etfs.index[etfs["asset_class"] == cls.asset_class]:
             e = etfs.loc[ticker]
             labels.append(f"    {ticker}")
-            rows.append({"current_weight": e.current_weight, "target_weight": e.target_weight, "drift": e.drift,
-                         "relative_drift": e.relative_drift,
-                         "band": effective_band(float(e.target_weight), report.bands),
-                         "breach": breach_text(bool(e.absolute_breach), bool(e.relative_breach), bool(e.off_target))})
+            rows.append(
+                {
+                    "current_weight": e.current_weight,
+                    "target_weight": e.target_weight,
+                    "drift": e.drift,
+                    "relative_drift": e.relative_drift,
+                    "band": effective_band(float(e.target_weight), report.bands),
+                    "breach": breach_text(
+                        bool(e.absolute_breach), bool(e.relative_breach), bool(e.off_target)
+                    ),
+                }
+            )
         if cls.asset_class == CASH_CLASS:
             labels.append("    Cash (uninvested)")
-            rows.append({"current_weight": report.cash_weight, "target_weight": 0.0,
-                         "drift": report.cash_weight, "relative_drift": None, "band": None, "breach": ""})
+            rows.append(
+                {
+                    "current_weight": report.cash_weight,
+                    "target_weight": 0.0,
+                    "drift": report.cash_weight,
+                    "relative_drift": None,
+                    "band": None,
+                    "breach": "",
+                }
+            )
     return pd.DataFrame(rows, columns=[s.key for s in DRIFT_SPECS]), labels, bold
 
 
@@ -150,4 +213,6 @@ def drift_model(parent: Any = None) -> FlaggedFrameModel:
 
 
 def trades_model(parent: Any = None) -> FlaggedFrameModel:
-    return FlaggedFrameModel({"breach": _breach_colours, "trade_direction": _action_colours}, parent)
+    return FlaggedFrameModel(
+        {"breach": _breach_colours, "trade_direction": _action_colours}, parent
+    )

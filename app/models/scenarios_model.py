@@ -40,7 +40,9 @@ from core.stress.scenarios import (
 Index = QModelIndex | QPersistentModelIndex
 
 NAME = 0
-SHOCK_HELP = "Shock = the ETF's total return over the scenario, in percent: -20 or -20% both mean -20%."
+SHOCK_HELP = (
+    "Shock = the ETF's total return over the scenario, in percent: -20 or -20% both mean -20%."
+)
 EDITED_NOTE = "typed by the user"
 
 
@@ -51,7 +53,9 @@ def parse_percent_shock(value: Any, *, scenario: str = "", ticker: str = "") -> 
         if not text:
             where = f"Scenario {scenario!r}, ticker {ticker}" if scenario else f"Ticker {ticker}"
             raise ScenarioError(f"{where}: a shock is needed; type 0 for unchanged.")
-        return parse_shock(text if text.endswith("%") else f"{text}%", scenario=scenario, ticker=ticker)
+        return parse_shock(
+            text if text.endswith("%") else f"{text}%", scenario=scenario, ticker=ticker
+        )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return parse_shock(f"{float(value)!r}%", scenario=scenario, ticker=ticker)
     return parse_shock(value, scenario=scenario, ticker=ticker)  # raises: not a number
@@ -71,7 +75,9 @@ class CustomScenariosModel(QAbstractTableModel):
     scenarios_changed = Signal(object)
     edit_rejected = Signal(str)
 
-    def __init__(self, tickers: Sequence[str], undo_stack: QUndoStack | None = None, parent: Any = None) -> None:
+    def __init__(
+        self, tickers: Sequence[str], undo_stack: QUndoStack | None = None, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self._tickers = tuple(tickers)
         self._undo_stack = undo_stack
@@ -96,7 +102,9 @@ class CustomScenariosModel(QAbstractTableModel):
         for scenario in result:
             check_tickers(scenario, self._tickers)
             if scenario.name.casefold() in self._reserved:
-                raise ScenarioError(f"{scenario.name!r} is the name of a bundled scenario: choose another name.")
+                raise ScenarioError(
+                    f"{scenario.name!r} is the name of a bundled scenario: choose another name."
+                )
         check_unique_names(result)
         return result
 
@@ -128,10 +136,18 @@ class CustomScenariosModel(QAbstractTableModel):
         """Append ``scenario`` or a new one with every shock at 0%."""
         if scenario is None:
             taken = {s.name.casefold() for s in self._scenarios} | self._reserved
-            number = next(n for n in range(1, len(taken) + 2) if f"custom scenario {n}" not in taken)
-            scenario = Scenario(f"Custom scenario {number}", ScenarioKind.CUSTOM, dict.fromkeys(self._tickers, 0.0),
-                                description="Typed in by the user.")
-        return self.replace_scenarios(self._scenarios + (scenario,), f"Add scenario {scenario.name!r}")
+            number = next(
+                n for n in range(1, len(taken) + 2) if f"custom scenario {n}" not in taken
+            )
+            scenario = Scenario(
+                f"Custom scenario {number}",
+                ScenarioKind.CUSTOM,
+                dict.fromkeys(self._tickers, 0.0),
+                description="Typed in by the user.",
+            )
+        return self.replace_scenarios(
+            self._scenarios + (scenario,), f"Add scenario {scenario.name!r}"
+        )
 
     def remove_rows_at(self, rows: Iterable[int]) -> bool:
         doomed = sorted({r for r in rows if 0 <= r < len(self._scenarios)})
@@ -168,8 +184,13 @@ class CustomScenariosModel(QAbstractTableModel):
         added = []
         for cells in block[1:]:
             name = cells[0].strip()
-            shocks = {t: parse_percent_shock(v, scenario=name, ticker=t) for t, v in zip(tickers, cells[1:], strict=False)}
-            scenario = Scenario(name, ScenarioKind.CUSTOM, shocks, description="Pasted by the user.")
+            shocks = {
+                t: parse_percent_shock(v, scenario=name, ticker=t)
+                for t, v in zip(tickers, cells[1:], strict=False)
+            }
+            scenario = Scenario(
+                name, ScenarioKind.CUSTOM, shocks, description="Pasted by the user."
+            )
             check_tickers(scenario, self._tickers)
             added.append(scenario)
         return tuple(added)
@@ -177,15 +198,25 @@ class CustomScenariosModel(QAbstractTableModel):
     def _pasted(self, block: list[list[str]], row: int, column: int) -> tuple[Scenario, ...]:
         width = max(map(len, block))
         if column < 0 or column + width > self.columnCount():
-            raise ScenarioError(f"the block is {width} columns wide and does not fit from column {column + 1}.")
+            raise ScenarioError(
+                f"the block is {width} columns wide and does not fit from column {column + 1}."
+            )
         scenarios = list(self._scenarios)
         for offset, cells in enumerate(block):
             position = row + offset
             if position >= len(scenarios):
                 if column != NAME:
-                    raise ScenarioError("rows below the last scenario need the Name column: start the paste there.")
-                scenarios.append(Scenario(cells[0].strip() or "?", ScenarioKind.CUSTOM,
-                                          dict.fromkeys(self._tickers, 0.0), description="Pasted by the user."))
+                    raise ScenarioError(
+                        "rows below the last scenario need the Name column: start the paste there."
+                    )
+                scenarios.append(
+                    Scenario(
+                        cells[0].strip() or "?",
+                        ScenarioKind.CUSTOM,
+                        dict.fromkeys(self._tickers, 0.0),
+                        description="Pasted by the user.",
+                    )
+                )
             for k, value in enumerate(cells):
                 scenarios[position] = self._with_cell(scenarios[position], column + k, value)
         return tuple(scenarios)
@@ -199,20 +230,32 @@ class CustomScenariosModel(QAbstractTableModel):
             return scenario
         shocks = {**scenario.shocks, ticker: parsed}
         # A hand-edited conditional scenario no longer is the covariance's expectation.
-        return replace(scenario, kind=ScenarioKind.CUSTOM, shocks=shocks,
-                       notes={**scenario.notes, ticker: EDITED_NOTE})
+        return replace(
+            scenario,
+            kind=ScenarioKind.CUSTOM,
+            shocks=shocks,
+            notes={**scenario.notes, ticker: EDITED_NOTE},
+        )
 
     def _apply(self, scenarios: tuple[Scenario, ...]) -> None:
         before = self._scenarios
         old, new = len(before), len(scenarios)
-        prefix = next((i for i, (a, b) in enumerate(zip(before, scenarios, strict=False)) if a != b), min(old, new))
+        prefix = next(
+            (i for i, (a, b) in enumerate(zip(before, scenarios, strict=False)) if a != b),
+            min(old, new),
+        )
         suffix = 0
-        while suffix < min(old, new) - prefix and before[old - 1 - suffix] == scenarios[new - 1 - suffix]:
+        while (
+            suffix < min(old, new) - prefix
+            and before[old - 1 - suffix] == scenarios[new - 1 - suffix]
+        ):
             suffix += 1
         if old == new:
             self._scenarios = scenarios
             if prefix < old:
-                self.dataChanged.emit(self.index(prefix, 0), self.index(old - 1 - suffix, self.columnCount() - 1))
+                self.dataChanged.emit(
+                    self.index(prefix, 0), self.index(old - 1 - suffix, self.columnCount() - 1)
+                )
         elif new > old and prefix + suffix == old:
             self.beginInsertRows(QModelIndex(), prefix, prefix + new - old - 1)
             self._scenarios = scenarios
@@ -235,35 +278,58 @@ class CustomScenariosModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._tickers) + 1
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < self.rowCount() and 0 <= index.column() < self.columnCount()):
+        if not index.isValid() or not (
+            0 <= index.row() < self.rowCount() and 0 <= index.column() < self.columnCount()
+        ):
             return None
         scenario = self._scenarios[index.row()]
         if index.column() == NAME:
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
                 return scenario.name
             if role == Qt.ItemDataRole.ToolTipRole:
-                return "\n".join(t for t in (f"{scenario.kind.label} scenario", scenario.description,
-                                             scenario.source) if t)
+                return "\n".join(
+                    t
+                    for t in (
+                        f"{scenario.kind.label} scenario",
+                        scenario.description,
+                        scenario.source,
+                    )
+                    if t
+                )
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 return LEFT
             return None
         ticker = self._tickers[index.column() - 1]
         value = scenario.shocks.get(ticker)
         if role == Qt.ItemDataRole.DisplayRole:
-            return fmt.MISSING if value is None else fmt.format_value(value, fmt.PERCENT, fmt.percent_decimals(value))
+            return (
+                fmt.MISSING
+                if value is None
+                else fmt.format_value(value, fmt.PERCENT, fmt.percent_decimals(value))
+            )
         if role == Qt.ItemDataRole.EditRole:
             return fmt.percent_edit_value(value)
         if role == Qt.ItemDataRole.ToolTipRole:
-            shown = "no shock (not covered)" if value is None else fmt.full_precision(value, fmt.PERCENT)
+            shown = (
+                "no shock (not covered)"
+                if value is None
+                else fmt.full_precision(value, fmt.PERCENT)
+            )
             note = scenario.note(ticker)
-            return f"{ticker} in {scenario.name!r}: {shown}" + (f"\n{note}" if note else "") + f"\n{SHOCK_HELP}"
+            return (
+                f"{ticker} in {scenario.name!r}: {shown}"
+                + (f"\n{note}" if note else "")
+                + f"\n{SHOCK_HELP}"
+            )
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and value is None:
             return QBrush(BLANK_FOREGROUND)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         horizontal = orientation == Qt.Orientation.Horizontal
         if not 0 <= section < (self.columnCount() if horizontal else self.rowCount()):
             return None
@@ -273,7 +339,11 @@ class CustomScenariosModel(QAbstractTableModel):
             return str(section + 1)
         if role == Qt.ItemDataRole.ToolTipRole:
             if horizontal:
-                return "Scenario name (unique)" if section == NAME else f"{self._tickers[section - 1]}: {SHOCK_HELP}"
+                return (
+                    "Scenario name (unique)"
+                    if section == NAME
+                    else f"{self._tickers[section - 1]}: {SHOCK_HELP}"
+                )
             return f"{self._scenarios[section].kind.label} scenario"
         return None
 
@@ -283,7 +353,11 @@ class CustomScenariosModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.EditRole or not index.isValid() or not 0 <= index.row() < self.rowCount():
+        if (
+            role != Qt.ItemDataRole.EditRole
+            or not index.isValid()
+            or not 0 <= index.row() < self.rowCount()
+        ):
             return False
         scenario = self._scenarios[index.row()]
         what = "Name" if index.column() == NAME else self._tickers[index.column() - 1]
@@ -295,5 +369,9 @@ class CustomScenariosModel(QAbstractTableModel):
         if changed == scenario:
             return True
         after = tuple(changed if i == index.row() else s for i, s in enumerate(self._scenarios))
-        shown = changed.name if index.column() == NAME else fmt.format_value(changed.shocks[what], fmt.PERCENT, 2)
+        shown = (
+            changed.name
+            if index.column() == NAME
+            else fmt.format_value(changed.shocks[what], fmt.PERCENT, 2)
+        )
         return self.replace_scenarios(after, f"Set {scenario.name} / {what} to {shown}")

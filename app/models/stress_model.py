@@ -24,15 +24,19 @@ SCENARIO_COLUMN, BREACH_COLUMN = "scenario", "breach"
 
 def stress_frame(stress: StressResult) -> pd.DataFrame:
     """One row per scenario: scenario, kind, returns (decimal), P&L ($), breach text."""
-    return pd.DataFrame({
-        SCENARIO_COLUMN: [o.name for o in stress.outcomes],
-        "kind": [o.kind.label for o in stress.outcomes],
-        "portfolio_return": [o.portfolio_return for o in stress.outcomes],
-        "benchmark_return": [o.benchmark_return for o in stress.outcomes],
-        "relative_performance": [o.relative_performance for o in stress.outcomes],
-        "portfolio_pnl": [o.portfolio_pnl for o in stress.outcomes],
-        BREACH_COLUMN: [BREACH if o.breaches_drawdown_tolerance else WITHIN for o in stress.outcomes],
-    })
+    return pd.DataFrame(
+        {
+            SCENARIO_COLUMN: [o.name for o in stress.outcomes],
+            "kind": [o.kind.label for o in stress.outcomes],
+            "portfolio_return": [o.portfolio_return for o in stress.outcomes],
+            "benchmark_return": [o.benchmark_return for o in stress.outcomes],
+            "relative_performance": [o.relative_performance for o in stress.outcomes],
+            "portfolio_pnl": [o.portfolio_pnl for o in stress.outcomes],
+            BREACH_COLUMN: [
+                BREACH if o.breaches_drawdown_tolerance else WITHIN for o in stress.outcomes
+            ],
+        }
+    )
 
 
 def stress_specs(stress: StressResult) -> list[ColumnSpec]:
@@ -40,14 +44,33 @@ def stress_specs(stress: StressResult) -> list[ColumnSpec]:
     return [
         ColumnSpec(SCENARIO_COLUMN, "Scenario"),
         ColumnSpec("kind", "Kind"),
-        ColumnSpec("portfolio_return", "Portfolio", fmt.PERCENT, decimals=2,
-                   tooltip="Portfolio total return over the scenario"),
-        ColumnSpec("benchmark_return", "Benchmark", fmt.PERCENT, decimals=2,
-                   tooltip="Benchmark total return over the scenario"),
-        ColumnSpec("relative_performance", "Relative", fmt.PERCENT, decimals=2,
-                   tooltip="Portfolio minus benchmark return (positive = the portfolio does better)"),
-        ColumnSpec("portfolio_pnl", "P&L", fmt.CURRENCY,
-                   tooltip=f"Dollar gain or loss on ${stress.portfolio_value:,.0f}"),
+        ColumnSpec(
+            "portfolio_return",
+            "Portfolio",
+            fmt.PERCENT,
+            decimals=2,
+            tooltip="Portfolio total return over the scenario",
+        ),
+        ColumnSpec(
+            "benchmark_return",
+            "Benchmark",
+            fmt.PERCENT,
+            decimals=2,
+            tooltip="Benchmark total return over the scenario",
+        ),
+        ColumnSpec(
+            "relative_performance",
+            "Relative",
+            fmt.PERCENT,
+            decimals=2,
+            tooltip="Portfolio minus benchmark return (positive = the portfolio does better)",
+        ),
+        ColumnSpec(
+            "portfolio_pnl",
+            "P&L",
+            fmt.CURRENCY,
+            tooltip=f"Dollar gain or loss on ${stress.portfolio_value:,.0f}",
+        ),
         ColumnSpec(BREACH_COLUMN, "Breach", tooltip=f"BREACH = {tolerance}"),
     ]
 
@@ -88,6 +111,11 @@ class StressResultsModel(DataFrameModel):
                 return font
         if column == self.column_of(SCENARIO_COLUMN) and role == Qt.ItemDataRole.ToolTipRole:
             scenario = self._stress.outcomes[row].scenario
-            parts = [scenario.name, scenario.description, scenario.period, scenario.source and f"Source: {scenario.source}"]
+            parts = [
+                scenario.name,
+                scenario.description,
+                scenario.period,
+                scenario.source and f"Source: {scenario.source}",
+            ]
             return "\n".join(p for p in parts if p)
         return value

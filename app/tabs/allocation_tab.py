@@ -35,8 +35,12 @@ STAR = "★"
 RULE_COLUMN_WIDTH = 210
 BENCHMARK = "Benchmark"
 VALIDATION_COLUMNS = (
-    ("rule", "Rule", fmt.TEXT), ("pass_fail", "Status", fmt.STATUS), ("actual", "Actual", fmt.PERCENT),
-    ("limit", "Limit", fmt.TEXT), ("slack", "Slack", fmt.PERCENT), ("comment", "Comment", fmt.TEXT),
+    ("rule", "Rule", fmt.TEXT),
+    ("pass_fail", "Status", fmt.STATUS),
+    ("actual", "Actual", fmt.PERCENT),
+    ("limit", "Limit", fmt.TEXT),
+    ("slack", "Slack", fmt.PERCENT),
+    ("comment", "Comment", fmt.TEXT),
     ("category", "Category", fmt.TEXT),
 )
 
@@ -61,7 +65,9 @@ def weights_frame(result: AnalysisResult) -> tuple[pd.DataFrame, list[str], set[
         if cls not in classes.index and not members:
             continue
         bold.add(len(rows))
-        rows.append(classes.loc[cls].rename(cls) if cls in classes.index else tickers.loc[members].sum())
+        rows.append(
+            classes.loc[cls].rename(cls) if cls in classes.index else tickers.loc[members].sum()
+        )
         labels.append(cls)
         for ticker in members:
             rows.append(tickers.loc[ticker])
@@ -88,7 +94,9 @@ def metrics_frame(result: AnalysisResult) -> tuple[pd.DataFrame, list[str], list
 def _make_allocation_chart() -> QWidget:
     from app import charts  # loads pyqtgraph: on first use only
 
-    return charts.make_plot("IPS Recommended allocation by ETF", object_name="allocation_chart", x_label="Weight (%)")
+    return charts.make_plot(
+        "IPS Recommended allocation by ETF", object_name="allocation_chart", x_label="Weight (%)"
+    )
 
 
 class AllocationTab(QWidget):
@@ -100,7 +108,9 @@ class AllocationTab(QWidget):
 
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.deferred = DeferredWork(self)  # the chart and column fitting wait until the tab is shown
+        self.deferred = DeferredWork(
+            self
+        )  # the chart and column fitting wait until the tab is shown
         self._universe = context.universe
         self._result: AnalysisResult | None = None
 
@@ -116,17 +126,26 @@ class AllocationTab(QWidget):
         self.weights_model = DataFrameModel(parent=self)
         self.metrics_model = DataFrameModel(parent=self)
         self.validation_model = DataFrameModel(parent=self)
-        self.weights_table = read_only_table("weights_table", self.weights_model, FittedTableView(), row_height=22)
-        self.metrics_table = read_only_table("metrics_table", self.metrics_model, FittedTableView(), row_height=22)
-        self.validation_table = read_only_table("validation_table", self.validation_model, row_height=22)
+        self.weights_table = read_only_table(
+            "weights_table", self.weights_model, FittedTableView(), row_height=22
+        )
+        self.metrics_table = read_only_table(
+            "metrics_table", self.metrics_model, FittedTableView(), row_height=22
+        )
+        self.validation_table = read_only_table(
+            "validation_table", self.validation_model, row_height=22
+        )
         self.validation_table.verticalHeader().hide()
         self.validation_table.setWordWrap(False)
         self.allocation_slot = ChartSlot(_make_allocation_chart)  # made when first drawn
 
-        self._weights_box = group_box("Weights by candidate (asset-class subtotals in bold)",
-                                      self.weights_table)
+        self._weights_box = group_box(
+            "Weights by candidate (asset-class subtotals in bold)", self.weights_table
+        )
         self._chart_box = group_box("Recommended allocation", self.allocation_slot)
-        self._metrics_box = group_box("Key metrics (sample period, monthly data)", self.metrics_table)
+        self._metrics_box = group_box(
+            "Key metrics (sample period, monthly data)", self.metrics_table
+        )
         self._validation_box = group_box("Policy validation", self.validation_table)
 
         left = QSplitter(Qt.Orientation.Vertical)
@@ -154,8 +173,6 @@ class AllocationTab(QWidget):
         layout.addWidget(self.stale_label)
         layout.addWidget(body, 1)
 
-
-
     @property
     def result(self) -> AnalysisResult | None:
         return self._result
@@ -169,28 +186,43 @@ class AllocationTab(QWidget):
         names = [c.name for c in result.candidates]
 
         frame, labels, bold = weights_frame(result)
-        specs = [ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT) for n in names]
-        self.weights_model.set_frame(frame, specs, row_labels=labels, bold_rows=bold,
-                                     highlight_key=result.recommended_name)
+        specs = [
+            ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT) for n in names
+        ]
+        self.weights_model.set_frame(
+            frame, specs, row_labels=labels, bold_rows=bold, highlight_key=result.recommended_name
+        )
 
         table, metric_labels, kinds = metrics_frame(result)
-        specs = [ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT, decimals=2)
-                 for n in [*names, BENCHMARK] if n in table.columns]
-        self.metrics_model.set_frame(table, specs, row_kinds=kinds, row_labels=metric_labels,
-                                     highlight_key=result.recommended_name)
+        specs = [
+            ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT, decimals=2)
+            for n in [*names, BENCHMARK]
+            if n in table.columns
+        ]
+        self.metrics_model.set_frame(
+            table,
+            specs,
+            row_kinds=kinds,
+            row_labels=metric_labels,
+            highlight_key=result.recommended_name,
+        )
 
         validation = recommended.validation.to_frame()
         self.validation_model.set_frame(
-            validation, [ColumnSpec(key, title, kind, decimals=2) for key, title, kind in VALIDATION_COLUMNS])
+            validation,
+            [ColumnSpec(key, title, kind, decimals=2) for key, title, kind in VALIDATION_COLUMNS],
+        )
         passed = sum(r.passed for r in recommended.validation.rows)
         self._validation_box.setTitle(
-            f"Policy validation — {recommended.name}: {passed} of {len(recommended.validation.rows)} rules pass")
+            f"Policy validation — {recommended.name}: {passed} of {len(recommended.validation.rows)} rules pass"
+        )
 
         compliant = "policy compliant" if recommended.passes else "NOT policy compliant"
         colour = "#155724" if recommended.passes else "#721c24"
         self.recommended_label.setText(
             f"{STAR} IPS Recommended: {recommended.name} "
-            f"<span style='font-size: 11pt; color: {colour};'>({compliant})</span>")
+            f"<span style='font-size: 11pt; color: {colour};'>({compliant})</span>"
+        )
         self.selection_label.setText(self._selection_html(result))
         self.stale_label.hide()
         self.deferred.add("chart", lambda: self._draw_chart(result))
@@ -204,15 +236,18 @@ class AllocationTab(QWidget):
             return
         self.stale_label.setText(
             f"The IPS changed since this result was computed (shown: {self._result.profile.name}). "
-            "Press Optimize (Ctrl+R) to recompute for the edited policy.")
+            "Press Optimize (Ctrl+R) to recompute for the edited policy."
+        )
         self.stale_label.show()
 
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod
     def _selection_html(result: AnalysisResult) -> str:
-        text = (f"<b>Selection rule:</b> {result.selection_rule}<br>"
-                f"<b>Outcome:</b> {result.selection_reason}<br>"
-                f"<b>Inputs:</b> {result.inputs.describe()}")
+        text = (
+            f"<b>Selection rule:</b> {result.selection_rule}<br>"
+            f"<b>Outcome:</b> {result.selection_reason}<br>"
+            f"<b>Inputs:</b> {result.inputs.describe()}"
+        )
         if result.failed_strategies:
             failed = "; ".join(f"{k}: {v}" for k, v in result.failed_strategies.items())
             text += f"<br><b>Not built:</b> {failed}"
@@ -227,12 +262,18 @@ class AllocationTab(QWidget):
         tickers = [t for t in result.universe.tickers if t in weights.index]
         classes = [result.universe.asset_class_of(t) for t in tickers]
         charts.horizontal_bars(
-            self.allocation_chart, tickers, [float(weights[t]) * 100 for t in tickers],
-            [charts.class_color(c) for c in classes])
+            self.allocation_chart,
+            tickers,
+            [float(weights[t]) * 100 for t in tickers],
+            [charts.class_color(c) for c in classes],
+        )
         self.allocation_chart.getPlotItem().setTitle(
-            f"{STAR} {result.recommended.name}: weight by ETF", color=charts.TEXT_COLOR, size="11pt")
-        charts.add_legend(self.allocation_chart,
-                          {c: charts.class_color(c) for c in result.universe.asset_classes if c in classes})
+            f"{STAR} {result.recommended.name}: weight by ETF", color=charts.TEXT_COLOR, size="11pt"
+        )
+        charts.add_legend(
+            self.allocation_chart,
+            {c: charts.class_color(c) for c in result.universe.asset_classes if c in classes},
+        )
         # Leave empty room on the right for the legend so that it never covers a bar or its label.
         self.allocation_chart.setXRange(0, max(float(weights.max()) * 100, 1.0) * 1.9, padding=0)
 

@@ -85,7 +85,9 @@ class IPSTab(QWidget):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         self.load_button = QPushButton("Load profile…")
         self.load_button.setObjectName("load_profile_button")
-        self.load_button.setToolTip("Open an IPS profile JSON file (the bundled profiles are never changed).")
+        self.load_button.setToolTip(
+            "Open an IPS profile JSON file (the bundled profiles are never changed)."
+        )
         self.save_button = QPushButton("Save profile as…")
         self.save_button.setObjectName("save_profile_button")
         self.save_button.setToolTip("Write the profile, with your edits, to a JSON file.")
@@ -94,11 +96,17 @@ class IPSTab(QWidget):
         picker.addWidget(self.load_button)
         picker.addWidget(self.save_button)
         form.addRow("Profile:", picker)
-        for key, title in (("name", "Name:"), ("objective", "Objective:"),
-                           ("return_objective", "Return objective:"), ("risk_tolerance", "Risk tolerance:"),
-                           ("horizon", "Time horizon:"), ("liquidity_need", "Liquidity need:"),
-                           ("benchmark", "Benchmark:"), ("preferences", "Optimizer inputs:"),
-                           ("notes", "Notes:")):
+        for key, title in (
+            ("name", "Name:"),
+            ("objective", "Objective:"),
+            ("return_objective", "Return objective:"),
+            ("risk_tolerance", "Risk tolerance:"),
+            ("horizon", "Time horizon:"),
+            ("liquidity_need", "Liquidity need:"),
+            ("benchmark", "Benchmark:"),
+            ("preferences", "Optimizer inputs:"),
+            ("notes", "Notes:"),
+        ):
             form.addRow(title, self._fields[key])
         policy_box = QGroupBox("Investment Policy Statement")
         policy_box.setLayout(form)
@@ -114,7 +122,9 @@ class IPSTab(QWidget):
         left_layout.addWidget(workflow_box)
         left_layout.addStretch(1)
 
-        self.constraints_model = ConstraintsModel(profile, context.universe, context.undo_stack, self)
+        self.constraints_model = ConstraintsModel(
+            profile, context.universe, context.undo_stack, self
+        )
         self.constraints_table = QTableView()
         self.constraints_table.setObjectName("constraints_table")
         self.constraints_table.setModel(self.constraints_model)
@@ -124,8 +134,10 @@ class IPSTab(QWidget):
         self.constraints_table.setAlternatingRowColors(True)
         self.constraints_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.constraints_table.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed)
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
         self.constraints_table.verticalHeader().hide()
         self.constraints_table.verticalHeader().setDefaultSectionSize(24)
         header = self.constraints_table.horizontalHeader()
@@ -172,9 +184,11 @@ class IPSTab(QWidget):
             "horizon": f"{profile.horizon_years:g} years",
             "liquidity_need": profile.liquidity_need.value.title(),
             "benchmark": profile.benchmark_label,
-            "preferences": (f"risk aversion {profile.risk_aversion:g}, concentration penalty "
-                            f"{profile.concentration_penalty:g}; "
-                            + ("anchor weights defined" if profile.anchor_weights else "no anchor weights")),
+            "preferences": (
+                f"risk aversion {profile.risk_aversion:g}, concentration penalty "
+                f"{profile.concentration_penalty:g}; "
+                + ("anchor weights defined" if profile.anchor_weights else "no anchor weights")
+            ),
             "notes": profile.notes or fmt.MISSING,
         }
         for key, text in values.items():
@@ -229,8 +243,9 @@ class IPSTab(QWidget):
 
     @Slot()
     def _on_save_button_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save IPS profile", f"{self.profile().name}.json",
-                                              "IPS profile (*.json)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save IPS profile", f"{self.profile().name}.json", "IPS profile (*.json)"
+        )
         if path:
             self.save_profile_file(path)
 

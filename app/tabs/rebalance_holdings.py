@@ -30,9 +30,11 @@ from core.rebalance import Holdings, demo_holdings, load_holdings_file
 from core.universe import Universe
 
 FILE_FILTER = "Holdings (*.csv *.xlsx *.tsv *.txt);;All files (*)"
-HINT = ("Double-click a cell to edit (the CASH row's Shares cell is the cash balance). Paste a block "
-        "from Excel with Ctrl+V (ticker, shares[, price]; a first row 'Ticker, Shares, …' replaces the "
-        "table); copy with Ctrl+C. Undo: Ctrl+Z.")
+HINT = (
+    "Double-click a cell to edit (the CASH row's Shares cell is the cash balance). Paste a block "
+    "from Excel with Ctrl+V (ticker, shares[, price]; a first row 'Ticker, Shares, …' replaces the "
+    "table); copy with Ctrl+C. Undo: Ctrl+Z."
+)
 
 
 def start_account(universe: Universe) -> Holdings:
@@ -41,18 +43,24 @@ def start_account(universe: Universe) -> Holdings:
         return demo_holdings(universe)
     except DataError:
         demo, kept = demo_holdings(), set(universe.tickers)
-        return Holdings({t: s for t, s in demo.positions.items() if t in kept},
-                        {t: p for t, p in demo.prices.items() if t in kept}, demo.cash,
-                        {t: b for t, b in demo.cost_basis.items() if t in kept})
-
+        return Holdings(
+            {t: s for t, s in demo.positions.items() if t in kept},
+            {t: p for t, p in demo.prices.items() if t in kept},
+            demo.cash,
+            {t: b for t, b in demo.cost_basis.items() if t in kept},
+        )
 
 
 class NumberTextDelegate(QStyledItemDelegate):
     """Edit cells as text, so that ``1,234``, ``$99.50`` or a mistyped word reach the model, which
     reads (or refuses) them by core's rules instead of a spin box silently clamping them."""
 
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
-                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
         editor = QLineEdit(parent)
         editor.setFrame(False)
         if index.column() != TICKER:
@@ -62,11 +70,14 @@ class NumberTextDelegate(QStyledItemDelegate):
     def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
         value = index.data(Qt.ItemDataRole.EditRole)
         if isinstance(editor, QLineEdit):
-            editor.setText("" if value is None else value if isinstance(value, str) else plain_number(value))
+            editor.setText(
+                "" if value is None else value if isinstance(value, str) else plain_number(value)
+            )
             editor.selectAll()
 
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel,
-                     index: QModelIndex | QPersistentModelIndex) -> None:
+    def setModelData(
+        self, editor: QWidget, model: QAbstractItemModel, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         if isinstance(editor, QLineEdit):
             model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
 
@@ -76,8 +87,12 @@ class HoldingsPanel(QGroupBox):
 
     status_message = Signal(str)
 
-    def __init__(self, model: HoldingsModel, default_prices: Callable[[], dict[str, float]],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: HoldingsModel,
+        default_prices: Callable[[], dict[str, float]],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__("Holdings (the account as of today)", parent)
         self.model = model
         self._default_prices = default_prices
@@ -88,24 +103,42 @@ class HoldingsPanel(QGroupBox):
         self.table.setItemDelegate(self._delegate)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                                   | QAbstractItemView.EditTrigger.EditKeyPressed
-                                   | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
         self.table.verticalHeader().setDefaultSectionSize(21)
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, width in ((TICKER, 54), (SHARES, 74), (PRICE, 70), (VALUE, 94)):
             self.table.setColumnWidth(column, width)
-        self.paste_action = self._shortcut("Paste", QKeySequence.StandardKey.Paste, self._on_paste_action_triggered)
-        self.copy_action = self._shortcut("Copy", QKeySequence.StandardKey.Copy, self._on_copy_action_triggered)
+        self.paste_action = self._shortcut(
+            "Paste", QKeySequence.StandardKey.Paste, self._on_paste_action_triggered
+        )
+        self.copy_action = self._shortcut(
+            "Copy", QKeySequence.StandardKey.Copy, self._on_copy_action_triggered
+        )
 
-        self.add_button = push_button("add_holding_button", "Add row", "Add the next ETF of the universe with 0 shares")
-        self.remove_button = push_button("remove_holding_button", "Remove", "Remove the selected position rows")
-        self.import_button = push_button("import_holdings_button", "Import…",
-                                         "Replace the holdings with a CSV or XLSX file "
-                                         "(ticker, shares, optional price, cost_basis; undoable)")
-        self.demo_button = push_button("demo_holdings_button", "Demo account",
-                                       "Replace the holdings with the bundled demo account (undoable)")
-        buttons = button_row(self.add_button, self.remove_button, self.import_button, self.demo_button)
+        self.add_button = push_button(
+            "add_holding_button", "Add row", "Add the next ETF of the universe with 0 shares"
+        )
+        self.remove_button = push_button(
+            "remove_holding_button", "Remove", "Remove the selected position rows"
+        )
+        self.import_button = push_button(
+            "import_holdings_button",
+            "Import…",
+            "Replace the holdings with a CSV or XLSX file "
+            "(ticker, shares, optional price, cost_basis; undoable)",
+        )
+        self.demo_button = push_button(
+            "demo_holdings_button",
+            "Demo account",
+            "Replace the holdings with the bundled demo account (undoable)",
+        )
+        buttons = button_row(
+            self.add_button, self.remove_button, self.import_button, self.demo_button
+        )
         hint = hint_label(HINT)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -118,14 +151,15 @@ class HoldingsPanel(QGroupBox):
         self.import_button.clicked.connect(self._on_import_button_clicked)
         self.demo_button.clicked.connect(self._on_demo_button_clicked)
 
-    def _shortcut(self, text: str, key: QKeySequence.StandardKey, slot: Callable[[], None]) -> QAction:
+    def _shortcut(
+        self, text: str, key: QKeySequence.StandardKey, slot: Callable[[], None]
+    ) -> QAction:
         action = QAction(text, self.table)
         action.setShortcut(key)
         action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         action.triggered.connect(slot)
         self.table.addAction(action)
         return action
-
 
     def import_file(self, path: str | Path) -> bool:
         """Replace the holdings with those of ``path`` as one undoable step; False if refused."""
@@ -135,20 +169,28 @@ class HoldingsPanel(QGroupBox):
             self.status_message.emit(f"Import refused, the table was not changed: {exc}")
             return False
         self.model.replace_holdings(holdings, f"Import holdings from {Path(path).name}")
-        self.status_message.emit(f"Imported {len(holdings.positions)} positions from {Path(path).name}.")
+        self.status_message.emit(
+            f"Imported {len(holdings.positions)} positions from {Path(path).name}."
+        )
         return True
 
     # -- slots -----------------------------------------------------------------------------
     @Slot()
     def _on_paste_action_triggered(self) -> None:
         current = self.table.currentIndex()
-        row, column = (current.row(), current.column()) if current.isValid() else (self.model.rowCount(), TICKER)
+        row, column = (
+            (current.row(), current.column())
+            if current.isValid()
+            else (self.model.rowCount(), TICKER)
+        )
         if self.model.paste(QGuiApplication.clipboard().text(), row, column):
             self.status_message.emit("Pasted; Ctrl+Z undoes the whole paste.")
 
     @Slot()
     def _on_copy_action_triggered(self) -> None:
-        text = self.model.copy_text(self.table.selectionModel().selectedIndexes() or [self.table.currentIndex()])
+        text = self.model.copy_text(
+            self.table.selectionModel().selectedIndexes() or [self.table.currentIndex()]
+        )
         if text:
             QGuiApplication.clipboard().setText(text)
 
@@ -173,5 +215,9 @@ class HoldingsPanel(QGroupBox):
     @Slot()
     def _on_demo_button_clicked(self) -> None:
         holdings = start_account(self.model.universe)
-        self.model.replace_holdings(holdings.with_prices(
-            {t: p for t, p in self._default_prices().items() if t not in holdings.prices}), "Load the demo account")
+        self.model.replace_holdings(
+            holdings.with_prices(
+                {t: p for t, p in self._default_prices().items() if t not in holdings.prices}
+            ),
+            "Load the demo account",
+        )

@@ -72,16 +72,32 @@ if TYPE_CHECKING:
     from app.chart_kit import Figure
 
 ERROR_STYLE = "color: #721c24; font-weight: bold;"
-METHODS = (("Back to target", RebalanceMethod.TO_TARGET,
-            "Trade every ETF to its target weight (the buffer stays in cash)"),
-           ("Back to band edge", RebalanceMethod.TO_BAND_EDGE,
-            "Minimal trading: only breached ETFs and classes, and only back to the edge of their band"))
+METHODS = (
+    (
+        "Back to target",
+        RebalanceMethod.TO_TARGET,
+        "Trade every ETF to its target weight (the buffer stays in cash)",
+    ),
+    (
+        "Back to band edge",
+        RebalanceMethod.TO_BAND_EDGE,
+        "Minimal trading: only breached ETFs and classes, and only back to the edge of their band",
+    ),
+)
 
 
-
-
-def _spin(object_name: str, lo: float, hi: float, value: float, *, decimals: int = 0, prefix: str = "",
-          suffix: str = "", step: float = 1.0, tooltip: str = "") -> QDoubleSpinBox:
+def _spin(
+    object_name: str,
+    lo: float,
+    hi: float,
+    value: float,
+    *,
+    decimals: int = 0,
+    prefix: str = "",
+    suffix: str = "",
+    step: float = 1.0,
+    tooltip: str = "",
+) -> QDoubleSpinBox:
     spin = QDoubleSpinBox()
     spin.setObjectName(object_name)
     spin.setRange(lo, hi)
@@ -133,7 +149,9 @@ class RebalanceTab(QWidget):
         self.holdings_panel = HoldingsPanel(self.holdings_model, lambda: dict(self._default_prices))
         self.drift_model = drift_model(self)
         self.drift_table = read_only_table("drift_table", self.drift_model)
-        self.drift_slot = figure_slot("drift_chart", message="Waiting for the targets…")  # made when first drawn
+        self.drift_slot = figure_slot(
+            "drift_chart", message="Waiting for the targets…"
+        )  # made when first drawn
         self.trades_model = trades_model(self)
         self.trades_table = read_only_table("trades_table", self.trades_model, FittedTableView())
         self.trades_table.verticalHeader().hide()
@@ -142,18 +160,51 @@ class RebalanceTab(QWidget):
         self.method_combo.setObjectName("rebalance_method_combo")
         for text, _method, tip in METHODS:
             self.method_combo.addItem(text)
-            self.method_combo.setItemData(self.method_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        self.cost_spin = _spin("cost_bps_spin", 0.0, 500.0, DEFAULT_COST_BPS, decimals=1, suffix=" bps",
-                               step=0.5, tooltip="Transaction cost per trade, basis points of the notional")
-        self.min_trade_spin = _spin("min_trade_spin", 0.0, 1e9, 0.0, prefix="$", step=500.0,
-                                    tooltip="Smallest trade worth making; smaller trades are skipped (0 = none)")
-        self.buffer_spin = _spin("cash_buffer_spin", 0.0, 50.0, 0.0, decimals=2, suffix=" %", step=0.25,
-                                 tooltip="Cash to keep after trading, % of the account value after the flow")
-        self.contribution_spin = _spin("contribution_spin", -1e10, 1e10, 0.0, step=10_000.0,
-                                       tooltip="Cash added before trading; negative for a withdrawal")
+            self.method_combo.setItemData(
+                self.method_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole
+            )
+        self.cost_spin = _spin(
+            "cost_bps_spin",
+            0.0,
+            500.0,
+            DEFAULT_COST_BPS,
+            decimals=1,
+            suffix=" bps",
+            step=0.5,
+            tooltip="Transaction cost per trade, basis points of the notional",
+        )
+        self.min_trade_spin = _spin(
+            "min_trade_spin",
+            0.0,
+            1e9,
+            0.0,
+            prefix="$",
+            step=500.0,
+            tooltip="Smallest trade worth making; smaller trades are skipped (0 = none)",
+        )
+        self.buffer_spin = _spin(
+            "cash_buffer_spin",
+            0.0,
+            50.0,
+            0.0,
+            decimals=2,
+            suffix=" %",
+            step=0.25,
+            tooltip="Cash to keep after trading, % of the account value after the flow",
+        )
+        self.contribution_spin = _spin(
+            "contribution_spin",
+            -1e10,
+            1e10,
+            0.0,
+            step=10_000.0,
+            tooltip="Cash added before trading; negative for a withdrawal",
+        )
         self.rebalance_button = QPushButton("Rebalance")
         self.rebalance_button.setObjectName("rebalance_button")
-        self.rebalance_button.setToolTip("Compute whole-share, cash-balanced trades for these settings")
+        self.rebalance_button.setToolTip(
+            "Compute whole-share, cash-balanced trades for these settings"
+        )
         self.rebalance_button.setEnabled(False)
         self.totals_label = QLabel("No plan yet.")
         self.totals_label.setObjectName("rebalance_totals_label")
@@ -177,10 +228,17 @@ class RebalanceTab(QWidget):
         settings.setMaximumWidth(330)
 
         self._drift_box = group_box("Drift against the targets", self.drift_table)
-        self._trades_box = group_box("Trades (whole shares; the fractional solution beside them)",
-                                     self.message_label, self.trades_table)
+        self._trades_box = group_box(
+            "Trades (whole shares; the fractional solution beside them)",
+            self.message_label,
+            self.trades_table,
+        )
         top = QSplitter(Qt.Orientation.Horizontal)
-        for widget in (self.holdings_panel, self._drift_box, group_box("Drift by ETF", self.drift_slot)):
+        for widget in (
+            self.holdings_panel,
+            self._drift_box,
+            group_box("Drift by ETF", self.drift_slot),
+        ):
             top.addWidget(widget)
         top.setSizes([450, 560, 370])
         bottom = QSplitter(Qt.Orientation.Horizontal)
@@ -220,7 +278,12 @@ class RebalanceTab(QWidget):
         """The latest plan for the targets on screen (the export writes it); None before the first
         one, and while the plan for a new analysis result is being computed."""
         current, made = self.request(), self._plan_request
-        if current is None or made is None or made.bands != current.bands or not made.targets.equals(current.targets):
+        if (
+            current is None
+            or made is None
+            or made.bands != current.bands
+            or not made.targets.equals(current.targets)
+        ):
             return None
         return self._plan
 
@@ -232,12 +295,18 @@ class RebalanceTab(QWidget):
         if self._result is None:
             return None
         return RebalanceRequest(
-            holdings=self.holdings_model.holdings(), targets=rebalance_targets(self._result.recommended.weights),
-            bands=self._result.profile.drift_bands, universe=self._universe,
-            method=METHODS[max(self.method_combo.currentIndex(), 0)][1], cost_bps=self.cost_spin.value(),
-            min_trade_value=self.min_trade_spin.value(), cash_buffer=self.buffer_spin.value() / 100.0,
-            contribution=self.contribution_spin.value(), profile_name=self._result.profile.name,
-            data_mode=self._result.dataset.mode)
+            holdings=self.holdings_model.holdings(),
+            targets=rebalance_targets(self._result.recommended.weights),
+            bands=self._result.profile.drift_bands,
+            universe=self._universe,
+            method=METHODS[max(self.method_combo.currentIndex(), 0)][1],
+            cost_bps=self.cost_spin.value(),
+            min_trade_value=self.min_trade_spin.value(),
+            cash_buffer=self.buffer_spin.value() / 100.0,
+            contribution=self.contribution_spin.value(),
+            profile_name=self._result.profile.name,
+            data_mode=self._result.dataset.mode,
+        )
 
     # -- tab protocol ----------------------------------------------------------------------
     def show_result(self, result: AnalysisResult) -> None:
@@ -257,8 +326,10 @@ class RebalanceTab(QWidget):
         if self._result is None or profile == self._result.profile:
             self.warning_label.hide()
             return
-        self.warning_label.setText(f"The IPS changed since these targets were computed (shown: "
-                                   f"{self._result.profile.name}). Press Optimize (Ctrl+R) to recompute.")
+        self.warning_label.setText(
+            f"The IPS changed since these targets were computed (shown: "
+            f"{self._result.profile.name}). Press Optimize (Ctrl+R) to recompute."
+        )
         self.warning_label.show()
 
     # -- jobs ------------------------------------------------------------------------------
@@ -280,9 +351,11 @@ class RebalanceTab(QWidget):
         self.message_label.hide()
         if result is not None:
             self.trades_model.set_frame(trades_frame(plan, answer.trades), TRADE_SPECS)
-            self._trades_box.setTitle(f"Trades to {result.recommended_name} — "
-                                      f"{self._method_text(plan.method).lower()}; "
-                                      "the fractional (continuous) solution beside them")
+            self._trades_box.setTitle(
+                f"Trades to {result.recommended_name} — "
+                f"{self._method_text(plan.method).lower()}; "
+                "the fractional (continuous) solution beside them"
+            )
         self._show_totals(plan)
         self._mark_stale()
         self.plan_ready.emit(plan)
@@ -321,21 +394,31 @@ class RebalanceTab(QWidget):
 
     def _mark_stale(self) -> None:
         request = self.request()
-        stale = self._plan_request is not None and request is not None and not self._plan_request.same_inputs(request)
+        stale = (
+            self._plan_request is not None
+            and request is not None
+            and not self._plan_request.same_inputs(request)
+        )
         self.rebalance_button.setText("Rebalance (inputs changed)" if stale else "Rebalance")
         self.rebalance_button.setStyleSheet("font-weight: bold; color: #7a4f01;" if stale else "")
 
     def _show_drift(self) -> None:
         holdings = self.holdings_model.holdings()
-        value = f"Account {money(holdings.total_value)} ({len(holdings.positions)} positions, "\
-                f"cash {money(holdings.cash)})"
+        value = (
+            f"Account {money(holdings.total_value)} ({len(holdings.positions)} positions, "
+            f"cash {money(holdings.cash)})"
+        )
         if self._result is None:
             self.summary_label.setText(f"{value}. Waiting for the analysis to set the targets…")
             return
         result = self._result
         try:
-            report = drift_report(holdings, rebalance_targets(result.recommended.weights), result.profile.drift_bands,
-                                  self._universe)
+            report = drift_report(
+                holdings,
+                rebalance_targets(result.recommended.weights),
+                result.profile.drift_bands,
+                self._universe,
+            )
         except IPSStudioError as exc:
             self.drift_model.set_frame(empty_drift_frame(), DRIFT_SPECS)
             self.deferred.discard("drift_chart")
@@ -351,21 +434,30 @@ class RebalanceTab(QWidget):
         colour = "#b00020" if report.any_breach else "#155724"
         self.summary_label.setText(
             f"{value} vs {result.profile.name} targets ({result.recommended_name}): "
-            f"<span style='color: {colour};'>ETF breaches {breaches}; class breaches {classes}</span>")
-        self._drift_box.setTitle(f"Drift against the targets (absolute band ±{report.bands.absolute:.1%}"
-                                 + (f", relative {report.bands.relative:.0%} of target" if report.bands.relative else "")
-                                 + (f", class ±{report.bands.asset_class:.1%}" if report.bands.asset_class else "")
-                                 + ")")
+            f"<span style='color: {colour};'>ETF breaches {breaches}; class breaches {classes}</span>"
+        )
+        self._drift_box.setTitle(
+            f"Drift against the targets (absolute band ±{report.bands.absolute:.1%}"
+            + (f", relative {report.bands.relative:.0%} of target" if report.bands.relative else "")
+            + (f", class ±{report.bands.asset_class:.1%}" if report.bands.asset_class else "")
+            + ")"
+        )
 
     def _show_totals(self, plan: RebalancePlan) -> None:
         before = len(plan.drift.breaches) + len(plan.drift.class_breaches)
         after = len(plan.post_trade_drift.breaches) + len(plan.post_trade_drift.class_breaches)
-        flow = (f"<br>Contribution: {money(plan.contribution)}" if plan.contribution > 0 else
-                f"<br>Withdrawal: {money(-plan.contribution)}" if plan.contribution < 0 else "")
+        flow = (
+            f"<br>Contribution: {money(plan.contribution)}"
+            if plan.contribution > 0
+            else f"<br>Withdrawal: {money(-plan.contribution)}"
+            if plan.contribution < 0
+            else ""
+        )
         self.totals_label.setText(
             f"<b>{len(plan.trades)} trades</b>, turnover {plan.turnover:.1%} (two-sided)<br>"
             f"Buys {money(plan.buys_value)}, sells {money(plan.sells_value)}, cost <b>{money(plan.total_cost)}</b>"
             f"{flow}<br>Cash {money(plan.cash_before)} → <b>{money(plan.cash_after)}</b> "
             f"(keep ≥ {money(plan.cash_buffer)})<br>Breaches {before} → {after}<br>"
             f"<span style='color: #555555;'>Fractional solution: cash {money(plan.continuous.cash_after)}, "
-            f"cost {money(plan.continuous.total_cost)}</span>")
+            f"cost {money(plan.continuous.total_cost)}</span>"
+        )

@@ -48,11 +48,25 @@ class ResampleAnswer:
     frontier: ResampledFrontier
 
 
-def resample_job(result: AnalysisResult, resamples: int, method: ResamplingMethod, *,
-                 progress: ProgressCallback, cancel: CancelToken) -> ResampleAnswer:
+def resample_job(
+    result: AnalysisResult,
+    resamples: int,
+    method: ResamplingMethod,
+    *,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> ResampleAnswer:
     """Worker body: resample, build the candidate, add it to the analysis."""
-    frontier = resampled_frontier(result.dataset.returns, result.constraints, result.inputs, result.profile,
-                                  resamples=resamples, method=method, progress=progress, cancel=cancel)
+    frontier = resampled_frontier(
+        result.dataset.returns,
+        result.constraints,
+        result.inputs,
+        result.profile,
+        resamples=resamples,
+        method=method,
+        progress=progress,
+        cancel=cancel,
+    )
     candidate = resampled_candidate(frontier, result.inputs, result.profile)
     return ResampleAnswer(result, with_candidate(result, candidate), frontier)
 
@@ -72,15 +86,19 @@ class ResamplingPanel(QGroupBox):
         self.resamples_spin.setRange(20, 5000)
         self.resamples_spin.setSingleStep(100)
         self.resamples_spin.setValue(500)
-        self.resamples_spin.setToolTip("Number of resampled histories (each solves a 25-point frontier).")
+        self.resamples_spin.setToolTip(
+            "Number of resampled histories (each solves a 25-point frontier)."
+        )
         self.method_combo = QComboBox()
         self.method_combo.setObjectName("resampling_method_combo")
         for method in ResamplingMethod:
             self.method_combo.addItem(method.value, method)
         self.run_button = QPushButton("Resample")
         self.run_button.setObjectName("resample_button")
-        self.run_button.setToolTip("Resample the returns, re-solve the frontier for each draw, average "
-                                   "(adds the Resampled Frontier candidate).")
+        self.run_button.setToolTip(
+            "Resample the returns, re-solve the frontier for each draw, average "
+            "(adds the Resampled Frontier candidate)."
+        )
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("resample_cancel_button")
         self.cancel_button.setEnabled(False)
@@ -89,8 +107,10 @@ class ResamplingPanel(QGroupBox):
         self.progress.setTextVisible(True)
         keep_place(self.progress)  # showing it must not move the chart and tables around it
         self.progress.hide()
-        self.summary = QLabel("Weight stability shows how much the recommended weights move when the "
-                              "sample is resampled. Press Resample.")
+        self.summary = QLabel(
+            "Weight stability shows how much the recommended weights move when the "
+            "sample is resampled. Press Resample."
+        )
         self.summary.setWordWrap(True)
         self.summary.setObjectName("resampling_summary")
         self.model = DataFrameModel(parent=self)
@@ -127,8 +147,13 @@ class ResamplingPanel(QGroupBox):
         if self._result is None:
             self.status_message.emit("Nothing to resample yet: wait for the first analysis.")
             return None
-        job = Job(RESAMPLE_JOB, resample_job, self._result, self.resamples_spin.value(),
-                  ResamplingMethod(self.method_combo.currentData()))
+        job = Job(
+            RESAMPLE_JOB,
+            resample_job,
+            self._result,
+            self.resamples_spin.value(),
+            ResamplingMethod(self.method_combo.currentData()),
+        )
         self.runner.start(job)
         job.signals.progress.connect(self._on_job_progress)
         job.signals.result.connect(self._on_job_result)
@@ -163,16 +188,21 @@ class ResamplingPanel(QGroupBox):
     def show_frontier(self, answer: ResampleAnswer) -> None:
         frontier, result = answer.frontier, answer.source
         frame = frontier.stability_frame(result.recommended.weights.to_numpy())
-        specs = [ColumnSpec("weight", f"{result.recommended_name}", fmt.PERCENT),
-                 ColumnSpec("mean", "Mean (draws)", fmt.PERCENT), ColumnSpec("std", "Std dev", fmt.PERCENT),
-                 ColumnSpec("p05", "5th pct", fmt.PERCENT), ColumnSpec("p95", "95th pct", fmt.PERCENT)]
+        specs = [
+            ColumnSpec("weight", f"{result.recommended_name}", fmt.PERCENT),
+            ColumnSpec("mean", "Mean (draws)", fmt.PERCENT),
+            ColumnSpec("std", "Std dev", fmt.PERCENT),
+            ColumnSpec("p05", "5th pct", fmt.PERCENT),
+            ColumnSpec("p95", "95th pct", fmt.PERCENT),
+        ]
         self.model.set_frame(pd.DataFrame(frame), specs, row_labels=list(frame.index))
         widest = frame["p95"] - frame["p05"]
         self.summary.setText(
             f"{frontier.resamples} draws ({frontier.method.value}). Utility-portfolio weights move most for "
             f"{widest.idxmax()} (5th-95th pct {frame.loc[widest.idxmax(), 'p05']:.0%} to "
             f"{frame.loc[widest.idxmax(), 'p95']:.0%}). The Resampled Frontier candidate was added to the "
-            "comparison.")
+            "comparison."
+        )
 
     @Slot(str)
     def _on_job_error(self, message: str) -> None:

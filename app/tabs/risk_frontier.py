@@ -28,7 +28,9 @@ class FrontierPanel(QSplitter):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
-        self.chart_slot = figure_slot("frontier_chart", message="Efficient frontier: waiting for the analysis…")
+        self.chart_slot = figure_slot(
+            "frontier_chart", message="Efficient frontier: waiting for the analysis…"
+        )
         self.items: FrontierItems | None = None
         self._result: AnalysisResult | None = None
 
@@ -38,7 +40,9 @@ class FrontierPanel(QSplitter):
         self.weights_table.setModel(self.weights_model)
         self.weights_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.weights_table.verticalHeader().setDefaultSectionSize(21)
-        self.selection_label = QLabel("Click a point of the frontier chart to see its weights here.")
+        self.selection_label = QLabel(
+            "Click a point of the frontier chart to see its weights here."
+        )
         self.selection_label.setObjectName("frontier_selection_label")
         self.selection_label.setWordWrap(True)
         side = QWidget()
@@ -70,12 +74,24 @@ class FrontierPanel(QSplitter):
         title, expected_return, volatility, weights = self.items.details[(kind, index)]
         recommended = self._result.recommended.weights
         tickers = list(self._result.universe.tickers)
-        frame = pd.DataFrame({SELECTED: weights.reindex(tickers).fillna(0.0),
-                              RECOMMENDED: recommended.reindex(tickers).fillna(0.0)}, index=tickers)
-        self.weights_model.set_frame(frame, [
-            ColumnSpec(SELECTED, "Selected", fmt.PERCENT, tooltip=title),
-            ColumnSpec(RECOMMENDED, "★ Recommended", fmt.PERCENT, tooltip=self._result.recommended_name)])
+        frame = pd.DataFrame(
+            {
+                SELECTED: weights.reindex(tickers).fillna(0.0),
+                RECOMMENDED: recommended.reindex(tickers).fillna(0.0),
+            },
+            index=tickers,
+        )
+        self.weights_model.set_frame(
+            frame,
+            [
+                ColumnSpec(SELECTED, "Selected", fmt.PERCENT, tooltip=title),
+                ColumnSpec(
+                    RECOMMENDED, "★ Recommended", fmt.PERCENT, tooltip=self._result.recommended_name
+                ),
+            ],
+        )
         self.selection_label.setText(
             f"<b>{title}</b><br>Expected return {expected_return:.2%}, volatility {volatility:.2%} "
-            "(ex-ante, a year)")
+            "(ex-ante, a year)"
+        )
         self.point_selected.emit(title)

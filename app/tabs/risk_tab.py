@@ -52,24 +52,48 @@ CONCENTRATED_STYLE = "background: #f8d7da; color: #721c24; border: 1px solid #e3
 SPREAD_STYLE = "background: #d4edda; color: #155724; border: 1px solid #8fcf9f;"
 BANNER_STYLE = "font-size: 12pt; font-weight: bold; padding: 6px; border-radius: 3px; {}"
 ROW_HEIGHTS = (430, 400, 420, 460)
-COMPARISON_COLUMNS = (("portfolio", "Portfolio"), ("benchmark", "Benchmark"), ("difference", "Difference"))
+COMPARISON_COLUMNS = (
+    ("portfolio", "Portfolio"),
+    ("benchmark", "Benchmark"),
+    ("difference", "Difference"),
+)
 
 
 def ex_ante_frame(report: RiskReport) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Ex-ante figures of the portfolio and the benchmark, display labels and format kinds."""
     bench_class = report.benchmark_class_risk
-    bench_equity = (float(bench_class.loc["Equity", "weight"]), float(bench_class.loc["Equity", "percent"])) \
-        if "Equity" in bench_class.index else (0.0, 0.0)
+    bench_equity = (
+        (float(bench_class.loc["Equity", "weight"]), float(bench_class.loc["Equity", "percent"]))
+        if "Equity" in bench_class.index
+        else (0.0, 0.0)
+    )
     rows = [
-        ("Ex-ante volatility", fmt.PERCENT, report.portfolio_risk.volatility, report.benchmark_risk.volatility),
+        (
+            "Ex-ante volatility",
+            fmt.PERCENT,
+            report.portfolio_risk.volatility,
+            report.benchmark_risk.volatility,
+        ),
         ("Ex-ante tracking error", fmt.PERCENT, report.tracking_error, 0.0),
-        ("Diversification ratio", fmt.RATIO, report.diversification_ratio, report.benchmark_diversification_ratio),
-        ("Effective number of bets", fmt.RATIO, report.effective_bets, report.benchmark_effective_bets),
+        (
+            "Diversification ratio",
+            fmt.RATIO,
+            report.diversification_ratio,
+            report.benchmark_diversification_ratio,
+        ),
+        (
+            "Effective number of bets",
+            fmt.RATIO,
+            report.effective_bets,
+            report.benchmark_effective_bets,
+        ),
         ("Equity share of weight", fmt.PERCENT, report.equity_weight_share, bench_equity[0]),
         ("Equity share of risk", fmt.PERCENT, report.equity_risk_share, bench_equity[1]),
     ]
-    frame = pd.DataFrame({"portfolio": [r[2] for r in rows], "benchmark": [r[3] for r in rows]},
-                         index=[r[0] for r in rows])
+    frame = pd.DataFrame(
+        {"portfolio": [r[2] for r in rows], "benchmark": [r[3] for r in rows]},
+        index=[r[0] for r in rows],
+    )
     return frame, [r[0] for r in rows], [r[1] for r in rows]
 
 
@@ -87,7 +111,6 @@ def _table(object_name: str, model: DataFrameModel) -> QTableView:
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().setDefaultSectionSize(21)
     return table
-
 
 
 class RiskTab(QWidget):
@@ -108,7 +131,9 @@ class RiskTab(QWidget):
         self.concentration_label = QLabel("Risk report: waiting for the analysis…")
         self.concentration_label.setObjectName("concentration_label")
         self.concentration_label.setWordWrap(True)
-        self.concentration_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.concentration_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
         self.concentration_label.setStyleSheet(BANNER_STYLE.format("background: #eeeeee;"))
         self.notes_label = QLabel()
         self.notes_label.setObjectName("risk_notes_label")
@@ -138,7 +163,9 @@ class RiskTab(QWidget):
         self.window_spin.setRange(2, 600)
         self.window_spin.setValue(DEFAULT_WINDOW)
         self.window_spin.setSuffix(" months")
-        self.window_spin.setToolTip("Rolling window length; the metrics are recomputed in the background.")
+        self.window_spin.setToolTip(
+            "Rolling window length; the metrics are recomputed in the background."
+        )
         controls = QWidget()
         controls_layout = QHBoxLayout(controls)
         controls_layout.setContentsMargins(0, 0, 0, 0)
@@ -147,17 +174,32 @@ class RiskTab(QWidget):
         controls_layout.addWidget(QLabel("Window:"))
         controls_layout.addWidget(self.window_spin)
 
-        ex_ante_box = group_box("Ex-ante risk (covariance model): portfolio vs benchmark", self.ex_ante_table,
-                           stretch_last=False)
+        ex_ante_box = group_box(
+            "Ex-ante risk (covariance model): portfolio vs benchmark",
+            self.ex_ante_table,
+            stretch_last=False,
+        )
         ex_ante_box.layout().addStretch(1)
         rows = [
-            [group_box("Realized over the sample: portfolio vs benchmark", self.metrics_table),
-             group_box("Growth of $1", self.growth_slot), group_box("Drawdowns", self.drawdown_slot)],
-            [ex_ante_box, group_box("Risk contribution (ex-ante, Euler)", self.risk_contribution_slot)],
-            [group_box("Factor exposures (Newey-West t-stats)", self.factor_slot),
-             group_box("Rolling risk", controls, self.rolling_slot)],
-            [group_box("Efficient frontier (hover a point for its weights, click to pin them in the table)",
-                  self.frontier)],
+            [
+                group_box("Realized over the sample: portfolio vs benchmark", self.metrics_table),
+                group_box("Growth of $1", self.growth_slot),
+                group_box("Drawdowns", self.drawdown_slot),
+            ],
+            [
+                ex_ante_box,
+                group_box("Risk contribution (ex-ante, Euler)", self.risk_contribution_slot),
+            ],
+            [
+                group_box("Factor exposures (Newey-West t-stats)", self.factor_slot),
+                group_box("Rolling risk", controls, self.rolling_slot),
+            ],
+            [
+                group_box(
+                    "Efficient frontier (hover a point for its weights, click to pin them in the table)",
+                    self.frontier,
+                )
+            ],
         ]
         sizes = ([540, 420, 420], [420, 960], [860, 520], [1380])
         page = QWidget()
@@ -218,15 +260,22 @@ class RiskTab(QWidget):
         self.stale_label.hide()
         # Computed when the tab is on screen: a hidden tab's report would cost CPU (and the GUI
         # thread its share of the interpreter lock) for nothing after every Optimize.
-        self.deferred.add("report", lambda: self._start(
-            Job(RISK_JOB, risk_report_job, result, self.window_spin.value()), self._on_risk_job_result))
+        self.deferred.add(
+            "report",
+            lambda: self._start(
+                Job(RISK_JOB, risk_report_job, result, self.window_spin.value()),
+                self._on_risk_job_result,
+            ),
+        )
 
     def set_profile(self, profile: IPSProfile) -> None:
         if self._result is None or profile == self._result.profile:
             self.stale_label.hide()
             return
-        self.stale_label.setText(f"The IPS changed since this risk report was computed (shown: "
-                                 f"{self._result.profile.name}). Press Optimize (Ctrl+R) to recompute.")
+        self.stale_label.setText(
+            f"The IPS changed since this risk report was computed (shown: "
+            f"{self._result.profile.name}). Press Optimize (Ctrl+R) to recompute."
+        )
         self.stale_label.show()
 
     # -- jobs ------------------------------------------------------------------------------
@@ -246,7 +295,10 @@ class RiskTab(QWidget):
         later = self.deferred.add
         later("growth", lambda: _charts().draw_growth(self.growth_chart, report))
         later("drawdown", lambda: _charts().draw_drawdown(self.drawdown_chart, report))
-        later("risk_contribution", lambda: _charts().draw_risk_contribution(self.risk_contribution_chart, report))
+        later(
+            "risk_contribution",
+            lambda: _charts().draw_risk_contribution(self.risk_contribution_chart, report),
+        )
         later("factors", lambda: _charts().draw_factor_exposures(self.factor_chart, report))
         later("frontier", lambda: self.frontier.show_report(answer.result, report))
         if report.window == self.window_spin.value():
@@ -270,7 +322,9 @@ class RiskTab(QWidget):
     @Slot(int)
     def _on_window_spin_value_changed(self, window: int) -> None:
         if self._result is not None:
-            self._start(Job(ROLLING_JOB, rolling_job, self._result, window), self._on_rolling_job_result)
+            self._start(
+                Job(ROLLING_JOB, rolling_job, self._result, window), self._on_rolling_job_result
+            )
 
     @Slot(int)
     def _on_rolling_combo_index_changed(self, _index: int) -> None:
@@ -282,19 +336,40 @@ class RiskTab(QWidget):
         self._rolling = answer
         portfolio = f"IPS Recommended: {answer.result.recommended_name}"
         metric = self.rolling_combo.currentData()
-        self.deferred.add("rolling", lambda: _charts().draw_rolling(
-            self.rolling_chart, answer.rolling, metric, answer.window, portfolio,
-            answer.result.profile.benchmark_label))
+        self.deferred.add(
+            "rolling",
+            lambda: _charts().draw_rolling(
+                self.rolling_chart,
+                answer.rolling,
+                metric,
+                answer.window,
+                portfolio,
+                answer.result.profile.benchmark_label,
+            ),
+        )
         self.rolling_ready.emit(answer.rolling)
 
     def _show_tables(self, report: RiskReport) -> None:
         comparison = report.comparison
-        specs = [ColumnSpec(key, title, fmt.PERCENT, decimals=2) for key, title in COMPARISON_COLUMNS]
-        specs[0] = ColumnSpec("portfolio", "Portfolio", fmt.PERCENT, decimals=2,
-                              tooltip=f"IPS Recommended: {report.portfolio_name}")
-        specs[1] = ColumnSpec("benchmark", "Benchmark", fmt.PERCENT, decimals=2, tooltip=report.benchmark_label)
-        self.metrics_model.set_frame(comparison, specs, row_kinds=list(comparison["kind"]),
-                                     row_labels=list(comparison["label"]))
+        specs = [
+            ColumnSpec(key, title, fmt.PERCENT, decimals=2) for key, title in COMPARISON_COLUMNS
+        ]
+        specs[0] = ColumnSpec(
+            "portfolio",
+            "Portfolio",
+            fmt.PERCENT,
+            decimals=2,
+            tooltip=f"IPS Recommended: {report.portfolio_name}",
+        )
+        specs[1] = ColumnSpec(
+            "benchmark", "Benchmark", fmt.PERCENT, decimals=2, tooltip=report.benchmark_label
+        )
+        self.metrics_model.set_frame(
+            comparison,
+            specs,
+            row_kinds=list(comparison["kind"]),
+            row_labels=list(comparison["label"]),
+        )
         frame, labels, kinds = ex_ante_frame(report)
         self.ex_ante_model.set_frame(frame, specs[:2], row_kinds=kinds, row_labels=labels)
 
@@ -302,7 +377,8 @@ class RiskTab(QWidget):
         verdict = report.concentration
         self.concentration_label.setText(report.summary)
         self.concentration_label.setStyleSheet(
-            BANNER_STYLE.format(CONCENTRATED_STYLE if verdict.concentrated else SPREAD_STYLE))
+            BANNER_STYLE.format(CONCENTRATED_STYLE if verdict.concentrated else SPREAD_STYLE)
+        )
         reasons = "; ".join(verdict.reasons)
         tip = f"Why: {reasons}." if reasons else "No limb of the concentration rule fired."
         self.concentration_label.setToolTip(tip)

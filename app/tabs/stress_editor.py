@@ -36,8 +36,10 @@ from core.stress.conditional import ConditionalSpec, conditional_scenario
 from core.stress.scenarios import Scenario, ScenarioError, load_scenarios, save_scenarios
 
 FILE_FILTER = "Scenario files (*.json);;All files (*)"
-EDITOR_HINT = ("Double-click a cell to edit; shocks in percent (-20 or -20%). Paste a block from Excel "
-               "with Ctrl+V (a first row 'Name, SPY, AGG, …' adds one scenario per line). Undo: Ctrl+Z.")
+EDITOR_HINT = (
+    "Double-click a cell to edit; shocks in percent (-20 or -20%). Paste a block from Excel "
+    "with Ctrl+V (a first row 'Name, SPY, AGG, …' adds one scenario per line). Undo: Ctrl+Z."
+)
 
 
 class CustomScenariosPanel(QGroupBox):
@@ -55,9 +57,11 @@ class CustomScenariosPanel(QGroupBox):
         for column in range(1, model.columnCount()):
             self.table.setItemDelegateForColumn(column, self._delegate)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                                   | QAbstractItemView.EditTrigger.EditKeyPressed
-                                   | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setDefaultSectionSize(58)
         self.table.setColumnWidth(NAME, 170)
@@ -67,12 +71,23 @@ class CustomScenariosPanel(QGroupBox):
         self.paste_action.triggered.connect(self._on_paste_action_triggered)
         self.table.addAction(self.paste_action)
 
-        self.add_button = push_button("add_scenario_button", "Add", "Add a scenario with every shock at 0%")
-        self.delete_button = push_button("delete_scenario_button", "Delete", "Delete the selected scenarios")
-        self.save_button = push_button("save_scenarios_button", "Save…", "Save the custom scenarios as JSON")
-        self.load_button = push_button("load_scenarios_button", "Load…",
-                                       "Replace the custom scenarios with those of a JSON file (undoable)")
-        buttons = button_row(self.add_button, self.delete_button, self.save_button, self.load_button)
+        self.add_button = push_button(
+            "add_scenario_button", "Add", "Add a scenario with every shock at 0%"
+        )
+        self.delete_button = push_button(
+            "delete_scenario_button", "Delete", "Delete the selected scenarios"
+        )
+        self.save_button = push_button(
+            "save_scenarios_button", "Save…", "Save the custom scenarios as JSON"
+        )
+        self.load_button = push_button(
+            "load_scenarios_button",
+            "Load…",
+            "Replace the custom scenarios with those of a JSON file (undoable)",
+        )
+        buttons = button_row(
+            self.add_button, self.delete_button, self.save_button, self.load_button
+        )
         hint = hint_label(EDITOR_HINT)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -83,7 +98,6 @@ class CustomScenariosPanel(QGroupBox):
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.load_button.clicked.connect(self._on_load_button_clicked)
-
 
     @Slot()
     def _on_add_button_clicked(self) -> None:
@@ -101,7 +115,11 @@ class CustomScenariosPanel(QGroupBox):
     @Slot()
     def _on_paste_action_triggered(self) -> None:
         current = self.table.currentIndex()
-        row, column = (current.row(), current.column()) if current.isValid() else (self.model.rowCount(), NAME)
+        row, column = (
+            (current.row(), current.column())
+            if current.isValid()
+            else (self.model.rowCount(), NAME)
+        )
         self.model.paste(QGuiApplication.clipboard().text(), row, column)
 
     @Slot()
@@ -110,7 +128,9 @@ class CustomScenariosPanel(QGroupBox):
         if not scenarios:
             self.status_message.emit("There are no custom scenarios to save.")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save custom scenarios", "custom_scenarios.json", FILE_FILTER)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save custom scenarios", "custom_scenarios.json", FILE_FILTER
+        )
         if not path:
             return
         try:
@@ -141,11 +161,17 @@ class ConditionalPanel(QGroupBox):
     status_message = Signal(str)
 
     def __init__(self, tickers: tuple[str, ...], parent: QWidget | None = None) -> None:
-        super().__init__("Conditional scenario (other ETFs move by their covariance-implied expectation)", parent)
+        super().__init__(
+            "Conditional scenario (other ETFs move by their covariance-implied expectation)", parent
+        )
         self._covariance: pd.DataFrame | None = None
         self._scenario: Scenario | None = None
-        self.first_combo, self.first_spin = self._shock_inputs("conditional_first", tickers, "SPY", -20.0)
-        self.second_combo, self.second_spin = self._shock_inputs("conditional_second", tickers, "AGG", -5.0)
+        self.first_combo, self.first_spin = self._shock_inputs(
+            "conditional_first", tickers, "SPY", -20.0
+        )
+        self.second_combo, self.second_spin = self._shock_inputs(
+            "conditional_second", tickers, "AGG", -5.0
+        )
         self.second_check = QCheckBox("and")
         self.second_check.setObjectName("conditional_second_check")
         self.name_edit = QLineEdit()
@@ -192,8 +218,9 @@ class ConditionalPanel(QGroupBox):
         self._on_inputs_changed()
 
     @staticmethod
-    def _shock_inputs(prefix: str, tickers: tuple[str, ...], ticker: str,
-                      value: float) -> tuple[QComboBox, QDoubleSpinBox]:
+    def _shock_inputs(
+        prefix: str, tickers: tuple[str, ...], ticker: str, value: float
+    ) -> tuple[QComboBox, QDoubleSpinBox]:
         combo = QComboBox()
         combo.setObjectName(f"{prefix}_combo")
         combo.addItems(list(tickers))
@@ -219,7 +246,9 @@ class ConditionalPanel(QGroupBox):
             shocks[self.second_combo.currentText()] = self.second_spin.value() / 100.0
         auto = ", ".join(f"{t} {v:+.1%}" for t, v in shocks.items())
         name = self.name_edit.text().strip() or f"Conditional: {auto}"
-        return ConditionalSpec(name=name, shocks=shocks, description=f"User-defined conditional scenario ({auto}).")
+        return ConditionalSpec(
+            name=name, shocks=shocks, description=f"User-defined conditional scenario ({auto})."
+        )
 
     def scenario(self) -> Scenario | None:
         """The conditional scenario of the current inputs; None when they are refused."""
@@ -234,8 +263,13 @@ class ConditionalPanel(QGroupBox):
         self._scenario = None
         try:
             if self._covariance is None:
-                raise ScenarioError("Implied shocks need the analysis covariance: run Optimize first.")
-            if self.second_check.isChecked() and self.first_combo.currentText() == self.second_combo.currentText():
+                raise ScenarioError(
+                    "Implied shocks need the analysis covariance: run Optimize first."
+                )
+            if (
+                self.second_check.isChecked()
+                and self.first_combo.currentText() == self.second_combo.currentText()
+            ):
                 raise ScenarioError("Pick two different ETFs, or untick the second one.")
             self._scenario = conditional_scenario(spec, self._covariance)
         except ScenarioError as exc:
@@ -243,13 +277,25 @@ class ConditionalPanel(QGroupBox):
             self.implied_model.set_frame(pd.DataFrame({"shock": [], "how": []}))
         else:
             shocked = ", ".join(spec.shocks)
-            self.message_label.setText(f"Implied shocks given {shocked}: zero-mean conditional expectation "
-                                       "from the analysis covariance.")
+            self.message_label.setText(
+                f"Implied shocks given {shocked}: zero-mean conditional expectation "
+                "from the analysis covariance."
+            )
             tickers = list(self._scenario.shocks)
-            frame = pd.DataFrame({"shock": [self._scenario.shocks[t] for t in tickers],
-                                  "how": [self._scenario.notes.get(t, "") for t in tickers]}, index=tickers)
-            self.implied_model.set_frame(frame, [ColumnSpec("shock", "Implied shock", fmt.PERCENT, decimals=2),
-                                                 ColumnSpec("how", "How (beta x shock)")])
+            frame = pd.DataFrame(
+                {
+                    "shock": [self._scenario.shocks[t] for t in tickers],
+                    "how": [self._scenario.notes.get(t, "") for t in tickers],
+                },
+                index=tickers,
+            )
+            self.implied_model.set_frame(
+                frame,
+                [
+                    ColumnSpec("shock", "Implied shock", fmt.PERCENT, decimals=2),
+                    ColumnSpec("how", "How (beta x shock)"),
+                ],
+            )
             self.implied_table.resizeColumnToContents(0)
         self.add_button.setEnabled(self._scenario is not None)
 

@@ -45,7 +45,6 @@ SCENARIO_COLUMN_WIDTH = 210
 ROW_HEIGHTS = (470, 470, 360)
 
 
-
 def _row(height: int, widths: list[int], *widgets: QWidget) -> QSplitter:
     splitter = QSplitter(Qt.Orientation.Horizontal)
     for widget in widgets:
@@ -100,15 +99,30 @@ class StressTab(QWidget):
         self.custom_panel = CustomScenariosPanel(self.custom_model)
         self.conditional_panel = ConditionalPanel(tickers)
 
-        self._results_box = group_box("Scenario results (select a row for its contributions)", self.results_table)
+        self._results_box = group_box(
+            "Scenario results (select a row for its contributions)", self.results_table
+        )
         page = QWidget()
         page_layout = QVBoxLayout(page)
         page_layout.setContentsMargins(0, 0, 0, 0)
-        page_layout.addWidget(_row(ROW_HEIGHTS[0], [790, 590], self._results_box,
-                                   group_box("Portfolio vs benchmark by scenario", self.stress_slot)))
-        page_layout.addWidget(_row(ROW_HEIGHTS[1], [1380], group_box("Contribution to the selected scenario",
-                                                                self.contribution_slot)))
-        page_layout.addWidget(_row(ROW_HEIGHTS[2], [760, 620], self.custom_panel, self.conditional_panel))
+        page_layout.addWidget(
+            _row(
+                ROW_HEIGHTS[0],
+                [790, 590],
+                self._results_box,
+                group_box("Portfolio vs benchmark by scenario", self.stress_slot),
+            )
+        )
+        page_layout.addWidget(
+            _row(
+                ROW_HEIGHTS[1],
+                [1380],
+                group_box("Contribution to the selected scenario", self.contribution_slot),
+            )
+        )
+        page_layout.addWidget(
+            _row(ROW_HEIGHTS[2], [760, 620], self.custom_panel, self.conditional_panel)
+        )
         self.scroll = QScrollArea()
         self.scroll.setObjectName("stress_scroll")
         self.scroll.setWidgetResizable(True)
@@ -118,12 +132,16 @@ class StressTab(QWidget):
         layout.addWidget(self.warning_label)
         layout.addWidget(self.scroll, 1)
 
-        self.results_table.selectionModel().currentRowChanged.connect(self._on_results_table_row_changed)
+        self.results_table.selectionModel().currentRowChanged.connect(
+            self._on_results_table_row_changed
+        )
         self.custom_model.scenarios_changed.connect(self._on_custom_model_scenarios_changed)
         self.custom_model.edit_rejected.connect(self.status_message)
         self.custom_panel.status_message.connect(self.status_message)
         self.conditional_panel.status_message.connect(self.status_message)
-        self.conditional_panel.scenario_requested.connect(self._on_conditional_panel_scenario_requested)
+        self.conditional_panel.scenario_requested.connect(
+            self._on_conditional_panel_scenario_requested
+        )
 
     # -- charts (made on first use) ----------------------------------------------------------
     stress_chart = SlotChart("stress_slot")
@@ -155,22 +173,30 @@ class StressTab(QWidget):
         self.warning_label.hide()
         # Both wait until the tab is on screen: a hidden tab's stress run would cost CPU (and the
         # GUI thread its share of the interpreter lock) for nothing after every Optimize.
-        self.deferred.add("covariance", lambda: self.conditional_panel.set_covariance(
-            covariance_frame(result.inputs.covariance, result.inputs.tickers)))
+        self.deferred.add(
+            "covariance",
+            lambda: self.conditional_panel.set_covariance(
+                covariance_frame(result.inputs.covariance, result.inputs.tickers)
+            ),
+        )
         self.deferred.add("stress", self._run)
 
     def set_profile(self, profile: IPSProfile) -> None:
         if self._result is None or profile == self._result.profile:
             self.warning_label.hide()
             return
-        self._warn(f"The IPS changed since these stress results were computed (shown: "
-                   f"{self._result.profile.name}). Press Optimize (Ctrl+R) to recompute.")
+        self._warn(
+            f"The IPS changed since these stress results were computed (shown: "
+            f"{self._result.profile.name}). Press Optimize (Ctrl+R) to recompute."
+        )
 
     # -- jobs ------------------------------------------------------------------------------
     def _run(self) -> None:
         if self._result is None:
             return
-        job = self.runner.start(Job(STRESS_JOB, stress_job, self._result, self.custom_model.scenarios()))
+        job = self.runner.start(
+            Job(STRESS_JOB, stress_job, self._result, self.custom_model.scenarios())
+        )
         job.signals.result.connect(self._on_stress_job_result)
         job.signals.error.connect(self._on_stress_job_error)
 
@@ -180,7 +206,9 @@ class StressTab(QWidget):
             return
         stress = answer.stress
         self._stress = stress
-        self.custom_model.set_reserved_names(o.name for o in stress.outcomes if o.scenario not in answer.custom)
+        self.custom_model.set_reserved_names(
+            o.name for o in stress.outcomes if o.scenario not in answer.custom
+        )
         selected = self._selected_name()
         self.results_model.set_stress(stress)
         self.deferred.add("fit_results", self._fit_results_columns)
@@ -188,17 +216,28 @@ class StressTab(QWidget):
         row = names.index(selected) if selected in names else 0
         self.results_table.selectRow(row)  # the current-row signal draws its contributions
         portfolio = f"IPS Recommended: {answer.result.recommended_name}"
-        self.deferred.add("stress_chart", lambda: _charts().draw_stress_results(
-            self.stress_chart, stress, portfolio_label=portfolio,
-            benchmark_label=answer.result.profile.benchmark_label, value_labels=False, label_limit=30))
+        self.deferred.add(
+            "stress_chart",
+            lambda: _charts().draw_stress_results(
+                self.stress_chart,
+                stress,
+                portfolio_label=portfolio,
+                benchmark_label=answer.result.profile.benchmark_label,
+                value_labels=False,
+                label_limit=30,
+            ),
+        )
         worst = stress.worst
         breaches = len(stress.breaches)
         self.summary_label.setText(
             f"Worst scenario: {worst.name} ({worst.portfolio_return:+.1%}, "
             f"{fmt.format_value(worst.portfolio_pnl, fmt.CURRENCY)}); "
-            f"{breaches} of {len(names)} scenarios breach the {stress.drawdown_tolerance:.0%} drawdown tolerance.")
-        self.summary_label.setStyleSheet("font-size: 12pt; font-weight: bold; padding: 4px; "
-                                         + ("color: #b00020;" if breaches else "color: #155724;"))
+            f"{breaches} of {len(names)} scenarios breach the {stress.drawdown_tolerance:.0%} drawdown tolerance."
+        )
+        self.summary_label.setStyleSheet(
+            "font-size: 12pt; font-weight: bold; padding: 4px; "
+            + ("color: #b00020;" if breaches else "color: #155724;")
+        )
         if self.warning_label.text().startswith("Stress results not updated"):
             self.warning_label.hide()
         self.stress_ready.emit(stress)
@@ -232,15 +271,27 @@ class StressTab(QWidget):
     def _fit_results_columns(self) -> None:
         self.results_table.resizeColumnsToContents()
         header = self.results_table.horizontalHeader()
-        header.resizeSection(0, min(header.sectionSize(0), SCENARIO_COLUMN_WIDTH))  # full name in tooltip
+        header.resizeSection(
+            0, min(header.sectionSize(0), SCENARIO_COLUMN_WIDTH)
+        )  # full name in tooltip
 
     def _show_contributions(self, row: int) -> None:
-        if self._stress is None or not 0 <= row < len(self._stress.outcomes) or self._result is None:
+        if (
+            self._stress is None
+            or not 0 <= row < len(self._stress.outcomes)
+            or self._result is None
+        ):
             return
         outcome, result = self._stress.outcomes[row], self._result
-        self.deferred.add("contributions", lambda: _charts().draw_contributions(
-            self.contribution_chart, outcome, portfolio_label=f"IPS Recommended: {result.recommended_name}",
-            benchmark_label=result.profile.benchmark_label))
+        self.deferred.add(
+            "contributions",
+            lambda: _charts().draw_contributions(
+                self.contribution_chart,
+                outcome,
+                portfolio_label=f"IPS Recommended: {result.recommended_name}",
+                benchmark_label=result.profile.benchmark_label,
+            ),
+        )
 
     def _warn(self, text: str) -> None:
         self.warning_label.setText(text)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -30,8 +31,8 @@ PERIODS_PER_YEAR = 12
 _SQRT_YEAR = math.sqrt(PERIODS_PER_YEAR)
 _TINY = 1e-12
 
-Returns = np.ndarray | pd.Series
-RiskFree = float | np.ndarray | pd.Series
+Returns: TypeAlias = np.ndarray | pd.Series
+RiskFree: TypeAlias = float | np.ndarray | pd.Series
 
 
 def _label(values: object, role: str) -> str:

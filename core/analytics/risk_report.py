@@ -92,8 +92,13 @@ def _models(table: FactorTable) -> list[tuple[FactorModel, list[str]]]:
 def recommended_rolling(result: AnalysisResult, window: int = DEFAULT_WINDOW) -> pd.DataFrame:
     """Rolling metrics of the recommended portfolio and its benchmark (the dataset's risk-free
     series for Sharpe, 0% without one); see :func:`core.analytics.rolling.rolling_metrics`."""
-    return rolling_metrics(result.recommended.returns, result.benchmark_returns, result.monthly_risk_free,
-                           window=window, names=(RECOMMENDED_SERIES, BENCHMARK_SERIES))
+    return rolling_metrics(
+        result.recommended.returns,
+        result.benchmark_returns,
+        result.monthly_risk_free,
+        window=window,
+        names=(RECOMMENDED_SERIES, BENCHMARK_SERIES),
+    )
 
 
 def factor_diagnostics(

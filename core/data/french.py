@@ -30,9 +30,7 @@ from core.errors import DataError
 from core.jobs import CancelToken
 from core.jsonio import write_json_atomic
 
-FRENCH_URL = (
-    "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/F-F_Research_Data_5_Factors_2x3_CSV.zip"
-)
+FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/F-F_Research_Data_5_Factors_2x3_CSV.zip"
 SOURCE = "Kenneth R. French Data Library, Fama/French 5 Factors (2x3), monthly"
 COLUMNS = {"Mkt-RF": "MKT_RF", "SMB": "SMB", "HML": "HML", "RMW": "RMW", "CMA": "CMA", "RF": "RF"}
 CACHE_NAME = "french_5_factors.csv"
@@ -48,34 +46,46 @@ def parse_french_csv(text: str, *, source: str = "French factors file") -> pd.Da
     number, or a month repeats.
     """
     lines = text.splitlines()
-    header_at = next((i for i, line in enumerate(lines) if line.replace(" ", "").startswith(",Mkt-RF")), None)
+    header_at = next(
+        (i for i, line in enumerate(lines) if line.replace(" ", "").startswith(",Mkt-RF")), None
+    )
     if header_at is None:
-        raise DataError(f"{source}: no ',Mkt-RF,SMB,HML,RMW,CMA,RF' header line; is it the 5-factor file?")
+        raise DataError(
+            f"{source}: no ',Mkt-RF,SMB,HML,RMW,CMA,RF' header line; is it the 5-factor file?"
+        )
     header = [h.strip() for h in lines[header_at].split(",")[1:]]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise DataError(f"{source}: the header lacks {', '.join(missing)}.")
     rows: dict[pd.Timestamp, list[float]] = {}
-    for number, line in enumerate(lines[header_at + 1:], start=header_at + 2):
+    for number, line in enumerate(lines[header_at + 1 :], start=header_at + 2):
         match = _MONTH_ROW.match(line)
         if not match:
             if rows:  # the monthly block ended (blank line before the annual block)
                 break
             continue
         cells = [c.strip() for c in line.split(",")]
-        stamp = pd.Timestamp(year=int(cells[0][:4]), month=int(cells[0][4:]), day=1) + pd.offsets.MonthEnd(0)
+        stamp = pd.Timestamp(
+            year=int(cells[0][:4]), month=int(cells[0][4:]), day=1
+        ) + pd.offsets.MonthEnd(0)
         if stamp in rows:
             raise DataError(f"{source}, line {number}: month {cells[0]} appears twice.")
         try:
             values = [float(cells[1 + header.index(c)]) / 100.0 for c in COLUMNS]
         except (ValueError, IndexError):
-            raise DataError(f"{source}, line {number}: every factor value must be a number ({line.strip()!r}).") from None
+            raise DataError(
+                f"{source}, line {number}: every factor value must be a number ({line.strip()!r})."
+            ) from None
         if any(v <= -1 or v != v for v in values):
-            raise DataError(f"{source}, line {number}: a factor return of -100% or less, or not a number.")
+            raise DataError(
+                f"{source}, line {number}: a factor return of -100% or less, or not a number."
+            )
         rows[stamp] = values
     if not rows:
         raise DataError(f"{source}: no monthly rows (YYYYMM, ...) after the header.")
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS.values())).sort_index()
+    frame = pd.DataFrame.from_dict(
+        rows, orient="index", columns=list(COLUMNS.values())
+    ).sort_index()
     frame.index.name = "date"
     return frame
 
@@ -96,7 +106,9 @@ def _csv_text(raw: bytes, name: str) -> str:
             with zipfile.ZipFile(io.BytesIO(raw)) as archive:
                 members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
                 if len(members) != 1:
-                    raise DataError(f"{name}: expected one CSV inside the zip, found {len(members)}.")
+                    raise DataError(
+                        f"{name}: expected one CSV inside the zip, found {len(members)}."
+                    )
                 raw = archive.read(members[0])
         except zipfile.BadZipFile:
             raise DataError(f"{name}: a damaged zip file.") from None
@@ -120,7 +132,9 @@ def _download(url: str) -> bytes:
 
 
 def fetch_french_factors(
-    *, downloader: Downloader | None = None, cache_dir: str | Path | None = None,
+    *,
+    downloader: Downloader | None = None,
+    cache_dir: str | Path | None = None,
     cancel: CancelToken | None = None,
 ) -> pd.DataFrame:
     """Download the 5-factor file (network; explicit user action only), cache it, return it.
@@ -134,8 +148,10 @@ def fetch_french_factors(
     except DataError:
         raise
     except Exception as exc:  # network errors come in many types; all mean the same here
-        raise DataError(f"The Fama-French factors could not be downloaded ({exc}); the cached copy, if any, "
-                        "is unchanged. Check the connection or import the CSV from a file.") from None
+        raise DataError(
+            f"The Fama-French factors could not be downloaded ({exc}); the cached copy, if any, "
+            "is unchanged. Check the connection or import the CSV from a file."
+        ) from None
     if cancel is not None:
         cancel.raise_if_cancelled()
     text = _csv_text(raw, "downloaded factor file")
@@ -146,11 +162,17 @@ def fetch_french_factors(
     tmp = folder / f".{CACHE_NAME}.tmp"
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
-    write_json_atomic({
-        "source": SOURCE, "url": FRENCH_URL, "sha256": hashlib.sha256(text.encode()).hexdigest(),
-        "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "first_month": f"{frame.index[0]:%Y-%m}", "last_month": f"{frame.index[-1]:%Y-%m}",
-    }, folder / (CACHE_NAME + ".json"))
+    write_json_atomic(
+        {
+            "source": SOURCE,
+            "url": FRENCH_URL,
+            "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "first_month": f"{frame.index[0]:%Y-%m}",
+            "last_month": f"{frame.index[-1]:%Y-%m}",
+        },
+        folder / (CACHE_NAME + ".json"),
+    )
     return frame
 
 
@@ -165,7 +187,9 @@ def load_cached_french_factors(cache_dir: str | Path | None = None) -> tuple[pd.
     return parse_french_csv(target.read_text(encoding="utf-8"), source=str(target)), meta
 
 
-def attach_factors(dataset: ReturnsDataset, factors: pd.DataFrame, *, source: str = SOURCE) -> ReturnsDataset:
+def attach_factors(
+    dataset: ReturnsDataset, factors: pd.DataFrame, *, source: str = SOURCE
+) -> ReturnsDataset:
     """A copy of ``dataset`` whose ``factors`` are ``factors`` on the returns' months, or DataError."""
     missing = dataset.returns.index.difference(factors.index)
     if len(missing):
@@ -178,6 +202,9 @@ def attach_factors(dataset: ReturnsDataset, factors: pd.DataFrame, *, source: st
     aligned = factors.loc[dataset.returns.index].copy()
     provenance = dataclasses.replace(
         dataset.provenance,
-        notes=(*dataset.provenance.notes, f"Equity factors: {source}, {len(aligned)} months, decimal."),
+        notes=(
+            *dataset.provenance.notes,
+            f"Equity factors: {source}, {len(aligned)} months, decimal.",
+        ),
     )
     return dataclasses.replace(dataset, factors=aligned, provenance=provenance)

@@ -108,9 +108,17 @@ def _matrix(block: dict[str, Any], names: list[str]) -> np.ndarray:
 
 
 def _psd_root(cov: np.ndarray) -> np.ndarray:
-    """A matrix ``R`` with ``R R' = cov`` (negative eigenvalues clipped to 0)."""
+    """The symmetric square root ``R = V sqrt(D) V'`` of ``cov`` (negative eigenvalues clipped
+    to 0), so ``R R' = cov``.
+
+    The symmetric root is unique, whichever eigenvectors LAPACK returns. ``V sqrt(D)`` alone is
+    not: the sign of each eigenvector and the basis of a repeated eigenvalue (the residual
+    matrix has many) depend on the BLAS kernel, and the default data set differed by up to
+    0.4% a month between two OpenBLAS core types on one machine, which changed the recommended
+    portfolio.
+    """
     values, vectors = np.linalg.eigh((cov + cov.T) / 2.0)
-    return vectors * np.sqrt(np.clip(values, 0.0, None))
+    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
 
 
 def factor_covariance(calibration: dict[str, Any]) -> np.ndarray:
@@ -187,13 +195,49 @@ def _risk_free(rng: np.random.Generator, months: int, monthly_vol: float) -> np.
         level[t] = RF_PHI * level[t - 1] + change[t]
     level = level[120:]
     level = (level - level.mean()) / level.std()
-    target_mean = RF_MEAN / 12.0
-    shift, scale = target_mean, monthly_vol
-    for _ in range(100):  # fixed point: the floor lifts the mean and cuts the sd
-        path = np.maximum(shift + scale * level, 0.0)
-        scale *= monthly_vol / path.std()
-        shift += target_mean - path.mean()
-    return np.maximum(shift + scale * level, 0.0)
+    return _floored_path(level, RF_MEAN / 12.0, monthly_vol)
+
+
+def _floored_path(level: np.ndarray, mean: float, sd: float) -> np.ndarray:
+    """``max(0, a + b * level)`` with sample mean ``mean`` and sample sd ``sd`` (``b > 0``).
+
+    ``level`` is standardized (mean 0, sd 1). Writing ``a = c * b``, the path is
+    ``b * max(0, c + level)``: its coefficient of variation depends on ``c`` alone and falls
+    from ``sqrt(N - 1)`` (one month above the floor) to 0 as ``c`` grows, so ``c`` is found by
+    bisection on the target ratio ``sd / mean`` and ``b`` then matches the mean. Unlike a
+    fixed-point iteration on ``(a, b)``, this cannot step to an all-zero path (found at seed
+    1240, 36 months: the iteration divided by a zero sd). Raises ``ValueError`` when the ratio
+    is out of reach (fewer than two distinct months, or ``sd / mean`` above ``sqrt(N - 1)``).
+    """
+    target = sd / mean
+    top = float(level.max())
+    below_top = level[level < top]
+    if below_top.size == 0:
+        raise ValueError("a floored path needs at least two distinct values")
+
+    def ratio(c: float) -> float:
+        path = np.maximum(c + level, 0.0)
+        return float(path.std() / path.mean())
+
+    lo = -float(below_top.max())  # only the top month(s) above the floor: the largest ratio
+    if ratio(lo) < target:
+        raise ValueError(
+            f"sd/mean {target:.3g} is out of reach for a floored path of {level.size} months"
+        )
+    hi = (
+        max(1.0, -float(level.min())) + 1.0 / target
+    )  # every month above the floor: ratio <= target
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if ratio(mid) > target:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-15 * max(1.0, abs(hi)):
+            break
+    c = 0.5 * (lo + hi)
+    scale = mean / float(np.maximum(c + level, 0.0).mean())
+    return scale * np.maximum(c + level, 0.0)
 
 
 def _is_cash(ticker: str, universe: Universe) -> bool:

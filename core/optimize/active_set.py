@@ -116,15 +116,18 @@ class WorkingSetQP:
     reuses the rest. Instances hold no state that a solve changes.
     """
 
-    def __init__(self, hessian: Hessian, f: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                 A: np.ndarray) -> None:
+    def __init__(
+        self, hessian: Hessian, f: np.ndarray, lower: np.ndarray, upper: np.ndarray, A: np.ndarray
+    ) -> None:
         n = hessian.n
         self.hessian = hessian
         self.f = np.asarray(f, dtype=float)
         self.lower = np.asarray(lower, dtype=float)
         self.upper = np.asarray(upper, dtype=float)
         if (self.lower > self.upper).any():
-            raise InfeasibleError("No portfolio satisfies the constraints: a lower bound exceeds its upper bound.")
+            raise InfeasibleError(
+                "No portfolio satisfies the constraints: a lower bound exceeds its upper bound."
+            )
         self.A = np.ascontiguousarray(np.asarray(A, dtype=float).reshape(-1, n))
         self.AT = np.ascontiguousarray(self.A.T)
         self.support = self.A != 0.0
@@ -135,17 +138,39 @@ class WorkingSetQP:
         self._zeros = np.zeros(n, dtype=np.int32)
         self._partition = PartitionFill.of(self.A)
 
-    def start(self, row_lower: np.ndarray, row_upper: np.ndarray, guess: np.ndarray | None = None, *,
-              what: str = "portfolio") -> np.ndarray:
+    def start(
+        self,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        guess: np.ndarray | None = None,
+        *,
+        what: str = "portfolio",
+    ) -> np.ndarray:
         """A feasible vertex filled in the order of the gradient at ``guess`` (default equal weights)."""
         n = self.hessian.n
         x = np.full(n, 1.0 / n) if guess is None else np.asarray(guess, dtype=float)
-        return feasible_start(self.lower, self.upper, self.A, row_lower, row_upper,
-                              self.hessian.matvec(x) + self.f, what=what, partition=self._partition)
+        return feasible_start(
+            self.lower,
+            self.upper,
+            self.A,
+            row_lower,
+            row_upper,
+            self.hessian.matvec(x) + self.f,
+            what=what,
+            partition=self._partition,
+        )
 
-    def solve(self, row_lower: np.ndarray, row_upper: np.ndarray, *, x0: np.ndarray | None = None,
-              free: np.ndarray | None = None, start_guess: np.ndarray | None = None,
-              max_rounds: int | None = None, what: str = "portfolio") -> ActiveSetSolution:
+    def solve(
+        self,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        *,
+        x0: np.ndarray | None = None,
+        free: np.ndarray | None = None,
+        start_guess: np.ndarray | None = None,
+        max_rounds: int | None = None,
+        what: str = "portfolio",
+    ) -> ActiveSetSolution:
         """:func:`solve` on this prepared problem."""
         if x0 is None:
             x0 = self.start(row_lower, row_upper, start_guess, what=what)
@@ -159,9 +184,17 @@ class WorkingSetQP:
             raise SolverError(f"The QP solver could not start from the given point for the {what}.")
         return sol
 
-    def run(self, row_lower: np.ndarray, row_upper: np.ndarray, x0: np.ndarray,
-            free: np.ndarray | None = None, *, repair: bool = False, max_rounds: int | None = None,
-            what: str = "portfolio") -> ActiveSetSolution | None:
+    def run(
+        self,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        x0: np.ndarray,
+        free: np.ndarray | None = None,
+        *,
+        repair: bool = False,
+        max_rounds: int | None = None,
+        what: str = "portfolio",
+    ) -> ActiveSetSolution | None:
         """The working-set iterations from ``x0`` (feasible unless ``repair``).
 
         With ``repair``, ``x0`` may break the row limits: the first round, over ``free`` and the
@@ -191,7 +224,9 @@ class WorkingSetQP:
         while True:
             rounds += 1
             if rounds > cap:
-                raise SolverError(f"The QP solver did not find the optimal {what} within {cap} rounds.")
+                raise SolverError(
+                    f"The QP solver did not find the optimal {what} within {cap} rounds."
+                )
             S = in_free.nonzero()[0]
             repairing, repair = repair, False
             if not S.size:
@@ -200,8 +235,9 @@ class WorkingSetQP:
                 bound_dual = None
             else:
                 try:
-                    xs_new, lam, bound_dual, h_rows = self._restricted(daqp, g, x, S, row_lower, row_upper,
-                                                                       sense, repairing)
+                    xs_new, lam, bound_dual, h_rows = self._restricted(
+                        daqp, g, x, S, row_lower, row_upper, sense, repairing
+                    )
                 except _RestrictedInfeasible:
                     if repairing:
                         return None
@@ -212,7 +248,11 @@ class WorkingSetQP:
                 x[S] = xs_new
             previous, objective = objective, 0.5 * float(x @ (g + self.f))
             reduced = self.AT @ lam + g
-            if bound_dual is not None and may_drop and (repairing or objective < previous - 1e-14 * abs(previous)):
+            if (
+                bound_dual is not None
+                and may_drop
+                and (repairing or objective < previous - 1e-14 * abs(previous))
+            ):
                 held = S[np.abs(bound_dual) > tol]  # clearly active bounds are held again
                 if held.size:
                     in_free[held] = False
@@ -230,13 +270,27 @@ class WorkingSetQP:
             side[cand] = 0.0
         residual, reduced = self._certify(x, lam, row_lower, row_upper, what)
         inside = (x > lower) & (x < upper)
-        return ActiveSetSolution(x=x, objective=0.5 * hessian.quadratic(x) + float(self.f @ x),
-                                 row_multipliers=lam, free=inside.nonzero()[0], rounds=rounds,
-                                 kkt_residual=residual, reduced_costs=reduced)
+        return ActiveSetSolution(
+            x=x,
+            objective=0.5 * hessian.quadratic(x) + float(self.f @ x),
+            row_multipliers=lam,
+            free=inside.nonzero()[0],
+            rounds=rounds,
+            kkt_residual=residual,
+            reduced_costs=reduced,
+        )
 
-    def _restricted(self, daqp: Any, g: np.ndarray, x: np.ndarray, S: np.ndarray,
-                    row_lower: np.ndarray, row_upper: np.ndarray, sense: np.ndarray,
-                    repairing: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    def _restricted(
+        self,
+        daqp: Any,
+        g: np.ndarray,
+        x: np.ndarray,
+        S: np.ndarray,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        sense: np.ndarray,
+        repairing: bool,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """Exact solve over ``S`` with the other assets held (DAQP).
 
         Returns the new ``x[S]``, the row multipliers (zero on rows that do not touch ``S``), the
@@ -260,14 +314,20 @@ class WorkingSetQP:
             A_s, rest = A_s[touched], rest[touched]
             row_lower, row_upper, sense = row_lower[touched], row_upper[touched], sense[touched]
         sol, _, exitflag, info = daqp.solve(
-            h_ss, f_s, A_s, np.concatenate((upper_s, row_upper - rest)),
-            np.concatenate((lower_s, row_lower - rest)), np.concatenate((self._zeros[:k], sense)),
+            h_ss,
+            f_s,
+            A_s,
+            np.concatenate((upper_s, row_upper - rest)),
+            np.concatenate((lower_s, row_lower - rest)),
+            np.concatenate((self._zeros[:k], sense)),
             primal_tol=1e-12,
         )
         if exitflag == -1:
             raise _RestrictedInfeasible
         if exitflag != 1:
-            raise SolverError(f"The QP solver failed on a restricted problem (DAQP exit flag {exitflag}).")
+            raise SolverError(
+                f"The QP solver failed on a restricted problem (DAQP exit flag {exitflag})."
+            )
         dual = info["lam"]
         bound_dual = dual[:k]
         # DAQP leaves round-off on active bounds: put those assets exactly on them.
@@ -282,15 +342,25 @@ class WorkingSetQP:
             lam[touched] = dual[k:]
         return xs_new, lam, bound_dual, h_rows
 
-    def _certify(self, x: np.ndarray, lam: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray,
-                 what: str) -> tuple[float, np.ndarray]:
+    def _certify(
+        self,
+        x: np.ndarray,
+        lam: np.ndarray,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        what: str,
+    ) -> tuple[float, np.ndarray]:
         """Check the KKT conditions from scratch; return the worst relative residual and the
         reduced costs, or raise."""
         lower, upper, A = self.lower, self.upper, self.A
         g = self.hessian.matvec(x) + self.f
         values = A @ x
-        primal = max(float(_absmax(lower - x)), float(_absmax(x - upper)),
-                     row_violation(values, row_lower, row_upper), 0.0)
+        primal = max(
+            float(_absmax(lower - x)),
+            float(_absmax(x - upper)),
+            row_violation(values, row_lower, row_upper),
+            0.0,
+        )
         reduced = self.AT @ lam + g
         scale = max(float(_absmax(np.abs(g))), float(_absmax(np.abs(reduced))), 1e-300)
         # the bound multiplier is -reduced: >= 0 at a lower bound, <= 0 at an upper one, 0 inside
@@ -301,7 +371,9 @@ class WorkingSetQP:
         sign = 0.0
         if lam.size:  # a row multiplier's sign names the limit that must hold with equality
             row_tol = 1e-9 * max(1.0, float(_absmax(np.abs(values))))
-            wrong = ((lam > 0) & (row_upper - values > row_tol)) | ((lam < 0) & (values - row_lower > row_tol))
+            wrong = ((lam > 0) & (row_upper - values > row_tol)) | (
+                (lam < 0) & (values - row_lower > row_tol)
+            )
             sign = float(np.max(np.abs(lam[wrong]), initial=0.0)) / scale
         if primal > 10 * PRIMAL_TOL or dual > CERTIFICATE_TOL or sign > CERTIFICATE_TOL:
             raise SolverError(
@@ -356,8 +428,15 @@ def solve(
         A restricted solve failed, the round cap was reached, or the final KKT check failed.
     """
     qp = WorkingSetQP(hessian, f, lower, upper, A)
-    return qp.solve(np.asarray(row_lower, dtype=float), np.asarray(row_upper, dtype=float), x0=x0, free=free,
-                    start_guess=start_guess, max_rounds=max_rounds, what=what)
+    return qp.solve(
+        np.asarray(row_lower, dtype=float),
+        np.asarray(row_upper, dtype=float),
+        x0=x0,
+        free=free,
+        start_guess=start_guess,
+        max_rounds=max_rounds,
+        what=what,
+    )
 
 
 def resolve(
@@ -380,5 +459,11 @@ def resolve(
     sweep, call :meth:`WorkingSetQP.run` with ``repair=True`` on one prepared problem instead.
     """
     qp = WorkingSetQP(hessian, f, lower, upper, A)
-    return qp.run(np.asarray(row_lower, dtype=float), np.asarray(row_upper, dtype=float), previous.x,
-                  previous.free, repair=True, what=what)
+    return qp.run(
+        np.asarray(row_lower, dtype=float),
+        np.asarray(row_upper, dtype=float),
+        previous.x,
+        previous.free,
+        repair=True,
+        what=what,
+    )

@@ -73,9 +73,15 @@ def portfolio_volatility(w: np.ndarray, cov: np.ndarray) -> float:
     return float(np.sqrt(max(w @ cov @ w, 0.0)))
 
 
-def penalized_utility(w: np.ndarray, inputs: MarketInputs, risk_aversion: float, gamma: float) -> float:
+def penalized_utility(
+    w: np.ndarray, inputs: MarketInputs, risk_aversion: float, gamma: float
+) -> float:
     """``mu' w - (lambda / 2) w' S w - gamma ||w||^2``, annual decimal return units."""
-    return float(w @ inputs.expected_returns - 0.5 * risk_aversion * w @ inputs.covariance @ w - gamma * w @ w)
+    return float(
+        w @ inputs.expected_returns
+        - 0.5 * risk_aversion * w @ inputs.covariance @ w
+        - gamma * w @ w
+    )
 
 
 def policy_anchor(anchor: np.ndarray, cs: ConstraintSet) -> Candidate:
@@ -83,12 +89,16 @@ def policy_anchor(anchor: np.ndarray, cs: ConstraintSet) -> Candidate:
     broken = cs.violations(anchor)
     if broken:
         notes = ("The committee anchor breaks the policy: " + "; ".join(broken) + ".",)
-    return Candidate(Strategy.POLICY_ANCHOR, anchor.copy(), "Committee anchor weights from the profile", notes)
+    return Candidate(
+        Strategy.POLICY_ANCHOR, anchor.copy(), "Committee anchor weights from the profile", notes
+    )
 
 
 def minimum_volatility(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
     sol = solve_qp(2 * inputs.covariance, np.zeros(cs.n), cs, what="minimum-volatility portfolio")
-    return Candidate(Strategy.MIN_VOLATILITY, sol.weights, f"QP ({sol.solver}, {sol.iterations} iterations)")
+    return Candidate(
+        Strategy.MIN_VOLATILITY, sol.weights, f"QP ({sol.solver}, {sol.iterations} iterations)"
+    )
 
 
 def maximum_sharpe(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
@@ -115,9 +125,13 @@ def maximum_sharpe(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
 
     h = np.ascontiguousarray(2 * inputs.covariance)
     x, _, exitflag, info = daqp.solve(
-        h, np.zeros(n), np.ascontiguousarray(a), np.ascontiguousarray(hi[: a.shape[0]]),
+        h,
+        np.zeros(n),
+        np.ascontiguousarray(a),
+        np.ascontiguousarray(hi[: a.shape[0]]),
         np.ascontiguousarray(lo[: a.shape[0]]),
-        np.array([5] + [0] * m, dtype=np.int32), primal_tol=1e-12,
+        np.array([5] + [0] * m, dtype=np.int32),
+        primal_tol=1e-12,
     )
     if exitflag != 1:
         raise SolverError(f"The Maximum Sharpe QP did not solve (exit flag {exitflag}).")
@@ -127,37 +141,55 @@ def maximum_sharpe(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
         raise SolverError("The Maximum Sharpe transform returned a non-positive scale.")
     w = np.clip(y / kappa, cs.lower, cs.upper)
     if cs.max_violation(w) > 1e-8:
-        raise SolverError("The Maximum Sharpe solution breaks a constraint after rescaling; it was not used.")
-    return Candidate(Strategy.MAX_SHARPE, w, f"Charnes-Cooper QP (DAQP, {info.get('iterations', 0)} iterations)")
+        raise SolverError(
+            "The Maximum Sharpe solution breaks a constraint after rescaling; it was not used."
+        )
+    return Candidate(
+        Strategy.MAX_SHARPE, w, f"Charnes-Cooper QP (DAQP, {info.get('iterations', 0)} iterations)"
+    )
 
 
 def _min_var_at_return(inputs: MarketInputs, cs: ConstraintSet, floor: float) -> np.ndarray:
     sol = solve_qp(
-        2 * inputs.covariance, np.zeros(cs.n), cs,
-        extra_rows=inputs.expected_returns[None, :], extra_lower=np.array([floor]),
-        extra_upper=np.array([np.inf]), what="frontier portfolio",
+        2 * inputs.covariance,
+        np.zeros(cs.n),
+        cs,
+        extra_rows=inputs.expected_returns[None, :],
+        extra_lower=np.array([floor]),
+        extra_upper=np.array([np.inf]),
+        what="frontier portfolio",
     )
     return sol.weights
 
 
-def target_volatility(inputs: MarketInputs, cs: ConstraintSet, target: float, *, tol: float = 1e-7) -> Candidate:
+def target_volatility(
+    inputs: MarketInputs, cs: ConstraintSet, target: float, *, tol: float = 1e-13
+) -> Candidate:
     cov, mu = inputs.covariance, inputs.expected_returns
     w_min = minimum_volatility(inputs, cs).weights
     vol_min = portfolio_volatility(w_min, cov)
     if vol_min > target:
         return Candidate(
-            Strategy.TARGET_VOLATILITY, w_min, "Minimum-volatility fallback",
-            (f"Target volatility {target:.1%} is unreachable: the lowest volatility the policy allows is "
-             f"{vol_min:.2%}. The minimum-volatility portfolio is shown.",),
+            Strategy.TARGET_VOLATILITY,
+            w_min,
+            "Minimum-volatility fallback",
+            (
+                f"Target volatility {target:.1%} is unreachable: the lowest volatility the policy allows is "
+                f"{vol_min:.2%}. The minimum-volatility portfolio is shown.",
+            ),
         )
     w_top = max_linear(mu, cs)
     r_lo, r_hi = float(mu @ w_min), float(mu @ w_top)
     w_best = _min_var_at_return(inputs, cs, r_hi - 1e-12)
     if portfolio_volatility(w_best, cov) <= target:
         return Candidate(
-            Strategy.TARGET_VOLATILITY, w_best, "Frontier (QP)",
-            (f"Target volatility {target:.1%} does not bind: the highest-return policy portfolio has "
-             f"volatility {portfolio_volatility(w_best, cov):.2%}.",),
+            Strategy.TARGET_VOLATILITY,
+            w_best,
+            "Frontier (QP)",
+            (
+                f"Target volatility {target:.1%} does not bind: the highest-return policy portfolio has "
+                f"volatility {portfolio_volatility(w_best, cov):.2%}.",
+            ),
         )
     w_best = w_min
     for _ in range(100):
@@ -170,8 +202,12 @@ def target_volatility(inputs: MarketInputs, cs: ConstraintSet, target: float, *,
         if r_hi - r_lo < tol:
             break
     vol = portfolio_volatility(w_best, cov)
-    return Candidate(Strategy.TARGET_VOLATILITY, w_best, "Frontier bisection (QP)",
-                     (f"Ex-ante volatility {vol:.2%} against the {target:.1%} target.",))
+    return Candidate(
+        Strategy.TARGET_VOLATILITY,
+        w_best,
+        "Frontier bisection (QP)",
+        (f"Ex-ante volatility {vol:.2%} against the {target:.1%} target.",),
+    )
 
 
 RISK_PARITY_STATIONARITY_TOL = 1e-8  # projected-gradient step (weights) at which the search stops
@@ -182,15 +218,23 @@ _RISK_PARITY_MAX_ITERATIONS = 500
 def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
     cov = inputs.covariance
     n = cs.n
-    erc = equal_risk_contribution(cov, scipy_lapack=False)  # no scipy.linalg import on the analysis path
+    erc = equal_risk_contribution(
+        cov, scipy_lapack=False
+    )  # no scipy.linalg import on the analysis path
     if cs.max_violation(erc) <= 1e-9:
-        return Candidate(Strategy.RISK_PARITY, erc, "Newton on Spinu's convex formulation (exact)",
-                         ("Equal risk contributions achieved.",))
+        return Candidate(
+            Strategy.RISK_PARITY,
+            erc,
+            "Newton on Spinu's convex formulation (exact)",
+            ("Equal risk contributions achieved.",),
+        )
     # Start from the policy portfolio closest (Euclidean) to the unconstrained equal-risk one.
     start = solve_qp(2 * np.eye(n), -2 * erc, cs, what="risk-parity start").weights
     w, iterations, solver = _closest_equal_risk(cov, cs, start)
     if cs.max_violation(w) > 1e-7:
-        raise SolverError("Risk parity did not converge within the policy bounds: the result breaks a limit.")
+        raise SolverError(
+            "Risk parity did not converge within the policy bounds: the result breaks a limit."
+        )
     s = cov @ w
     share = w * s / (w @ s)
     spread = float(share.max() - share.min())
@@ -199,8 +243,12 @@ def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
         if spread < 1e-4
         else f"The policy bounds prevent equal risk: contributions range {share.min():.1%} to {share.max():.1%}."
     )
-    return Candidate(Strategy.RISK_PARITY, w, f"Gauss-Newton with {solver} subproblems ({iterations} iterations)",
-                     (note,))
+    return Candidate(
+        Strategy.RISK_PARITY,
+        w,
+        f"Gauss-Newton with {solver} subproblems ({iterations} iterations)",
+        (note,),
+    )
 
 
 def _risk_share_residuals(w: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -215,11 +263,15 @@ def _risk_share_residuals(w: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, n
 def _projected_gradient_step(w: np.ndarray, gradient: np.ndarray, cs: ConstraintSet) -> float:
     """``max |P(w - gradient) - w|`` with ``P`` the projection onto the policy set: 0 exactly at a
     first-order (KKT) point of the constrained problem."""
-    projected = solve_qp(np.eye(cs.n), gradient - w, cs, what="risk-parity optimality check").weights
+    projected = solve_qp(
+        np.eye(cs.n), gradient - w, cs, what="risk-parity optimality check"
+    ).weights
     return float(np.max(np.abs(projected - w)))
 
 
-def _closest_equal_risk(cov: np.ndarray, cs: ConstraintSet, start: np.ndarray) -> tuple[np.ndarray, int, str]:
+def _closest_equal_risk(
+    cov: np.ndarray, cs: ConstraintSet, start: np.ndarray
+) -> tuple[np.ndarray, int, str]:
     """Minimize ``sum_i (w_i (S w)_i / w' S w - 1/n)^2`` over the policy set, from ``start``.
 
     Gauss-Newton with Levenberg-Marquardt damping: each step minimizes the linearized residuals
@@ -276,7 +328,9 @@ def _closest_equal_risk(cov: np.ndarray, cs: ConstraintSet, start: np.ndarray) -
             rejected += 1
             if rejected >= 8:
                 break
-    if stationarity > RISK_PARITY_STATIONARITY_TOL and not (rejected >= 8 and stationarity <= _RISK_PARITY_STALL_TOL):
+    if stationarity > RISK_PARITY_STATIONARITY_TOL and not (
+        rejected >= 8 and stationarity <= _RISK_PARITY_STALL_TOL
+    ):
         raise SolverError(
             f"Risk parity did not converge within the policy bounds: after {iterations} Gauss-Newton steps "
             f"the optimality measure is {stationarity:.1e}."
@@ -285,13 +339,19 @@ def _closest_equal_risk(cov: np.ndarray, cs: ConstraintSet, start: np.ndarray) -
 
 
 def mean_variance_utility(
-    inputs: MarketInputs, cs: ConstraintSet, risk_aversion: float, gamma: float, vol_target: float | None
+    inputs: MarketInputs,
+    cs: ConstraintSet,
+    risk_aversion: float,
+    gamma: float,
+    vol_target: float | None,
 ) -> Candidate:
     cov, mu = inputs.covariance, inputs.expected_returns
     n = cs.n
 
     def solve(lam: float) -> np.ndarray:
-        return solve_qp(lam * cov + 2 * gamma * np.eye(n), -mu, cs, what="mean-variance portfolio").weights
+        return solve_qp(
+            lam * cov + 2 * gamma * np.eye(n), -mu, cs, what="mean-variance portfolio"
+        ).weights
 
     w = solve(risk_aversion)
     notes = [f"Risk aversion {risk_aversion:g}, concentration penalty {gamma:g}."]
@@ -303,15 +363,17 @@ def mean_variance_utility(
             lo, hi = risk_aversion, risk_aversion
             while portfolio_volatility(solve(hi), cov) > vol_target and hi < 1e7:
                 lo, hi = hi, hi * 2
-            for _ in range(60):
+            for _ in range(100):
                 mid = np.sqrt(lo * hi)
                 if portfolio_volatility(solve(mid), cov) > vol_target:
                     lo = mid
                 else:
                     hi = mid
-                if hi / lo < 1 + 1e-6:
+                if hi / lo < 1 + 1e-13:
                     break
             w = solve(hi)
-            notes.append(f"Risk aversion raised to {hi:.3g} so that ex-ante volatility meets the "
-                         f"{vol_target:.1%} target.")
+            notes.append(
+                f"Risk aversion raised to {hi:.3g} so that ex-ante volatility meets the "
+                f"{vol_target:.1%} target."
+            )
     return Candidate(Strategy.MEAN_VARIANCE, w, "QP (DAQP)", tuple(notes))

@@ -136,10 +136,14 @@ def estimate_inputs(
     """
     x = returns.to_numpy(dtype=float)
     if not np.isfinite(x).all():
-        raise DataError("Returns contain missing or non-finite values; clean the data before optimizing.")
+        raise DataError(
+            "Returns contain missing or non-finite values; clean the data before optimizing."
+        )
     t, n = x.shape
     if t < 24:
-        raise DataError(f"At least 24 months are needed to estimate a covariance; the sample has {t}.")
+        raise DataError(
+            f"At least 24 months are needed to estimate a covariance; the sample has {t}."
+        )
     rf = float(risk_free.mean() * PERIODS_PER_YEAR) if risk_free is not None else 0.0
     if covariance is CovarianceEstimator.LEDOIT_WOLF:
         cov_m, shrink = ledoit_wolf(x)

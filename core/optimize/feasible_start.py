@@ -22,7 +22,9 @@ def row_violation(values: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarr
     """Largest amount by which ``values`` leave ``[row_lower, row_upper]`` (0 inside)."""
     if values.size == 0:
         return 0.0
-    return float(max(np.maximum.reduce(row_lower - values), np.maximum.reduce(values - row_upper), 0.0))
+    return float(
+        max(np.maximum.reduce(row_lower - values), np.maximum.reduce(values - row_upper), 0.0)
+    )
 
 
 class PartitionFill:
@@ -47,12 +49,22 @@ class PartitionFill:
         if not ((groups == 0.0) | (groups == 1.0)).all() or (groups.sum(axis=0) > 1.0).any():
             return None
         count = groups.shape[0]
-        gid = np.where(groups.any(axis=0), groups.argmax(axis=0), count) if count else np.zeros(A.shape[1], int)
+        gid = (
+            np.where(groups.any(axis=0), groups.argmax(axis=0), count)
+            if count
+            else np.zeros(A.shape[1], int)
+        )
         starts = np.concatenate(([0], np.cumsum(np.bincount(gid, minlength=count + 1))))
         return cls(gid, starts, count)
 
-    def fill(self, lower: np.ndarray, upper: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray,
-             score: np.ndarray) -> np.ndarray | None:
+    def fill(
+        self,
+        lower: np.ndarray,
+        upper: np.ndarray,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        score: np.ndarray,
+    ) -> np.ndarray | None:
         """The greedy vertex for these limits and this score; None when it breaks a limit."""
         if row_lower[0] != row_upper[0]:
             return None
@@ -65,11 +77,15 @@ class PartitionFill:
         room = upper[order] - lower_o
         g_val = np.bincount(gid, weights=lower, minlength=count + 1)
         # 1. class minimums, each from its cheapest members (room used before a member: a cumsum)
-        fill = np.minimum(np.maximum((g_lo - g_val)[gid_o] - self._before_in_class(room), 0.0), room)
+        fill = np.minimum(
+            np.maximum((g_lo - g_val)[gid_o] - self._before_in_class(room), 0.0), room
+        )
         room -= fill
         g_val += np.bincount(gid_o, weights=fill, minlength=count + 1)
         # 2. the budget, cheapest first overall, each class up to its maximum
-        usable = np.minimum(np.maximum((g_hi - g_val)[gid_o] - self._before_in_class(room), 0.0), room)
+        usable = np.minimum(
+            np.maximum((g_hi - g_val)[gid_o] - self._before_in_class(room), 0.0), room
+        )
         need = row_lower[0] - float(g_val.sum())
         by_score = np.argsort(score[order], kind="stable")
         u = usable[by_score]
@@ -77,8 +93,11 @@ class PartitionFill:
         x = np.empty_like(lower)
         x[order] = np.minimum(lower_o + fill, upper[order])
         g_val = np.bincount(gid, weights=x, minlength=count + 1)
-        if (abs(float(g_val.sum()) - row_lower[0]) > 1e-12 or (g_val > g_hi + 1e-12).any()
-                or (g_val < g_lo - 1e-12).any()):
+        if (
+            abs(float(g_val.sum()) - row_lower[0]) > 1e-12
+            or (g_val > g_hi + 1e-12).any()
+            or (g_val < g_lo - 1e-12).any()
+        ):
             return None
         return x
 
@@ -89,9 +108,17 @@ class PartitionFill:
         return c - v - np.repeat(head, np.diff(self.starts))
 
 
-def feasible_start(lower: np.ndarray, upper: np.ndarray, A: np.ndarray, row_lower: np.ndarray,
-                   row_upper: np.ndarray, score: np.ndarray, *, what: str = "portfolio",
-                   partition: PartitionFill | None = None) -> np.ndarray:
+def feasible_start(
+    lower: np.ndarray,
+    upper: np.ndarray,
+    A: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    score: np.ndarray,
+    *,
+    what: str = "portfolio",
+    partition: PartitionFill | None = None,
+) -> np.ndarray:
     """A feasible vertex-like point, filled in the order of ``score`` (lowest first).
 
     ``partition`` may pass ``PartitionFill.of(A)`` when it is at hand.
@@ -115,22 +142,36 @@ def feasible_start(lower: np.ndarray, upper: np.ndarray, A: np.ndarray, row_lowe
     a_ub = np.vstack([A[finite_hi & ~eq], -A[finite_lo & ~eq]])
     b_ub = np.concatenate([row_upper[finite_hi & ~eq], -row_lower[finite_lo & ~eq]])
     res = linprog(
-        score, A_ub=a_ub if a_ub.shape[0] else None, b_ub=b_ub if a_ub.shape[0] else None,
-        A_eq=A[eq] if eq.any() else None, b_eq=row_lower[eq] if eq.any() else None,
-        bounds=np.column_stack([lower, upper]), method="highs",
+        score,
+        A_ub=a_ub if a_ub.shape[0] else None,
+        b_ub=b_ub if a_ub.shape[0] else None,
+        A_eq=A[eq] if eq.any() else None,
+        b_eq=row_lower[eq] if eq.any() else None,
+        bounds=np.column_stack([lower, upper]),
+        method="highs",
     )
     if res.status == 2:
-        raise InfeasibleError(f"No {what} satisfies the constraints (the linear program proved them infeasible).")
+        raise InfeasibleError(
+            f"No {what} satisfies the constraints (the linear program proved them infeasible)."
+        )
     if res.status != 0:
-        raise SolverError(f"The starting linear program for the {what} did not solve: {res.message}")
+        raise SolverError(
+            f"The starting linear program for the {what} did not solve: {res.message}"
+        )
     x = np.clip(np.asarray(res.x, dtype=float), lower, upper)
     if row_violation(A @ x, row_lower, row_upper) > 1e-9:
         raise SolverError(f"The starting point for the {what} breaks a row limit; it was not used.")
     return x
 
 
-def _greedy_fill(lower: np.ndarray, upper: np.ndarray, A: np.ndarray, row_lower: np.ndarray,
-                 row_upper: np.ndarray, score: np.ndarray) -> np.ndarray | None:
+def _greedy_fill(
+    lower: np.ndarray,
+    upper: np.ndarray,
+    A: np.ndarray,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    score: np.ndarray,
+) -> np.ndarray | None:
     """Raise rows to their minimums (smallest rows first), cheapest variables first; None if stuck."""
     m = A.shape[0]
     if m == 0 or np.any(A < 0):

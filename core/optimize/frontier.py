@@ -180,8 +180,9 @@ def frontier_weights(
     return out
 
 
-def _high_return_vertex(tops: list[np.ndarray], mu: np.ndarray, constraints: ConstraintSet,
-                        target: float) -> np.ndarray:
+def _high_return_vertex(
+    tops: list[np.ndarray], mu: np.ndarray, constraints: ConstraintSet, target: float
+) -> np.ndarray:
     """A policy portfolio with ``mu' w >= target`` (cached in ``tops``): the greedy vertex that
     fills the rows with the highest returns first when it gets there, else the LP's maximum.
 
@@ -193,7 +194,9 @@ def _high_return_vertex(tops: list[np.ndarray], mu: np.ndarray, constraints: Con
     if not tops:
         a, lo, hi = policy_rows(constraints)
         structure = PartitionFill.of(a)
-        greedy = structure.fill(constraints.lower, constraints.upper, lo, hi, -mu) if structure else None
+        greedy = (
+            structure.fill(constraints.lower, constraints.upper, lo, hi, -mu) if structure else None
+        )
         if greedy is not None:
             tops.append(greedy)
     for top in tops:
@@ -209,8 +212,9 @@ def _high_return_vertex(tops: list[np.ndarray], mu: np.ndarray, constraints: Con
     return best
 
 
-def _daqp_sweep(cov: np.ndarray, mu: np.ndarray, constraints: ConstraintSet,
-                targets: np.ndarray) -> np.ndarray:
+def _daqp_sweep(
+    cov: np.ndarray, mu: np.ndarray, constraints: ConstraintSet, targets: np.ndarray
+) -> np.ndarray:
     """Small universes: DAQP on matrices set up once, each target warm-started from the previous
     point's active set; each exit flag checked and each point verified against the constraints."""
     import daqp
@@ -240,8 +244,9 @@ def _daqp_sweep(cov: np.ndarray, mu: np.ndarray, constraints: ConstraintSet,
     return out
 
 
-def _stacked_with_return(constraints: ConstraintSet,
-                         mu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _stacked_with_return(
+    constraints: ConstraintSet, mu: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """DAQP's layout: bounds first, then budget, policy rows and the return row (``mu' w >= t``)."""
     a, lo, hi = policy_rows(constraints, mu[None, :], np.array([-np.inf]), np.array([np.inf]))
     n = constraints.n

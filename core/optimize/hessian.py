@@ -18,8 +18,13 @@ class Hessian:
 
     __slots__ = ("_dense", "_factor", "_diag", "_scale", "n")
 
-    def __init__(self, dense: np.ndarray | None, factor: np.ndarray | None, diag: np.ndarray | None,
-                 scale: float) -> None:
+    def __init__(
+        self,
+        dense: np.ndarray | None,
+        factor: np.ndarray | None,
+        diag: np.ndarray | None,
+        scale: float,
+    ) -> None:
         self._dense = dense
         self._factor = factor
         self._diag = diag
@@ -72,7 +77,9 @@ class Hessian:
         out.flat[:: len(cols) + 1] += d[cols]
         return out
 
-    def columns_matvec(self, cols: np.ndarray, v: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    def columns_matvec(
+        self, cols: np.ndarray, v: np.ndarray, rows: np.ndarray | None = None
+    ) -> np.ndarray:
         """``H[:, cols] @ v``, shape (n,); ``rows`` may pass ``self.rows(cols)``."""
         if self._dense is not None:
             return v @ (self._dense[cols] if rows is None else rows)

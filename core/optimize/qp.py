@@ -56,8 +56,12 @@ class QPSolution:
     free: np.ndarray | None = None
 
 
-def _stack(cs: ConstraintSet, extra_rows: np.ndarray | None, extra_lower: np.ndarray | None,
-           extra_upper: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _stack(
+    cs: ConstraintSet,
+    extra_rows: np.ndarray | None,
+    extra_lower: np.ndarray | None,
+    extra_upper: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     n = cs.n
     rows = [np.ones((1, n)), cs.A]
     lo = [np.array([1.0]), cs.row_lower]
@@ -76,9 +80,12 @@ def _stack(cs: ConstraintSet, extra_rows: np.ndarray | None, extra_lower: np.nda
     return a, blower, bupper, sense
 
 
-def policy_rows(cs: ConstraintSet, extra_rows: np.ndarray | None = None,
-                extra_lower: np.ndarray | None = None,
-                extra_upper: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def policy_rows(
+    cs: ConstraintSet,
+    extra_rows: np.ndarray | None = None,
+    extra_lower: np.ndarray | None = None,
+    extra_upper: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(A, row_lower, row_upper)`` with the budget as row 0, then ``cs``'s rows, then the extra rows."""
     a, blower, bupper, _ = _stack(cs, extra_rows, extra_lower, extra_upper)
     n = cs.n
@@ -94,9 +101,16 @@ class PolicyQP:
     their structure; nothing a solve changes is kept.
     """
 
-    def __init__(self, H: np.ndarray | Hessian, f: np.ndarray, cs: ConstraintSet, *,
-                 extra_rows: np.ndarray | None = None, extra_lower: np.ndarray | None = None,
-                 extra_upper: np.ndarray | None = None) -> None:
+    def __init__(
+        self,
+        H: np.ndarray | Hessian,
+        f: np.ndarray,
+        cs: ConstraintSet,
+        *,
+        extra_rows: np.ndarray | None = None,
+        extra_lower: np.ndarray | None = None,
+        extra_upper: np.ndarray | None = None,
+    ) -> None:
         a, blower, bupper, sense = _stack(cs, extra_rows, extra_lower, extra_upper)
         n = cs.n
         self.constraints = cs
@@ -145,10 +159,19 @@ class PolicyQP:
             # A restricted solve or the certificate failed (numerically hard data): DAQP on the
             # whole problem is slower but needs no start; its own checks apply.
             fallback = self._solve_daqp(self.problem.hessian.to_array(), what)
-            return QPSolution(weights=fallback.weights, objective=fallback.objective,
-                              iterations=fallback.iterations, solver="DAQP (fallback)")
-        return QPSolution(weights=sol.x, objective=sol.objective, iterations=sol.rounds,
-                          solver="working set", free=sol.free)
+            return QPSolution(
+                weights=fallback.weights,
+                objective=fallback.objective,
+                iterations=fallback.iterations,
+                solver="DAQP (fallback)",
+            )
+        return QPSolution(
+            weights=sol.x,
+            objective=sol.objective,
+            iterations=sol.rounds,
+            solver="working set",
+            free=sol.free,
+        )
 
     def _solve_daqp(self, h: np.ndarray, what: str) -> QPSolution:
         import daqp
@@ -156,7 +179,9 @@ class PolicyQP:
         a, bupper, blower, sense = self._stacked
         x, fval, exitflag, info = daqp.solve(h, self._f, a, bupper, blower, sense, primal_tol=1e-10)
         if exitflag == -1:
-            raise InfeasibleError(f"No {what} satisfies the constraints (the QP solver proved them infeasible).")
+            raise InfeasibleError(
+                f"No {what} satisfies the constraints (the QP solver proved them infeasible)."
+            )
         if exitflag != 1:
             reason = _EXIT_MESSAGES.get(exitflag, f"exit flag {exitflag}")
             raise SolverError(f"The QP solver did not find the optimal {what}: {reason}.")
@@ -168,7 +193,9 @@ class PolicyQP:
             raise SolverError(
                 f"The QP solver returned a {what} that breaks a constraint by {check:.2e}; it was not used."
             )
-        return QPSolution(weights=w, objective=float(fval), iterations=int(info.get("iterations", 0)))
+        return QPSolution(
+            weights=w, objective=float(fval), iterations=int(info.get("iterations", 0))
+        )
 
 
 def solve_qp(
@@ -190,8 +217,9 @@ def solve_qp(
     SolverError
         Any other non-optimal exit, or a returned point that violates the constraints.
     """
-    return PolicyQP(H, f, cs, extra_rows=extra_rows, extra_lower=extra_lower,
-                    extra_upper=extra_upper).solve(what=what)
+    return PolicyQP(
+        H, f, cs, extra_rows=extra_rows, extra_lower=extra_lower, extra_upper=extra_upper
+    ).solve(what=what)
 
 
 def solve_qp_hessian(
@@ -215,8 +243,9 @@ def solve_qp_hessian(
     InfeasibleError, SolverError
         As :func:`solve_qp`.
     """
-    return PolicyQP(hessian, f, cs, extra_rows=extra_rows, extra_lower=extra_lower,
-                    extra_upper=extra_upper).solve(warm, what=what)
+    return PolicyQP(
+        hessian, f, cs, extra_rows=extra_rows, extra_lower=extra_lower, extra_upper=extra_upper
+    ).solve(warm, what=what)
 
 
 def max_linear(c: np.ndarray, cs: ConstraintSet) -> np.ndarray:
@@ -240,8 +269,10 @@ def max_linear(c: np.ndarray, cs: ConstraintSet) -> np.ndarray:
         -c,
         A_ub=np.vstack([cs.A, -cs.A]) if len(cs.rows) else None,
         b_ub=np.concatenate([cs.row_upper, -cs.row_lower]) if len(cs.rows) else None,
-        A_eq=np.ones((1, cs.n)), b_eq=[1.0],
-        bounds=list(zip(cs.lower, cs.upper, strict=True)), method="highs",
+        A_eq=np.ones((1, cs.n)),
+        b_eq=[1.0],
+        bounds=list(zip(cs.lower, cs.upper, strict=True)),
+        method="highs",
     )
     if res.status == 2:
         raise InfeasibleError("No portfolio satisfies the constraints.")
@@ -250,8 +281,14 @@ def max_linear(c: np.ndarray, cs: ConstraintSet) -> np.ndarray:
     return np.asarray(res.x)
 
 
-def _greedy_is_optimal(c: np.ndarray, w: np.ndarray, cs: ConstraintSet, structure: PartitionFill,
-                       class_lower: np.ndarray, class_upper: np.ndarray) -> bool:
+def _greedy_is_optimal(
+    c: np.ndarray,
+    w: np.ndarray,
+    cs: ConstraintSet,
+    structure: PartitionFill,
+    class_lower: np.ndarray,
+    class_upper: np.ndarray,
+) -> bool:
     """Whether LP multipliers prove the vertex ``w`` maximizes ``c' w`` over the budget and disjoint
     classes (``structure``): a budget price ``lam`` and class prices ``t_g = lam + nu_g`` with
     ``c_i = t_g`` for assets inside their bounds, ``c_i >= t_g`` at the upper bound, ``c_i <= t_g``

@@ -72,8 +72,15 @@ class ResampledFrontier:
 
     def stability_frame(self, base: np.ndarray | None = None) -> pd.DataFrame:
         """Per ETF: base weight (if given), mean, std, 5th and 95th percentile across draws."""
-        frame = pd.DataFrame({"mean": self.stability_mean, "std": self.stability_std,
-                              "p05": self.stability_low, "p95": self.stability_high}, index=list(self.tickers))
+        frame = pd.DataFrame(
+            {
+                "mean": self.stability_mean,
+                "std": self.stability_std,
+                "p05": self.stability_low,
+                "p95": self.stability_high,
+            },
+            index=list(self.tickers),
+        )
         if base is not None:
             frame.insert(0, "weight", base)
         return frame
@@ -97,13 +104,17 @@ class _Solver:
         self.sense[n] = 5  # budget row
         self.cs = cs
 
-    def solve(self, h: np.ndarray, f: np.ndarray, mu: np.ndarray | None = None, floor: float = -np.inf) -> np.ndarray:
+    def solve(
+        self, h: np.ndarray, f: np.ndarray, mu: np.ndarray | None = None, floor: float = -np.inf
+    ) -> np.ndarray:
         if mu is not None:
             self.a[-1] = mu
         else:
             self.a[-1] = 0.0
         self.lo[-1] = floor
-        x, _, flag, _ = self._daqp.solve(h, f, self.a, self.hi, self.lo, self.sense.copy(), primal_tol=1e-10)
+        x, _, flag, _ = self._daqp.solve(
+            h, f, self.a, self.hi, self.lo, self.sense.copy(), primal_tol=1e-10
+        )
         if flag != 1:
             raise SolverError(f"A resampled QP did not solve (DAQP exit flag {flag}).")
         return np.clip(np.asarray(x), self.cs.lower, self.cs.upper)
@@ -155,37 +166,61 @@ def resampled_frontier(
         w_top = solver.solve(np.ascontiguousarray(eps), -mu)
         r_lo, r_hi = float(mu @ w_min), float(mu @ w_top)
         for k, target in enumerate(np.linspace(r_lo, r_hi, points)):
-            frontiers[b, k] = w_min if k == 0 else solver.solve(h, np.zeros(n), mu, min(target, r_hi - 1e-12))
-        utility_weights[b] = solver.solve(np.ascontiguousarray(lam * cov + 2 * gamma * np.eye(n)), -mu)
+            frontiers[b, k] = (
+                w_min if k == 0 else solver.solve(h, np.zeros(n), mu, min(target, r_hi - 1e-12))
+            )
+        utility_weights[b] = solver.solve(
+            np.ascontiguousarray(lam * cov + 2 * gamma * np.eye(n)), -mu
+        )
     report(1.0, "Averaging")
     mean_w = frontiers.mean(axis=0)
     rets = mean_w @ inputs.expected_returns
     vols = np.sqrt(np.einsum("ki,ij,kj->k", mean_w, inputs.covariance, mean_w))
     return ResampledFrontier(
-        tickers=cs.tickers, method=method, resamples=resamples, mean_weights=mean_w,
-        lower=np.percentile(frontiers, 5, axis=0), upper=np.percentile(frontiers, 95, axis=0),
-        returns=rets, volatilities=vols,
-        stability_mean=utility_weights.mean(axis=0), stability_std=utility_weights.std(axis=0, ddof=1),
+        tickers=cs.tickers,
+        method=method,
+        resamples=resamples,
+        mean_weights=mean_w,
+        lower=np.percentile(frontiers, 5, axis=0),
+        upper=np.percentile(frontiers, 95, axis=0),
+        returns=rets,
+        volatilities=vols,
+        stability_mean=utility_weights.mean(axis=0),
+        stability_std=utility_weights.std(axis=0, ddof=1),
         stability_low=np.percentile(utility_weights, 5, axis=0),
-        stability_high=np.percentile(utility_weights, 95, axis=0), seed=seed,
+        stability_high=np.percentile(utility_weights, 95, axis=0),
+        seed=seed,
     )
 
 
-def resampled_candidate(frontier: ResampledFrontier, inputs: MarketInputs, profile: IPSProfile) -> Candidate:
+def resampled_candidate(
+    frontier: ResampledFrontier, inputs: MarketInputs, profile: IPSProfile
+) -> Candidate:
     """The averaged-frontier point chosen by the rule of the module docstring, as a candidate."""
     lam, gamma = profile.risk_aversion, profile.concentration_penalty
-    eligible = [k for k in range(len(frontier.volatilities)) if frontier.volatilities[k] <= profile.max_volatility]
+    eligible = [
+        k
+        for k in range(len(frontier.volatilities))
+        if frontier.volatilities[k] <= profile.max_volatility
+    ]
     ranks = eligible or [int(np.argmin(frontier.volatilities))]
     best = max(ranks, key=lambda k: penalized_utility(frontier.mean_weights[k], inputs, lam, gamma))
     bands = ", ".join(
-        f"{t} {lo:.0%}-{hi:.0%}" for t, lo, hi in zip(frontier.tickers, frontier.lower[best], frontier.upper[best],
-                                                      strict=True) if hi > 0.005
+        f"{t} {lo:.0%}-{hi:.0%}"
+        for t, lo, hi in zip(
+            frontier.tickers, frontier.lower[best], frontier.upper[best], strict=True
+        )
+        if hi > 0.005
     )
-    notes = (
+    notes: tuple[str, ...] = (
         f"Average of {frontier.resamples} resampled frontiers ({frontier.method.value}, seed {frontier.seed}); "
         f"point {best + 1} of {len(frontier.volatilities)}.",
         f"5th-95th percentile weight bands: {bands}.",
     )
     if not eligible:
-        notes += ("No averaged-frontier point meets the volatility target; the lowest-volatility one is shown.",)
-    return Candidate(Strategy.RESAMPLED, frontier.mean_weights[best].copy(), "Resampled frontier (DAQP)", notes)
+        notes += (
+            "No averaged-frontier point meets the volatility target; the lowest-volatility one is shown.",
+        )
+    return Candidate(
+        Strategy.RESAMPLED, frontier.mean_weights[best].copy(), "Resampled frontier (DAQP)", notes
+    )

@@ -75,7 +75,9 @@ class Covariance:
         """
         s = np.asarray(cov, dtype=float)
         if s.ndim != 2 or s.shape[0] != s.shape[1] or s.shape[0] == 0:
-            raise DataError(f"The covariance must be a non-empty square matrix, got shape {s.shape}.")
+            raise DataError(
+                f"The covariance must be a non-empty square matrix, got shape {s.shape}."
+            )
         if not np.isfinite(s).all():
             raise DataError("The covariance matrix has non-finite entries.")
         return cls(_Dense(np.ascontiguousarray(0.5 * (s + s.T)), scipy_lapack=scipy_lapack))
@@ -86,7 +88,9 @@ class Covariance:
         f = np.asarray(factor, dtype=float)
         d = np.asarray(idiosyncratic, dtype=float)
         if f.ndim != 2 or d.shape != (f.shape[1],):
-            raise DataError(f"Factor (T, n) and idiosyncratic (n,) shapes disagree: {f.shape}, {d.shape}.")
+            raise DataError(
+                f"Factor (T, n) and idiosyncratic (n,) shapes disagree: {f.shape}, {d.shape}."
+            )
         if not (np.isfinite(f).all() and np.isfinite(d).all()) or (d < 0).any():
             raise DataError("The factor covariance has non-finite or negative entries.")
         return cls(_Factored(f, d))
@@ -170,7 +174,9 @@ def equal_risk_contribution(
         # work on a low-rank-plus-diagonal sketch of S (cheap steps), then finish on S itself.
         sketch = _low_rank_sketch(op, _SKETCH_RANK)
         try:
-            y_sketch, _ = _newton(sketch, b, y, sketch.matvec(y), _SKETCH_TOL, max_iter, optimistic=True)
+            y_sketch, _ = _newton(
+                sketch, b, y, sketch.matvec(y), _SKETCH_TOL, max_iter, optimistic=True
+            )
         except SolverError:  # only a start: keep the one we had
             y_sketch = y
         sy = op.matvec(y_sketch)
@@ -185,11 +191,15 @@ def equal_risk_contribution(
 def _weights(y: np.ndarray) -> np.ndarray:
     w = y * (1.0 / float(_sum(y)))
     if not _absmin(w) > 0:
-        raise SolverError("Risk parity produced a non-positive weight; check the covariance matrix.")
+        raise SolverError(
+            "Risk parity produced a non-positive weight; check the covariance matrix."
+        )
     return w
 
 
-def risk_contribution_error(w: np.ndarray, cov: np.ndarray, budget: np.ndarray | None = None) -> float:
+def risk_contribution_error(
+    w: np.ndarray, cov: np.ndarray, budget: np.ndarray | None = None
+) -> float:
     """``max_i |RC_i / (b_i sigma^2) - 1|`` with ``RC_i = w_i (S w)_i``; 0 for exact risk parity."""
     n = len(w)
     b = np.full(n, 1.0 / n) if budget is None else np.asarray(budget, float) / np.sum(budget)
@@ -203,7 +213,9 @@ class _Dense:
     def __init__(self, cov: np.ndarray, *, scipy_lapack: bool = True) -> None:
         self.S = cov
         self.n = cov.shape[0]
-        self._posv, self._potrs = _lapack_posv_potrs() if scipy_lapack else (_numpy_posv, _numpy_potrs)
+        self._posv, self._potrs = (
+            _lapack_posv_potrs() if scipy_lapack else (_numpy_posv, _numpy_potrs)
+        )
 
     def matvec(self, v: np.ndarray) -> np.ndarray:
         return self.S @ v
@@ -211,9 +223,13 @@ class _Dense:
     def diagonal(self) -> np.ndarray:
         return self.S.diagonal().copy()
 
-    def factorize_solve(self, extra_diag: np.ndarray, rhs: np.ndarray) -> tuple[tuple, np.ndarray] | None:
+    def factorize_solve(
+        self, extra_diag: np.ndarray, rhs: np.ndarray
+    ) -> tuple[tuple, np.ndarray] | None:
         """Factors of ``S + diag(extra_diag)`` and the solution for ``rhs`` (None: not PD)."""
-        h = np.array(self.S.T, order="F")  # S is symmetric: its transpose is F-ordered, a plain copy
+        h = np.array(
+            self.S.T, order="F"
+        )  # S is symmetric: its transpose is F-ordered, a plain copy
         h.reshape(-1, order="F")[:: self.n + 1] += extra_diag  # F order: a view of the diagonal
         chol, x, info = self._posv(h, rhs, lower=1, overwrite_a=1)
         return ((chol,), x) if info == 0 else None
@@ -231,8 +247,13 @@ def _lapack_posv_potrs() -> tuple:
     return _LAPACK[0], _LAPACK[1]
 
 
-def _numpy_posv(a: np.ndarray, b: np.ndarray, lower: int = 1, overwrite_a: int = 0,  # noqa: ARG001
-                overwrite_b: int = 0) -> tuple[np.ndarray, np.ndarray, int]:  # noqa: ARG001
+def _numpy_posv(
+    a: np.ndarray,
+    b: np.ndarray,
+    lower: int = 1,
+    overwrite_a: int = 0,  # noqa: ARG001
+    overwrite_b: int = 0,
+) -> tuple[np.ndarray, np.ndarray, int]:  # noqa: ARG001
     """``dposv``'s contract with numpy: (factor stand-in, solution, info); info 1 = not PD.
     The "factor" returned is ``a`` itself, which :func:`_numpy_potrs` solves with again."""
     try:
@@ -242,8 +263,12 @@ def _numpy_posv(a: np.ndarray, b: np.ndarray, lower: int = 1, overwrite_a: int =
     return a, np.linalg.solve(a, b), 0
 
 
-def _numpy_potrs(a: np.ndarray, b: np.ndarray, lower: int = 1, overwrite_b: int = 0  # noqa: ARG001
-                 ) -> tuple[np.ndarray, int]:
+def _numpy_potrs(
+    a: np.ndarray,
+    b: np.ndarray,
+    lower: int = 1,
+    overwrite_b: int = 0,  # noqa: ARG001
+) -> tuple[np.ndarray, int]:
     return np.linalg.solve(a, b), 0
 
 
@@ -267,7 +292,9 @@ class _Factored:
     def diagonal(self) -> np.ndarray:
         return np.einsum("ij,ij->j", self.F, self.F) + self.d
 
-    def factorize_solve(self, extra_diag: np.ndarray, rhs: np.ndarray) -> tuple[tuple, np.ndarray] | None:
+    def factorize_solve(
+        self, extra_diag: np.ndarray, rhs: np.ndarray
+    ) -> tuple[tuple, np.ndarray] | None:
         """Factors of ``F'F + diag(d + extra_diag)`` and the solution for ``rhs`` (None: not PD)."""
         inv_e = 1.0 / (self.d + extra_diag)
         scaled = self.Ft * np.sqrt(inv_e)[:, None]  # keeps the Fortran order of Ft
@@ -286,8 +313,9 @@ class _Factored:
         return u - inv_e * (z @ self.F)
 
 
-def _start(op: _Dense | _Factored, b: float | np.ndarray,
-           variances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _start(
+    op: _Dense | _Factored, b: float | np.ndarray, variances: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Inverse volatility, twice divided by ``sqrt(max(risk share / budget, floor))``, then scaled
     so that ``y' S y = sum(b) = 1``, the best point on its ray; returns ``y`` and ``S y``."""
     y = 1.0 / np.sqrt(variances)
@@ -325,8 +353,15 @@ def _low_rank_sketch(op: _Dense | _Factored, rank: int) -> _Factored:
     return _Factored(B, np.maximum(diag - np.einsum("ij,ij->j", B, B), 1e-3 * diag))
 
 
-def _newton(op: _Dense | _Factored, b: float | np.ndarray, y: np.ndarray, sy: np.ndarray, tol: float,
-            max_iter: int, optimistic: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _newton(
+    op: _Dense | _Factored,
+    b: float | np.ndarray,
+    y: np.ndarray,
+    sy: np.ndarray,
+    tol: float,
+    max_iter: int,
+    optimistic: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """Newton-Chebyshev steps on Spinu's ``f`` (module docstring) from ``y`` (with ``sy = S y``)
     until the risk shares ``y_i (S y)_i / (y' S y)`` are within ``tol`` of ``b`` (relative),
     checked on ``S y`` computed afresh after every step; returns ``y`` and ``S y``."""
@@ -374,7 +409,9 @@ def _dense_start(S: np.ndarray, b: float | np.ndarray, variances: np.ndarray) ->
     return y
 
 
-def _dense_newton(op: _Dense, b: float | np.ndarray, y: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
+def _dense_newton(
+    op: _Dense, b: float | np.ndarray, y: np.ndarray, tol: float, max_iter: int
+) -> np.ndarray:
     """:func:`_newton` for a dense ``S`` below the sketch size, written for few numpy calls (at
     n = 16 the time is per-call overhead, not arithmetic).
 
@@ -410,9 +447,13 @@ def _dense_newton(op: _Dense, b: float | np.ndarray, y: np.ndarray, tol: float, 
         previous = err
         scale = 1.0 / math.sqrt(total)
         y = y * scale
-        m = S * (y[:, None] * y)  # Y S Y is symmetric: its transpose is the Fortran array LAPACK wants
+        m = S * (
+            y[:, None] * y
+        )  # Y S Y is symmetric: its transpose is the Fortran array LAPACK wants
         m.reshape(-1)[diagonal] += b
-        chol, r, info = op._posv(m.T, contrib * (1.0 / total) - b, lower=1, overwrite_a=1, overwrite_b=1)
+        chol, r, info = op._posv(
+            m.T, contrib * (1.0 / total) - b, lower=1, overwrite_a=1, overwrite_b=1
+        )
         if info != 0:
             raise SolverError("Risk parity: the covariance matrix is not positive definite.")
         rho = r - op._potrs(chol, (r * r) * b, lower=1, overwrite_b=1)[0]
@@ -425,8 +466,14 @@ def _dense_newton(op: _Dense, b: float | np.ndarray, y: np.ndarray, tol: float, 
     raise SolverError(f"Risk parity did not converge in {max_iter} Newton steps.")
 
 
-def _subspace_step(op: _Dense | _Factored, b: float | np.ndarray, y: np.ndarray, sy: np.ndarray,
-                   p: np.ndarray, q: np.ndarray) -> np.ndarray:
+def _subspace_step(
+    op: _Dense | _Factored,
+    b: float | np.ndarray,
+    y: np.ndarray,
+    sy: np.ndarray,
+    p: np.ndarray,
+    q: np.ndarray,
+) -> np.ndarray:
     """Minimize ``f(y - D c)``, ``D = [p, q]``, over ``c`` (a convex 2-D problem, damped Newton)."""
     directions = np.vstack((p, q))  # (2, n)
     s_dirs = np.vstack((op.matvec(p), op.matvec(q)))

@@ -84,11 +84,17 @@ class ConstraintSet:
 
     def max_violation(self, w: np.ndarray) -> float:
         """Largest constraint violation of ``w`` (0 when feasible)."""
-        parts = [abs(w.sum() - 1.0), float(np.max(self.lower - w, initial=0.0)),
-                 float(np.max(w - self.upper, initial=0.0))]
+        parts = [
+            abs(w.sum() - 1.0),
+            float(np.max(self.lower - w, initial=0.0)),
+            float(np.max(w - self.upper, initial=0.0)),
+        ]
         if len(self.rows):
             v = self.A @ w
-            parts += [float(np.max(self.row_lower - v, initial=0.0)), float(np.max(v - self.row_upper, initial=0.0))]
+            parts += [
+                float(np.max(self.row_lower - v, initial=0.0)),
+                float(np.max(v - self.row_upper, initial=0.0)),
+            ]
         return max(0.0, *parts)
 
 
@@ -112,13 +118,19 @@ def build_constraints(profile: IPSProfile, universe: Universe) -> ConstraintSet:
         members = universe.class_members(cls)
         if rng is None or not members:
             continue
-        rows.append(LinearRow(f"{cls} allocation", "asset_class", members, rng.minimum, rng.maximum))
+        rows.append(
+            LinearRow(f"{cls} allocation", "asset_class", members, rng.minimum, rng.maximum)
+        )
     for group in profile.groups:
-        rows.append(LinearRow(
-            f"Group: {group.name}", "group", group.tickers,
-            group.minimum if group.minimum is not None else 0.0,
-            group.maximum if group.maximum is not None else 1.0,
-        ))
+        rows.append(
+            LinearRow(
+                f"Group: {group.name}",
+                "group",
+                group.tickers,
+                group.minimum if group.minimum is not None else 0.0,
+                group.maximum if group.maximum is not None else 1.0,
+            )
+        )
     A = np.zeros((len(rows), n))
     for k, row in enumerate(rows):
         for t in row.tickers:
@@ -149,8 +161,12 @@ def check_feasibility(cs: ConstraintSet) -> None:
                 f"({cs.upper_source[i]}): lower the minimum or raise the limit"
             )
     if cs.lower.sum() > 1 + TOLERANCE:
-        named = " + ".join(f"{t} {_pct(v)}" for t, v in zip(cs.tickers, cs.lower, strict=True) if v > 0)
-        problems.append(f"ETF minimums {named} add up to {_pct(cs.lower.sum())}, over 100%: lower some of them")
+        named = " + ".join(
+            f"{t} {_pct(v)}" for t, v in zip(cs.tickers, cs.lower, strict=True) if v > 0
+        )
+        problems.append(
+            f"ETF minimums {named} add up to {_pct(cs.lower.sum())}, over 100%: lower some of them"
+        )
     if cs.upper.sum() < 1 - TOLERANCE:
         problems.append(
             f"ETF upper limits add up to only {_pct(cs.upper.sum())}, under 100%: raise the maximum "
@@ -177,12 +193,16 @@ def check_feasibility(cs: ConstraintSet) -> None:
         hi = sum(r.upper for r in class_rows)
         if lo > 1 + TOLERANCE:
             named = " plus ".join(
-                f"{r.label.replace(' allocation', '')} minimum {_pct(r.lower)}" for r in class_rows if r.lower > 0
+                f"{r.label.replace(' allocation', '')} minimum {_pct(r.lower)}"
+                for r in class_rows
+                if r.lower > 0
             )
             problems.append(f"{named} exceed 100% ({_pct(lo)}): lower one of them")
         covered = {t for r in class_rows for t in r.tickers}
         if hi < 1 - TOLERANCE and covered == set(cs.tickers):
-            named = " plus ".join(f"{r.label.replace(' allocation', '')} maximum {_pct(r.upper)}" for r in class_rows)
+            named = " plus ".join(
+                f"{r.label.replace(' allocation', '')} maximum {_pct(r.upper)}" for r in class_rows
+            )
             problems.append(f"{named} add up to only {_pct(hi)}, under 100%: raise one of them")
     if problems:
         raise InfeasibleError("The policy cannot be met: " + "; ".join(problems) + ".")
@@ -205,14 +225,19 @@ def _has_feasible_point(cs: ConstraintSet) -> bool:
     bupper = np.concatenate([cs.upper, [1.0], cs.row_upper])
     sense = np.zeros(len(bupper), dtype=np.int32)
     sense[n] = 5  # the budget row is an equality
-    x, _, exitflag, _ = daqp.solve(np.eye(n), np.zeros(n), a, bupper, blower, sense, primal_tol=1e-10)
+    x, _, exitflag, _ = daqp.solve(
+        np.eye(n), np.zeros(n), a, bupper, blower, sense, primal_tol=1e-10
+    )
     if exitflag != 1:
         return False
     w = np.minimum(np.maximum(np.asarray(x, dtype=float), cs.lower), cs.upper)
     values = cs.A @ w
     # The total violation, as the elastic LP's sum of slacks (plus the budget it keeps exact).
-    total = (abs(float(w.sum()) - 1.0) + float(np.maximum(cs.row_lower - values, 0.0).sum())
-             + float(np.maximum(values - cs.row_upper, 0.0).sum()))
+    total = (
+        abs(float(w.sum()) - 1.0)
+        + float(np.maximum(cs.row_lower - values, 0.0).sum())
+        + float(np.maximum(values - cs.row_upper, 0.0).sum())
+    )
     return total <= TOLERANCE
 
 
@@ -250,10 +275,19 @@ def _elastic_check(cs: ConstraintSet) -> None:
         b_ub.append(cs.row_upper[k])
     a_eq = np.zeros((1, nv))
     a_eq[0, :n] = 1.0
-    res = linprog(c, A_ub=np.array(a_ub), b_ub=np.array(b_ub), A_eq=a_eq, b_eq=[1.0],
-                  bounds=[(0, None)] * nv, method="highs")
+    res = linprog(
+        c,
+        A_ub=np.array(a_ub),
+        b_ub=np.array(b_ub),
+        A_eq=a_eq,
+        b_eq=[1.0],
+        bounds=[(0, None)] * nv,
+        method="highs",
+    )
     if res.status != 0:
-        raise InfeasibleError(f"The feasibility check could not finish ({res.message}); review the policy limits.")
+        raise InfeasibleError(
+            f"The feasibility check could not finish ({res.message}); review the policy limits."
+        )
     if res.fun <= 1e-9:
         return
     x = res.x
@@ -263,11 +297,11 @@ def _elastic_check(cs: ConstraintSet) -> None:
             hints.append(f"lower the {t} minimum by {_pct(x[n + i])}")
         if x[2 * n + i] > 1e-9:
             hints.append(f"raise the {t} limit by {_pct(x[2 * n + i])}")
-    for k, row in enumerate(cs.rows):
+    for k, linear in enumerate(cs.rows):
         if x[3 * n + k] > 1e-9:
-            hints.append(f"lower the {row.label} minimum by {_pct(x[3 * n + k])}")
+            hints.append(f"lower the {linear.label} minimum by {_pct(x[3 * n + k])}")
         if x[3 * n + m + k] > 1e-9:
-            hints.append(f"raise the {row.label} maximum by {_pct(x[3 * n + m + k])}")
+            hints.append(f"raise the {linear.label} maximum by {_pct(x[3 * n + m + k])}")
     raise InfeasibleError(
         "The policy limits conflict: no fully invested long-only portfolio meets them all. "
         "The smallest change that would fix it: " + "; ".join(hints) + "."

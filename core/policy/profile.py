@@ -97,8 +97,10 @@ class IPSProfile:
     @property
     def benchmark_label(self) -> str:
         """``"SPY 60% / AGG 40%"``."""
-        return " / ".join(f"{t} {w:.0%}" if abs(w * 100 - round(w * 100)) < 1e-9 else f"{t} {w:.1%}"
-                          for t, w in self.benchmark.items())
+        return " / ".join(
+            f"{t} {w:.0%}" if abs(w * 100 - round(w * 100)) < 1e-9 else f"{t} {w:.1%}"
+            for t, w in self.benchmark.items()
+        )
 
     def with_changes(self, **changes: Any) -> IPSProfile:
         """A copy with some fields replaced, validated again."""
@@ -147,17 +149,23 @@ def _check_profile(p: IPSProfile) -> None:
         raise PolicyError("A profile needs a name.")
     n = p.name
     if not isinstance(p.horizon_years, (int, float)) or not (0 < p.horizon_years <= 200):
-        raise PolicyError(f"Profile '{n}': horizon must be between 0 and 200 years, got {p.horizon_years!r}.")
+        raise PolicyError(
+            f"Profile '{n}': horizon must be between 0 and 200 years, got {p.horizon_years!r}."
+        )
     _fraction(n, "maximum volatility target", p.max_volatility, allow_zero=False)
     _fraction(n, "maximum drawdown tolerance", p.max_drawdown, allow_zero=False)
     _fraction(n, "maximum single-ETF weight", p.max_single_weight, allow_zero=False)
     if not math.isfinite(p.risk_aversion) or p.risk_aversion <= 0:
-        raise PolicyError(f"Profile '{n}': risk aversion must be a positive number, got {p.risk_aversion!r}.")
+        raise PolicyError(
+            f"Profile '{n}': risk aversion must be a positive number, got {p.risk_aversion!r}."
+        )
     if not math.isfinite(p.concentration_penalty) or p.concentration_penalty < 0:
         raise PolicyError(f"Profile '{n}': concentration penalty must be zero or positive.")
     for cls, rng in p.class_ranges.items():
         if cls not in ASSET_CLASSES:
-            raise PolicyError(f"Profile '{n}': unknown asset class {cls!r}; use one of {', '.join(ASSET_CLASSES)}.")
+            raise PolicyError(
+                f"Profile '{n}': unknown asset class {cls!r}; use one of {', '.join(ASSET_CLASSES)}."
+            )
         _fraction(n, f"{cls} minimum", rng.minimum)
         _fraction(n, f"{cls} maximum", rng.maximum)
         if rng.minimum > rng.maximum:
@@ -179,12 +187,18 @@ def _check_profile(p: IPSProfile) -> None:
         if not group.tickers:
             raise PolicyError(f"Profile '{n}': group '{group.name}' lists no ETFs.")
         if group.minimum is None and group.maximum is None:
-            raise PolicyError(f"Profile '{n}': group '{group.name}' needs a minimum, a maximum or both.")
+            raise PolicyError(
+                f"Profile '{n}': group '{group.name}' needs a minimum, a maximum or both."
+            )
         if group.minimum is not None:
             _fraction(n, f"group '{group.name}' minimum", group.minimum)
         if group.maximum is not None:
             _fraction(n, f"group '{group.name}' maximum", group.maximum)
-        if group.minimum is not None and group.maximum is not None and group.minimum > group.maximum:
+        if (
+            group.minimum is not None
+            and group.maximum is not None
+            and group.minimum > group.maximum
+        ):
             raise PolicyError(f"Profile '{n}': group '{group.name}' minimum is above its maximum.")
     _check_weights(n, "benchmark", p.benchmark)
     if p.anchor_weights is not None:
@@ -192,7 +206,9 @@ def _check_profile(p: IPSProfile) -> None:
     bands = p.drift_bands
     _fraction(n, "absolute drift band", bands.absolute, allow_zero=False)
     if bands.relative is not None and not (0 < bands.relative <= 10):
-        raise PolicyError(f"Profile '{n}': relative drift band must be above 0 (e.g. 0.25 = 25% of target).")
+        raise PolicyError(
+            f"Profile '{n}': relative drift band must be above 0 (e.g. 0.25 = 25% of target)."
+        )
     if bands.asset_class is not None:
         _fraction(n, "asset-class drift band", bands.asset_class, allow_zero=False)
 

@@ -58,7 +58,9 @@ def _number(data: Mapping[str, Any], key: str, where: str) -> float:
 
 def _weights(value: Any, key: str, where: str) -> dict[str, float]:
     if not isinstance(value, Mapping):
-        raise PolicyError(f"{where}: field '{key}' must map tickers to weights, e.g. {{\"SPY\": 0.6}}.")
+        raise PolicyError(
+            f"{where}: field '{key}' must map tickers to weights, e.g. {{\"SPY\": 0.6}}."
+        )
     out: dict[str, float] = {}
     for ticker, w in value.items():
         if isinstance(w, bool) or not isinstance(w, (int, float)):
@@ -79,7 +81,9 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
         )
     missing = [k for k in _REQUIRED if k not in data]
     if missing:
-        raise PolicyError(f"{source}: missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}.")
+        raise PolicyError(
+            f"{source}: missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}."
+        )
     where = f"{source} ('{data.get('name', '?')}')"
 
     ranges_raw = data["asset_class_ranges"]
@@ -87,16 +91,23 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
         raise PolicyError(f"{where}: 'asset_class_ranges' must map asset classes to [min, max].")
     class_ranges: dict[str, Range] = {}
     for cls, pair in ranges_raw.items():
-        if (not isinstance(pair, (list, tuple)) or len(pair) != 2
-                or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in pair)):
-            raise PolicyError(f"{where}: 'asset_class_ranges.{cls}' must be [min, max] numbers, got {pair!r}.")
+        if (
+            not isinstance(pair, (list, tuple))
+            or len(pair) != 2
+            or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in pair)
+        ):
+            raise PolicyError(
+                f"{where}: 'asset_class_ranges.{cls}' must be [min, max] numbers, got {pair!r}."
+            )
         class_ranges[str(cls)] = Range(float(pair[0]), float(pair[1]))
 
     minimums: dict[str, float] = {}
     caps: dict[str, float] = {}
     bounds_raw = data.get("asset_bounds", {})
     if not isinstance(bounds_raw, Mapping):
-        raise PolicyError(f"{where}: 'asset_bounds' must map tickers to {{\"min\": .., \"max\": ..}}.")
+        raise PolicyError(
+            f'{where}: \'asset_bounds\' must map tickers to {{"min": .., "max": ..}}.'
+        )
     for ticker, spec in bounds_raw.items():
         key = str(ticker).strip().upper()
         if not isinstance(spec, Mapping) or not set(spec) <= {"min", "max"} or not spec:
@@ -109,21 +120,29 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
     groups: list[GroupLimit] = []
     for i, g in enumerate(data.get("groups", []) or []):
         if not isinstance(g, Mapping) or "tickers" not in g or not isinstance(g["tickers"], list):
-            raise PolicyError(f"{where}: 'groups[{i}]' needs 'name', 'tickers' (a list) and 'min' and/or 'max'.")
-        groups.append(GroupLimit(
-            name=str(g.get("name", f"Group {i + 1}")),
-            tickers=tuple(str(t).strip().upper() for t in g["tickers"]),
-            minimum=_number(g, "min", f"{where} groups[{i}]") if "min" in g else None,
-            maximum=_number(g, "max", f"{where} groups[{i}]") if "max" in g else None,
-        ))
+            raise PolicyError(
+                f"{where}: 'groups[{i}]' needs 'name', 'tickers' (a list) and 'min' and/or 'max'."
+            )
+        groups.append(
+            GroupLimit(
+                name=str(g.get("name", f"Group {i + 1}")),
+                tickers=tuple(str(t).strip().upper() for t in g["tickers"]),
+                minimum=_number(g, "min", f"{where} groups[{i}]") if "min" in g else None,
+                maximum=_number(g, "max", f"{where} groups[{i}]") if "max" in g else None,
+            )
+        )
 
     bands_raw = data.get("drift_bands", {"absolute": data.get("rebalancing_threshold", 0.05)})
     if not isinstance(bands_raw, Mapping) or "absolute" not in bands_raw:
         raise PolicyError(f"{where}: 'drift_bands' must hold at least 'absolute'.")
     bands = DriftBands(
         absolute=_number(bands_raw, "absolute", f"{where} drift_bands"),
-        relative=_number(bands_raw, "relative", f"{where} drift_bands") if bands_raw.get("relative") is not None else None,
-        asset_class=_number(bands_raw, "asset_class", f"{where} drift_bands") if bands_raw.get("asset_class") is not None else None,
+        relative=_number(bands_raw, "relative", f"{where} drift_bands")
+        if bands_raw.get("relative") is not None
+        else None,
+        asset_class=_number(bands_raw, "asset_class", f"{where} drift_bands")
+        if bands_raw.get("asset_class") is not None
+        else None,
     )
 
     def enum(cls: type, key: str, default: str) -> Any:
@@ -141,7 +160,9 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
             objective=str(data.get("objective", "")),
             return_objective=str(data.get("return_objective", "")),
             risk_tolerance=enum(RiskTolerance, "risk_tolerance", "moderate"),
-            horizon_years=_number(data, "horizon_years", where) if "horizon_years" in data else 10.0,
+            horizon_years=_number(data, "horizon_years", where)
+            if "horizon_years" in data
+            else 10.0,
             liquidity_need=enum(LiquidityNeed, "liquidity_need", "moderate"),
             max_volatility=_number(data, "max_volatility", where),
             max_drawdown=_number(data, "max_drawdown", where),
@@ -150,12 +171,17 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
             asset_minimums=minimums,
             asset_caps=caps,
             groups=tuple(groups),
-            anchor_weights=_weights(anchor, "anchor_weights", where) if anchor is not None else None,
+            anchor_weights=_weights(anchor, "anchor_weights", where)
+            if anchor is not None
+            else None,
             drift_bands=bands,
             benchmark=_weights(data["benchmark"], "benchmark", where),
             risk_aversion=_number(data, "risk_aversion", where) if "risk_aversion" in data else 4.0,
-            concentration_penalty=(_number(data, "concentration_penalty", where)
-                                   if "concentration_penalty" in data else 0.05),
+            concentration_penalty=(
+                _number(data, "concentration_penalty", where)
+                if "concentration_penalty" in data
+                else 0.05
+            ),
             notes=str(data.get("notes", "")),
         )
     except PolicyError as exc:
@@ -197,7 +223,9 @@ def profile_to_dict(profile: IPSProfile) -> dict[str, Any]:
         "asset_class_ranges": {c: [r.minimum, r.maximum] for c, r in profile.class_ranges.items()},
         "asset_bounds": bounds,
         "groups": groups,
-        "anchor_weights": dict(profile.anchor_weights) if profile.anchor_weights is not None else None,
+        "anchor_weights": dict(profile.anchor_weights)
+        if profile.anchor_weights is not None
+        else None,
         "drift_bands": bands,
         "benchmark": dict(profile.benchmark),
         "risk_aversion": profile.risk_aversion,

@@ -65,8 +65,9 @@ def _p(x: float) -> str:
     return f"{x:.2%}"
 
 
-def _range_row(rule: str, category: str, actual: float, lo: float | None, hi: float | None,
-               tol: float) -> ValidationRow:
+def _range_row(
+    rule: str, category: str, actual: float, lo: float | None, hi: float | None, tol: float
+) -> ValidationRow:
     slacks = []
     if lo is not None:
         slacks.append(actual - lo)
@@ -79,20 +80,23 @@ def _range_row(rule: str, category: str, actual: float, lo: float | None, hi: fl
     elif lo is not None:
         limit = f">= {_p(lo)}"
     else:
-        limit = f"<= {_p(hi)}"  # type: ignore[arg-type]
+        assert hi is not None  # a range row has at least one bound
+        limit = f"<= {_p(hi)}"
     if passed:
         if lo is not None and hi is not None:
             comment = f"{_p(actual)} is within {limit}"
         elif lo is not None:
             comment = f"{_p(actual)} meets the {_p(lo)} minimum"
         else:
-            comment = f"{_p(actual)} is within the {_p(hi)} maximum"  # type: ignore[arg-type]
+            assert hi is not None  # one of the two bounds is given
+            comment = f"{_p(actual)} is within the {_p(hi)} maximum"
         if abs(slack) <= 1e-4:
             comment += " (at the limit)"
     elif lo is not None and actual < lo - tol:
         comment = f"{_p(actual)} is below the {_p(lo)} minimum by {(lo - actual) * 100:.2f} pp"
     else:
-        comment = f"{_p(actual)} is above the {_p(hi)} maximum by {(actual - hi) * 100:.2f} pp"  # type: ignore[operator]
+        assert hi is not None  # failing and not below the minimum: above the maximum
+        comment = f"{_p(actual)} is above the {_p(hi)} maximum by {(actual - hi) * 100:.2f} pp"
     return ValidationRow(rule, category, limit, actual, slack, passed, comment)
 
 
@@ -113,42 +117,106 @@ def validate_portfolio(
     rows: list[ValidationRow] = []
     total = float(w.sum())
     ok = abs(total - 1.0) <= tol
-    rows.append(ValidationRow(
-        "Fully invested", "Portfolio", "= 100.00%", total, -abs(total - 1.0), ok,
-        f"weights add up to {total:.4%}" + ("" if ok else f", off by {(total - 1) * 100:+.4f} pp"),
-    ))
+    rows.append(
+        ValidationRow(
+            "Fully invested",
+            "Portfolio",
+            "= 100.00%",
+            total,
+            -abs(total - 1.0),
+            ok,
+            f"weights add up to {total:.4%}"
+            + ("" if ok else f", off by {(total - 1) * 100:+.4f} pp"),
+        )
+    )
     worst = int(np.argmin(w))
     ok = w[worst] >= -tol
-    rows.append(ValidationRow(
-        "Long only (no shorting)", "Portfolio", ">= 0.00%", float(w[worst]), float(w[worst]), ok,
-        "no negative weight" if ok else f"{universe.tickers[worst]} is short at {_p(w[worst])}",
-    ))
+    rows.append(
+        ValidationRow(
+            "Long only (no shorting)",
+            "Portfolio",
+            ">= 0.00%",
+            float(w[worst]),
+            float(w[worst]),
+            ok,
+            "no negative weight" if ok else f"{universe.tickers[worst]} is short at {_p(w[worst])}",
+        )
+    )
     top = int(np.argmax(w))
-    row = _range_row("Max single ETF weight", "Portfolio", float(w[top]), None, profile.max_single_weight, tol)
-    rows.append(ValidationRow(row.rule, row.category, row.limit_text, row.actual, row.slack, row.passed,
-                              f"largest is {universe.tickers[top]}: {row.comment}"))
+    row = _range_row(
+        "Max single ETF weight", "Portfolio", float(w[top]), None, profile.max_single_weight, tol
+    )
+    rows.append(
+        ValidationRow(
+            row.rule,
+            row.category,
+            row.limit_text,
+            row.actual,
+            row.slack,
+            row.passed,
+            f"largest is {universe.tickers[top]}: {row.comment}",
+        )
+    )
     for cls in universe.asset_classes:
         rng = profile.class_ranges.get(cls)
         if rng is None:
             continue
         actual = float(sum(w[universe.index(t)] for t in universe.class_members(cls)))
-        rows.append(_range_row(f"{cls} allocation", "Asset class", actual, rng.minimum, rng.maximum, tol))
+        rows.append(
+            _range_row(f"{cls} allocation", "Asset class", actual, rng.minimum, rng.maximum, tol)
+        )
     for ticker in universe.tickers:
         lo = profile.asset_minimums.get(ticker)
         hi = profile.asset_caps.get(ticker)
         if lo is not None and lo > 0:
-            rows.append(_range_row(f"{ticker} minimum", "ETF", float(w[universe.index(ticker)]), lo, None, tol))
+            rows.append(
+                _range_row(
+                    f"{ticker} minimum", "ETF", float(w[universe.index(ticker)]), lo, None, tol
+                )
+            )
         if hi is not None:
-            rows.append(_range_row(f"{ticker} cap", "ETF", float(w[universe.index(ticker)]), None, hi, tol))
+            rows.append(
+                _range_row(f"{ticker} cap", "ETF", float(w[universe.index(ticker)]), None, hi, tol)
+            )
     for group in profile.groups:
         actual = float(sum(w[universe.index(t)] for t in group.tickers))
-        rows.append(_range_row(f"Group: {group.name} ({' + '.join(group.tickers)})", "Group", actual,
-                               group.minimum, group.maximum, tol))
-    row = _range_row("Volatility target (ex-ante, annualized)", "Risk", ex_ante_volatility, None,
-                     profile.max_volatility, tol)
+        rows.append(
+            _range_row(
+                f"Group: {group.name} ({' + '.join(group.tickers)})",
+                "Group",
+                actual,
+                group.minimum,
+                group.maximum,
+                tol,
+            )
+        )
+    row = _range_row(
+        "Volatility target (ex-ante, annualized)",
+        "Risk",
+        ex_ante_volatility,
+        None,
+        profile.max_volatility,
+        tol,
+    )
     rows.append(row)
     loss = -historical_max_drawdown
-    row = _range_row("Drawdown tolerance (historical max drawdown)", "Risk", loss, None, profile.max_drawdown, tol)
-    rows.append(ValidationRow(row.rule, row.category, row.limit_text, historical_max_drawdown, row.slack,
-                              row.passed, row.comment.replace(_p(loss), f"a {_p(loss)} peak-to-trough loss", 1)))
+    row = _range_row(
+        "Drawdown tolerance (historical max drawdown)",
+        "Risk",
+        loss,
+        None,
+        profile.max_drawdown,
+        tol,
+    )
+    rows.append(
+        ValidationRow(
+            row.rule,
+            row.category,
+            row.limit_text,
+            historical_max_drawdown,
+            row.slack,
+            row.passed,
+            row.comment.replace(_p(loss), f"a {_p(loss)} peak-to-trough loss", 1),
+        )
+    )
     return ValidationReport(tuple(rows))

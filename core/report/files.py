@@ -83,7 +83,9 @@ def write_analysis_files(
         risk_reports = [build_risk_report(r) for r in results]
     for name, risk_builder in RISK_TABLES.items():
         path = folder / name
-        _write_csv(pd.concat([risk_builder(rep) for rep in risk_reports], ignore_index=True), path, mode)
+        _write_csv(
+            pd.concat([risk_builder(rep) for rep in risk_reports], ignore_index=True), path, mode
+        )
         written.append(path)
     # --- end of risk analytics ---
 

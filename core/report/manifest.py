@@ -25,8 +25,17 @@ if TYPE_CHECKING:
     from core.pipeline import AnalysisResult
 
 SCHEMA_VERSION = 1
-PACKAGES = ("numpy", "pandas", "scipy", "daqp", "openpyxl", "PySide6", "PySide6-Essentials", "pyqtgraph",
-            "yfinance")
+PACKAGES = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "daqp",
+    "openpyxl",
+    "PySide6",
+    "PySide6-Essentials",
+    "pyqtgraph",
+    "yfinance",
+)
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -49,8 +58,9 @@ def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
     return out
 
 
-def build_manifest(results: Sequence[AnalysisResult], folder: str | Path, *,
-                   created_utc: str | None = None) -> dict[str, Any]:
+def build_manifest(
+    results: Sequence[AnalysisResult], folder: str | Path, *, created_utc: str | None = None
+) -> dict[str, Any]:
     """The manifest of the files now in ``folder`` (every file but the manifest itself)."""
     root = Path(folder)
     first = results[0]
@@ -64,7 +74,8 @@ def build_manifest(results: Sequence[AnalysisResult], folder: str | Path, *,
     return {
         "schema_version": SCHEMA_VERSION,
         "application": f"IPS Allocation Studio {__version__}",
-        "created_utc": created_utc or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": created_utc
+        or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "data_mode": prov.mode.value,
         "profiles": [r.profile.name for r in results],
         "recommended": {r.profile.name: r.recommended_name for r in results},
@@ -85,8 +96,9 @@ def build_manifest(results: Sequence[AnalysisResult], folder: str | Path, *,
     }
 
 
-def write_manifest(results: Sequence[AnalysisResult], folder: str | Path, *,
-                   created_utc: str | None = None) -> Path:
+def write_manifest(
+    results: Sequence[AnalysisResult], folder: str | Path, *, created_utc: str | None = None
+) -> Path:
     """Write ``run_manifest.json`` into ``folder`` (module docstring); returns its path."""
     path = Path(folder) / MANIFEST_NAME
     manifest = build_manifest(results, folder, created_utc=created_utc)

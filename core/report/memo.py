@@ -34,18 +34,46 @@ if TYPE_CHECKING:
 
 MEMO_NAME = "investment_memo.md"
 SECTION_TITLES = (
-    "1. Data provenance", "2. Executive recommendation", "3. IPS constraints and compliance",
-    "4. Recommended allocation and why", "5. Risk and return", "6. Benchmark comparison",
-    "7. Risk contribution", "8. Factor interpretation", "9. Stress summary", "10. Rebalancing actions",
-    "11. Key risks", "12. Limitations", "13. Disclaimer",
+    "1. Data provenance",
+    "2. Executive recommendation",
+    "3. IPS constraints and compliance",
+    "4. Recommended allocation and why",
+    "5. Risk and return",
+    "6. Benchmark comparison",
+    "7. Risk contribution",
+    "8. Factor interpretation",
+    "9. Stress summary",
+    "10. Rebalancing actions",
+    "11. Key risks",
+    "12. Limitations",
+    "13. Disclaimer",
 )
 # Chart file stems -> the section (index into SECTION_TITLES) they illustrate.
 CHART_SECTIONS: tuple[tuple[str, int], ...] = (
-    ("allocation", 3), ("cumulative", 4), ("drawdown", 4), ("rolling", 4), ("frontier", 3),
-    ("risk_contribution", 6), ("factor", 7), ("stress", 8), ("drift", 9), ("rebalanc", 9),
+    ("allocation", 3),
+    ("cumulative", 4),
+    ("drawdown", 4),
+    ("rolling", 4),
+    ("frontier", 3),
+    ("risk_contribution", 6),
+    ("factor", 7),
+    ("stress", 8),
+    ("drift", 9),
+    ("rebalanc", 9),
 )
-KEY_METRICS = ("annualized_return", "annualized_volatility", "sharpe_ratio", "sortino_ratio", "max_drawdown",
-               "var_95", "cvar_95", "var_95_dollar", "best_month", "worst_month", "positive_month_share")
+KEY_METRICS = (
+    "annualized_return",
+    "annualized_volatility",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "max_drawdown",
+    "var_95",
+    "cvar_95",
+    "var_95_dollar",
+    "best_month",
+    "worst_month",
+    "positive_month_share",
+)
 
 
 def fmt(value: float, kind: str) -> str:
@@ -84,12 +112,16 @@ def _provenance(result: AnalysisResult) -> list[str]:
     if prov.dropped_months:
         lines.append(f"- Months dropped as incomplete: {', '.join(prov.dropped_months)}.")
     lines += [f"- {note}" for note in prov.notes]
-    lines.append(f"- Estimation: {result.inputs.describe()} Estimation and evaluation use the same "
-                 f"{prov.months} months: the figures are in-sample diagnostics, not a forecast.")
+    lines.append(
+        f"- Estimation: {result.inputs.describe()} Estimation and evaluation use the same "
+        f"{prov.months} months: the figures are in-sample diagnostics, not a forecast."
+    )
     return lines
 
 
-def _recommendation(result: AnalysisResult, risk: RiskReport, stress: StressResult, plan: Any) -> list[str]:
+def _recommendation(
+    result: AnalysisResult, risk: RiskReport, stress: StressResult, plan: Any
+) -> list[str]:
     rec, m, b = result.recommended, result.recommended.metrics, result.benchmark_metrics
     status = "passes every policy rule" if rec.passes else "does NOT pass every policy rule"
     lines = [
@@ -107,7 +139,10 @@ def _recommendation(result: AnalysisResult, risk: RiskReport, stress: StressResu
         "Committee notes (computed from the results):",
         "",
     ]
-    lines += [f"- **{n.status.value}** {n.topic}: {n.text}" for n in committee_notes(result, risk, stress, plan)]
+    lines += [
+        f"- **{n.status.value}** {n.topic}: {n.text}"
+        for n in committee_notes(result, risk, stress, plan)
+    ]
     return lines
 
 
@@ -121,13 +156,19 @@ def _constraints(result: AnalysisResult) -> list[str]:
         f"{p.max_single_weight:.2%}; drift band {p.drift_bands.absolute:.2%}; benchmark {p.benchmark_label}.",
         "",
     ]
-    rows = [[r.rule, r.limit_text, f"{r.actual:.2%}", "PASS" if r.passed else "**FAIL**"] for r in rec.validation.rows]
+    rows = [
+        [r.rule, r.limit_text, f"{r.actual:.2%}", "PASS" if r.passed else "**FAIL**"]
+        for r in rec.validation.rows
+    ]
     lines += table(["Rule", "Limit", "Actual", "Result"], rows)
     fails = rec.validation.failures
     lines.append("")
     if fails:
-        lines.append(f"{len(fails)} of {len(rec.validation.rows)} rules FAIL: "
-                     + "; ".join(f"{f.rule} ({f.comment})" for f in fails) + ".")
+        lines.append(
+            f"{len(fails)} of {len(rec.validation.rows)} rules FAIL: "
+            + "; ".join(f"{f.rule} ({f.comment})" for f in fails)
+            + "."
+        )
     else:
         lines.append(f"All {len(rec.validation.rows)} policy rules pass.")
     return lines
@@ -138,10 +179,20 @@ def _allocation(result: AnalysisResult, risk: RiskReport) -> list[str]:
     bindings = binding_constraints(result)
     share = dict(zip(risk.portfolio_risk.tickers, risk.portfolio_risk.percent, strict=True))
     held = sorted(((t, float(w)) for t, w in rec.weights.items() if w > 1e-6), key=lambda x: -x[1])
-    rows = [[t, universe.asset_class_of(str(t)), f"{w:.2%}", f"{float(result.benchmark_weights[t]):.2%}",
-             f"{share.get(str(t), 0.0):.2%}", "; ".join(b.text for b in bindings if t in b.tickers)]
-            for t, w in held]
-    lines = table(["ETF", "Asset class", "Weight", "Benchmark", "Share of risk", "Binding limit"], rows)
+    rows = [
+        [
+            t,
+            universe.asset_class_of(str(t)),
+            f"{w:.2%}",
+            f"{float(result.benchmark_weights[t]):.2%}",
+            f"{share.get(str(t), 0.0):.2%}",
+            "; ".join(b.text for b in bindings if t in b.tickers),
+        ]
+        for t, w in held
+    ]
+    lines = table(
+        ["ETF", "Asset class", "Weight", "Benchmark", "Share of risk", "Binding limit"], rows
+    )
     not_held = [str(t) for t, w in rec.weights.items() if w <= 1e-6]
     lines.append("")
     if not_held:
@@ -149,32 +200,51 @@ def _allocation(result: AnalysisResult, risk: RiskReport) -> list[str]:
     classes = ", ".join(f"{c} {w:.2%}" for c, w in rec.class_weights.items())
     lines += [f"Asset classes: {classes}.", ""]
     if bindings:
-        lines.append(f"Why these weights: {len(bindings)} policy limits bind, so they, not the {rec.name} "
-                     f"trade-off, set the weights involved: {'; '.join(b.text for b in bindings)}. The other "
-                     "weights are where the objective balances expected return against risk inside their bounds.")
+        lines.append(
+            f"Why these weights: {len(bindings)} policy limits bind, so they, not the {rec.name} "
+            f"trade-off, set the weights involved: {'; '.join(b.text for b in bindings)}. The other "
+            "weights are where the objective balances expected return against risk inside their bounds."
+        )
     else:
-        lines.append(f"Why these weights: no policy limit binds; every weight is set by the {rec.name} trade-off "
-                     "between expected return and risk.")
+        lines.append(
+            f"Why these weights: no policy limit binds; every weight is set by the {rec.name} trade-off "
+            "between expected return and risk."
+        )
     head = risk_headroom(result)
-    lines += ["", f"Risk limits: ex-ante volatility {rec.expected_volatility:.2%} against the "
-                 f"{result.profile.max_volatility:.2%} target ({pp(head['volatility'])} of headroom); historical "
-                 f"maximum drawdown {-rec.metrics.max_drawdown:.2%} against the {result.profile.max_drawdown:.2%} "
-                 f"tolerance ({pp(head['drawdown'])} of headroom)."]
+    lines += [
+        "",
+        f"Risk limits: ex-ante volatility {rec.expected_volatility:.2%} against the "
+        f"{result.profile.max_volatility:.2%} target ({pp(head['volatility'])} of headroom); historical "
+        f"maximum drawdown {-rec.metrics.max_drawdown:.2%} against the {result.profile.max_drawdown:.2%} "
+        f"tolerance ({pp(head['drawdown'])} of headroom).",
+    ]
     return lines
 
 
 def _risk_return(risk: RiskReport) -> list[str]:
     comparison = risk.comparison
-    rows = [[str(comparison.loc[k, "label"]), fmt(float(comparison.loc[k, "portfolio"]), str(comparison.loc[k, "kind"])),
-             fmt(float(comparison.loc[k, "benchmark"]), str(comparison.loc[k, "kind"]))]
-            for k in KEY_METRICS if k in comparison.index]
+    rows = [
+        [
+            str(comparison.loc[k, "label"]),
+            fmt(float(comparison.loc[k, "portfolio"]), str(comparison.loc[k, "kind"])),
+            fmt(float(comparison.loc[k, "benchmark"]), str(comparison.loc[k, "kind"])),
+        ]
+        for k in KEY_METRICS
+        if k in comparison.index
+    ]
     lines = table(["Metric", "Portfolio", "Benchmark"], rows)
     latest = risk.rolling.sort_values("date").groupby("series").tail(1).set_index("series")
     if not latest.empty:
-        parts = [f"{name}: return {row.rolling_return:.2%}, volatility {row.rolling_volatility:.2%}, drawdown "
-                 f"{row.rolling_max_drawdown:.2%}" for name, row in latest.iterrows()]
+        parts = [
+            f"{name}: return {row.rolling_return:.2%}, volatility {row.rolling_volatility:.2%}, drawdown "
+            f"{row.rolling_max_drawdown:.2%}"
+            for name, row in latest.iterrows()
+        ]
         date = latest["date"].max()
-        lines += ["", f"Latest {risk.window}-month window (to {date:%Y-%m-%d}): " + "; ".join(parts) + "."]
+        lines += [
+            "",
+            f"Latest {risk.window}-month window (to {date:%Y-%m-%d}): " + "; ".join(parts) + ".",
+        ]
     return lines
 
 
@@ -194,8 +264,14 @@ def _benchmark(result: AnalysisResult, risk: RiskReport) -> list[str]:
 
 def _risk_contribution(risk: RiskReport) -> list[str]:
     classes = risk.class_risk
-    rows = [[str(c), f"{float(classes.loc[c, 'weight']):.2%}", f"{float(classes.loc[c, 'percent']):.2%}"]
-            for c in classes.index]
+    rows = [
+        [
+            str(c),
+            f"{float(classes.loc[c, 'weight']):.2%}",
+            f"{float(classes.loc[c, 'percent']):.2%}",
+        ]
+        for c in classes.index
+    ]
     return [risk.summary, "", *table(["Asset class", "Weight", "Share of ex-ante risk"], rows)]
 
 
@@ -217,14 +293,27 @@ def build_memo(
     generated = generated or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     mode = result.dataset.mode.value
     bodies = [
-        _provenance(result), _recommendation(result, risk, stress, plan), _constraints(result),
-        _allocation(result, risk), _risk_return(risk), _benchmark(result, risk), _risk_contribution(risk),
-        factor_section(risk), stress_section(stress), rebalancing_section(plan),
-        key_risks(result, risk, stress), limitations(result, risk), [f"**{DISCLAIMER}**"],
+        _provenance(result),
+        _recommendation(result, risk, stress, plan),
+        _constraints(result),
+        _allocation(result, risk),
+        _risk_return(risk),
+        _benchmark(result, risk),
+        _risk_contribution(risk),
+        factor_section(risk),
+        stress_section(stress),
+        rebalancing_section(plan),
+        key_risks(result, risk, stress),
+        limitations(result, risk),
+        [f"**{DISCLAIMER}**"],
     ]
-    out = [f"# Investment Committee Memo: {result.profile.name}", "",
-           f"> **{mode} DATA**: {result.dataset.provenance.source}. Generated {generated} by IPS Allocation "
-           f"Studio {__version__}. Educational use only.", ""]
+    out = [
+        f"# Investment Committee Memo: {result.profile.name}",
+        "",
+        f"> **{mode} DATA**: {result.dataset.provenance.source}. Generated {generated} by IPS Allocation "
+        f"Studio {__version__}. Educational use only.",
+        "",
+    ]
     for k, (title, body) in enumerate(zip(SECTION_TITLES, bodies, strict=True)):
         out += [f"## {title}", "", *body, ""]
         for image in _charts_for(k, charts):
@@ -232,9 +321,11 @@ def build_memo(
     others = results[1:]
     if others:
         out += ["## Other profiles in this report", ""]
-        out += [f"- {r.profile.name}: {r.recommended.name} "
-                f"({'passes' if r.recommended.passes else 'does NOT pass'} every policy rule); return "
-                f"{r.recommended.metrics.annualized_return:.2%}, volatility {r.recommended.metrics.annualized_volatility:.2%}."
-                for r in others]
+        out += [
+            f"- {r.profile.name}: {r.recommended.name} "
+            f"({'passes' if r.recommended.passes else 'does NOT pass'} every policy rule); return "
+            f"{r.recommended.metrics.annualized_return:.2%}, volatility {r.recommended.metrics.annualized_volatility:.2%}."
+            for r in others
+        ]
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -23,6 +23,7 @@ STRONG_FIT, FAIR_FIT = 0.8, 0.5
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """A Markdown pipe table (cells must not contain ``|``)."""
+
     def clean(cell: object) -> str:
         return str(cell).replace("|", "/")
 
@@ -42,16 +43,25 @@ def fit_words(r_squared: float) -> str:
 
 def regression_sentence(reg: FactorRegression, label: str) -> str:
     """R-squared, the significant loadings and alpha of one regression, in one paragraph."""
-    loadings = [(term, float(b), float(t)) for term, b, t in
-                zip(reg.terms[1:], reg.coefficients[1:], reg.t_stats[1:], strict=True)]
-    significant = [f"{term} {b:.2f} (t {t:.2f})" for term, b, t in loadings if abs(t) >= SIGNIFICANT_T]
+    loadings = [
+        (term, float(b), float(t))
+        for term, b, t in zip(reg.terms[1:], reg.coefficients[1:], reg.t_stats[1:], strict=True)
+    ]
+    significant = [
+        f"{term} {b:.2f} (t {t:.2f})" for term, b, t in loadings if abs(t) >= SIGNIFICANT_T
+    ]
     alpha_t = float(reg.t_stats[0])
-    alpha_words = ("not distinguishable from zero" if abs(alpha_t) < SIGNIFICANT_T
-                   else "statistically different from zero")
-    return (f"{label}, {reg.model.value}: R² {reg.r_squared:.2f}, so the factors explain {fit_words(reg.r_squared)} "
-            f"the monthly excess-return variation over {reg.observations} months. Significant loadings "
-            f"(|t| >= {SIGNIFICANT_T:g}): {', '.join(significant) if significant else 'none'}. Alpha "
-            f"{reg.alpha_annualized:.2%} a year (t {alpha_t:.2f}), {alpha_words}.")
+    alpha_words = (
+        "not distinguishable from zero"
+        if abs(alpha_t) < SIGNIFICANT_T
+        else "statistically different from zero"
+    )
+    return (
+        f"{label}, {reg.model.value}: R² {reg.r_squared:.2f}, so the factors explain {fit_words(reg.r_squared)} "
+        f"the monthly excess-return variation over {reg.observations} months. Significant loadings "
+        f"(|t| >= {SIGNIFICANT_T:g}): {', '.join(significant) if significant else 'none'}. Alpha "
+        f"{reg.alpha_annualized:.2%} a year (t {alpha_t:.2f}), {alpha_words}."
+    )
 
 
 def factor_section(risk: RiskReport) -> list[str]:
@@ -61,12 +71,16 @@ def factor_section(risk: RiskReport) -> list[str]:
     if factors.portfolio and factors.benchmark:
         port, bench = factors.portfolio[0], factors.benchmark[0]
         if "MKT_RF" in port.terms and "MKT_RF" in bench.terms:
-            lines.append(f"Market beta {port.beta('MKT_RF'):.2f} for the portfolio against "
-                         f"{bench.beta('MKT_RF'):.2f} for the benchmark in the {port.model.value} model.")
+            lines.append(
+                f"Market beta {port.beta('MKT_RF'):.2f} for the portfolio against "
+                f"{bench.beta('MKT_RF'):.2f} for the benchmark in the {port.model.value} model."
+            )
     if factors.sleeve is not None:
         lines.append(regression_sentence(factors.sleeve, "Equity sleeve"))
     lines += [f"Note: {note}" for note in factors.notes]
-    return [line for text in lines for line in (text, "")][:-1] or ["No factor regression could be run."]
+    return [line for text in lines for line in (text, "")][:-1] or [
+        "No factor regression could be run."
+    ]
 
 
 def stress_section(stress: StressResult) -> list[str]:
@@ -80,23 +94,39 @@ def stress_section(stress: StressResult) -> list[str]:
         f"- Best: {best.name}, {best.portfolio_return:.2%} ({money(best.portfolio_pnl)}).",
         f"- Worst relative to the benchmark: {worst_rel.name}, {worst_rel.relative_performance * 100:+.2f} pp "
         f"({worst_rel.portfolio_return:.2%} vs {worst_rel.benchmark_return:.2%}).",
-        (f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}: breached in {len(breaches)} of "
-         f"{len(stress.outcomes)} scenarios ({', '.join(breaches)})." if breaches else
-         f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}: no scenario of {len(stress.outcomes)} breaches it "
-         f"(worst leaves {pp(stress.drawdown_tolerance + worst.portfolio_return)})."),
+        (
+            f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}: breached in {len(breaches)} of "
+            f"{len(stress.outcomes)} scenarios ({', '.join(breaches)})."
+            if breaches
+            else f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}: no scenario of {len(stress.outcomes)} breaches it "
+            f"(worst leaves {pp(stress.drawdown_tolerance + worst.portfolio_return)})."
+        ),
         "",
     ]
-    rows = [[o.name, o.kind.value, f"{o.portfolio_return:.2%}", f"{o.benchmark_return:.2%}",
-             f"{o.relative_performance * 100:+.2f} pp", money(o.portfolio_pnl),
-             "BREACH" if o.breaches_drawdown_tolerance else ""] for o in stress.outcomes]
-    return lines + table(["Scenario", "Kind", "Portfolio", "Benchmark", "Relative", "P&L", "Tolerance"], rows)
+    rows = [
+        [
+            o.name,
+            o.kind.value,
+            f"{o.portfolio_return:.2%}",
+            f"{o.benchmark_return:.2%}",
+            f"{o.relative_performance * 100:+.2f} pp",
+            money(o.portfolio_pnl),
+            "BREACH" if o.breaches_drawdown_tolerance else "",
+        ]
+        for o in stress.outcomes
+    ]
+    return lines + table(
+        ["Scenario", "Kind", "Portfolio", "Benchmark", "Relative", "P&L", "Tolerance"], rows
+    )
 
 
 def rebalancing_section(plan: Any | None) -> list[str]:
     """The trades of a rebalancing plan, or a sentence saying there is none."""
     if plan is None:
-        return ["No current holdings were supplied for this report, so no rebalancing trades are proposed. "
-                "Load the account's holdings to get a cash-balanced trade list."]
+        return [
+            "No current holdings were supplied for this report, so no rebalancing trades are proposed. "
+            "Load the account's holdings to get a cash-balanced trade list."
+        ]
     before, after = plan.drift, plan.post_trade_drift
     breaches = [*before.breaches, *before.class_breaches]
     lines = [
@@ -105,16 +135,32 @@ def rebalancing_section(plan: Any | None) -> list[str]:
         + (f" ({', '.join(breaches)})." if breaches else "."),
         "",
     ]
-    rows = [[t.ticker, t.action.value, f"{abs(t.shares):,.0f}", money(abs(t.notional)), f"{t.drift * 100:+.2f} pp",
-             f"{t.target_weight:.2%}", f"{t.post_trade_weight:.2%}", money(t.estimated_cost)] for t in plan.trades]
+    rows = [
+        [
+            t.ticker,
+            t.action.value,
+            f"{abs(t.shares):,.0f}",
+            money(abs(t.notional)),
+            f"{t.drift * 100:+.2f} pp",
+            f"{t.target_weight:.2%}",
+            f"{t.post_trade_weight:.2%}",
+            money(t.estimated_cost),
+        ]
+        for t in plan.trades
+    ]
     if rows:
-        lines += table(["ETF", "Action", "Shares", "Amount", "Drift", "Target", "After", "Est. cost"], rows)
+        lines += table(
+            ["ETF", "Action", "Shares", "Amount", "Drift", "Target", "After", "Est. cost"], rows
+        )
         lines.append("")
     remaining = [*after.breaches, *after.class_breaches]
-    lines.append(f"{len(plan.trades)} trades: buys {money(plan.buys_value)}, sells {money(plan.sells_value)}, "
-                 f"turnover {plan.turnover:.2%}, estimated cost {money(plan.total_cost)}; cash after trading "
-                 f"{money(plan.cash_after)}. Breaches after trading: "
-                 + (", ".join(remaining) if remaining else "none") + ".")
+    lines.append(
+        f"{len(plan.trades)} trades: buys {money(plan.buys_value)}, sells {money(plan.sells_value)}, "
+        f"turnover {plan.turnover:.2%}, estimated cost {money(plan.total_cost)}; cash after trading "
+        f"{money(plan.cash_after)}. Breaches after trading: "
+        + (", ".join(remaining) if remaining else "none")
+        + "."
+    )
     return lines
 
 
@@ -124,7 +170,9 @@ def key_risks(result: AnalysisResult, risk: RiskReport, stress: StressResult) ->
     head = risk_headroom(result)
     worst, worst_rel = stress.worst, stress.worst_relative
     top = conc.top_tickers[0] if conc.top_tickers else ""
-    top_share = dict(zip(risk.portfolio_risk.tickers, risk.portfolio_risk.percent, strict=True)).get(top, 0.0)
+    top_share = dict(
+        zip(risk.portfolio_risk.tickers, risk.portfolio_risk.percent, strict=True)
+    ).get(top, 0.0)
     lines = [
         f"- {conc.largest_class} carries {conc.largest_class_risk:.2%} of ex-ante risk with "
         f"{conc.largest_class_weight:.2%} of the weight; the largest single contributor is {top} "
@@ -138,7 +186,9 @@ def key_risks(result: AnalysisResult, risk: RiskReport, stress: StressResult) ->
         f"({money(m.var_95_dollar)} and {money(m.cvar_95_dollar)}).",
     ]
     if result.dataset.mode.value == "SYNTHETIC":
-        lines.append("- Data: the figures come from synthetic returns; real markets can differ materially.")
+        lines.append(
+            "- Data: the figures come from synthetic returns; real markets can differ materially."
+        )
     return lines
 
 

@@ -62,12 +62,22 @@ def plan_for(result: AnalysisResult, holdings: Any, *, cost_bps: float = DEFAULT
     """
     from core.rebalance import rebalance, rebalance_targets
 
-    return rebalance(holdings, rebalance_targets(result.recommended.weights), bands=result.profile.drift_bands,
-                     asset_classes=result.universe, cost_bps=cost_bps)
+    return rebalance(
+        holdings,
+        rebalance_targets(result.recommended.weights),
+        bands=result.profile.drift_bands,
+        asset_classes=result.universe,
+        cost_bps=cost_bps,
+    )
 
 
-def prepare_report(results: Sequence[AnalysisResult], *, rebalance: Any | None = None,
-                   progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> ReportBundle:
+def prepare_report(
+    results: Sequence[AnalysisResult],
+    *,
+    rebalance: Any | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ReportBundle:
     """Risk report and stress result of every analysis, and the rebalancing plans by profile."""
     from core.analytics.risk_report import build_risk_report
     from core.stress.engine import stress_analysis
@@ -82,8 +92,12 @@ def prepare_report(results: Sequence[AnalysisResult], *, rebalance: Any | None =
         risk_reports.append(build_risk_report(result))
         stress_results.append(stress_analysis(result))
     report(1.0, "Analysis ready")
-    return ReportBundle(tuple(results), tuple(risk_reports), tuple(stress_results),
-                        rebalance_plans(results, rebalance))
+    return ReportBundle(
+        tuple(results),
+        tuple(risk_reports),
+        tuple(stress_results),
+        rebalance_plans(results, rebalance),
+    )
 
 
 def _charts(charts: Charts, bundle: ReportBundle, folder: Path) -> list[Path]:
@@ -97,8 +111,12 @@ def _charts(charts: Charts, bundle: ReportBundle, folder: Path) -> list[Path]:
             target.mkdir(parents=True, exist_ok=True)
         return [Path(shutil.copy2(p, target / p.name)) for p in pngs]
     target.mkdir(parents=True, exist_ok=True)
-    return [Path(p) for p in charts(bundle.results, bundle.risk_reports, bundle.stress_results, target,
-                                    plans=bundle.plans)]
+    return [
+        Path(p)
+        for p in charts(
+            bundle.results, bundle.risk_reports, bundle.stress_results, target, plans=bundle.plans
+        )
+    ]
 
 
 def write_report_package(
@@ -121,8 +139,9 @@ def write_report_package(
     mode = results[0].dataset.mode.value
 
     report(0.05, "Writing the CSV files")
-    written = write_analysis_files(results, folder, risk_reports=bundle.risk_reports,
-                                   stress_results=bundle.stress_results)
+    written = write_analysis_files(
+        results, folder, risk_reports=bundle.risk_reports, stress_results=bundle.stress_results
+    )
     trades = rebalancing_frame(results, bundle.plans)
     if trades is not None and not (folder / REBALANCING_CSV).exists():
         _write_csv(trades, folder / REBALANCING_CSV, mode)
@@ -135,14 +154,28 @@ def write_report_package(
     token.raise_if_cancelled()
 
     report(0.45, "Writing the workbook")
-    written.append(write_workbook(results, bundle.risk_reports, bundle.stress_results, folder / WORKBOOK_NAME,
-                                  rebalance=bundle.plans, generated=generated))
+    written.append(
+        write_workbook(
+            results,
+            bundle.risk_reports,
+            bundle.stress_results,
+            folder / WORKBOOK_NAME,
+            rebalance=bundle.plans,
+            generated=generated,
+        )
+    )
     token.raise_if_cancelled()
 
     report(0.7, "Writing the memo")
     relative = [p.relative_to(folder).as_posix() for p in chart_paths]
-    memo = build_memo(results, bundle.risk_reports, bundle.stress_results, rebalance=bundle.plans,
-                      charts=relative, generated=generated)
+    memo = build_memo(
+        results,
+        bundle.risk_reports,
+        bundle.stress_results,
+        rebalance=bundle.plans,
+        charts=relative,
+        generated=generated,
+    )
     memo_path = folder / MEMO_NAME
     memo_path.write_text(memo, encoding="utf-8")
     written.append(memo_path)
@@ -175,8 +208,17 @@ def export_report(
     from core.report.publish import publish
 
     report = progress or no_progress
-    bundle = prepare_report(results, rebalance=rebalance, cancel=cancel,
-                            progress=lambda f, m: report(0.3 * f, m))
-    return publish(out_dir, lambda stage: write_report_package(
-        bundle, stage, charts=charts, render_pdf=render_pdf, cancel=cancel,
-        progress=lambda f, m: report(0.3 + 0.7 * f, m)))
+    bundle = prepare_report(
+        results, rebalance=rebalance, cancel=cancel, progress=lambda f, m: report(0.3 * f, m)
+    )
+    return publish(
+        out_dir,
+        lambda stage: write_report_package(
+            bundle,
+            stage,
+            charts=charts,
+            render_pdf=render_pdf,
+            cancel=cancel,
+            progress=lambda f, m: report(0.3 + 0.7 * f, m),
+        ),
+    )

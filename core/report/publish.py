@@ -29,15 +29,19 @@ class PublishError(IPSStudioError):
 
 def _order(files: list[Path], stage: Path) -> list[Path]:
     # The manifest goes in last: a reader who sees it sees a complete report.
-    return sorted(files, key=lambda p: (p.relative_to(stage).as_posix() == MANIFEST_NAME, p.as_posix()))
+    return sorted(
+        files, key=lambda p: (p.relative_to(stage).as_posix() == MANIFEST_NAME, p.as_posix())
+    )
 
 
 def _message(exc: OSError, *, unchanged: bool = True) -> str:
     name = getattr(exc, "filename", None)
     where = f" ({name})" if name else ""
     tail = "; the previous report is unchanged." if unchanged else "."
-    return (f"The report was not written{where}: {exc.strerror or exc}. If a file is open in another "
-            f"program (for example the workbook in Excel), close it and export again{tail}")
+    return (
+        f"The report was not written{where}: {exc.strerror or exc}. If a file is open in another "
+        f"program (for example the workbook in Excel), close it and export again{tail}"
+    )
 
 
 def _swap_in(dest: Path, stage: Path, backup: Path) -> list[Path]:
@@ -82,7 +86,9 @@ def publish(out_dir: str | Path, write: Callable[[Path], object]) -> list[Path]:
         dest.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=".ips-stage-", dir=dest))
     except OSError as exc:
-        raise PublishError(f"Cannot write to {dest}: {exc.strerror or exc}. Choose another folder.") from None
+        raise PublishError(
+            f"Cannot write to {dest}: {exc.strerror or exc}. Choose another folder."
+        ) from None
     backup = stage.with_name(stage.name.replace(".ips-stage-", ".ips-backup-"))
     try:
         write(stage)
@@ -93,8 +99,10 @@ def publish(out_dir: str | Path, write: Callable[[Path], object]) -> list[Path]:
     except OSError as exc:
         kept = [p for p in backup.rglob("*") if p.is_file()] if backup.exists() else []
         if kept:  # the undo itself failed: say where the previous files are
-            raise PublishError(f"{_message(exc, unchanged=False)} Some previous files could not be put "
-                               f"back; they are in {backup}.") from None
+            raise PublishError(
+                f"{_message(exc, unchanged=False)} Some previous files could not be put "
+                f"back; they are in {backup}."
+            ) from None
         raise PublishError(_message(exc)) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)

@@ -64,7 +64,9 @@ def rebalancing_trades(
     lines.insert(0, "method", plan.method.value)
     lines.insert(0, "data_mode", mode)
     lines.insert(0, "profile_name", profile_name)
-    lines.insert(lines.columns.get_loc("current_weight"), "current_value", lines.current_shares * lines.price)
+    lines.insert(
+        lines.columns.get_loc("current_weight"), "current_value", lines.current_shares * lines.price
+    )
     rows = lines.to_dict("records")
     cash_before = plan.drift.cash_weight
     cash_after = float(plan.post_trade_weights[CASH_LABEL])

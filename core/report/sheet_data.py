@@ -53,20 +53,30 @@ def rebalance_plans(results: Sequence[AnalysisResult], rebalance: Any) -> dict[s
     return {results[0].profile.name: rebalance}
 
 
-def rebalancing_frame(results: Sequence[AnalysisResult], plans: Mapping[str, Any]) -> pd.DataFrame | None:
+def rebalancing_frame(
+    results: Sequence[AnalysisResult], plans: Mapping[str, Any]
+) -> pd.DataFrame | None:
     """The stacked trade lists of the profiles that have a plan (``rebalancing_trades.csv``), or None."""
     if not plans:
         return None
     from core.report.rebalance_tables import rebalancing_trades
 
-    frames = [rebalancing_trades(plans[r.profile.name], profile_name=r.profile.name, data_mode=r.dataset.mode)
-              for r in results if r.profile.name in plans]
+    frames = [
+        rebalancing_trades(
+            plans[r.profile.name], profile_name=r.profile.name, data_mode=r.dataset.mode
+        )
+        for r in results
+        if r.profile.name in plans
+    ]
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
-def csv_tables(results: Sequence[AnalysisResult], risk_reports: Sequence[RiskReport],
-               stress_results: Sequence[StressResult], plans: Mapping[str, Any] | None = None
-               ) -> dict[str, pd.DataFrame]:
+def csv_tables(
+    results: Sequence[AnalysisResult],
+    risk_reports: Sequence[RiskReport],
+    stress_results: Sequence[StressResult],
+    plans: Mapping[str, Any] | None = None,
+) -> dict[str, pd.DataFrame]:
     """``{csv name: frame exactly as written}`` for the CSVs of :data:`CSV_SHEETS`."""
     mode = results[0].dataset.mode.value
 
@@ -117,12 +127,17 @@ def ips_profile_frame(results: Sequence[AnalysisResult]) -> tuple[pd.DataFrame, 
     classes = list(dict.fromkeys(c for r in results for c in r.universe.asset_classes))
     for cls in classes:
         for side in ("minimum", "maximum"):
-            values = [getattr(p.class_ranges[cls], side) if cls in p.class_ranges else None for p in profiles]
+            values = [
+                getattr(p.class_ranges[cls], side) if cls in p.class_ranges else None
+                for p in profiles
+            ]
             rows.append((f"{cls} {side}", "percent", values))
     tickers = list(dict.fromkeys(t for r in results for t in r.universe.tickers))
     for ticker in tickers:
         if any(ticker in p.asset_minimums for p in profiles):
-            rows.append((f"{ticker} minimum", "percent", [p.asset_minimums.get(ticker) for p in profiles]))
+            rows.append(
+                (f"{ticker} minimum", "percent", [p.asset_minimums.get(ticker) for p in profiles])
+            )
         if any(ticker in p.asset_caps for p in profiles):
             rows.append((f"{ticker} cap", "percent", [p.asset_caps.get(ticker) for p in profiles]))
     group_names = list(dict.fromkeys(g.name for p in profiles for g in p.groups))
@@ -130,8 +145,11 @@ def ips_profile_frame(results: Sequence[AnalysisResult]) -> tuple[pd.DataFrame, 
         texts = []
         for p in profiles:
             group = next((g for g in p.groups if g.name == name), None)
-            texts.append("" if group is None else f"{' + '.join(group.tickers)}: "
-                         f"{_pct_range(group.minimum, group.maximum)}")
+            texts.append(
+                ""
+                if group is None
+                else f"{' + '.join(group.tickers)}: {_pct_range(group.minimum, group.maximum)}"
+            )
         rows.append((f"Group: {name}", None, texts))
     rows += [
         ("Drift band (absolute)", "percent", [p.drift_bands.absolute for p in profiles]),
@@ -142,8 +160,10 @@ def ips_profile_frame(results: Sequence[AnalysisResult]) -> tuple[pd.DataFrame, 
         ("Concentration penalty (gamma)", "ratio", [p.concentration_penalty for p in profiles]),
         ("Notes", None, [p.notes for p in profiles]),
     ]
-    frame = pd.DataFrame([[label, *values] for label, _, values in rows],
-                         columns=["field", *[p.name for p in profiles]])
+    frame = pd.DataFrame(
+        [[label, *values] for label, _, values in rows],
+        columns=["field", *[p.name for p in profiles]],
+    )
     return frame, [kind for _, kind, _ in rows]
 
 
@@ -152,14 +172,30 @@ def candidate_comparison(results: Sequence[AnalysisResult]) -> pd.DataFrame:
 
     The numbers are those of ``portfolio_risk_summary.csv`` (same builder).
     """
-    keep = ["profile_name", "portfolio_name", "is_recommended", "passes_policy", "failed_rules",
-            "expected_return_ex_ante", "volatility_ex_ante", "penalized_utility", "annualized_return",
-            "annualized_volatility", "sharpe_ratio", "max_drawdown", "tracking_error", "information_ratio",
-            "var_95"]
+    keep = [
+        "profile_name",
+        "portfolio_name",
+        "is_recommended",
+        "passes_policy",
+        "failed_rules",
+        "expected_return_ex_ante",
+        "volatility_ex_ante",
+        "penalized_utility",
+        "annualized_return",
+        "annualized_volatility",
+        "sharpe_ratio",
+        "max_drawdown",
+        "tracking_error",
+        "information_ratio",
+        "var_95",
+    ]
     frames = []
     for r in results:
         frame = tables.risk_summary(r)
-        failed = {c.name: "; ".join(f"{f.rule}: {f.comment}" for f in c.validation.failures) for c in r.candidates}
+        failed = {
+            c.name: "; ".join(f"{f.rule}: {f.comment}" for f in c.validation.failures)
+            for c in r.candidates
+        }
         frame["failed_rules"] = frame["portfolio_name"].map(failed).fillna("")
         frames.append(frame[keep])
     return pd.concat(frames, ignore_index=True)

@@ -16,12 +16,29 @@ import pandas as pd
 from core.stress.engine import StressResult
 
 STRESS_COLUMNS: tuple[str, ...] = (
-    "profile_name", "scenario_name", "ticker", "asset_class", "scenario_return", "portfolio_weight",
-    "benchmark_weight", "etf_contribution", "benchmark_etf_contribution", "asset_class_contribution",
-    "portfolio_scenario_return", "benchmark_scenario_return", "relative_performance",
+    "profile_name",
+    "scenario_name",
+    "ticker",
+    "asset_class",
+    "scenario_return",
+    "portfolio_weight",
+    "benchmark_weight",
+    "etf_contribution",
+    "benchmark_etf_contribution",
+    "asset_class_contribution",
+    "portfolio_scenario_return",
+    "benchmark_scenario_return",
+    "relative_performance",
     # new in this application
-    "scenario_kind", "benchmark_asset_class_contribution", "etf_pnl", "portfolio_pnl", "benchmark_pnl",
-    "drawdown_tolerance", "breaches_drawdown_tolerance", "shock_source", "proxy",
+    "scenario_kind",
+    "benchmark_asset_class_contribution",
+    "etf_pnl",
+    "portfolio_pnl",
+    "benchmark_pnl",
+    "drawdown_tolerance",
+    "breaches_drawdown_tolerance",
+    "shock_source",
+    "proxy",
 )
 
 
@@ -39,28 +56,30 @@ def stress_test_results(stress: StressResult, profile_name: str | None = None) -
         }
         for ticker in o.shocks.index:
             asset_class = o.asset_classes[ticker]
-            rows.append({
-                "profile_name": profile,
-                "scenario_name": o.name,
-                "ticker": ticker,
-                "asset_class": asset_class,
-                "scenario_return": o.shocks[ticker],
-                "portfolio_weight": o.weights[ticker],
-                "benchmark_weight": o.benchmark_weights[ticker],
-                "etf_contribution": contrib[ticker],
-                "benchmark_etf_contribution": bench_contrib[ticker],
-                "asset_class_contribution": by_class[asset_class],
-                **totals,
-                "scenario_kind": o.kind.value,
-                "benchmark_asset_class_contribution": bench_by_class[asset_class],
-                "etf_pnl": contrib[ticker] * o.portfolio_value,
-                "portfolio_pnl": o.portfolio_pnl,
-                "benchmark_pnl": o.benchmark_pnl,
-                "drawdown_tolerance": o.drawdown_tolerance,
-                "breaches_drawdown_tolerance": o.breaches_drawdown_tolerance,
-                "shock_source": o.scenario.notes.get(ticker, o.scenario.source),
-                "proxy": o.scenario.proxies.get(ticker, ""),
-            })
+            rows.append(
+                {
+                    "profile_name": profile,
+                    "scenario_name": o.name,
+                    "ticker": ticker,
+                    "asset_class": asset_class,
+                    "scenario_return": o.shocks[ticker],
+                    "portfolio_weight": o.weights[ticker],
+                    "benchmark_weight": o.benchmark_weights[ticker],
+                    "etf_contribution": contrib[ticker],
+                    "benchmark_etf_contribution": bench_contrib[ticker],
+                    "asset_class_contribution": by_class[asset_class],
+                    **totals,
+                    "scenario_kind": o.kind.value,
+                    "benchmark_asset_class_contribution": bench_by_class[asset_class],
+                    "etf_pnl": contrib[ticker] * o.portfolio_value,
+                    "portfolio_pnl": o.portfolio_pnl,
+                    "benchmark_pnl": o.benchmark_pnl,
+                    "drawdown_tolerance": o.drawdown_tolerance,
+                    "breaches_drawdown_tolerance": o.breaches_drawdown_tolerance,
+                    "shock_source": o.scenario.notes.get(ticker, o.scenario.source),
+                    "proxy": o.scenario.proxies.get(ticker, ""),
+                }
+            )
     return pd.DataFrame(rows, columns=list(STRESS_COLUMNS))
 
 

@@ -20,14 +20,16 @@ def _weights_rows(result: AnalysisResult, names: Sequence[str]) -> list[dict[str
     for name in names:
         cand = result.candidate(name)
         for ticker, weight in cand.weights.items():
-            rows.append({
-                "profile_name": result.profile.name,
-                "portfolio_name": name,
-                "is_recommended": name == result.recommended_name,
-                "ticker": ticker,
-                "asset_class": result.universe.asset_class_of(str(ticker)),
-                "weight": float(weight),
-            })
+            rows.append(
+                {
+                    "profile_name": result.profile.name,
+                    "portfolio_name": name,
+                    "is_recommended": name == result.recommended_name,
+                    "ticker": ticker,
+                    "asset_class": result.universe.asset_class_of(str(ticker)),
+                    "weight": float(weight),
+                }
+            )
     return rows
 
 
@@ -46,28 +48,32 @@ def recommended_allocation(result: AnalysisResult) -> pd.DataFrame:
 
 def risk_summary(result: AnalysisResult) -> pd.DataFrame:
     """One row per candidate plus the benchmark, every metric of :class:`PerformanceMetrics`."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for cand in result.candidates:
-        rows.append({
+        rows.append(
+            {
+                "profile_name": result.profile.name,
+                "portfolio_name": cand.name,
+                "is_recommended": cand.name == result.recommended_name,
+                "passes_policy": cand.passes,
+                "expected_return_ex_ante": cand.expected_return,
+                "volatility_ex_ante": cand.expected_volatility,
+                "penalized_utility": cand.utility,
+                **cand.metrics.to_dict(),
+            }
+        )
+    rows.append(
+        {
             "profile_name": result.profile.name,
-            "portfolio_name": cand.name,
-            "is_recommended": cand.name == result.recommended_name,
-            "passes_policy": cand.passes,
-            "expected_return_ex_ante": cand.expected_return,
-            "volatility_ex_ante": cand.expected_volatility,
-            "penalized_utility": cand.utility,
-            **cand.metrics.to_dict(),
-        })
-    rows.append({
-        "profile_name": result.profile.name,
-        "portfolio_name": f"Benchmark ({result.profile.benchmark_label})",
-        "is_recommended": False,
-        "passes_policy": None,
-        "expected_return_ex_ante": result.benchmark_expected_return,
-        "volatility_ex_ante": result.benchmark_expected_volatility,
-        "penalized_utility": None,
-        **result.benchmark_metrics.to_dict(),
-    })
+            "portfolio_name": f"Benchmark ({result.profile.benchmark_label})",
+            "is_recommended": False,
+            "passes_policy": None,
+            "expected_return_ex_ante": result.benchmark_expected_return,
+            "volatility_ex_ante": result.benchmark_expected_volatility,
+            "penalized_utility": None,
+            **result.benchmark_metrics.to_dict(),
+        }
+    )
     return pd.DataFrame(rows)
 
 

@@ -51,7 +51,9 @@ if TYPE_CHECKING:
 WORKBOOK_NAME = "investment_committee_report.xlsx"
 
 
-def _rebalancing_extras(ws: Any, results: Sequence[AnalysisResult], plans: dict[str, Any], start: int) -> None:
+def _rebalancing_extras(
+    ws: Any, results: Sequence[AnalysisResult], plans: dict[str, Any], start: int
+) -> None:
     """Below the trade list: each plan's one-row summary (transposed) and its asset-class drift."""
     from openpyxl.styles import Font
 
@@ -64,13 +66,17 @@ def _rebalancing_extras(ws: Any, results: Sequence[AnalysisResult], plans: dict[
         if plan is None:
             continue
         write_value(ws, row, 1, f"Plan summary: {r.profile.name}").font = Font(bold=True, size=11)
-        summary = rebalancing_summary(plan, profile_name=r.profile.name, data_mode=r.dataset.mode).iloc[0]
+        summary = rebalancing_summary(
+            plan, profile_name=r.profile.name, data_mode=r.dataset.mode
+        ).iloc[0]
         style_header([write_value(ws, row + 1, 1, "item"), write_value(ws, row + 1, 2, "value")])
         for i, (name, value) in enumerate(summary.items(), start=row + 2):
             write_value(ws, i, 1, str(name))
             write_value(ws, i, 2, value, number_format_for(str(name)))
         row += len(summary) + 3
-        write_value(ws, row, 1, f"Asset-class drift: {r.profile.name}").font = Font(bold=True, size=11)
+        write_value(ws, row, 1, f"Asset-class drift: {r.profile.name}").font = Font(
+            bold=True, size=11
+        )
         last, _ = write_table(ws, plan.drift.classes_frame(), first_row=row + 1)
         row = last + 3
 
@@ -98,7 +104,9 @@ def write_workbook(
     from openpyxl import Workbook
 
     if not results or len(results) != len(risk_reports) or len(results) != len(stress_results):
-        raise ValueError("write_workbook needs one risk report and one stress result per analysis result")
+        raise ValueError(
+            "write_workbook needs one risk report and one stress result per analysis result"
+        )
     path = Path(path)
     generated = generated or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     plans = rebalance_plans(results, rebalance)
@@ -109,8 +117,9 @@ def write_workbook(
     wb = Workbook()
     summary = wb.active
     summary.title = "Executive Summary"
-    layout = write_executive_summary(summary, first, risk, committee_notes(first, risk, stress, plan), plan,
-                                     generated=generated)
+    layout = write_executive_summary(
+        summary, first, risk, committee_notes(first, risk, stress, plan), plan, generated=generated
+    )
     write_profile(wb.create_sheet("IPS Profile"), results)
 
     def csv_sheet(name: str) -> tuple[Any, pd.DataFrame]:
@@ -119,17 +128,34 @@ def write_workbook(
         return ws, frames[name]
 
     ws, frame = csv_sheet("recommended_allocation.csv")
-    charts.bar_chart(ws, frame, category="ticker", values=["weight"], titles=["Weight"], horizontal=True,
-                     title=f"Recommended allocation: {first.profile.name}", anchor=charts.anchor_beside(frame),
-                     height=10)
+    charts.bar_chart(
+        ws,
+        frame,
+        category="ticker",
+        values=["weight"],
+        titles=["Weight"],
+        horizontal=True,
+        title=f"Recommended allocation: {first.profile.name}",
+        anchor=charts.anchor_beside(frame),
+        height=10,
+    )
     comparison = candidate_comparison(results)
     write_frame_sheet(wb.create_sheet("Candidate Comparison"), comparison)
     csv_sheet("portfolio_risk_summary.csv")
     csv_sheet("constraints_validation.csv")
     ws, frame = csv_sheet("risk_contribution_summary.csv")
-    charts.bar_chart(ws, frame, category="name", values=["weight", "percent_risk_contribution"],
-                     titles=["Weight", "Share of ex-ante risk"], horizontal=True, mask=frame["level"] == "ETF",
-                     title="Weight vs contribution to risk", anchor=charts.anchor_beside(frame), height=11)
+    charts.bar_chart(
+        ws,
+        frame,
+        category="name",
+        values=["weight", "percent_risk_contribution"],
+        titles=["Weight", "Share of ex-ante risk"],
+        horizontal=True,
+        mask=frame["level"] == "ETF",
+        title="Weight vs contribution to risk",
+        anchor=charts.anchor_beside(frame),
+        height=11,
+    )
     csv_sheet("factor_exposure_summary.csv")
     csv_sheet("equity_sleeve_factor_summary.csv")
     csv_sheet("rolling_risk_metrics.csv")
@@ -137,38 +163,72 @@ def write_workbook(
     perf = performance_frame(risk)
     perf_ws = wb.create_sheet("Cumulative Performance")
     write_frame_sheet(perf_ws, perf)
-    charts.line_chart(perf_ws, perf_ws, perf, values=["portfolio_drawdown", "benchmark_drawdown"],
-                      titles=["Portfolio", "Benchmark"], title="Drawdown from the running peak",
-                      anchor=charts.anchor_beside(perf), number_format="0%")
+    charts.line_chart(
+        perf_ws,
+        perf_ws,
+        perf,
+        values=["portfolio_drawdown", "benchmark_drawdown"],
+        titles=["Portfolio", "Benchmark"],
+        title="Drawdown from the running peak",
+        anchor=charts.anchor_beside(perf),
+        number_format="0%",
+    )
     ws, frame = csv_sheet("efficient_frontier.csv")
     charts.frontier_chart(ws, frame, anchor="B" + str(len(frame) + 4) if len(frame) <= 45 else "Z2")
 
     stress_table = stress_summary(stress_results)
     stress_ws = wb.create_sheet("Stress Summary")
     write_frame_sheet(stress_ws, stress_table)
-    charts.bar_chart(stress_ws, stress_table, category="scenario_name", values=["portfolio_return", "benchmark_return"],
-                     titles=["Portfolio", "Benchmark"], horizontal=True, title="Scenario returns",
-                     anchor=charts.anchor_beside(stress_table, wide=10), height=12)
+    charts.bar_chart(
+        stress_ws,
+        stress_table,
+        category="scenario_name",
+        values=["portfolio_return", "benchmark_return"],
+        titles=["Portfolio", "Benchmark"],
+        horizontal=True,
+        title="Scenario returns",
+        anchor=charts.anchor_beside(stress_table, wide=10),
+        height=12,
+    )
     csv_sheet("stress_test_results.csv")
     if REBALANCING_CSV in frames:
         ws, frame = csv_sheet(REBALANCING_CSV)
         _rebalancing_extras(ws, results, plans, len(frame) + 4)
 
-    rationale = pd.concat([etf_rationale(r, rr, s) for r, rr, s in zip(results, risk_reports, stress_results,
-                                                                         strict=True)], ignore_index=True)
+    rationale = pd.concat(
+        [
+            etf_rationale(r, rr, s)
+            for r, rr, s in zip(results, risk_reports, stress_results, strict=True)
+        ],
+        ignore_index=True,
+    )
     write_frame_sheet(wb.create_sheet("ETF Rationale"), rationale)
-    write_text_table(wb.create_sheet("Methodology"),
-                     methodology_frame(results, risk_reports, stress_results, plans),
-                     widths={"section": 20, "item": 38, "description": 110})
+    write_text_table(
+        wb.create_sheet("Methodology"),
+        methodology_frame(results, risk_reports, stress_results, plans),
+        widths={"section": 20, "item": 38, "description": 110},
+    )
     write_provenance(wb.create_sheet("Data Provenance"), first, risk)
 
-    charts.class_allocation_chart(summary, layout.allocation_header_row, layout.allocation_last_row, "H5")
-    charts.line_chart(summary, perf_ws, perf, values=["portfolio_growth", "benchmark_growth"],
-                      titles=["Portfolio", "Benchmark"], title="Growth of $1: portfolio vs benchmark",
-                      anchor="H22", number_format="0.00")
+    charts.class_allocation_chart(
+        summary, layout.allocation_header_row, layout.allocation_last_row, "H5"
+    )
+    charts.line_chart(
+        summary,
+        perf_ws,
+        perf,
+        values=["portfolio_growth", "benchmark_growth"],
+        titles=["Portfolio", "Benchmark"],
+        title="Growth of $1: portfolio vs benchmark",
+        anchor="H22",
+        number_format="0.00",
+    )
     for sheet in wb.worksheets:
-        fit_to_page_width(sheet, repeat_header=sheet is not summary and sheet.title != "IPS Profile",
-                          one_page=sheet is summary)
+        fit_to_page_width(
+            sheet,
+            repeat_header=sheet is not summary and sheet.title != "IPS Profile",
+            one_page=sheet is summary,
+        )
     wb.properties.title = f"Investment Committee Report: {first.profile.name}"
     wb.properties.creator = f"IPS Allocation Studio {__version__}"
     path.parent.mkdir(parents=True, exist_ok=True)

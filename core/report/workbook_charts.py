@@ -15,8 +15,16 @@ SERIES_COLORS = ("1F4E78", "A5A5A5", "C55A11", "548235")
 WIDE_CM, TALL_CM = 17.0, 8.5
 
 
-def _finish(chart: Any, title: str, *, y_title: str = "", x_title: str = "", number_format: str = "0%",
-            width: float = WIDE_CM, height: float = TALL_CM) -> Any:
+def _finish(
+    chart: Any,
+    title: str,
+    *,
+    y_title: str = "",
+    x_title: str = "",
+    number_format: str = "0%",
+    width: float = WIDE_CM,
+    height: float = TALL_CM,
+) -> Any:
     chart.title = title
     chart.width, chart.height = width, height
     chart.y_axis.title = y_title or None
@@ -29,7 +37,11 @@ def _finish(chart: Any, title: str, *, y_title: str = "", x_title: str = "", num
     else:
         chart.legend = None
     for k, series in enumerate(chart.series):
-        _colour(series, SERIES_COLORS[k % len(SERIES_COLORS)], line_only=type(chart).__name__ != "BarChart")
+        _colour(
+            series,
+            SERIES_COLORS[k % len(SERIES_COLORS)],
+            line_only=type(chart).__name__ != "BarChart",
+        )
     return chart
 
 
@@ -47,7 +59,9 @@ def _column(frame: pd.DataFrame, name: str) -> int:
     return list(frame.columns).index(name) + 1
 
 
-def _first_profile_rows(frame: pd.DataFrame, header_row: int = 1, mask: pd.Series | None = None) -> tuple[int, int]:
+def _first_profile_rows(
+    frame: pd.DataFrame, header_row: int = 1, mask: pd.Series | None = None
+) -> tuple[int, int]:
     """Sheet rows (first, last) of the first profile's rows (optionally filtered by a contiguous mask)."""
     first_profile = frame["profile_name"].iloc[0]
     keep = frame["profile_name"] == first_profile
@@ -57,9 +71,21 @@ def _first_profile_rows(frame: pd.DataFrame, header_row: int = 1, mask: pd.Serie
     return header_row + 1 + positions[0], header_row + 1 + positions[-1]
 
 
-def bar_chart(ws: Any, frame: pd.DataFrame, *, category: str, values: list[str], title: str, anchor: str,
-              horizontal: bool = False, mask: pd.Series | None = None, number_format: str = "0%",
-              header_row: int = 1, height: float = TALL_CM, titles: list[str] | None = None) -> Any:
+def bar_chart(
+    ws: Any,
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    values: list[str],
+    title: str,
+    anchor: str,
+    horizontal: bool = False,
+    mask: pd.Series | None = None,
+    number_format: str = "0%",
+    header_row: int = 1,
+    height: float = TALL_CM,
+    titles: list[str] | None = None,
+) -> Any:
     """A clustered bar chart of some columns of a table on ``ws`` (first profile's rows)."""
     from openpyxl.chart import BarChart, Reference, Series
 
@@ -69,10 +95,14 @@ def bar_chart(ws: Any, frame: pd.DataFrame, *, category: str, values: list[str],
     chart.grouping = "clustered"
     for k, name in enumerate(values):
         col = _column(frame, name)
-        series = Series(Reference(ws, min_col=col, min_row=first, max_row=last),
-                        title=(titles[k] if titles else name.replace("_", " ")))
+        series = Series(
+            Reference(ws, min_col=col, min_row=first, max_row=last),
+            title=(titles[k] if titles else name.replace("_", " ")),
+        )
         chart.series.append(series)
-    chart.set_categories(Reference(ws, min_col=_column(frame, category), min_row=first, max_row=last))
+    chart.set_categories(
+        Reference(ws, min_col=_column(frame, category), min_row=first, max_row=last)
+    )
     if horizontal:
         chart.x_axis.scaling.orientation = "maxMin"  # first row at the top, as in the table
         chart.x_axis.tickLblPos = "low"  # labels left of the plot even when values are negative
@@ -88,15 +118,27 @@ def class_allocation_chart(ws: Any, header_row: int, last_row: int, anchor: str)
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "clustered"
-    chart.add_data(Reference(ws, min_col=2, max_col=3, min_row=header_row, max_row=last_row), titles_from_data=True)
+    chart.add_data(
+        Reference(ws, min_col=2, max_col=3, min_row=header_row, max_row=last_row),
+        titles_from_data=True,
+    )
     chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row))
     _finish(chart, "Asset-class allocation: portfolio vs benchmark", height=7.5)
     ws.add_chart(chart, anchor)
     return chart
 
 
-def line_chart(target_ws: Any, data_ws: Any, frame: pd.DataFrame, *, values: list[str], titles: list[str],
-               title: str, anchor: str, number_format: str) -> Any:
+def line_chart(
+    target_ws: Any,
+    data_ws: Any,
+    frame: pd.DataFrame,
+    *,
+    values: list[str],
+    titles: list[str],
+    title: str,
+    anchor: str,
+    number_format: str,
+) -> Any:
     """A line chart over the ``date`` column of a table on ``data_ws``, placed on ``target_ws``."""
     from openpyxl.chart import LineChart, Reference, Series
 
@@ -114,7 +156,9 @@ def line_chart(target_ws: Any, data_ws: Any, frame: pd.DataFrame, *, values: lis
     chart.x_axis.number_format = "yyyy"
     chart.x_axis.majorTimeUnit = "years"
     chart.x_axis.majorUnit = 2
-    chart.set_categories(Reference(data_ws, min_col=_column(frame, "date"), min_row=2, max_row=last))
+    chart.set_categories(
+        Reference(data_ws, min_col=_column(frame, "date"), min_row=2, max_row=last)
+    )
     _finish(chart, title, number_format=number_format)
     target_ws.add_chart(chart, anchor)
     return chart
@@ -133,13 +177,20 @@ def frontier_chart(ws: Any, frame: pd.DataFrame, anchor: str) -> Any:
     series.marker.symbol = "circle"
     chart.series.append(series)
     chart.x_axis.number_format = "0.0%"
-    _finish(chart, "Efficient frontier: expected return vs volatility", number_format="0.0%",
-            x_title="Volatility (annual)", y_title="Expected return (annual)")
+    _finish(
+        chart,
+        "Efficient frontier: expected return vs volatility",
+        number_format="0.0%",
+        x_title="Volatility (annual)",
+        y_title="Expected return (annual)",
+    )
     ws.add_chart(chart, anchor)
     return chart
 
 
-def anchor_beside(frame: pd.DataFrame, *, header_row: int = 1, wide: int = 9, short: int = 45) -> str:
+def anchor_beside(
+    frame: pd.DataFrame, *, header_row: int = 1, wide: int = 9, short: int = 45
+) -> str:
     """Where a chart goes: right of a narrow table, below a short wide one, else right of it."""
     from openpyxl.utils import get_column_letter
 

@@ -52,22 +52,36 @@ MIN_WIDTH = 8
 
 # Column-name patterns -> number format, first match wins (names are the CSV column names).
 _FORMATS: tuple[tuple[str, str], ...] = (
-    (r"(^|_)(months|observations|hac_lags|point|trades|duration|breaches_before|breaches_after)$", COUNT),
+    (
+        r"(^|_)(months|observations|hac_lags|point|trades|duration|breaches_before|breaches_after)$",
+        COUNT,
+    ),
     (r"^(coefficient|std_error|alpha)$", PRECISE),
     (r"^(p_value|r_squared|adj_r_squared)$", "0.000"),
     (r"(^|_)price$", PRICE),
     (r"^continuous_.*shares$", "#,##0.00"),
     (r"shares$", SHARES),
-    (r"(_pnl|_dollar|notional|transaction_cost|_value|^value_.*|^contribution|cash_before|cash_after|cash_buffer|"
-     r"total_cost|min_trade_value)$", CURRENCY),
-    (r"(sharpe|sortino|information_ratio|beta|correlation|capture|t_stat|diversification_ratio|"
-     r"effective_number_of_bets|risk_aversion|concentration_penalty)", RATIO),
-    (r"(weight|return|volatility|drawdown|tracking_error|var_95|cvar_95|month|share|contribution|drift|"
-     r"band|shock|relative_performance|utility|slack|actual|risk_free|alpha_annualized|turnover|"
-     r"tolerance|marginal|limit|bound|minimum|maximum)", PERCENT),
+    (
+        r"(_pnl|_dollar|notional|transaction_cost|_value|^value_.*|^contribution|cash_before|cash_after|cash_buffer|"
+        r"total_cost|min_trade_value)$",
+        CURRENCY,
+    ),
+    (
+        r"(sharpe|sortino|information_ratio|beta|correlation|capture|t_stat|diversification_ratio|"
+        r"effective_number_of_bets|risk_aversion|concentration_penalty)",
+        RATIO,
+    ),
+    (
+        r"(weight|return|volatility|drawdown|tracking_error|var_95|cvar_95|month|share|contribution|drift|"
+        r"band|shock|relative_performance|utility|slack|actual|risk_free|alpha_annualized|turnover|"
+        r"tolerance|marginal|limit|bound|minimum|maximum)",
+        PERCENT,
+    ),
 )
-NEGATIVE_RED = re.compile(r"(return|relative_performance|best_month|worst_month|var_95|cvar_95|_pnl|"
-                          r"alpha_annualized|^difference$)")
+NEGATIVE_RED = re.compile(
+    r"(return|relative_performance|best_month|worst_month|var_95|cvar_95|_pnl|"
+    r"alpha_annualized|^difference$)"
+)
 FLAG_COLUMNS = re.compile(r"(breach|^concentrated$)")
 
 
@@ -96,7 +110,9 @@ def python_value(value: Any) -> Any:
     return value
 
 
-def write_value(ws: Any, row: int, column: int, value: Any, number_format: str | None = None) -> Any:
+def write_value(
+    ws: Any, row: int, column: int, value: Any, number_format: str | None = None
+) -> Any:
     """Write ``value`` into ``ws`` at (row, column) safely (module docstring); returns the cell."""
     cell = ws.cell(row=row, column=column)
     value = python_value(value)
@@ -123,8 +139,14 @@ def style_header(cells: Sequence[Any]) -> None:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def write_table(ws: Any, frame: pd.DataFrame, *, first_row: int = 1, first_column: int = 1,
-                formats: dict[str, str | None] | None = None) -> tuple[int, int]:
+def write_table(
+    ws: Any,
+    frame: pd.DataFrame,
+    *,
+    first_row: int = 1,
+    first_column: int = 1,
+    formats: dict[str, str | None] | None = None,
+) -> tuple[int, int]:
     """Write ``frame`` (header + rows) from (first_row, first_column); returns (last_row, last_column).
 
     ``formats`` overrides :func:`number_format_for` for some columns.
@@ -158,8 +180,14 @@ def _shown_length(value: Any, number_format: str | None) -> int:
     return max(len(line) for line in str(value).splitlines()) if str(value) else 0
 
 
-def autofit_columns(ws: Any, *, first_row: int = 1, min_width: int = MIN_WIDTH, max_width: int = MAX_WIDTH,
-                    skip_rows: int = 0) -> None:
+def autofit_columns(
+    ws: Any,
+    *,
+    first_row: int = 1,
+    min_width: int = MIN_WIDTH,
+    max_width: int = MAX_WIDTH,
+    skip_rows: int = 0,
+) -> None:
     """Set each column's width from its longest shown value (+2), capped; wrap cells that are longer."""
     from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
@@ -173,12 +201,16 @@ def autofit_columns(ws: Any, *, first_row: int = 1, min_width: int = MIN_WIDTH, 
             length = _shown_length(cell.value, cell.number_format)
             if cell.row == first_row and isinstance(cell.value, str):
                 # bold headers are wider; a name without spaces cannot wrap, so it sets the width
-                length = min(math.ceil(length * 1.12), 40) if " " not in cell.value else min(length, 30)
+                length = (
+                    min(math.ceil(length * 1.12), 40) if " " not in cell.value else min(length, 30)
+                )
             widths[cell.column] = max(widths.get(cell.column, 0), length)
             if length > max_width:
                 long_cells.append(cell)
     for column, width in widths.items():
-        ws.column_dimensions[get_column_letter(column)].width = max(min_width, min(width + 2, max_width))
+        ws.column_dimensions[get_column_letter(column)].width = max(
+            min_width, min(width + 2, max_width)
+        )
     for cell in long_cells:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     fit_row_heights(ws, first_row=first_row + 1)
@@ -199,16 +231,23 @@ def fit_row_heights(ws: Any, *, first_row: int = 1, line_height: float = 13.0) -
                 continue
             width = ws.column_dimensions[get_column_letter(cell.column)].width or 10
             per_line = max(int(width) - 2, 1)
-            lines = max(lines, sum(max(1, math.ceil(len(part) / per_line)) for part in cell.value.split("\n")))
+            lines = max(
+                lines,
+                sum(max(1, math.ceil(len(part) / per_line)) for part in cell.value.split("\n")),
+            )
         if lines > 1:
             ws.row_dimensions[row[0].row].height = line_height * lines + 3
             for cell in row:
                 if type(cell).__name__ != "MergedCell" and cell.value is not None:
                     old = cell.alignment
-                    cell.alignment = Alignment(horizontal=old.horizontal, vertical="top", wrap_text=old.wrap_text)
+                    cell.alignment = Alignment(
+                        horizontal=old.horizontal, vertical="top", wrap_text=old.wrap_text
+                    )
 
 
-def add_conditional_fills(ws: Any, frame: pd.DataFrame, *, header_row: int = 1, first_column: int = 1) -> None:
+def add_conditional_fills(
+    ws: Any, frame: pd.DataFrame, *, header_row: int = 1, first_column: int = 1
+) -> None:
     """FAIL red / PASS green, breach flags peach, negative return-like numbers red (module docstring).
 
     Nothing is added when the table has no data rows.
@@ -235,18 +274,23 @@ def add_conditional_fills(ws: Any, frame: pd.DataFrame, *, header_row: int = 1, 
         # TRUE/FALSE rule covers an empty cell.
         area = " ".join(f"{letter}{a}:{letter}{b}" for a, b in runs)
         if name == "pass_fail":
-            ws.conditional_formatting.add(area, CellIsRule(operator="equal", formula=['"FAIL"'], fill=red,
-                                                           font=red_text))
-            ws.conditional_formatting.add(area, CellIsRule(operator="equal", formula=['"PASS"'], fill=green))
+            ws.conditional_formatting.add(
+                area, CellIsRule(operator="equal", formula=['"FAIL"'], fill=red, font=red_text)
+            )
+            ws.conditional_formatting.add(
+                area, CellIsRule(operator="equal", formula=['"PASS"'], fill=green)
+            )
         elif name == "passes_policy" or (FLAG_COLUMNS.search(name) and _is_flag(series)):
             # The whole row is shaded (LibreOffice crashes exporting a rule on a column of booleans alone).
             wanted = "FALSE" if name == "passes_policy" else "TRUE"
             rows = " ".join(f"{first}{a}:{last}{b}" for a, b in runs)
-            ws.conditional_formatting.add(rows, FormulaRule(formula=[f"${letter}{runs[0][0]}={wanted}"],
-                                                            fill=peach))
+            ws.conditional_formatting.add(
+                rows, FormulaRule(formula=[f"${letter}{runs[0][0]}={wanted}"], fill=peach)
+            )
         elif NEGATIVE_RED.search(name) and pd.api.types.is_numeric_dtype(series):
-            ws.conditional_formatting.add(area, CellIsRule(operator="lessThan", formula=["0"], fill=red,
-                                                           font=red_text))
+            ws.conditional_formatting.add(
+                area, CellIsRule(operator="lessThan", formula=["0"], fill=red, font=red_text)
+            )
 
 
 def _is_flag(series: pd.Series) -> bool:
@@ -266,8 +310,9 @@ def _filled_runs(series: pd.Series, first_row: int) -> list[tuple[int, int]]:
     return runs
 
 
-def finish_table(ws: Any, frame: pd.DataFrame, *, header_row: int = 1, first_column: int = 1,
-                 freeze: bool = True) -> None:
+def finish_table(
+    ws: Any, frame: pd.DataFrame, *, header_row: int = 1, first_column: int = 1, freeze: bool = True
+) -> None:
     """Freeze panes below the header, autofilter over the table, column widths, conditional fills."""
     from openpyxl.utils import get_column_letter
 
@@ -275,16 +320,19 @@ def finish_table(ws: Any, frame: pd.DataFrame, *, header_row: int = 1, first_col
     last_row = header_row + len(frame)
     if freeze:
         ws.freeze_panes = ws.cell(row=header_row + 1, column=first_column)
-    ws.auto_filter.ref = (f"{get_column_letter(first_column)}{header_row}:"
-                          f"{get_column_letter(last_column)}{max(last_row, header_row)}")
+    ws.auto_filter.ref = (
+        f"{get_column_letter(first_column)}{header_row}:"
+        f"{get_column_letter(last_column)}{max(last_row, header_row)}"
+    )
     ws.row_dimensions[header_row].height = 30
     autofit_columns(ws, first_row=header_row)
     add_conditional_fills(ws, frame, header_row=header_row, first_column=first_column)
     ws.sheet_view.showGridLines = False
 
 
-def fit_to_page_width(ws: Any, *, landscape: bool = True, repeat_header: bool = True,
-                      one_page: bool = False) -> None:
+def fit_to_page_width(
+    ws: Any, *, landscape: bool = True, repeat_header: bool = True, one_page: bool = False
+) -> None:
     """Print setup: A4, landscape, every column on one page width (``one_page``: the whole sheet
     on one page), the header row repeated."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"

@@ -67,12 +67,27 @@ class SummaryLayout:
 
 
 def _lines(text: str, width: int) -> int:
-    return max(1, sum(max(1, math.ceil(len(part) / max(width, 1))) for part in str(text).split("\n")))
+    return max(
+        1, sum(max(1, math.ceil(len(part) / max(width, 1))) for part in str(text).split("\n"))
+    )
 
 
-def _merge(ws: Any, row: int, first: int, last: int, value: Any, *, number_format: str | None = None,
-           bold: bool = False, size: float = 10, color: str = "000000", fill: str | None = None,
-           align: str = "left", wrap: bool = True, italic: bool = False) -> Any:
+def _merge(
+    ws: Any,
+    row: int,
+    first: int,
+    last: int,
+    value: Any,
+    *,
+    number_format: str | None = None,
+    bold: bool = False,
+    size: float = 10,
+    color: str = "000000",
+    fill: str | None = None,
+    align: str = "left",
+    wrap: bool = True,
+    italic: bool = False,
+) -> Any:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     cell = write_value(ws, row, first, value, number_format)
@@ -90,7 +105,9 @@ def _section(ws: Any, row: int, title: str, first: int = 1, last: int = 6) -> No
     _merge(ws, row, first, last, title, bold=True, size=11, color=NAVY, fill=LIGHT_BLUE)
 
 
-def _label_value(ws: Any, row: int, label: str, value: Any, number_format: str | None = None) -> int:
+def _label_value(
+    ws: Any, row: int, label: str, value: Any, number_format: str | None = None
+) -> int:
     from openpyxl.styles import Alignment, Font
 
     cell = write_value(ws, row, 1, label)
@@ -107,16 +124,41 @@ def kpis(result: AnalysisResult, risk: RiskReport, plan: Any | None) -> list[Kpi
     m, b = result.recommended.metrics, result.benchmark_metrics
     level = f"{m.level * 100:g}%"
     boxes = [
-        Kpi("Annualized return (CAGR)", m.annualized_return, PERCENT, f"Benchmark {b.annualized_return:.2%}"),
-        Kpi("Annualized volatility", m.annualized_volatility, PERCENT,
-            f"Ex-ante {result.recommended.expected_volatility:.2%}; target {result.profile.max_volatility:.2%}"),
-        Kpi("Maximum drawdown", m.max_drawdown, PERCENT, f"Tolerance -{result.profile.max_drawdown:.2%}"),
+        Kpi(
+            "Annualized return (CAGR)",
+            m.annualized_return,
+            PERCENT,
+            f"Benchmark {b.annualized_return:.2%}",
+        ),
+        Kpi(
+            "Annualized volatility",
+            m.annualized_volatility,
+            PERCENT,
+            f"Ex-ante {result.recommended.expected_volatility:.2%}; target {result.profile.max_volatility:.2%}",
+        ),
+        Kpi(
+            "Maximum drawdown",
+            m.max_drawdown,
+            PERCENT,
+            f"Tolerance -{result.profile.max_drawdown:.2%}",
+        ),
         Kpi("Tracking error", m.tracking_error, PERCENT, f"Ex-ante {risk.tracking_error:.2%}"),
-        Kpi(f"VaR {level} (1 month, historical)", m.var_95, PERCENT, f"{money(m.var_95_dollar)} on {money(m.portfolio_value)}"),
+        Kpi(
+            f"VaR {level} (1 month, historical)",
+            m.var_95,
+            PERCENT,
+            f"{money(m.var_95_dollar)} on {money(m.portfolio_value)}",
+        ),
     ]
     if plan is not None:
-        boxes.append(Kpi("Rebalancing cost (estimated)", plan.total_cost, CURRENCY,
-                         f"{len(plan.trades)} trades, turnover {plan.turnover:.2%} of {money(plan.value_before)}"))
+        boxes.append(
+            Kpi(
+                "Rebalancing cost (estimated)",
+                plan.total_cost,
+                CURRENCY,
+                f"{len(plan.trades)} trades, turnover {plan.turnover:.2%} of {money(plan.value_before)}",
+            )
+        )
     else:
         boxes.append(Kpi("Sharpe ratio", m.sharpe_ratio, RATIO, f"Benchmark {b.sharpe_ratio:.2f}"))
     return boxes
@@ -126,17 +168,43 @@ def _kpi_box(ws: Any, row: int, column: int, kpi: Kpi) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     thin, top = Side(style="thin", color=BORDER), Side(style="medium", color=NAVY)
-    _merge(ws, row, column, column + 1, kpi.label, bold=True, color=NAVY, fill=LIGHT_BLUE, align="center")
+    _merge(
+        ws,
+        row,
+        column,
+        column + 1,
+        kpi.label,
+        bold=True,
+        color=NAVY,
+        fill=LIGHT_BLUE,
+        align="center",
+    )
     colour = DARK_RED if kpi.value < 0 else "000000"
-    value = _merge(ws, row + 1, column, column + 1, kpi.value, number_format=kpi.number_format, bold=True,
-                   size=14, color=colour, fill=PALE, align="center")
+    value = _merge(
+        ws,
+        row + 1,
+        column,
+        column + 1,
+        kpi.value,
+        number_format=kpi.number_format,
+        bold=True,
+        size=14,
+        color=colour,
+        fill=PALE,
+        align="center",
+    )
     value.alignment = Alignment(horizontal="center", vertical="center")
-    _merge(ws, row + 2, column, column + 1, kpi.note, size=9, color="555555", fill=PALE, align="center")
+    _merge(
+        ws, row + 2, column, column + 1, kpi.note, size=9, color="555555", fill=PALE, align="center"
+    )
     for r in range(row, row + 3):
         for c in (column, column + 1):
             ws.cell(row=r, column=c).border = Border(
-                top=top if r == row else thin, bottom=thin if r == row + 2 else None,
-                left=thin if c == column else None, right=thin if c == column + 1 else None)
+                top=top if r == row else thin,
+                bottom=thin if r == row + 2 else None,
+                left=thin if c == column else None,
+                right=thin if c == column + 1 else None,
+            )
     ws.row_dimensions[row + 1].height = 24
     ws.cell(row=row + 1, column=column).fill = PatternFill("solid", fgColor=PALE)
     ws.cell(row=row + 1, column=column).font = Font(bold=True, size=14, color=colour)
@@ -151,8 +219,10 @@ def _allocation(ws: Any, row: int, result: AnalysisResult) -> int:
     headers = ["Asset class", "Portfolio", "Benchmark", "Policy range", "Position in range"]
     cells = [write_value(ws, row, j + 1, h) for j, h in enumerate(headers)]
     style_header(cells)
-    bench = {cls: float(sum(result.benchmark_weights[t] for t in result.universe.class_members(cls)))
-             for cls in result.universe.asset_classes}
+    bench = {
+        cls: float(sum(result.benchmark_weights[t] for t in result.universe.class_members(cls)))
+        for cls in result.universe.asset_classes
+    }
     for i, (cls, weight) in enumerate(result.recommended.class_weights.items(), start=1):
         rng = result.profile.class_ranges.get(str(cls))
         write_value(ws, row + i, 1, str(cls)).font = Font(bold=True)
@@ -181,13 +251,24 @@ def _notes(ws: Any, row: int, notes: Sequence[CommitteeNote]) -> int:
     from core.report.workbook_style import style_header
 
     style_header([write_value(ws, row, 1, "Status"), write_value(ws, row, 2, "Topic")])
-    _merge(ws, row, 3, 6, "Committee note (computed from the results)", bold=True, color="FFFFFF", fill=NAVY,
-           align="center")
+    _merge(
+        ws,
+        row,
+        3,
+        6,
+        "Committee note (computed from the results)",
+        bold=True,
+        color="FFFFFF",
+        fill=NAVY,
+        align="center",
+    )
     for note in notes:
         row += 1
         fill = PatternFill("solid", fgColor=NOTE_FILLS[note.status])
         status = write_value(ws, row, 1, note.status.value)
-        status.font = Font(bold=True, color=DARK_RED if note.status is NoteStatus.REVIEW else "000000")
+        status.font = Font(
+            bold=True, color=DARK_RED if note.status is NoteStatus.REVIEW else "000000"
+        )
         status.alignment = Alignment(horizontal="center", vertical="center")
         topic = write_value(ws, row, 2, note.topic)
         topic.font = Font(bold=True)
@@ -200,24 +281,62 @@ def _notes(ws: Any, row: int, notes: Sequence[CommitteeNote]) -> int:
     return row
 
 
-def write_executive_summary(ws: Any, result: AnalysisResult, risk: RiskReport, notes: Sequence[CommitteeNote],
-                            plan: Any | None, *, generated: str) -> SummaryLayout:
+def write_executive_summary(
+    ws: Any,
+    result: AnalysisResult,
+    risk: RiskReport,
+    notes: Sequence[CommitteeNote],
+    plan: Any | None,
+    *,
+    generated: str,
+) -> SummaryLayout:
     """Fill ``ws`` (module docstring); returns the rows the charts anchor to."""
     for letter, width in WIDTHS.items():
         ws.column_dimensions[letter].width = width
     ws.column_dimensions["G"].width = 3
     prov = result.dataset.provenance
     mode = prov.mode.value
-    _merge(ws, 1, 1, 6, f"Investment Committee Report: {result.profile.name}", bold=True, size=14,
-           color="FFFFFF", fill=NAVY, align="center")
+    _merge(
+        ws,
+        1,
+        1,
+        6,
+        f"Investment Committee Report: {result.profile.name}",
+        bold=True,
+        size=14,
+        color="FFFFFF",
+        fill=NAVY,
+        align="center",
+    )
     ws.row_dimensions[1].height = 26
     fill, font = MODE_COLORS.get(mode, (GREY, "000000"))
-    _merge(ws, 2, 1, 6, f"{MODE_BANNERS.get(mode, mode)} | same-sample diagnostics | see Data Provenance",
-           bold=True, size=11, color=font, fill=fill, align="center")
+    _merge(
+        ws,
+        2,
+        1,
+        6,
+        f"{MODE_BANNERS.get(mode, mode)} | same-sample diagnostics | see Data Provenance",
+        bold=True,
+        size=11,
+        color=font,
+        fill=fill,
+        align="center",
+    )
     ws.row_dimensions[2].height = 20
-    _merge(ws, 3, 1, 6, f"Sample {prov.start} to {prov.end} ({prov.months} monthly returns) | {prov.source} | "
-                        f"generated {generated}", size=9, color="555555", align="center")
-    ws.row_dimensions[3].height = LINE_HEIGHT * _lines(ws.cell(row=3, column=1).value, TEXT_WIDTH) + 2
+    _merge(
+        ws,
+        3,
+        1,
+        6,
+        f"Sample {prov.start} to {prov.end} ({prov.months} monthly returns) | {prov.source} | "
+        f"generated {generated}",
+        size=9,
+        color="555555",
+        align="center",
+    )
+    ws.row_dimensions[3].height = (
+        LINE_HEIGHT * _lines(ws.cell(row=3, column=1).value, TEXT_WIDTH) + 2
+    )
 
     rec = result.recommended
     _section(ws, 5, "Recommendation")

@@ -40,7 +40,10 @@ SOURCE_NOTE = "Yahoo adjusted closes, month-end, see shared realdata SOURCES.md"
 # ticker -> (proxy ticker, why), tried in order when the ticker has no price at an episode's start
 PROXIES: dict[str, tuple[tuple[str, str], ...]] = {
     "SGOV": (
-        ("BIL", "SGOV launched 2020-06; BIL (SPDR 1-3 Month T-Bill ETF) is the closest T-bill fund"),
+        (
+            "BIL",
+            "SGOV launched 2020-06; BIL (SPDR 1-3 Month T-Bill ETF) is the closest T-bill fund",
+        ),
         ("SHV", "SGOV launched 2020-06; SHV (iShares Short Treasury, 0-1 year) stands in"),
     ),
 }
@@ -58,24 +61,44 @@ class Episode:
 
 
 EPISODES: tuple[Episode, ...] = (
-    Episode("Global Financial Crisis", "2007-10-31", "2009-03-31",
-            "Nov 2007 - Mar 2009 monthly returns, compounded (2007-10-31 close, the S&P 500's month-end peak, "
-            "to the 2009-03-31 close)",
-            "From the 2007 equity peak through the March 2009 bottom and first rebound month; SPY's month-end "
-            "trough (2009-02-28) was deeper."),
-    Episode("COVID Crash", "2020-01-31", "2020-03-31",
-            "Feb - Mar 2020 monthly returns, compounded (2020-01-31 close to 2020-03-31 close)",
-            "The pandemic sell-off and dash for cash, before the recovery from April 2020."),
-    Episode("2022 Rate Shock", "2021-12-31", "2022-12-31",
-            "Calendar 2022 (2021-12-31 close to 2022-12-31 close)",
-            "Inflation and the fastest Fed hiking cycle in decades: stocks and bonds fell together."),
-    Episode("2013 Taper Tantrum", "2013-04-30", "2013-06-30",
-            "May - Jun 2013 monthly returns, compounded (2013-04-30 close to 2013-06-30 close)",
-            "Yields jumped after the Fed signalled tapering of bond purchases (22 May and 19 June 2013); "
-            "emerging markets and gold fell."),
-    Episode("Q4 2018 Sell-off", "2018-09-30", "2018-12-31",
-            "Oct - Dec 2018 monthly returns, compounded (2018-09-30 close to 2018-12-31 close)",
-            "Growth and Fed-tightening fears: equities fell about 14% while Treasuries rallied."),
+    Episode(
+        "Global Financial Crisis",
+        "2007-10-31",
+        "2009-03-31",
+        "Nov 2007 - Mar 2009 monthly returns, compounded (2007-10-31 close, the S&P 500's month-end peak, "
+        "to the 2009-03-31 close)",
+        "From the 2007 equity peak through the March 2009 bottom and first rebound month; SPY's month-end "
+        "trough (2009-02-28) was deeper.",
+    ),
+    Episode(
+        "COVID Crash",
+        "2020-01-31",
+        "2020-03-31",
+        "Feb - Mar 2020 monthly returns, compounded (2020-01-31 close to 2020-03-31 close)",
+        "The pandemic sell-off and dash for cash, before the recovery from April 2020.",
+    ),
+    Episode(
+        "2022 Rate Shock",
+        "2021-12-31",
+        "2022-12-31",
+        "Calendar 2022 (2021-12-31 close to 2022-12-31 close)",
+        "Inflation and the fastest Fed hiking cycle in decades: stocks and bonds fell together.",
+    ),
+    Episode(
+        "2013 Taper Tantrum",
+        "2013-04-30",
+        "2013-06-30",
+        "May - Jun 2013 monthly returns, compounded (2013-04-30 close to 2013-06-30 close)",
+        "Yields jumped after the Fed signalled tapering of bond purchases (22 May and 19 June 2013); "
+        "emerging markets and gold fell.",
+    ),
+    Episode(
+        "Q4 2018 Sell-off",
+        "2018-09-30",
+        "2018-12-31",
+        "Oct - Dec 2018 monthly returns, compounded (2018-09-30 close to 2018-12-31 close)",
+        "Growth and Fed-tightening fears: equities fell about 14% while Treasuries rallied.",
+    ),
 )
 
 
@@ -99,7 +122,9 @@ def _price(prices: pd.DataFrame, ticker: str, date: str) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
-def episode_return(prices: pd.DataFrame, episode: Episode, ticker: str) -> tuple[float, str | None, str]:
+def episode_return(
+    prices: pd.DataFrame, episode: Episode, ticker: str
+) -> tuple[float, str | None, str]:
     """One ETF's decimal total return over the episode: (value, proxy ticker or None, note)."""
     candidates = ((ticker, ""),) + PROXIES.get(ticker, ())
     for source, why in candidates:
@@ -109,12 +134,20 @@ def episode_return(prices: pd.DataFrame, episode: Episode, ticker: str) -> tuple
             if source != ticker:
                 note += f"; {why}"
             return end / start - 1.0, (source if source != ticker else None), note
-    raise DataError(f"{episode.name}: {ticker} has no price at {episode.start} or {episode.end} and no proxy "
-                    f"does either; add a proxy to PROXIES or shorten the episode.")
+    raise DataError(
+        f"{episode.name}: {ticker} has no price at {episode.start} or {episode.end} and no proxy "
+        f"does either; add a proxy to PROXIES or shorten the episode."
+    )
 
 
-def build_historical(prices: pd.DataFrame, tickers: Sequence[str], episodes: Sequence[Episode] = EPISODES,
-                     *, source_file: str = "", source_sha256: str = "") -> dict[str, Any]:
+def build_historical(
+    prices: pd.DataFrame,
+    tickers: Sequence[str],
+    episodes: Sequence[Episode] = EPISODES,
+    *,
+    source_file: str = "",
+    source_sha256: str = "",
+) -> dict[str, Any]:
     """The historical-scenario file (scenario file format of ``core.stress.scenarios``) as a dict."""
     scenarios = []
     for episode in episodes:
@@ -122,10 +155,16 @@ def build_historical(prices: pd.DataFrame, tickers: Sequence[str], episodes: Seq
         for ticker in tickers:
             value, proxy, note = episode_return(prices, episode, ticker)
             shocks[ticker] = {"value": round(value, 6), "note": note, "proxy": proxy}
-        scenarios.append({
-            "name": episode.name, "kind": ScenarioKind.HISTORICAL.value, "description": episode.description,
-            "source": SOURCE_NOTE, "period": episode.period, "shocks": shocks,
-        })
+        scenarios.append(
+            {
+                "name": episode.name,
+                "kind": ScenarioKind.HISTORICAL.value,
+                "description": episode.description,
+                "source": SOURCE_NOTE,
+                "period": episode.period,
+                "shocks": shocks,
+            }
+        )
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "generated_by": "python -m core.stress.build_historical <etf_monthly_prices.csv>",
@@ -133,22 +172,30 @@ def build_historical(prices: pd.DataFrame, tickers: Sequence[str], episodes: Seq
         "source_file": source_file,
         "source_sha256": source_sha256,
         "method": "close(end) / close(start) - 1 on split- and dividend-adjusted month-end closes, i.e. the "
-                  "compounded monthly total returns of the months after start through end; proxies as noted.",
+        "compounded monthly total returns of the months after start through end; proxies as noted.",
         "scenarios": scenarios,
     }
-    scenarios_from_dict(data, tickers=tickers, origin="historical")  # validate before anything is written
+    scenarios_from_dict(
+        data, tickers=tickers, origin="historical"
+    )  # validate before anything is written
     return data
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.stress.build_historical", description=__doc__.split("\n")[0])
-    parser.add_argument("prices", help="month-end adjusted price CSV (date, then one column per ticker)")
+    parser = argparse.ArgumentParser(
+        prog="python -m core.stress.build_historical", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "prices", help="month-end adjusted price CSV (date, then one column per ticker)"
+    )
     parser.add_argument("--out", default=str(resource_path("scenarios", "historical.json")))
     args = parser.parse_args(argv)
     path = Path(args.prices)
     prices = read_prices(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    data = build_historical(prices, default_universe().tickers, source_file=path.name, source_sha256=digest)
+    data = build_historical(
+        prices, default_universe().tickers, source_file=path.name, source_sha256=digest
+    )
     out = Path(args.out)
     write_json_atomic(data, out)
     print(f"Wrote {len(data['scenarios'])} historical scenarios to {out}")

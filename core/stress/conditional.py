@@ -45,13 +45,19 @@ def covariance_frame(covariance: np.ndarray, tickers: Sequence[str]) -> pd.DataF
     """Label a covariance matrix, shape (n, n), with its tickers on both axes."""
     matrix = np.asarray(covariance, dtype=float)
     if matrix.shape != (len(tickers), len(tickers)):
-        raise ScenarioError(f"The covariance is {matrix.shape}, but {len(tickers)} tickers were given.")
+        raise ScenarioError(
+            f"The covariance is {matrix.shape}, but {len(tickers)} tickers were given."
+        )
     return pd.DataFrame(matrix, index=list(tickers), columns=list(tickers))
 
 
 def _check_covariance(covariance: pd.DataFrame) -> np.ndarray:
     matrix = covariance.to_numpy(dtype=float)
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or list(covariance.index) != list(covariance.columns):
+    if (
+        matrix.ndim != 2
+        or matrix.shape[0] != matrix.shape[1]
+        or list(covariance.index) != list(covariance.columns)
+    ):
         raise ScenarioError("The covariance must be square with the same tickers on both axes.")
     if not np.isfinite(matrix).all():
         raise ScenarioError("The covariance has missing or infinite entries: re-estimate it.")
@@ -65,8 +71,10 @@ def _shocked(covariance: pd.DataFrame, shocks: Mapping[str, object], name: str) 
     for ticker, value in shocks.items():
         key = str(ticker).strip().upper()
         if key not in covariance.index:
-            raise ScenarioError(f"Scenario {name!r}: ticker {key} ({value!r}) is not in the covariance "
-                                f"({', '.join(map(str, covariance.index))}); pick a universe ETF.")
+            raise ScenarioError(
+                f"Scenario {name!r}: ticker {key} ({value!r}) is not in the covariance "
+                f"({', '.join(map(str, covariance.index))}); pick a universe ETF."
+            )
         clean[key] = parse_shock(value, scenario=name, ticker=key)
     return clean
 
@@ -93,15 +101,21 @@ def conditional_betas(covariance: pd.DataFrame, shocked: Sequence[str]) -> pd.Da
     # would be contradictory or meaningless, so refuse rather than return huge betas
     eigenvalues = np.linalg.eigvalsh(sigma_ss)
     if eigenvalues.min() <= 1e-10 * max(float(eigenvalues.max()), 1e-300):
-        raise ScenarioError(f"{' and '.join(shocked)}: the covariance gives no independent variation to condition "
-                            "on (zero variance or perfectly correlated); shock a single ETF or another one.")
-    betas = np.linalg.solve(sigma_ss, matrix[idx, :]).T  # (n, k) = Sigma_oS Sigma_SS^-1 (Sigma_SS symmetric)
+        raise ScenarioError(
+            f"{' and '.join(shocked)}: the covariance gives no independent variation to condition "
+            "on (zero variance or perfectly correlated); shock a single ETF or another one."
+        )
+    betas = np.linalg.solve(
+        sigma_ss, matrix[idx, :]
+    ).T  # (n, k) = Sigma_oS Sigma_SS^-1 (Sigma_SS symmetric)
     frame = pd.DataFrame(betas, index=names, columns=list(shocked))
     frame.loc[list(shocked), :] = np.eye(len(idx))
     return frame
 
 
-def conditional_shocks(covariance: pd.DataFrame, shocks: Mapping[str, object], *, name: str = "Conditional") -> pd.Series:
+def conditional_shocks(
+    covariance: pd.DataFrame, shocks: Mapping[str, object], *, name: str = "Conditional"
+) -> pd.Series:
     """Implied decimal total return of every ETF given the shocked ones (module formula).
 
     Returns
@@ -131,14 +145,22 @@ def conditional_scenario(spec: ConditionalSpec, covariance: pd.DataFrame) -> Sce
             notes[ticker] = f"{terms} = {implied[ticker]:+.2%}; {MODEL_NOTE}"
     try:
         return Scenario(
-            name=spec.name, kind=ScenarioKind.CONDITIONAL, shocks=implied.to_dict(), description=spec.description,
-            notes=notes, source=f"Shocked: {', '.join(f'{t} {v:+.1%}' for t, v in clean.items())}; {MODEL_NOTE}",
+            name=spec.name,
+            kind=ScenarioKind.CONDITIONAL,
+            shocks=implied.to_dict(),
+            description=spec.description,
+            notes=notes,
+            source=f"Shocked: {', '.join(f'{t} {v:+.1%}' for t, v in clean.items())}; {MODEL_NOTE}",
         )
     except ScenarioError as exc:
-        raise ScenarioError(f"{exc} The covariance implies this from the shocked ETFs: use a smaller shock.") from None
+        raise ScenarioError(
+            f"{exc} The covariance implies this from the shocked ETFs: use a smaller shock."
+        ) from None
 
 
-def conditional_specs_from_dict(data: Mapping[str, Any], origin: str = "conditional.json") -> tuple[ConditionalSpec, ...]:
+def conditional_specs_from_dict(
+    data: Mapping[str, Any], origin: str = "conditional.json"
+) -> tuple[ConditionalSpec, ...]:
     """Parse ``{"scenarios": [{"name", "description", "shocks": {T: {"value", "rationale"}}}]}``."""
     items = data.get("scenarios") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
@@ -155,8 +177,14 @@ def conditional_specs_from_dict(data: Mapping[str, Any], origin: str = "conditio
             shocks[ticker] = parse_shock(value, scenario=name, ticker=ticker)
             if isinstance(entry, Mapping) and entry.get("rationale"):
                 rationale[ticker] = str(entry["rationale"])
-        specs.append(ConditionalSpec(name=name, shocks=shocks, description=str(item.get("description", "")),
-                                     rationale=rationale))
+        specs.append(
+            ConditionalSpec(
+                name=name,
+                shocks=shocks,
+                description=str(item.get("description", "")),
+                rationale=rationale,
+            )
+        )
     return tuple(specs)
 
 
@@ -168,5 +196,7 @@ def load_conditional_specs(path: str | Path | None = None) -> tuple[ConditionalS
     except FileNotFoundError:
         raise ScenarioError(f"Scenario data file {file} does not exist.") from None
     except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{file.name}: not valid JSON at line {exc.lineno}: {exc.msg}.") from None
+        raise ScenarioError(
+            f"{file.name}: not valid JSON at line {exc.lineno}: {exc.msg}."
+        ) from None
     return conditional_specs_from_dict(data, origin=file.name)

@@ -75,7 +75,9 @@ class DriverExposure:
     notes: dict[str, str] = field(default_factory=dict)
 
 
-EXPOSURE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(DriverExposure) if f.name not in ("ticker", "notes"))
+EXPOSURE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(DriverExposure) if f.name not in ("ticker", "notes")
+)
 
 
 @dataclass(frozen=True)
@@ -96,18 +98,30 @@ class DriverScenario:
             raise ScenarioError("A driver scenario needs a name.")
         for driver, move in self.moves.items():
             if not isinstance(driver, Driver):
-                raise ScenarioError(f"Scenario {self.name!r}: {driver!r} is not a driver; use "
-                                    f"{', '.join(d.value for d in Driver)}.")
-            if isinstance(move, bool) or not isinstance(move, (int, float)) or not math.isfinite(move):
-                raise ScenarioError(f"Scenario {self.name!r}, driver {driver.value}: {move!r} is not a number.")
+                raise ScenarioError(
+                    f"Scenario {self.name!r}: {driver!r} is not a driver; use "
+                    f"{', '.join(d.value for d in Driver)}."
+                )
+            if (
+                isinstance(move, bool)
+                or not isinstance(move, (int, float))
+                or not math.isfinite(move)
+            ):
+                raise ScenarioError(
+                    f"Scenario {self.name!r}, driver {driver.value}: {move!r} is not a number."
+                )
             if driver is Driver.RATES and abs(move) > MAX_RATE_MOVE_BP:
                 # the duration-convexity expansion stops being monotone near dy = D / C (about
                 # 470bp for TLT), so larger moves would give nonsense rather than bigger losses
-                raise ScenarioError(f"Scenario {self.name!r}: a rate move of {move:+g}bp is beyond the "
-                                    f"+/-{MAX_RATE_MOVE_BP:g}bp the duration-convexity formula handles; use a "
-                                    "historical or custom scenario for larger moves.")
+                raise ScenarioError(
+                    f"Scenario {self.name!r}: a rate move of {move:+g}bp is beyond the "
+                    f"+/-{MAX_RATE_MOVE_BP:g}bp the duration-convexity formula handles; use a "
+                    "historical or custom scenario for larger moves."
+                )
             if not driver.in_basis_points and move < -1.0:
-                raise ScenarioError(f"Scenario {self.name!r}, driver {driver.value}: {move:.0%} is below -100%.")
+                raise ScenarioError(
+                    f"Scenario {self.name!r}, driver {driver.value}: {move:.0%} is below -100%."
+                )
 
     def move(self, driver: Driver) -> float:
         """The driver's move in decimal (basis points converted)."""
@@ -120,8 +134,9 @@ def shock_components(exposure: DriverExposure, scenario: DriverScenario) -> dict
     Keys: ``rates``, ``convexity``, ``credit``, ``equity``, ``dollar``, ``commodities``, ``gold``.
     """
     dy = scenario.move(Driver.RATES)
-    spread = (exposure.ig_credit_share * scenario.move(Driver.IG_SPREAD)
-              + exposure.hy_credit_share * scenario.move(Driver.HY_SPREAD))
+    spread = exposure.ig_credit_share * scenario.move(
+        Driver.IG_SPREAD
+    ) + exposure.hy_credit_share * scenario.move(Driver.HY_SPREAD)
     return {
         "rates": -exposure.duration * dy,
         "convexity": 0.5 * exposure.convexity * dy**2,
@@ -140,19 +155,31 @@ def driver_shock(exposure: DriverExposure, scenario: DriverScenario) -> float:
 
 def explain_shock(exposure: DriverExposure, scenario: DriverScenario) -> str:
     """The non-zero terms in words, e.g. ``"rates -24.75% + convexity +3.94% = -20.81%"``."""
-    parts = [f"{k} {v:+.2%}" for k, v in shock_components(exposure, scenario).items() if abs(v) > 5e-7]
+    parts = [
+        f"{k} {v:+.2%}" for k, v in shock_components(exposure, scenario).items() if abs(v) > 5e-7
+    ]
     total = driver_shock(exposure, scenario)
-    return (" + ".join(parts) + f" = {total:+.2%}") if parts else "no exposure to the scenario's drivers: 0%"
+    return (
+        (" + ".join(parts) + f" = {total:+.2%}")
+        if parts
+        else "no exposure to the scenario's drivers: 0%"
+    )
 
 
-def hypothetical_scenario(scenario: DriverScenario, exposures: Mapping[str, DriverExposure]) -> Scenario:
+def hypothetical_scenario(
+    scenario: DriverScenario, exposures: Mapping[str, DriverExposure]
+) -> Scenario:
     """Turn driver moves into a :class:`Scenario` with one shock (and its breakdown) per ETF."""
     shocks = {t: driver_shock(e, scenario) for t, e in exposures.items()}
     notes = {t: explain_shock(e, scenario) for t, e in exposures.items()}
     moves = "; ".join(f"{d.value} {scenario.moves[d]:+g}" for d in Driver if d in scenario.moves)
     return Scenario(
-        name=scenario.name, kind=ScenarioKind.HYPOTHETICAL, shocks=shocks, description=scenario.description,
-        notes=notes, source=f"Driver moves ({moves}) x ETF exposures; resources/scenarios/*.json",
+        name=scenario.name,
+        kind=ScenarioKind.HYPOTHETICAL,
+        shocks=shocks,
+        description=scenario.description,
+        notes=notes,
+        source=f"Driver moves ({moves}) x ETF exposures; resources/scenarios/*.json",
     )
 
 
@@ -163,7 +190,9 @@ def _read_json(path: Path) -> Any:
     except FileNotFoundError:
         raise ScenarioError(f"Scenario data file {path} does not exist.") from None
     except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{path.name}: not valid JSON at line {exc.lineno}: {exc.msg}.") from None
+        raise ScenarioError(
+            f"{path.name}: not valid JSON at line {exc.lineno}: {exc.msg}."
+        ) from None
 
 
 def _number(entry: object, where: str) -> tuple[float, str]:
@@ -177,7 +206,9 @@ def _number(entry: object, where: str) -> tuple[float, str]:
     return float(entry), text
 
 
-def exposures_from_dict(data: Mapping[str, Any], origin: str = "etf_drivers.json") -> dict[str, DriverExposure]:
+def exposures_from_dict(
+    data: Mapping[str, Any], origin: str = "etf_drivers.json"
+) -> dict[str, DriverExposure]:
     """Parse the ``etfs`` object of an exposures file into ``{ticker: DriverExposure}``."""
     etfs = data.get("etfs") if isinstance(data, Mapping) else None
     if not isinstance(etfs, Mapping):
@@ -188,8 +219,10 @@ def exposures_from_dict(data: Mapping[str, Any], origin: str = "etf_drivers.json
             raise ScenarioError(f"{origin}, {ticker}: expected an object of exposures.")
         unknown = sorted(set(raw) - set(EXPOSURE_FIELDS))
         if unknown:
-            raise ScenarioError(f"{origin}, {ticker}: unknown exposure {', '.join(unknown)}; use "
-                                f"{', '.join(EXPOSURE_FIELDS)}.")
+            raise ScenarioError(
+                f"{origin}, {ticker}: unknown exposure {', '.join(unknown)}; use "
+                f"{', '.join(EXPOSURE_FIELDS)}."
+            )
         values: dict[str, float] = {}
         notes: dict[str, str] = {}
         for name, entry in raw.items():
@@ -198,7 +231,9 @@ def exposures_from_dict(data: Mapping[str, Any], origin: str = "etf_drivers.json
     return result
 
 
-def driver_scenarios_from_dict(data: Mapping[str, Any], origin: str = "hypothetical.json") -> tuple[DriverScenario, ...]:
+def driver_scenarios_from_dict(
+    data: Mapping[str, Any], origin: str = "hypothetical.json"
+) -> tuple[DriverScenario, ...]:
     """Parse the ``scenarios`` list of a hypothetical-scenario file."""
     items = data.get("scenarios") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
@@ -214,11 +249,19 @@ def driver_scenarios_from_dict(data: Mapping[str, Any], origin: str = "hypotheti
             try:
                 driver = Driver(key)
             except ValueError:
-                raise ScenarioError(f"{origin}, scenario {name!r}: unknown driver {key!r}; use "
-                                    f"{', '.join(d.value for d in Driver)}.") from None
+                raise ScenarioError(
+                    f"{origin}, scenario {name!r}: unknown driver {key!r}; use "
+                    f"{', '.join(d.value for d in Driver)}."
+                ) from None
             moves[driver], rationale[driver] = _number(entry, f"{origin}, scenario {name!r}, {key}")
-        result.append(DriverScenario(name=name, moves=moves, description=str(item.get("description", "")),
-                                     rationale=rationale))
+        result.append(
+            DriverScenario(
+                name=name,
+                moves=moves,
+                description=str(item.get("description", "")),
+                rationale=rationale,
+            )
+        )
     return tuple(result)
 
 

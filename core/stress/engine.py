@@ -73,7 +73,11 @@ class ScenarioOutcome:
 
     def _by_class(self, contributions: pd.Series) -> pd.Series:
         order = list(dict.fromkeys(self.asset_classes))
-        return contributions.groupby(self.asset_classes, sort=False).sum().reindex(order, fill_value=0.0)
+        return (
+            contributions.groupby(self.asset_classes, sort=False)
+            .sum()
+            .reindex(order, fill_value=0.0)
+        )
 
     @cached_property  # immutable inputs: computed once (the GUI reads these per paint)
     def class_contributions(self) -> pd.Series:
@@ -141,7 +145,12 @@ class StressResult:
         figures per painted cell) does no pandas work of its own.
         """
         for o in self.outcomes:
-            _ = (o.portfolio_return, o.benchmark_return, o.class_contributions, o.benchmark_class_contributions)
+            _ = (
+                o.portfolio_return,
+                o.benchmark_return,
+                o.class_contributions,
+                o.benchmark_class_contributions,
+            )
         return self
 
     def outcome(self, name: str) -> ScenarioOutcome:
@@ -167,16 +176,19 @@ class StressResult:
 
     def summary_frame(self) -> pd.DataFrame:
         """One row per scenario (index: name); returns decimal, P&L in currency."""
-        rows = [{
-            "scenario_name": o.name,
-            "scenario_kind": o.kind.value,
-            "portfolio_return": o.portfolio_return,
-            "benchmark_return": o.benchmark_return,
-            "relative_performance": o.relative_performance,
-            "portfolio_pnl": o.portfolio_pnl,
-            "benchmark_pnl": o.benchmark_pnl,
-            "breaches_drawdown_tolerance": o.breaches_drawdown_tolerance,
-        } for o in self.outcomes]
+        rows = [
+            {
+                "scenario_name": o.name,
+                "scenario_kind": o.kind.value,
+                "portfolio_return": o.portfolio_return,
+                "benchmark_return": o.benchmark_return,
+                "relative_performance": o.relative_performance,
+                "portfolio_pnl": o.portfolio_pnl,
+                "benchmark_pnl": o.benchmark_pnl,
+                "breaches_drawdown_tolerance": o.breaches_drawdown_tolerance,
+            }
+            for o in self.outcomes
+        ]
         return pd.DataFrame(rows).set_index("scenario_name")
 
     def shocks_frame(self) -> pd.DataFrame:
@@ -185,20 +197,30 @@ class StressResult:
 
     def contributions_frame(self, *, benchmark: bool = False) -> pd.DataFrame:
         """Index tickers, columns scenario names: contribution to the return (decimal)."""
-        return pd.DataFrame({o.name: (o.benchmark_contributions if benchmark else o.contributions)
-                             for o in self.outcomes})
+        return pd.DataFrame(
+            {
+                o.name: (o.benchmark_contributions if benchmark else o.contributions)
+                for o in self.outcomes
+            }
+        )
 
     def class_contributions_frame(self, *, benchmark: bool = False) -> pd.DataFrame:
         """Index asset classes, columns scenario names: contribution to the return (decimal)."""
-        return pd.DataFrame({o.name: (o.benchmark_class_contributions if benchmark else o.class_contributions)
-                             for o in self.outcomes})
+        return pd.DataFrame(
+            {
+                o.name: (o.benchmark_class_contributions if benchmark else o.class_contributions)
+                for o in self.outcomes
+            }
+        )
 
 
 def _weights(values: pd.Series, label: str) -> pd.Series:
     series = pd.Series(values, dtype=float)
     bad = [str(t) for t, v in series.items() if not math.isfinite(v)]
     if bad:
-        raise DataError(f"The {label} weights of {', '.join(bad)} are missing or not finite: enter a number.")
+        raise DataError(
+            f"The {label} weights of {', '.join(bad)} are missing or not finite: enter a number."
+        )
     return series
 
 
@@ -238,13 +260,17 @@ def run_stress(
     if not (math.isfinite(portfolio_value) and portfolio_value > 0):
         raise DataError(f"The portfolio value {portfolio_value!r} must be a positive amount.")
     if not (math.isfinite(drawdown_tolerance) and 0 < drawdown_tolerance <= 1):
-        raise DataError(f"The drawdown tolerance {drawdown_tolerance!r} must be a fraction in (0, 1], e.g. 0.25.")
+        raise DataError(
+            f"The drawdown tolerance {drawdown_tolerance!r} must be a fraction in (0, 1], e.g. 0.25."
+        )
     port = _weights(weights, "portfolio")
     bench = _weights(benchmark, "benchmark")
     universe = list(asset_classes)
     unclassified = [str(t) for t in list(port.index) + list(bench.index) if t not in asset_classes]
     if unclassified:
-        raise DataError(f"No asset class for {', '.join(dict.fromkeys(unclassified))}: add it to the universe.")
+        raise DataError(
+            f"No asset class for {', '.join(dict.fromkeys(unclassified))}: add it to the universe."
+        )
     tickers = [t for t in universe if t in port.index or t in bench.index]
     port = port.reindex(tickers, fill_value=0.0)
     bench = bench.reindex(tickers, fill_value=0.0)
@@ -256,19 +282,33 @@ def run_stress(
         check_tickers(scenario, universe)
         missing = [t for t in held if t not in scenario.shocks]
         if missing:
-            raise ScenarioError(f"Scenario {scenario.name!r} has no shock for {', '.join(missing)}, which the "
-                                "portfolio or benchmark holds: enter one (0 for unchanged).")
+            raise ScenarioError(
+                f"Scenario {scenario.name!r} has no shock for {', '.join(missing)}, which the "
+                "portfolio or benchmark holds: enter one (0 for unchanged)."
+            )
         shocks = pd.Series({t: scenario.shocks.get(t, np.nan) for t in tickers}, dtype=float)
-        outcomes.append(ScenarioOutcome(
-            scenario=scenario, shocks=shocks, weights=port, benchmark_weights=bench, asset_classes=classes,
-            portfolio_value=float(portfolio_value), drawdown_tolerance=float(drawdown_tolerance),
-        ))
-    return StressResult(outcomes=tuple(outcomes), portfolio_value=float(portfolio_value),
-                        drawdown_tolerance=float(drawdown_tolerance), profile_name=profile_name)
+        outcomes.append(
+            ScenarioOutcome(
+                scenario=scenario,
+                shocks=shocks,
+                weights=port,
+                benchmark_weights=bench,
+                asset_classes=classes,
+                portfolio_value=float(portfolio_value),
+                drawdown_tolerance=float(drawdown_tolerance),
+            )
+        )
+    return StressResult(
+        outcomes=tuple(outcomes),
+        portfolio_value=float(portfolio_value),
+        drawdown_tolerance=float(drawdown_tolerance),
+        profile_name=profile_name,
+    )
 
 
-def stress_analysis(result: AnalysisResult, custom: Sequence[Scenario] = (), *,
-                    include_conditional: bool = True) -> StressResult:
+def stress_analysis(
+    result: AnalysisResult, custom: Sequence[Scenario] = (), *, include_conditional: bool = True
+) -> StressResult:
     """Stress the recommended portfolio of an analysis against its benchmark.
 
     Runs the bundled hypothetical and historical scenarios, the bundled conditional ones
@@ -280,11 +320,18 @@ def stress_analysis(result: AnalysisResult, custom: Sequence[Scenario] = (), *,
     from core.stress.library import bundled_scenarios
 
     universe = result.universe
-    covariance = covariance_frame(result.inputs.covariance, result.inputs.tickers) if include_conditional else None
+    covariance = (
+        covariance_frame(result.inputs.covariance, result.inputs.tickers)
+        if include_conditional
+        else None
+    )
     scenarios = bundled_scenarios(covariance) + tuple(custom)
     return run_stress(
-        result.recommended.weights, result.benchmark_weights, scenarios,
+        result.recommended.weights,
+        result.benchmark_weights,
+        scenarios,
         asset_classes={t: universe.asset_class_of(t) for t in universe.tickers},
-        portfolio_value=result.settings.portfolio_value, drawdown_tolerance=result.profile.max_drawdown,
+        portfolio_value=result.settings.portfolio_value,
+        drawdown_tolerance=result.profile.max_drawdown,
         profile_name=result.profile.name,
     )

@@ -75,8 +75,10 @@ def parse_shock(value: object, *, scenario: str = "", ticker: str = "") -> float
     """
     where = _where(scenario, ticker)
     if isinstance(value, bool) or value is None:
-        raise ScenarioError(f"{where}: the shock {value!r} is not a number; enter a decimal return such "
-                            "as -0.25 or a percent such as -25%.")
+        raise ScenarioError(
+            f"{where}: the shock {value!r} is not a number; enter a decimal return such "
+            "as -0.25 or a percent such as -25%."
+        )
     if isinstance(value, str):
         text = value.strip().replace("\u2212", "-").replace(" ", "")
         scale = 1.0
@@ -85,23 +87,34 @@ def parse_shock(value: object, *, scenario: str = "", ticker: str = "") -> float
         try:
             number = float(text) * scale
         except ValueError:
-            raise ScenarioError(f"{where}: the shock {value!r} is not a number; enter a decimal return "
-                                "such as -0.25 or a percent such as -25%.") from None
+            raise ScenarioError(
+                f"{where}: the shock {value!r} is not a number; enter a decimal return "
+                "such as -0.25 or a percent such as -25%."
+            ) from None
     elif isinstance(value, (Real, np.number)):
         number = float(value)  # type: ignore[arg-type]
     else:
-        raise ScenarioError(f"{where}: the shock {value!r} is not a number; enter a decimal return such "
-                            "as -0.25 or a percent such as -25%.")
+        raise ScenarioError(
+            f"{where}: the shock {value!r} is not a number; enter a decimal return such "
+            "as -0.25 or a percent such as -25%."
+        )
     if not math.isfinite(number):
-        raise ScenarioError(f"{where}: the shock {value!r} is not a finite number; enter a decimal return.")
+        raise ScenarioError(
+            f"{where}: the shock {value!r} is not a finite number; enter a decimal return."
+        )
     if number < MIN_SHOCK:
-        raise ScenarioError(f"{where}: the shock {number:.2%} is below -100%; an ETF cannot lose more than "
-                            "everything. Enter a return of -100% or more.")
+        raise ScenarioError(
+            f"{where}: the shock {number:.2%} is below -100%; an ETF cannot lose more than "
+            "everything. Enter a return of -100% or more."
+        )
     return number
 
 
 def _where(scenario: str, ticker: str) -> str:
-    parts = [f"Scenario {scenario!r}" if scenario else "Scenario", f"ticker {ticker}" if ticker else ""]
+    parts = [
+        f"Scenario {scenario!r}" if scenario else "Scenario",
+        f"ticker {ticker}" if ticker else "",
+    ]
     return ", ".join(p for p in parts if p)
 
 
@@ -136,24 +149,34 @@ class Scenario:
             raise ScenarioError("A scenario needs a name: type one in the Name column.")
         object.__setattr__(self, "name", self.name.strip())
         if not isinstance(self.kind, ScenarioKind):
-            raise ScenarioError(f"Scenario {self.name!r}: kind {self.kind!r} is not one of "
-                                f"{', '.join(k.value for k in ScenarioKind)}.")
+            raise ScenarioError(
+                f"Scenario {self.name!r}: kind {self.kind!r} is not one of "
+                f"{', '.join(k.value for k in ScenarioKind)}."
+            )
         if not isinstance(self.shocks, Mapping) or not self.shocks:
-            raise ScenarioError(f"Scenario {self.name!r} has no shocks: enter a return for at least one ETF.")
+            raise ScenarioError(
+                f"Scenario {self.name!r} has no shocks: enter a return for at least one ETF."
+            )
         shocks: dict[str, float] = {}
         for raw_ticker, value in self.shocks.items():
             ticker = _clean_ticker(raw_ticker, self.name, value)
             if ticker in shocks:
-                raise ScenarioError(f"Scenario {self.name!r} lists ticker {ticker} twice: keep one row.")
+                raise ScenarioError(
+                    f"Scenario {self.name!r} lists ticker {ticker} twice: keep one row."
+                )
             shocks[ticker] = parse_shock(value, scenario=self.name, ticker=ticker)
         object.__setattr__(self, "shocks", shocks)
         for label in ("notes", "proxies"):
             mapping = getattr(self, label)
-            cleaned = {_clean_ticker(t, self.name, text): str(text) for t, text in dict(mapping).items()}
+            cleaned = {
+                _clean_ticker(t, self.name, text): str(text) for t, text in dict(mapping).items()
+            }
             stray = sorted(set(cleaned) - set(shocks))
             if stray:
-                raise ScenarioError(f"Scenario {self.name!r} has {label} for {', '.join(stray)} but no shock "
-                                    "for them: add the shock or remove the note.")
+                raise ScenarioError(
+                    f"Scenario {self.name!r} has {label} for {', '.join(stray)} but no shock "
+                    "for them: add the shock or remove the note."
+                )
             object.__setattr__(self, label, cleaned)
 
     @property
@@ -165,8 +188,9 @@ class Scenario:
         try:
             return self.shocks[ticker]
         except KeyError:
-            raise ScenarioError(f"Scenario {self.name!r} has no shock for {ticker}: enter one "
-                                "(0 for unchanged).") from None
+            raise ScenarioError(
+                f"Scenario {self.name!r} has no shock for {ticker}: enter one (0 for unchanged)."
+            ) from None
 
     def note(self, ticker: str) -> str:
         """Assumption or source of one ETF's shock, with any proxy spelled out."""
@@ -179,7 +203,9 @@ class Scenario:
 
 def _clean_ticker(raw: object, scenario: str, value: object) -> str:
     if not isinstance(raw, str) or not raw.strip():
-        raise ScenarioError(f"Scenario {scenario!r}: a shock of {value!r} has no ticker; type the ETF ticker.")
+        raise ScenarioError(
+            f"Scenario {scenario!r}: a shock of {value!r} has no ticker; type the ETF ticker."
+        )
     return raw.strip().upper()
 
 
@@ -189,8 +215,10 @@ def check_tickers(scenario: Scenario, tickers: Iterable[str]) -> None:
     unknown = [t for t in scenario.shocks if t not in known]
     if unknown:
         listed = ", ".join(f"{t} ({scenario.shocks[t]:.2%})" for t in unknown)
-        raise ScenarioError(f"Scenario {scenario.name!r}: ticker {listed} is not in the universe "
-                            f"({', '.join(known)}); correct the ticker or delete the row.")
+        raise ScenarioError(
+            f"Scenario {scenario.name!r}: ticker {listed} is not in the universe "
+            f"({', '.join(known)}); correct the ticker or delete the row."
+        )
 
 
 def check_unique_names(scenarios: Sequence[Scenario]) -> None:
@@ -219,8 +247,9 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def scenario_from_dict(data: Mapping[str, Any], *, tickers: Iterable[str] | None = None,
-                       origin: str = "") -> Scenario:
+def scenario_from_dict(
+    data: Mapping[str, Any], *, tickers: Iterable[str] | None = None, origin: str = ""
+) -> Scenario:
     """Build and validate one scenario from its dict; ``tickers`` (the universe) if given is enforced."""
     where = f"{origin}: " if origin else ""
     if not isinstance(data, Mapping):
@@ -228,10 +257,14 @@ def scenario_from_dict(data: Mapping[str, Any], *, tickers: Iterable[str] | None
     name = str(data.get("name", "")).strip()
     raw_kind = data.get("kind", ScenarioKind.CUSTOM.value)
     try:
-        kind = raw_kind if isinstance(raw_kind, ScenarioKind) else ScenarioKind(str(raw_kind).lower())
+        kind = (
+            raw_kind if isinstance(raw_kind, ScenarioKind) else ScenarioKind(str(raw_kind).lower())
+        )
     except ValueError:
-        raise ScenarioError(f"{where}scenario {name!r}: kind {raw_kind!r} is not one of "
-                            f"{', '.join(k.value for k in ScenarioKind)}.") from None
+        raise ScenarioError(
+            f"{where}scenario {name!r}: kind {raw_kind!r} is not one of "
+            f"{', '.join(k.value for k in ScenarioKind)}."
+        ) from None
     raw_shocks = data.get("shocks")
     if not isinstance(raw_shocks, Mapping):
         raise ScenarioError(f"{where}scenario {name!r} has no 'shocks' object of ticker: return.")
@@ -241,7 +274,9 @@ def scenario_from_dict(data: Mapping[str, Any], *, tickers: Iterable[str] | None
     for ticker, entry in raw_shocks.items():
         if isinstance(entry, Mapping):
             if "value" not in entry:
-                raise ScenarioError(f"{where}scenario {name!r}, ticker {ticker}: the entry has no 'value'.")
+                raise ScenarioError(
+                    f"{where}scenario {name!r}, ticker {ticker}: the entry has no 'value'."
+                )
             shocks[ticker] = entry["value"]
             if entry.get("note"):
                 notes[ticker] = str(entry["note"])
@@ -251,9 +286,14 @@ def scenario_from_dict(data: Mapping[str, Any], *, tickers: Iterable[str] | None
             shocks[ticker] = entry
     try:
         scenario = Scenario(
-            name=name, kind=kind, shocks=shocks,  # type: ignore[arg-type]
-            description=str(data.get("description", "")), notes=notes, proxies=proxies,
-            source=str(data.get("source", "")), period=str(data.get("period", "")),
+            name=name,
+            kind=kind,
+            shocks=shocks,  # type: ignore[arg-type]
+            description=str(data.get("description", "")),
+            notes=notes,
+            proxies=proxies,
+            source=str(data.get("source", "")),
+            period=str(data.get("period", "")),
         )
     except ScenarioError as exc:
         raise ScenarioError(f"{where}{exc}") from None
@@ -267,17 +307,22 @@ def scenarios_to_dict(scenarios: Sequence[Scenario]) -> dict[str, Any]:
     return {"schema_version": SCHEMA_VERSION, "scenarios": [scenario_to_dict(s) for s in scenarios]}
 
 
-def scenarios_from_dict(data: Mapping[str, Any], *, tickers: Iterable[str] | None = None,
-                        origin: str = "") -> tuple[Scenario, ...]:
+def scenarios_from_dict(
+    data: Mapping[str, Any], *, tickers: Iterable[str] | None = None, origin: str = ""
+) -> tuple[Scenario, ...]:
     """Every scenario of a file-format dict, validated; names must be unique."""
     where = f"{origin}: " if origin else ""
     if not isinstance(data, Mapping) or not isinstance(data.get("scenarios"), list):
         raise ScenarioError(f"{where}expected an object with a 'scenarios' list.")
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        raise ScenarioError(f"{where}schema_version {version!r} is not supported (expected {SCHEMA_VERSION}).")
+        raise ScenarioError(
+            f"{where}schema_version {version!r} is not supported (expected {SCHEMA_VERSION})."
+        )
     known = tuple(tickers) if tickers is not None else None
-    result = tuple(scenario_from_dict(item, tickers=known, origin=origin) for item in data["scenarios"])
+    result = tuple(
+        scenario_from_dict(item, tickers=known, origin=origin) for item in data["scenarios"]
+    )
     check_unique_names(result)
     return result
 
@@ -287,7 +332,9 @@ def save_scenarios(scenarios: Sequence[Scenario], path: str | Path) -> None:
     write_json_atomic(scenarios_to_dict(scenarios), path)
 
 
-def load_scenarios(path: str | Path, *, tickers: Iterable[str] | None = None) -> tuple[Scenario, ...]:
+def load_scenarios(
+    path: str | Path, *, tickers: Iterable[str] | None = None
+) -> tuple[Scenario, ...]:
     """Read and validate a scenario file; ``tickers`` (the universe) if given is enforced."""
     file = Path(path)
     data = read_json(file, ScenarioError, "Scenario file")

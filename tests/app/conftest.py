@@ -39,6 +39,7 @@ def discard_on_close(monkeypatch):
     """Windows closed at teardown with unsaved edits must not block on Save/Discard/Cancel.
 
     Tests of the prompt patch ``QMessageBox.warning`` themselves (their patch wins)."""
+
     def answer(*args, **kwargs):
         buttons = args[3] if len(args) > 3 else kwargs.get("buttons", QMessageBox.StandardButton.Ok)
         if buttons & QMessageBox.StandardButton.Discard:
@@ -46,6 +47,7 @@ def discard_on_close(monkeypatch):
         return QMessageBox.StandardButton.Ok
 
     monkeypatch.setattr(QMessageBox, "warning", answer)
+
 
 RESULT_TIMEOUT_MS = 60_000
 

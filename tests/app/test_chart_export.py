@@ -30,17 +30,23 @@ ROOT = Path(__file__).resolve().parents[2]
 def analyses():
     dataset = load_default_dataset()
     profiles = bundled_profiles()
-    results = [run_analysis(profiles[name], dataset) for name in ("Balanced Growth", "Capital Preservation")]
+    results = [
+        run_analysis(profiles[name], dataset)
+        for name in ("Balanced Growth", "Capital Preservation")
+    ]
     return results, [build_risk_report(r) for r in results], [stress_analysis(r) for r in results]
 
 
 def pixels(path: Path) -> np.ndarray:
     image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB32)
     assert not image.isNull(), path
-    raw = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    raw = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(
+        image.height(), image.bytesPerLine() // 4, 4
+    )
     return raw[:, : image.width(), :3].copy()  # a copy: the QImage's buffer dies with it
 
 
+@pytest.mark.slow
 def test_write_charts_renders_the_seven_readable_pngs(qapp, analyses, tmp_path):
     results, risks, stresses = analyses
     paths = write_charts(results[:1], risks[:1], stresses[:1], tmp_path / "charts")
@@ -56,10 +62,13 @@ def test_write_charts_renders_the_seven_readable_pngs(qapp, analyses, tmp_path):
         colours = np.unique(rgb.reshape(-1, 3).astype(np.uint8), axis=0)
         assert len(colours) > 16, f"{path.name} has only {len(colours)} colours"
         white = (rgb > 245).all(axis=2).mean()
-        assert 0.4 < white < 0.995, f"{path.name}: {white:.1%} white (background white, some drawing)"
+        assert 0.4 < white < 0.995, (
+            f"{path.name}: {white:.1%} white (background white, some drawing)"
+        )
         assert (rgb[0, 0] > 245).all(), f"{path.name}: the background is not white"
 
 
+@pytest.mark.slow
 def test_every_further_profile_gets_suffixed_charts(qapp, analyses, tmp_path):
     results, risks, stresses = analyses
     paths = write_charts(results, risks, stresses, tmp_path)
@@ -76,6 +85,7 @@ def test_mismatched_inputs_are_refused(qapp, analyses, tmp_path):
         write_charts(results, risks[:1], stresses, tmp_path)
 
 
+@pytest.mark.slow
 def test_report_command_writes_the_charts_and_no_charts_skips_them(tmp_path, capsys):
     out = tmp_path / "report"
     assert cli_main(["report", "--out", str(out)]) == 0
@@ -87,30 +97,43 @@ def test_report_command_writes_the_charts_and_no_charts_skips_them(tmp_path, cap
 
 
 def test_chart_export_and_cli_import_no_qt():
-    code = ("import sys\nimport app.cli, app.chart_export\n"
-            "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'pyqtgraph')))\n"
-            "assert not qt, qt\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    code = (
+        "import sys\nimport app.cli, app.chart_export\n"
+        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'pyqtgraph')))\n"
+        "assert not qt, qt\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow
 def test_headless_report_process_exits_cleanly(tmp_path):
     """The report renders charts offscreen in a fresh process and exits with status 0 (a Qt
     object left to interpreter exit, or PySide6's None refcount bug, would abort it)."""
-    done = subprocess.run([sys.executable, "-m", "app", "report", "--out", str(tmp_path / "r")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300,
-                          env={k: v for k, v in __import__("os").environ.items() if k != "QT_QPA_PLATFORM"})
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "report", "--out", str(tmp_path / "r")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in __import__("os").environ.items() if k != "QT_QPA_PLATFORM"},
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(list((tmp_path / "r" / "charts").glob("*.png"))) == len(CHART_NAMES)
 
 
+@pytest.mark.slow
 def test_a_rebalancing_plan_adds_the_policy_drift_chart(qapp, analyses, tmp_path):
     from core.rebalance import demo_holdings
     from core.report.package import plan_for
 
     results, risks, stresses = analyses
     plan = plan_for(results[0], demo_holdings())
-    paths = write_charts(results[:1], risks[:1], stresses[:1], tmp_path, plans={results[0].profile.name: plan})
+    paths = write_charts(
+        results[:1], risks[:1], stresses[:1], tmp_path, plans={results[0].profile.name: plan}
+    )
     drift = tmp_path / "policy_drift.png"
     assert drift in paths and drift.stat().st_size > 20_000
     rgb = pixels(drift).astype(float)

@@ -38,15 +38,17 @@ def test_grouped_bars_label_every_bar_end_with_one_item(qtbot):
 
 def test_labels_are_painted_beside_the_bar_end(qtbot):
     fig = _figure(qtbot)
-    kit.grouped_hbars(fig.plot, ["A"], [kit.BarSeries("s", [10.0], "#ffffff")])  # white bar: only text is dark
+    kit.grouped_hbars(
+        fig.plot, ["A"], [kit.BarSeries("s", [10.0], "#ffffff")]
+    )  # white bar: only text is dark
     for _ in range(3):
         QApplication.processEvents()
     item = next(i for i in fig.plot.items if isinstance(i, kit.TextLabels))
     end = fig.mapFromScene(item.mapToScene(QPointF(10.0, 0.0)))
     pixels = _render(fig)
     x, y = int(end.x()), int(end.y())
-    right = pixels[y - 6: y + 6, x + 2: x + 40]
+    right = pixels[y - 6 : y + 6, x + 2 : x + 40]
     assert (right.min(axis=2) < 128).sum() > 10  # dark text pixels just right of the bar end
     item.hide()
-    hidden = _render(fig)[y - 6: y + 6, x + 2: x + 40]
+    hidden = _render(fig)[y - 6 : y + 6, x + 2 : x + 40]
     assert (hidden.min(axis=2) < 128).sum() == 0  # ... and they are the label's

@@ -22,7 +22,10 @@ def fake_download(symbols, *, start, end, **kwargs):
     """A stand-in for ``yfinance.download``: daily 'Adj Close' in yfinance's (field, ticker) columns."""
     dates = pd.bdate_range("2012-01-02", end, inclusive="left")
     rng = np.random.default_rng(11)
-    columns = {("Adj Close", s): 100 * np.exp(np.cumsum(rng.normal(0.0002, 0.008, len(dates)))) for s in symbols}
+    columns = {
+        ("Adj Close", s): 100 * np.exp(np.cumsum(rng.normal(0.0002, 0.008, len(dates))))
+        for s in symbols
+    }
     frame = pd.DataFrame(columns, index=dates)
     frame.columns = pd.MultiIndex.from_tuples(frame.columns, names=["Price", "Ticker"])
     return frame
@@ -40,13 +43,19 @@ def data(window, tmp_path):
 @pytest.fixture
 def warnings(monkeypatch):
     shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args) or QMessageBox.StandardButton.Ok)
+    monkeypatch.setattr(
+        QMessageBox, "warning", lambda *args: shown.append(args) or QMessageBox.StandardButton.Ok
+    )
     return shown
 
 
 def wait_idle(qtbot, window):
-    qtbot.waitUntil(lambda: not window.runner.is_running(DATA_JOB) and not window.runner.is_running(ANALYSIS_JOB),
-                    timeout=TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: (
+            not window.runner.is_running(DATA_JOB) and not window.runner.is_running(ANALYSIS_JOB)
+        ),
+        timeout=TIMEOUT_MS,
+    )
 
 
 def refresh_and_wait(qtbot, window, data):
@@ -58,6 +67,7 @@ def refresh_and_wait(qtbot, window, data):
     return finished.args, result.args[0]
 
 
+@pytest.mark.slow
 def test_refresh_switches_to_market_and_reoptimizes(qtbot, window, data):
     assert window.action_refresh_data.objectName() == "action_refresh_data"
     (ok, text), result = refresh_and_wait(qtbot, window, data)
@@ -95,12 +105,17 @@ def test_cancelled_refresh_leaves_synthetic_data_in_place(qtbot, window, data):
     assert "SYNTHETIC" in window.findChild(QLabel, "data_mode_label").text()
 
 
-@pytest.mark.parametrize(("download", "words"), [
-    ("offline", "Could not download prices"),
-    ("missing", "no prices for DBC"),
-    ("short", "complete months"),
-])
-def test_a_failed_refresh_says_why_and_keeps_the_previous_data(qtbot, window, data, warnings, download, words):
+@pytest.mark.parametrize(
+    ("download", "words"),
+    [
+        ("offline", "Could not download prices"),
+        ("missing", "no prices for DBC"),
+        ("short", "complete months"),
+    ],
+)
+def test_a_failed_refresh_says_why_and_keeps_the_previous_data(
+    qtbot, window, data, warnings, download, words
+):
     previous, shown = window.dataset, window.result
 
     def broken(symbols, **kwargs):
@@ -116,11 +131,16 @@ def test_a_failed_refresh_says_why_and_keeps_the_previous_data(qtbot, window, da
         data.refresh()
     wait_idle(qtbot, window)
     assert finished.args[0] is False and words in finished.args[1]
-    assert len(warnings) == 1 and words in warnings[0][2] and "SYNTHETIC) is unchanged" in warnings[0][2]
+    assert (
+        len(warnings) == 1
+        and words in warnings[0][2]
+        and "SYNTHETIC) is unchanged" in warnings[0][2]
+    )
     assert window.dataset is previous and window.result is shown
     assert not data.cache.path.exists()
 
 
+@pytest.mark.slow
 def test_cached_synthetic_and_imported_data(qtbot, window, data, tmp_path, monkeypatch):
     refresh_and_wait(qtbot, window, data)
     with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS):
@@ -133,7 +153,9 @@ def test_cached_synthetic_and_imported_data(qtbot, window, data, tmp_path, monke
 
     path = tmp_path / "returns.csv"
     window.dataset.returns.rename_axis("date").to_csv(path)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), ""))
+    )
     with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS):
         window.data_controller.action_import.trigger()
     wait_idle(qtbot, window)
@@ -187,8 +209,11 @@ def _french_zip(index) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.slow
 def test_refresh_attaches_the_fama_french_factors_when_they_cover_the_sample(qtbot, window, data):
-    data.factor_downloader = lambda url: _french_zip(pd.date_range("2011-01-31", "2030-12-31", freq="ME"))
+    data.factor_downloader = lambda url: _french_zip(
+        pd.date_range("2011-01-31", "2030-12-31", freq="ME")
+    )
     (ok, _text), result = refresh_and_wait(qtbot, window, data)
     assert ok and result.dataset.factors is not None
     assert list(result.dataset.factors.columns) == ["MKT_RF", "SMB", "HML", "RMW", "CMA", "RF"]
@@ -196,8 +221,11 @@ def test_refresh_attaches_the_fama_french_factors_when_they_cover_the_sample(qtb
     assert any("Kenneth R. French" in n for n in result.dataset.provenance.notes)
 
 
+@pytest.mark.slow
 def test_factors_that_do_not_cover_the_sample_are_not_attached_and_it_is_said(qtbot, window, data):
-    data.factor_downloader = lambda url: _french_zip(pd.date_range("2011-01-31", "2015-12-31", freq="ME"))
+    data.factor_downloader = lambda url: _french_zip(
+        pd.date_range("2011-01-31", "2015-12-31", freq="ME")
+    )
     (ok, _text), result = refresh_and_wait(qtbot, window, data)
     assert ok and result.dataset.mode is DataMode.MARKET and result.dataset.factors is None
     assert any("Fama-French factors not attached" in n for n in result.dataset.provenance.notes)

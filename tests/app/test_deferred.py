@@ -105,6 +105,7 @@ class _LayoutCounter(QObject):
         return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", ["risk", "stress", "rebalancing"])
 def test_a_drawn_tab_settles_instead_of_relaying_out_forever(qtbot, key):
     # Refitting bars moved the axis ticks, which changed the view width by a fraction of a pixel,
@@ -138,8 +139,12 @@ def test_result_shown_comes_first_and_once(qtbot, key):
     seen: list[tuple[str, bool, bool]] = []
     # At each signal: had the Risk tab (on screen in one case) and the Stress tab (never on
     # screen here, so served later) received the result yet?
-    win.result_shown.connect(lambda r: seen.append(("shown", risk._result is r, stress._result is r)))
-    win.result_ready.connect(lambda r: seen.append(("ready", risk._result is r, stress._result is r)))
+    win.result_shown.connect(
+        lambda r: seen.append(("shown", risk._result is r, stress._result is r))
+    )
+    win.result_ready.connect(
+        lambda r: seen.append(("ready", risk._result is r, stress._result is r))
+    )
     with qtbot.waitSignal(win.result_ready, timeout=TIMEOUT_MS):
         win.optimize()
     if key == "risk":  # the tab on screen gets the result first, and then it is "shown"

@@ -6,12 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_report_dispatches_to_cli_without_qt():
@@ -31,6 +34,7 @@ def test_report_dispatches_to_cli_without_qt():
     assert "CLI ['report', '--out', 'x']" in done.stdout
 
 
+@pytest.mark.slow
 def test_app_imports_stay_light():
     code = (
         "import sys\n"

@@ -32,7 +32,9 @@ def reporter(window, tmp_path):
     shutdown_logging()
 
 
-def test_a_worker_error_shows_the_dialog_is_logged_and_the_app_stays_usable(qtbot, window, reporter, monkeypatch):
+def test_a_worker_error_shows_the_dialog_is_logged_and_the_app_stays_usable(
+    qtbot, window, reporter, monkeypatch
+):
     previous = window.result
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args))
@@ -90,7 +92,9 @@ def test_logging_rotates_in_the_given_folder(tmp_path):
     path = configure_logging(tmp_path)
     try:
         assert log_file() == path
-        handler = next(h for h in logging.getLogger().handlers if getattr(h, "baseFilename", "") == str(path))
+        handler = next(
+            h for h in logging.getLogger().handlers if getattr(h, "baseFilename", "") == str(path)
+        )
         assert handler.maxBytes > 0 and handler.backupCount >= 1
     finally:
         shutdown_logging()
@@ -102,19 +106,37 @@ def test_about_box_has_version_sources_and_disclaimer(window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "about", lambda *args: shown.append(args))
     window.action_about.trigger()
     text = shown[0][2]
-    assert __version__ in text and "Yahoo Finance" in text and "SYNTHETIC" in text and "IMPORTED" in text
+    assert (
+        __version__ in text
+        and "Yahoo Finance" in text
+        and "SYNTHETIC" in text
+        and "IMPORTED" in text
+    )
     assert "not investment advice" in text and "Data in use" in text
 
 
 def test_every_main_action_has_a_shortcut_and_a_tooltip(window):
     names = {
-        "action_new_project": "Ctrl+N", "action_open_project": "Ctrl+O", "action_save_project": "Ctrl+S",
-        "action_save_project_as": "Ctrl+Shift+S", "action_export_report": "Ctrl+E", "action_quit": "Ctrl+Q",
-        "action_optimize": "Ctrl+R", "action_refresh_data": "F5", "action_cancel_refresh": "Shift+F5",
-        "action_use_synthetic": "Ctrl+Shift+Y", "action_use_cached": "Ctrl+Shift+M",
-        "action_import_returns": "Ctrl+I", "action_edit_universe": "Ctrl+U", "action_about": "F1",
+        "action_new_project": "Ctrl+N",
+        "action_open_project": "Ctrl+O",
+        "action_save_project": "Ctrl+S",
+        "action_save_project_as": "Ctrl+Shift+S",
+        "action_export_report": "Ctrl+E",
+        "action_quit": "Ctrl+Q",
+        "action_optimize": "Ctrl+R",
+        "action_refresh_data": "F5",
+        "action_cancel_refresh": "Shift+F5",
+        "action_use_synthetic": "Ctrl+Shift+Y",
+        "action_use_cached": "Ctrl+Shift+M",
+        "action_import_returns": "Ctrl+I",
+        "action_edit_universe": "Ctrl+U",
+        "action_about": "F1",
     }
-    actions = {a.objectName(): a for a in window.findChildren(type(window.action_optimize)) if a.objectName()}
+    actions = {
+        a.objectName(): a
+        for a in window.findChildren(type(window.action_optimize))
+        if a.objectName()
+    }
     for name, shortcut in names.items():
         action = actions[name]
         assert action.shortcut() == QKeySequence(shortcut), name

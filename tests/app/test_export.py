@@ -6,16 +6,26 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import core.report.package as package
 
 EXPORT_TIMEOUT_MS = 180_000
-CSV_FILES = ("recommended_allocation.csv", "portfolio_weights.csv", "portfolio_risk_summary.csv",
-             "constraints_validation.csv", "monthly_returns.csv", "risk_contribution_summary.csv",
-             "factor_exposure_summary.csv", "equity_sleeve_factor_summary.csv", "rolling_risk_metrics.csv",
-             "efficient_frontier.csv", "stress_test_results.csv")
+CSV_FILES = (
+    "recommended_allocation.csv",
+    "portfolio_weights.csv",
+    "portfolio_risk_summary.csv",
+    "constraints_validation.csv",
+    "monthly_returns.csv",
+    "risk_contribution_summary.csv",
+    "factor_exposure_summary.csv",
+    "equity_sleeve_factor_summary.csv",
+    "rolling_risk_metrics.csv",
+    "efficient_frontier.csv",
+    "stress_test_results.csv",
+)
 
 
 def export(qtbot, window, folder, monkeypatch):
@@ -37,6 +47,7 @@ def test_the_action_is_in_the_file_menu_with_ctrl_e(window):
     assert action in file_menu.actions()
 
 
+@pytest.mark.slow
 def test_export_writes_every_file(qtbot, window, tmp_path, monkeypatch):
     out = tmp_path / "committee"
     out.mkdir()
@@ -44,8 +55,15 @@ def test_export_writes_every_file(qtbot, window, tmp_path, monkeypatch):
     assert ok and text == str(out)
     assert str(out) in window.statusBar().currentMessage()
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    expected = {*CSV_FILES, "data_provenance.json", "investment_committee_report.xlsx", "investment_memo.md",
-                "investment_memo.pdf", "run_manifest.json", "charts/recommended_allocation.png"}
+    expected = {
+        *CSV_FILES,
+        "data_provenance.json",
+        "investment_committee_report.xlsx",
+        "investment_memo.md",
+        "investment_memo.pdf",
+        "run_manifest.json",
+        "charts/recommended_allocation.png",
+    }
     assert expected <= names
     assert not [p for p in out.iterdir() if p.name.startswith(".ips-")]
     assert (out / "investment_memo.pdf").read_bytes()[:5] == b"%PDF-"
@@ -60,7 +78,10 @@ def test_export_writes_every_file(qtbot, window, tmp_path, monkeypatch):
     assert manifest["data_mode"] == window.result.dataset.mode.value
 
 
-def test_a_failed_export_reports_why_and_keeps_the_previous_report(qtbot, window, tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_a_failed_export_reports_why_and_keeps_the_previous_report(
+    qtbot, window, tmp_path, monkeypatch
+):
     out = tmp_path / "committee"
     out.mkdir()
     (out / "investment_memo.md").write_text("the previous memo")

@@ -55,9 +55,13 @@ def test_first_result_is_shown_in_weights_table(window):
     assert result.profile.name == "Balanced Growth"
     recommended = result.recommended
     for ticker, weight in recommended.weights.items():
-        assert weights_cell(window, ticker, result.recommended_name) == fmt.format_value(weight, fmt.PERCENT)
+        assert weights_cell(window, ticker, result.recommended_name) == fmt.format_value(
+            weight, fmt.PERCENT
+        )
     for cls, weight in recommended.class_weights.items():
-        assert weights_cell(window, cls, result.recommended_name) == fmt.format_value(weight, fmt.PERCENT)
+        assert weights_cell(window, cls, result.recommended_name) == fmt.format_value(
+            weight, fmt.PERCENT
+        )
     tab = window.tab_widgets["allocation"]
     assert tab.recommended_label.text().startswith(f"★ IPS Recommended: {result.recommended_name}")
     assert result.selection_reason in tab.selection_label.text()
@@ -78,15 +82,21 @@ def test_metrics_and_validation_tables(window):
     assert metrics.headerData(row, Qt.Orientation.Vertical) == "Annualized volatility"
     validation = tab.validation_model
     status = validation.column_of("pass_fail")
-    texts = {validation.data(validation.index(r, status), DISPLAY) for r in range(validation.rowCount())}
+    texts = {
+        validation.data(validation.index(r, status), DISPLAY) for r in range(validation.rowCount())
+    }
     assert texts <= {"PASS", "FAIL"}
     assert validation.rowCount() == len(result.recommended.validation.rows)
 
 
 def test_every_window_model_passes_model_tester(qtmodeltester, window):
     tab = window.tab_widgets["allocation"]
-    for model in (window.ips_tab.constraints_model, tab.weights_model, tab.metrics_model,
-                  tab.validation_model):
+    for model in (
+        window.ips_tab.constraints_model,
+        tab.weights_model,
+        tab.metrics_model,
+        tab.validation_model,
+    ):
         qtmodeltester.check(model)
 
 
@@ -116,7 +126,9 @@ def test_raise_equity_minimum_then_optimize_then_undo(qtbot, window):
     assert model.data(cell, DISPLAY) == "60.0%"
 
 
-@pytest.mark.parametrize(("typed", "words"), [("90", "above its maximum"), ("sixty", "not a percentage")])
+@pytest.mark.parametrize(
+    ("typed", "words"), [("90", "above its maximum"), ("sixty", "not a percentage")]
+)
 def test_invalid_edit_is_refused_with_status_message(window, typed, words):
     model = window.ips_tab.constraints_model
     cell = model.index(model.row_of("Asset class", "Equity"), MINIMUM)
@@ -134,7 +146,9 @@ def test_worker_error_shows_message_and_keeps_previous_result(qtbot, window, mon
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args))
 
     def broken(*args, **kwargs):
-        raise PolicyError("Equity minimum 80% plus Fixed Income minimum 45% exceed 100%: lower one.")
+        raise PolicyError(
+            "Equity minimum 80% plus Fixed Income minimum 45% exceed 100%: lower one."
+        )
 
     monkeypatch.setattr("app.main_window.run_analysis", broken)
     with qtbot.waitSignal(window.analysis_failed, timeout=RESULT_TIMEOUT_MS) as blocker:
@@ -180,6 +194,7 @@ def test_percent_delegate_round_trip(window):
     assert window.undo_stack.count() == 1
 
 
+@pytest.mark.slow
 def test_screenshots_script_writes_one_png_per_tab(tmp_path):
     from app.screenshots import take_screenshots
 

@@ -16,9 +16,18 @@ from core.universe import default_universe
 DISPLAY, EDIT = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("15", 0.15), ("15%", 0.15), (" 15.5 % ", 0.155), (15, 0.15), (0.15, 0.0015), ("0", 0.0), ("100%", 1.0),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("15", 0.15),
+        ("15%", 0.15),
+        (" 15.5 % ", 0.155),
+        (15, 0.15),
+        (0.15, 0.0015),
+        ("0", 0.0),
+        ("100%", 1.0),
+    ],
+)
 def test_parse_percent_reads_percent_units(typed, expected):
     assert fmt.parse_percent(typed) == pytest.approx(expected)
 
@@ -44,10 +53,15 @@ def test_format_value_kinds():
 
 @pytest.fixture
 def frame_model():
-    frame = pd.DataFrame({"weight": [0.1234, 0.5], "sharpe": [0.41, float("nan")],
-                          "status": ["PASS", "FAIL"]}, index=["SPY", "AGG"])
-    specs = [ColumnSpec("weight", "Weight", fmt.PERCENT, editable=True, coerce=fmt.parse_percent),
-             ColumnSpec("sharpe", "Sharpe", fmt.RATIO), ColumnSpec("status", "Status", fmt.STATUS)]
+    frame = pd.DataFrame(
+        {"weight": [0.1234, 0.5], "sharpe": [0.41, float("nan")], "status": ["PASS", "FAIL"]},
+        index=["SPY", "AGG"],
+    )
+    specs = [
+        ColumnSpec("weight", "Weight", fmt.PERCENT, editable=True, coerce=fmt.parse_percent),
+        ColumnSpec("sharpe", "Sharpe", fmt.RATIO),
+        ColumnSpec("status", "Status", fmt.STATUS),
+    ]
     return DataFrameModel(frame, specs)
 
 
@@ -70,8 +84,14 @@ def test_dataframe_model_role_ladder(frame_model):
 def test_dataframe_model_pass_fail_colours(frame_model):
     passed, failed = frame_model.index(0, 2), frame_model.index(1, 2)
     background = Qt.ItemDataRole.BackgroundRole
-    assert frame_model.data(passed, background).color().green() > frame_model.data(passed, background).color().red()
-    assert frame_model.data(failed, background).color().red() > frame_model.data(failed, background).color().green()
+    assert (
+        frame_model.data(passed, background).color().green()
+        > frame_model.data(passed, background).color().red()
+    )
+    assert (
+        frame_model.data(failed, background).color().red()
+        > frame_model.data(failed, background).color().green()
+    )
 
 
 def test_dataframe_model_set_data_coerces_or_refuses(qtbot, frame_model):
@@ -93,7 +113,9 @@ def test_dataframe_model_remembered_answers_follow_edits_and_new_frames(frame_mo
     before = [frame_model.data(cell, role) for role in roles]
     assert [frame_model.data(cell, role) for role in roles] == before  # asked twice, same answers
     assert frame_model.setData(cell, "20%")
-    assert frame_model.data(cell, DISPLAY) == "20.0%" and frame_model.data(cell, EDIT) == pytest.approx(20.0)
+    assert frame_model.data(cell, DISPLAY) == "20.0%" and frame_model.data(
+        cell, EDIT
+    ) == pytest.approx(20.0)
     frame = pd.DataFrame({"weight": [0.3], "sharpe": [1.5], "status": ["FAIL"]}, index=["QQQ"])
     frame_model.set_frame(frame, list(frame_model._specs), highlight_key="sharpe")
     assert frame_model.data(cell, DISPLAY) == "30.0%"
@@ -102,8 +124,9 @@ def test_dataframe_model_remembered_answers_follow_edits_and_new_frames(frame_mo
     for row in range(frame_model.rowCount()):  # every remembered answer equals a fresh one
         for column in range(frame_model.columnCount()):
             for role in roles:
-                assert frame_model.data(frame_model.index(row, column), role) == \
-                    frame_model.cell_data(row, column, role)
+                assert frame_model.data(
+                    frame_model.index(row, column), role
+                ) == frame_model.cell_data(row, column, role)
 
 
 @pytest.fixture
@@ -145,15 +168,19 @@ def test_constraint_edit_is_one_undoable_command(qtbot, constraints):
     assert model.profile.class_ranges["Equity"].minimum == pytest.approx(0.55)
 
 
-@pytest.mark.parametrize(("section", "key", "column", "typed", "words"), [
-    ("Asset class", "Equity", MINIMUM, "80", "above its maximum"),
-    ("Asset class", "Equity", MINIMUM, "lots", "not a percentage"),
-    ("Asset class", "Cash", MAXIMUM, "", "needs a value"),
-    ("ETF", "GLD", MINIMUM, "10", "above its cap"),
-    ("Limit", "max_volatility", MAXIMUM, "0", "must be"),
-])
-def test_invalid_constraint_edit_is_refused_with_a_message(qtbot, constraints, section, key, column,
-                                                           typed, words):
+@pytest.mark.parametrize(
+    ("section", "key", "column", "typed", "words"),
+    [
+        ("Asset class", "Equity", MINIMUM, "80", "above its maximum"),
+        ("Asset class", "Equity", MINIMUM, "lots", "not a percentage"),
+        ("Asset class", "Cash", MAXIMUM, "", "needs a value"),
+        ("ETF", "GLD", MINIMUM, "10", "above its cap"),
+        ("Limit", "max_volatility", MAXIMUM, "0", "must be"),
+    ],
+)
+def test_invalid_constraint_edit_is_refused_with_a_message(
+    qtbot, constraints, section, key, column, typed, words
+):
     model, stack = constraints
     cell = model.index(model.row_of(section, key), column)
     before = model.data(cell, DISPLAY)

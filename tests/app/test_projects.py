@@ -44,6 +44,7 @@ def reload(qtbot, window, action):
 @pytest.fixture
 def answers(monkeypatch):
     """Patch the Save/Discard/Cancel prompt (QMessageBox.warning): set ``answers.reply``."""
+
     class Answers:
         reply = Button.Cancel
         asked: list = []
@@ -115,7 +116,9 @@ def test_close_discards_and_removes_the_autosave(qtbot, window, answers):
 def test_new_and_open_ask_before_dropping_changes(qtbot, window, answers, monkeypatch):
     edited = edit_equity_minimum(window)
     opened = []
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: opened.append(a) or ("", "")))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: opened.append(a) or ("", ""))
+    )
     answers.reply = Button.Cancel
     window.project_controller.action_new.trigger()
     window.project_controller.action_open.trigger()
@@ -123,20 +126,32 @@ def test_new_and_open_ask_before_dropping_changes(qtbot, window, answers, monkey
     assert window.ips_tab.profile() == edited and window.isWindowModified()
 
 
-@pytest.mark.parametrize(("content", "words"), [
-    (b'{"schema_version": 1, "profile": {', "truncated"),
-    (b"", "empty"),
-    (b"\x80\x81 not text", "not a text"),
-    (json.dumps({"schema_version": 99}).encode(), "newer version"),
-    (json.dumps({"schema_version": 1, "universe": {"assets": []}, "profile": {}}).encode(), "universe"),
-])
-def test_a_damaged_file_is_refused_and_nothing_changes(qtbot, window, answers, tmp_path, content, words):
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b'{"schema_version": 1, "profile": {', "truncated"),
+        (b"", "empty"),
+        (b"\x80\x81 not text", "not a text"),
+        (json.dumps({"schema_version": 99}).encode(), "newer version"),
+        (
+            json.dumps({"schema_version": 1, "universe": {"assets": []}, "profile": {}}).encode(),
+            "universe",
+        ),
+    ],
+)
+def test_a_damaged_file_is_refused_and_nothing_changes(
+    qtbot, window, answers, tmp_path, content, words
+):
     edited = edit_equity_minimum(window)
     path = tmp_path / "damaged.ipsproj"
     path.write_bytes(content)
     tabs, result, title = dict(window.tab_widgets), window.result, window.windowTitle()
     assert not window.project_controller.open_project(path)
-    assert len(answers.asked) == 1 and words in answers.asked[0][2] and "Nothing was changed" in answers.asked[0][2]
+    assert (
+        len(answers.asked) == 1
+        and words in answers.asked[0][2]
+        and "Nothing was changed" in answers.asked[0][2]
+    )
     assert window.tab_widgets == tabs and window.result is result and window.windowTitle() == title
     assert window.ips_tab.profile() == edited and window.project_controller.path is None
     assert window.isWindowModified() and settings.recent_files() == []
@@ -149,7 +164,11 @@ def test_autosave_is_offered_for_recovery_at_start(qtbot, window, tmp_path, monk
     assert controller.autosave_now() is None  # nothing unsaved, nothing written
     edited = edit_equity_minimum(window, "55")
     autosave = controller.autosave_now()
-    assert autosave.name.startswith("plan-") and autosave.name.endswith(".autosave.ipsproj") and load_project(autosave).profile == edited
+    assert (
+        autosave.name.startswith("plan-")
+        and autosave.name.endswith(".autosave.ipsproj")
+        and load_project(autosave).profile == edited
+    )
     saved = tmp_path / "plan.ipsproj"
     os.utime(saved, (saved.stat().st_mtime - 60,) * 2)  # the crash: the autosave is newer
 
@@ -184,8 +203,13 @@ def test_recent_files_and_window_state_persist(qtbot, window, tmp_path):
     controller = window.project_controller
     for name in ("a", "b", "a"):
         assert controller.save_to(tmp_path / name)
-    assert settings.recent_files() == [str((tmp_path / f).resolve()) for f in ("a.ipsproj", "b.ipsproj")]
-    assert [a.text() for a in controller.recent_menu.actions()[:2]] == ["&1 a.ipsproj", "&2 b.ipsproj"]
+    assert settings.recent_files() == [
+        str((tmp_path / f).resolve()) for f in ("a.ipsproj", "b.ipsproj")
+    ]
+    assert [a.text() for a in controller.recent_menu.actions()[:2]] == [
+        "&1 a.ipsproj",
+        "&2 b.ipsproj",
+    ]
     assert settings.last_folder() == str(tmp_path.resolve())
 
     splitter = window.ips_tab.findChild(QSplitter)

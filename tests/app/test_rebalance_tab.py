@@ -35,7 +35,9 @@ def analysis():
 def tab(qtbot, analysis):
     """A Rebalancing tab on its own undo stack, showing ``analysis`` and its first plan."""
     stack = QUndoStack()
-    widget = RebalanceTab(StudioContext(stack, default_universe(), bundled_profiles(), DEFAULT_PROFILE_NAME))
+    widget = RebalanceTab(
+        StudioContext(stack, default_universe(), bundled_profiles(), DEFAULT_PROFILE_NAME)
+    )
     widget.undo_stack = stack  # keeps the stack alive with the tab
     qtbot.addWidget(widget)
     widget.resize(1400, 800)
@@ -47,12 +49,19 @@ def tab(qtbot, analysis):
 
 
 def snapshot(model):
-    return [[(model.data(model.index(r, c), DISPLAY), model.data(model.index(r, c), EDIT))
-             for c in range(model.columnCount())] for r in range(model.rowCount())]
+    return [
+        [
+            (model.data(model.index(r, c), DISPLAY), model.data(model.index(r, c), EDIT))
+            for c in range(model.columnCount())
+        ]
+        for r in range(model.rowCount())
+    ]
 
 
 def row_of(model, ticker):
-    return next(r for r in range(model.rowCount()) if model.data(model.index(r, TICKER), EDIT) == ticker)
+    return next(
+        r for r in range(model.rowCount()) if model.data(model.index(r, TICKER), EDIT) == ticker
+    )
 
 
 def paste_at(tab, text, row, column):
@@ -89,17 +98,27 @@ def test_demo_account_drift_table_and_chart(tab, analysis):
     assert model.rowCount() == len(demo.positions) + 1
     cash = model.rowCount() - 1
     assert model.data(model.index(cash, TICKER), DISPLAY) == CASH_LABEL
-    assert model.data(model.index(cash, SHARES), DISPLAY) == "12,041.50"
-    assert model.data(model.index(0, 4), DISPLAY) == "21.00%"
-    labels = [tab.drift_model.headerData(r, Qt.Orientation.Vertical) for r in range(tab.drift_model.rowCount())]
+    assert model.data(model.index(cash, SHARES), DISPLAY) == "11,987.00"
+    assert model.data(model.index(0, 4), DISPLAY) == "22.86%"
+    labels = [
+        tab.drift_model.headerData(r, Qt.Orientation.Vertical)
+        for r in range(tab.drift_model.rowCount())
+    ]
     assert "Equity" in labels and "    SPY" in labels and "    Cash (uninvested)" in labels
     breach = tab.drift_model.column_of("breach")
-    flagged = {labels[r].strip() for r in range(len(labels))
-               if tab.drift_model.data(tab.drift_model.index(r, breach), DISPLAY)}
+    flagged = {
+        labels[r].strip()
+        for r in range(len(labels))
+        if tab.drift_model.data(tab.drift_model.index(r, breach), DISPLAY)
+    }
     assert flagged == {"SPY", "AGG", "HYG"}
     bars = next(i for i in tab.drift_chart.plot.items if isinstance(i, pg.BarGraphItem))
     red = [b.color().name() for b in bars.opts["brushes"]]
-    assert [t for t, c in zip(demo.positions, red, strict=True) if c == "#b00020"] == ["SPY", "AGG", "HYG"]
+    assert [t for t, c in zip(demo.positions, red, strict=True) if c == "#b00020"] == [
+        "SPY",
+        "AGG",
+        "HYG",
+    ]
     assert "SPY, AGG, HYG" in tab.summary_label.text()
 
 
@@ -118,14 +137,17 @@ def test_paste_block_is_one_undo_step_and_undo_restores_exactly(tab):
     assert tab.holdings().positions["QQQ"] == 1250.0
 
 
-@pytest.mark.parametrize(("block", "row", "expected"), [
-    ("SPY\t-5", 0, "row 1 (SPY), Shares: -5 is negative"),
-    ("SPY\tabc", 0, "row 1 (SPY), Shares: 'abc' is not the number of shares"),
-    ("SPY\t5%", 0, "row 1 (SPY), Shares: '5%' is a percentage"),
-    ("XYZ\t10", 0, "row 1 (XYZ), Ticker: 'XYZ' is not in the universe"),
-    ("QQQ\t10", 0, "row 2 (QQQ), Ticker: QQQ already appears on row 1"),
-    ("SPY\t10\r\nAGG\t-1\r\n", 0, "row 2 (AGG), Shares"),
-])
+@pytest.mark.parametrize(
+    ("block", "row", "expected"),
+    [
+        ("SPY\t-5", 0, "row 1 (SPY), Shares: -5 is negative"),
+        ("SPY\tabc", 0, "row 1 (SPY), Shares: 'abc' is not the number of shares"),
+        ("SPY\t5%", 0, "row 1 (SPY), Shares: '5%' is a percentage"),
+        ("XYZ\t10", 0, "row 1 (XYZ), Ticker: 'XYZ' is not in the universe"),
+        ("QQQ\t10", 0, "row 2 (QQQ), Ticker: QQQ already appears on row 1"),
+        ("SPY\t10\r\nAGG\t-1\r\n", 0, "row 2 (AGG), Shares"),
+    ],
+)
 def test_bad_paste_is_refused_naming_the_cell(qtbot, tab, block, row, expected):
     model, before = tab.holdings_model, snapshot(tab.holdings_model)
     with qtbot.waitSignal(tab.status_message, timeout=1_000) as blocker:
@@ -161,17 +183,29 @@ def test_edit_cell_then_rebalance_gives_executable_trades(qtbot, tab):
     assert "turnover" in tab.totals_label.text() and tab.rebalance_button.text() == "Rebalance"
 
 
-@pytest.mark.parametrize(("method", "buffer", "flow", "seed"), [
-    (0, 0.0, 0.0, None), (1, 0.5, 0.0, None), (0, 2.0, 150_000.0, 1), (1, 1.0, -80_000.0, 2), (0, 0.0, 0.0, 3),
-])
+@pytest.mark.parametrize(
+    ("method", "buffer", "flow", "seed"),
+    [
+        (0, 0.0, 0.0, None),
+        (1, 0.5, 0.0, None),
+        (0, 2.0, 150_000.0, 1),
+        (1, 1.0, -80_000.0, 2),
+        (0, 0.0, 0.0, 3),
+    ],
+)
 def test_post_trade_weights_sum_to_one_on_every_account(qtbot, tab, method, buffer, flow, seed):
     if seed is not None:
         rng = np.random.default_rng(seed)
         prices = tab.holdings().prices
         tickers = list(default_universe().tickers)
         held = rng.choice(tickers, size=6, replace=False)
-        tab.set_holdings(Holdings({t: float(rng.integers(0, 3_000)) for t in held}, prices,
-                                  float(rng.uniform(0, 50_000))))
+        tab.set_holdings(
+            Holdings(
+                {t: float(rng.integers(0, 3_000)) for t in held},
+                prices,
+                float(rng.uniform(0, 50_000)),
+            )
+        )
     tab.method_combo.setCurrentIndex(method)
     tab.buffer_spin.setValue(buffer)
     tab.contribution_spin.setValue(flow)
@@ -193,13 +227,17 @@ def test_failed_rebalance_keeps_the_previous_plan(qtbot, tab):
 
 def test_import_csv_through_the_button(qtbot, tab, tmp_path, monkeypatch):
     path = tmp_path / "account.csv"
-    path.write_text("ticker,shares,price\r\nSPY,100,500\r\nAGG,\"1,000\",\r\nCASH,2500,\r\n", encoding="utf-8")
+    path.write_text(
+        'ticker,shares,price\r\nSPY,100,500\r\nAGG,"1,000",\r\nCASH,2500,\r\n', encoding="utf-8"
+    )
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
     before = tab.holdings()
     tab.holdings_panel.import_button.click()
     expected = load_holdings_file(path, default_universe(), prices=tab._default_prices)
     assert tab.holdings() == expected and tab.holdings_model.rowCount() == 3
-    assert tab.holdings().prices["AGG"] == pytest.approx(tab._default_prices["AGG"])  # the data set's price
+    assert tab.holdings().prices["AGG"] == pytest.approx(
+        tab._default_prices["AGG"]
+    )  # the data set's price
     tab.undo_stack.undo()
     assert tab.holdings() == before
     path.write_text("ticker,shares\nSPY,-3\n", encoding="utf-8")
@@ -214,16 +252,20 @@ def test_copy_as_tsv_round_trip(tab):
     table.selectAll()
     tab.holdings_panel.copy_action.trigger()
     text = QGuiApplication.clipboard().text()
-    assert text.startswith("SPY\t700\t600\t420000\t21%\r\n") and text.endswith("CASH\t12041.5\t1\t12041.5\t0.602075%\r\n")
+    assert text.startswith("SPY\t762\t600\t457200\t22.86%\r\n") and text.endswith(
+        "CASH\t11987\t1\t11987\t0.59935%\r\n"
+    )
     assert len(split_block(text)) == model.rowCount()
     model.setData(model.index(0, SHARES), "1")
     model.setData(model.index(model.rowCount() - 1, SHARES), "3")
     paste_at(tab, text, 0, TICKER)
     assert tab.holdings() == original
-    table.selectionModel().select(model.index(1, SHARES), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    table.selectionModel().select(
+        model.index(1, SHARES), QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
     table.selectionModel().select(model.index(2, PRICE), QItemSelectionModel.SelectionFlag.Select)
     tab.holdings_panel.copy_action.trigger()
-    assert QGuiApplication.clipboard().text() == "521\t\r\n\t225\r\n"
+    assert QGuiApplication.clipboard().text() == "430\t\r\n\t225\r\n"
 
 
 def test_add_remove_rows_cash_cell_and_header_paste(tab):
@@ -243,7 +285,12 @@ def test_add_remove_rows_cash_cell_and_header_paste(tab):
     for _ in range(4):
         stack.undo()
     assert tab.holdings() == demo_holdings(default_universe()).with_prices(
-        {t: p for t, p in tab._default_prices.items() if t not in demo_holdings(default_universe()).prices})
+        {
+            t: p
+            for t, p in tab._default_prices.items()
+            if t not in demo_holdings(default_universe()).prices
+        }
+    )
 
 
 def test_set_holdings_has_no_undo_entry(tab):
@@ -254,14 +301,24 @@ def test_set_holdings_has_no_undo_entry(tab):
 
 
 def test_start_account_drops_etfs_outside_an_edited_universe():
-    universe = default_universe().subset([t for t in default_universe().tickers if t not in ("DBC", "VNQ")])
+    universe = default_universe().subset(
+        [t for t in default_universe().tickers if t not in ("DBC", "VNQ")]
+    )
     account = start_account(universe)
-    assert set(account.tickers) <= set(universe.tickers) and "SPY" in account.tickers and account.cash > 0
+    assert (
+        set(account.tickers) <= set(universe.tickers)
+        and "SPY" in account.tickers
+        and account.cash > 0
+    )
 
 
 def test_models_pass_model_tester(qtmodeltester, tab):
-    for model in (tab.holdings_model, tab.drift_model, tab.trades_model,
-                  HoldingsModel(default_universe(), QUndoStack())):
+    for model in (
+        tab.holdings_model,
+        tab.drift_model,
+        tab.trades_model,
+        HoldingsModel(default_universe(), QUndoStack()),
+    ):
         qtmodeltester.check(model)
 
 

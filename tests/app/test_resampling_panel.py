@@ -14,8 +14,10 @@ def test_resampling_adds_the_candidate_to_every_view(qtbot, window):
     names = [c.name for c in result.candidates]
     assert "Resampled Frontier" in names
     tab = window.tab_widgets["allocation"]
-    headers = [str(tab.weights_model.headerData(i, Qt.Orientation.Horizontal)).replace("\n", " ")
-               for i in range(tab.weights_model.columnCount())]
+    headers = [
+        str(tab.weights_model.headerData(i, Qt.Orientation.Horizontal)).replace("\n", " ")
+        for i in range(tab.weights_model.columnCount())
+    ]
     assert any("Resampled Frontier" in h for h in headers)
     assert panel.model.rowCount() == len(result.universe.tickers)
     assert "draws" in panel.summary.text()

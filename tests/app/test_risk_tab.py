@@ -33,13 +33,21 @@ def risk_window(qtbot):
     win.tabs.setCurrentWidget(tab)
     with qtbot.waitSignal(tab.report_ready, timeout=TIMEOUT_MS):
         win.optimize()
-    qtbot.waitUntil(lambda: not win.runner.is_running(ANALYSIS_JOB) and not tab.busy()
-                    and not tab.deferred.pending(), timeout=5_000)
+    qtbot.waitUntil(
+        lambda: (
+            not win.runner.is_running(ANALYSIS_JOB)
+            and not tab.busy()
+            and not tab.deferred.pending()
+        ),
+        timeout=5_000,
+    )
     return win
 
 
 def scatter(figure: Figure, name: str) -> pg.ScatterPlotItem:
-    return next(i for i in figure.plot.items if isinstance(i, pg.ScatterPlotItem) and i.name() == name)
+    return next(
+        i for i in figure.plot.items if isinstance(i, pg.ScatterPlotItem) and i.name() == name
+    )
 
 
 def test_risk_tab_is_registered_after_allocation(risk_window):
@@ -70,9 +78,15 @@ def test_ex_ante_table_and_concentration_sentence(risk_window):
     report = tab.report
     model = tab.ex_ante_model
     frame, labels, kinds = ex_ante_frame(report)
-    assert model.data(model.index(0, 0), DISPLAY) == fmt.format_value(report.portfolio_risk.volatility, fmt.PERCENT, 2)
-    assert model.data(model.index(1, 0), DISPLAY) == fmt.format_value(report.tracking_error, fmt.PERCENT, 2)
-    assert model.data(model.index(3, 0), DISPLAY) == fmt.format_value(report.effective_bets, fmt.RATIO)
+    assert model.data(model.index(0, 0), DISPLAY) == fmt.format_value(
+        report.portfolio_risk.volatility, fmt.PERCENT, 2
+    )
+    assert model.data(model.index(1, 0), DISPLAY) == fmt.format_value(
+        report.tracking_error, fmt.PERCENT, 2
+    )
+    assert model.data(model.index(3, 0), DISPLAY) == fmt.format_value(
+        report.effective_bets, fmt.RATIO
+    )
     assert labels[0] == "Ex-ante volatility" and kinds[2] == fmt.RATIO
     assert tab.concentration_label.text() == report.summary
     assert report.summary.startswith("Risk is concentrated")  # 77% of risk from 45% of weight
@@ -86,8 +100,12 @@ def test_frontier_chart_has_every_point_and_marker(risk_window):
     assert chart is tab.frontier_chart
     frontier = scatter(chart, "Efficient frontier")
     assert len(frontier.points()) == report.frontier.points
-    np.testing.assert_allclose([p.pos().x() for p in frontier.points()], report.frontier.volatilities * 100)
-    np.testing.assert_allclose([p.pos().y() for p in frontier.points()], report.frontier.returns * 100)
+    np.testing.assert_allclose(
+        [p.pos().x() for p in frontier.points()], report.frontier.volatilities * 100
+    )
+    np.testing.assert_allclose(
+        [p.pos().y() for p in frontier.points()], report.frontier.returns * 100
+    )
     markers = scatter(chart, "Candidates and benchmark")
     assert len(markers.points()) == len(risk_window.result.candidates) + 1
     labels = {i.toPlainText() for i in chart.plot.items if isinstance(i, pg.TextItem)}
@@ -106,7 +124,9 @@ def test_clicking_a_frontier_point_shows_its_weights(risk_window):
     weights = report.frontier.weights_frame().iloc[7]
     for row in range(model.rowCount()):
         ticker = model.headerData(row, Qt.Orientation.Vertical)
-        assert model.data(model.index(row, 0), DISPLAY) == fmt.format_value(weights[ticker], fmt.PERCENT)
+        assert model.data(model.index(row, 0), DISPLAY) == fmt.format_value(
+            weights[ticker], fmt.PERCENT
+        )
     assert "Frontier point 8 of" in tab.frontier.selection_label.text()
     tip = frontier.opts["tip"](x=point.pos().x(), y=point.pos().y(), data=point.data())
     assert "Frontier point 8" in tip and "SPY" in tip
@@ -120,7 +140,9 @@ def test_risk_contribution_bars_are_the_percent_contributions(risk_window):
     assert len(bars) == 2  # weight, share of risk
     frame = report.portfolio_risk.to_frame()
     held = frame[(frame["weight"].abs() > 1e-6) | (frame["percent"].abs() > 1e-6)]
-    np.testing.assert_allclose(np.abs(bars[1].opts["width"]), np.abs(held["percent"].to_numpy() * 100))
+    np.testing.assert_allclose(
+        np.abs(bars[1].opts["width"]), np.abs(held["percent"].to_numpy() * 100)
+    )
     class_bars = [i for i in chart.plots[1].items if isinstance(i, pg.BarGraphItem)]
     assert len(class_bars[1].opts["width"]) == int((report.class_risk["weight"].abs() > 1e-6).sum())
 
@@ -143,7 +165,9 @@ def test_rolling_window_is_recomputed_in_a_worker(qtbot, risk_window, monkeypatc
     assert threads and threads[0] is not threading.main_thread()
     expected = build_risk_report(risk_window.result, window=24).rolling
     frame = blocker.args[0]
-    np.testing.assert_allclose(frame["rolling_volatility"].to_numpy(), expected["rolling_volatility"].to_numpy())
+    np.testing.assert_allclose(
+        frame["rolling_volatility"].to_numpy(), expected["rolling_volatility"].to_numpy()
+    )
     tab.rolling_combo.setCurrentIndex(tab.rolling_combo.findData("rolling_volatility"))
     qtbot.waitUntil(lambda: not tab.deferred.pending(), timeout=5_000)  # drawn in a later turn
     curves = [i for i in tab.rolling_chart.plot.items if isinstance(i, pg.PlotDataItem)]
@@ -166,7 +190,9 @@ def test_risk_report_runs_off_the_gui_thread(qtbot, risk_window, monkeypatch):
     monkeypatch.setattr(jobs, "build_risk_report", spy)
     with qtbot.waitSignal(tab.report_ready, timeout=TIMEOUT_MS):
         risk_window.action_optimize.trigger()
-    qtbot.waitUntil(lambda: not risk_window.runner.is_running(ANALYSIS_JOB) and not tab.busy(), timeout=5_000)
+    qtbot.waitUntil(
+        lambda: not risk_window.runner.is_running(ANALYSIS_JOB) and not tab.busy(), timeout=5_000
+    )
     assert threads and all(t is not threading.main_thread() for t in threads)
 
 
@@ -180,7 +206,9 @@ def test_a_failed_risk_report_keeps_the_previous_one(qtbot, risk_window, monkeyp
     monkeypatch.setattr("app.analysis_jobs.build_risk_report", broken)
     with qtbot.waitSignal(tab.status_message, timeout=TIMEOUT_MS) as blocker:
         risk_window.action_optimize.trigger()
-    qtbot.waitUntil(lambda: not risk_window.runner.is_running(ANALYSIS_JOB) and not tab.busy(), timeout=5_000)
+    qtbot.waitUntil(
+        lambda: not risk_window.runner.is_running(ANALYSIS_JOB) and not tab.busy(), timeout=5_000
+    )
     assert "36 are needed" in blocker.args[0]
     assert "36 are needed" in risk_window.statusBar().currentMessage()
     assert tab.report is previous

@@ -9,6 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QLabel, QWidget
 
 from app.views import ChartSlot
@@ -31,6 +32,7 @@ def test_chart_slot_makes_its_chart_once_on_first_use(qtbot):
     assert chart.parent() is slot
 
 
+@pytest.mark.slow
 def test_window_opens_without_pyqtgraph_or_scipy_optimize():
     script = textwrap.dedent("""
         import sys
@@ -47,8 +49,15 @@ def test_window_opens_without_pyqtgraph_or_scipy_optimize():
         window.close()
     """)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=120, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.split()
     assert out[-3:] == ["False", "False", "False"]
 
 
@@ -59,8 +68,11 @@ def test_prewarm_imports_the_chart_modules_in_a_background_thread(monkeypatch):
 
     seen: list[tuple[str, bool]] = []
     monkeypatch.setattr(prewarm, "_thread", None)
-    monkeypatch.setattr(prewarm.importlib, "import_module",
-                        lambda name: seen.append((name, threading.current_thread() is threading.main_thread())))
+    monkeypatch.setattr(
+        prewarm.importlib,
+        "import_module",
+        lambda name: seen.append((name, threading.current_thread() is threading.main_thread())),
+    )
     thread = prewarm.start()
     assert thread is not None
     thread.join(10)
@@ -76,10 +88,21 @@ def test_fitted_columns_are_as_wide_as_qt_would_make_them(qtbot):
     from app.models.dataframe_model import ColumnSpec, DataFrameModel
     from app.views import FittedTableView
 
-    frame = pd.DataFrame({"name": ["SPY", "A much longer label here", "Cash"],
-                          "weight": [0.1234, 0.5, -0.0001], "value": [1_234_567.0, 5.0, -42.0]})
-    model = DataFrameModel(frame, [ColumnSpec("name", "Name"), ColumnSpec("weight", "Weight", fmt.PERCENT),
-                                   ColumnSpec("value", "A long header for a short column", fmt.CURRENCY)])
+    frame = pd.DataFrame(
+        {
+            "name": ["SPY", "A much longer label here", "Cash"],
+            "weight": [0.1234, 0.5, -0.0001],
+            "value": [1_234_567.0, 5.0, -42.0],
+        }
+    )
+    model = DataFrameModel(
+        frame,
+        [
+            ColumnSpec("name", "Name"),
+            ColumnSpec("weight", "Weight", fmt.PERCENT),
+            ColumnSpec("value", "A long header for a short column", fmt.CURRENCY),
+        ],
+    )
     model.set_frame(frame, list(model._specs), bold_rows=[1])
     table = FittedTableView()
     qtbot.addWidget(table)
@@ -111,14 +134,30 @@ QUIT_AFTER_FIRST_RESULT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_quitting_right_after_the_first_result_exits_cleanly(tmp_path):
     # The chart modules are still being imported in the background then; a daemon import thread
     # stopped at interpreter exit crashed about every other run (SIGSEGV, with bytecode cached).
     # A race: repeated runs can catch it, not prove it gone.
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT), XDG_CONFIG_HOME=str(tmp_path),
-               XDG_DATA_HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path))
-    codes = [subprocess.run([sys.executable, "-c", QUIT_AFTER_FIRST_RESULT], cwd=ROOT, env=env,
-                            capture_output=True, timeout=120).returncode for _ in range(4)]
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=str(ROOT),
+        XDG_CONFIG_HOME=str(tmp_path),
+        XDG_DATA_HOME=str(tmp_path),
+        XDG_CACHE_HOME=str(tmp_path),
+        XDG_STATE_HOME=str(tmp_path),
+    )
+    codes = [
+        subprocess.run(
+            [sys.executable, "-c", QUIT_AFTER_FIRST_RESULT],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=120,
+        ).returncode
+        for _ in range(4)
+    ]
     assert codes == [0, 0, 0, 0]
 
 
@@ -132,6 +171,13 @@ def test_freeze_import_objects_takes_what_exists_now_and_nothing_later():
         print(frozen > 1000, frozen == gc.get_freeze_count(), gc.is_tracked(later))
     """)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=60, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
     assert out == ["True", "True", "True"]

@@ -42,9 +42,14 @@ def stress_window(qtbot):
 
 
 def settle(qtbot, win):
-    qtbot.waitUntil(lambda: not win.runner.is_running(ANALYSIS_JOB)
-                    and not any(t.busy() for t in win.tab_widgets.values() if hasattr(t, "busy"))
-                    and not win.tab_widgets["stress"].deferred.pending(), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: (
+            not win.runner.is_running(ANALYSIS_JOB)
+            and not any(t.busy() for t in win.tab_widgets.values() if hasattr(t, "busy"))
+            and not win.tab_widgets["stress"].deferred.pending()
+        ),
+        timeout=10_000,
+    )
 
 
 def edit_and_rerun(qtbot, win, action):
@@ -65,13 +70,19 @@ def test_results_table_rows_equal_the_stress_result(stress_window):
     assert model.rowCount() == len(expected.outcomes) >= 14
     for row, outcome in enumerate(expected.outcomes):
         cells = [model.data(model.index(row, c), DISPLAY) for c in range(model.columnCount())]
-        assert cells == [outcome.name, outcome.kind.label,
-                         fmt.format_value(outcome.portfolio_return, fmt.PERCENT, 2),
-                         fmt.format_value(outcome.benchmark_return, fmt.PERCENT, 2),
-                         fmt.format_value(outcome.relative_performance, fmt.PERCENT, 2),
-                         fmt.format_value(outcome.portfolio_pnl, fmt.CURRENCY),
-                         BREACH if outcome.breaches_drawdown_tolerance else "no"]
-    assert "2022 Rate Shock" in tab.summary_label.text() or expected.worst.name in tab.summary_label.text()
+        assert cells == [
+            outcome.name,
+            outcome.kind.label,
+            fmt.format_value(outcome.portfolio_return, fmt.PERCENT, 2),
+            fmt.format_value(outcome.benchmark_return, fmt.PERCENT, 2),
+            fmt.format_value(outcome.relative_performance, fmt.PERCENT, 2),
+            fmt.format_value(outcome.portfolio_pnl, fmt.CURRENCY),
+            BREACH if outcome.breaches_drawdown_tolerance else "no",
+        ]
+    assert (
+        "2022 Rate Shock" in tab.summary_label.text()
+        or expected.worst.name in tab.summary_label.text()
+    )
 
 
 def test_grouped_bar_chart_and_contributions_follow_the_selection(qtbot, stress_window):
@@ -82,7 +93,9 @@ def test_grouped_bar_chart_and_contributions_follow_the_selection(qtbot, stress_
     assert len(bars) == 2
     x0, width = np.asarray(bars[0].opts["x0"]), np.asarray(bars[0].opts["width"])
     signed = np.where(x0 < 0, x0, width)  # a bar spans [min(v, 0), max(v, 0)]
-    np.testing.assert_allclose(signed, [o.portfolio_return * 100 for o in stress.outcomes], atol=1e-9)
+    np.testing.assert_allclose(
+        signed, [o.portfolio_return * 100 for o in stress.outcomes], atol=1e-9
+    )
     row = stress.scenario_names.index("COVID Crash")
     tab.results_table.selectRow(row)
     qtbot.waitUntil(lambda: not tab.deferred.pending(), timeout=5_000)  # drawn in the next turn
@@ -90,9 +103,12 @@ def test_grouped_bar_chart_and_contributions_follow_the_selection(qtbot, stress_
     assert contributions.plots[0].titleLabel.text.startswith("COVID Crash")
     class_bars = [i for i in contributions.plots[1].items if isinstance(i, pg.BarGraphItem)]
     outcome = stress.outcome("COVID Crash")
-    np.testing.assert_allclose(np.abs(class_bars[0].opts["width"]), np.abs(outcome.class_contributions * 100))
+    np.testing.assert_allclose(
+        np.abs(class_bars[0].opts["width"]), np.abs(outcome.class_contributions * 100)
+    )
 
 
+@pytest.mark.slow
 def test_custom_scenario_add_edit_undo_redo(qtbot, stress_window):
     tab = stress_window.tab_widgets["stress"]
     model = tab.custom_model
@@ -121,9 +137,15 @@ def test_custom_scenario_add_edit_undo_redo(qtbot, stress_window):
     assert model.rowCount() == 1 and tab.custom_scenarios()[0].name == "Deep recession"
 
 
-@pytest.mark.parametrize(("typed", "words"), [
-    ("-150", "below -100%"), ("-150%", "below -100%"), ("a lot", "not a number"), ("", "type 0 for unchanged"),
-])
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("-150", "below -100%"),
+        ("-150%", "below -100%"),
+        ("a lot", "not a number"),
+        ("", "type 0 for unchanged"),
+    ],
+)
 def test_bad_shocks_are_refused_with_a_message(qtbot, stress_window, typed, words):
     tab = stress_window.tab_widgets["stress"]
     model = tab.custom_model
@@ -138,7 +160,9 @@ def test_bad_shocks_are_refused_with_a_message(qtbot, stress_window, typed, word
     assert stress_window.undo_stack.count() == count
 
 
-def test_an_unknown_ticker_is_refused_from_a_paste_and_from_a_file(qtbot, stress_window, tmp_path, monkeypatch):
+def test_an_unknown_ticker_is_refused_from_a_paste_and_from_a_file(
+    qtbot, stress_window, tmp_path, monkeypatch
+):
     tab = stress_window.tab_widgets["stress"]
     model = tab.custom_model
     count = stress_window.undo_stack.count()
@@ -148,9 +172,14 @@ def test_an_unknown_ticker_is_refused_from_a_paste_and_from_a_file(qtbot, stress
     assert model.rowCount() == 0 and stress_window.undo_stack.count() == count
 
     path = tmp_path / "bad.json"
-    path.write_text('{"schema_version": 1, "scenarios": [{"name": "X", "kind": "custom", '
-                    '"shocks": {"SPY": -0.1, "FOO": -0.2}}]}', encoding="utf-8")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    path.write_text(
+        '{"schema_version": 1, "scenarios": [{"name": "X", "kind": "custom", '
+        '"shocks": {"SPY": -0.1, "FOO": -0.2}}]}',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), ""))
+    )
     with qtbot.waitSignal(tab.status_message, timeout=1_000) as blocker:
         tab.custom_panel.load_button.click()
     assert "FOO" in blocker.args[0] and "not loaded" in blocker.args[0]
@@ -197,16 +226,22 @@ def test_a_breach_is_flagged_in_red(qtbot, stress_window):
 
 def test_save_and_load_custom_scenarios(qtbot, stress_window, tmp_path, monkeypatch):
     tab = stress_window.tab_widgets["stress"]
-    scenario = Scenario("Stagflation", ScenarioKind.CUSTOM, {**dict.fromkeys(TICKERS, -0.05), "GLD": 0.12})
+    scenario = Scenario(
+        "Stagflation", ScenarioKind.CUSTOM, {**dict.fromkeys(TICKERS, -0.05), "GLD": 0.12}
+    )
     edit_and_rerun(qtbot, stress_window, lambda: tab.custom_model.add_scenario(scenario))
     path = tmp_path / "mine.json"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), ""))
+    )
     tab.custom_panel.save_button.click()
     assert load_scenarios(path) == (scenario,)
 
     other = Scenario("Rates up", ScenarioKind.CUSTOM, dict.fromkeys(TICKERS, -0.02))
     save_scenarios([other], path)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), ""))
+    )
     edit_and_rerun(qtbot, stress_window, tab.custom_panel.load_button.click)
     assert tab.custom_scenarios() == (other,)
     edit_and_rerun(qtbot, stress_window, stress_window.undo_stack.undo)
@@ -231,14 +266,17 @@ def test_conditional_panel_matches_core_and_adds_a_scenario(qtbot, stress_window
     expected = conditional_shocks(covariance, {"SPY": -0.20})
     shown = panel.implied_model.frame()["shock"]
     pd.testing.assert_series_equal(shown, expected.rename("shock"), check_names=False, rtol=1e-12)
-    assert panel.implied_model.data(panel.implied_model.index(1, 0), DISPLAY) == \
-        fmt.format_value(expected.iloc[1], fmt.PERCENT, 2)
+    assert panel.implied_model.data(panel.implied_model.index(1, 0), DISPLAY) == fmt.format_value(
+        expected.iloc[1], fmt.PERCENT, 2
+    )
 
     panel.second_check.setChecked(True)
     panel.second_combo.setCurrentText("AGG")
     panel.second_spin.setValue(-8.0)
     expected = conditional_shocks(covariance, {"SPY": -0.20, "AGG": -0.08})
-    np.testing.assert_allclose(panel.implied_model.frame()["shock"].to_numpy(), expected.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        panel.implied_model.frame()["shock"].to_numpy(), expected.to_numpy(), rtol=1e-12
+    )
 
     panel.second_combo.setCurrentText("SPY")
     assert not panel.add_button.isEnabled() and "two different ETFs" in panel.message_label.text()

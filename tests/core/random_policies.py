@@ -23,11 +23,21 @@ class PolicyDraw:
     asset_caps: dict[str, float]
 
     def profile(self, **changes: Any) -> IPSProfile:
-        return self.base.with_changes(class_ranges=self.class_ranges, asset_caps=self.asset_caps, **changes)
+        return self.base.with_changes(
+            class_ranges=self.class_ranges, asset_caps=self.asset_caps, **changes
+        )
 
 
-def perturbed_policy(rng: np.random.Generator, universe: Universe, *, spread: float, caps: tuple[float, float],
-                     most_caps: int, decimals: int, pinned_share: float | None = None) -> PolicyDraw:
+def perturbed_policy(
+    rng: np.random.Generator,
+    universe: Universe,
+    *,
+    spread: float,
+    caps: tuple[float, float],
+    most_caps: int,
+    decimals: int,
+    pinned_share: float | None = None,
+) -> PolicyDraw:
     """A bundled profile (drawn at random) whose class minimums and maximums each move by up to
     ``spread`` (clipped to [0, 1], maximum >= minimum), with up to ``most_caps - 1`` random ETF
     caps drawn from ``caps``; with ``pinned_share``, that share of the classes get maximum equal
@@ -42,6 +52,8 @@ def perturbed_policy(rng: np.random.Generator, universe: Universe, *, spread: fl
         else:
             hi = float(np.clip(limits.maximum + rng.uniform(-spread, spread), lo, 1))
         ranges[cls] = Range(round(lo, decimals), round(hi, decimals))
-    extra = {str(t): round(float(rng.uniform(*caps)), decimals)
-             for t in rng.choice(universe.tickers, size=rng.integers(0, most_caps), replace=False)}
+    extra = {
+        str(t): round(float(rng.uniform(*caps)), decimals)
+        for t in rng.choice(universe.tickers, size=rng.integers(0, most_caps), replace=False)
+    }
     return PolicyDraw(base, ranges, {**base.asset_caps, **extra})

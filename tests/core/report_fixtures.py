@@ -29,7 +29,10 @@ def passing_bundle() -> ReportBundle:
     from core.rebalance import demo_holdings
 
     profiles = bundled_profiles()
-    results = [run_analysis(profiles[name], dataset()) for name in ("Balanced Growth", "Capital Preservation")]
+    results = [
+        run_analysis(profiles[name], dataset())
+        for name in ("Balanced Growth", "Capital Preservation")
+    ]
     plan = plan_for(results[0], demo_holdings(results[0].universe))
     return prepare_report(results, rebalance=plan)
 
@@ -39,7 +42,8 @@ def failing_bundle() -> ReportBundle:
     """Balanced Growth edited so that no candidate passes (drawdown tolerance 10%), with a
     formula-like name and notes."""
     profile = bundled_profiles()["Balanced Growth"].with_changes(
-        name=INJECTED_NAME, max_drawdown=0.10, notes="@SUM(A1:A9) +1 -1")
+        name=INJECTED_NAME, max_drawdown=0.10, notes="@SUM(A1:A9) +1 -1"
+    )
     return prepare_report([run_analysis(profile, dataset())])
 
 
@@ -64,9 +68,11 @@ def sheet_frame(ws, header_row: int = 1) -> pd.DataFrame:
 
 def charts_by_sheet(path: Path) -> dict[str, list[str]]:
     """``{sheet name: [chart kinds]}`` read from the xlsx package (openpyxl does not load charts)."""
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-          "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
 
     def rels(z: zipfile.ZipFile, part: str) -> dict[str, str]:
         folder, name = part.rsplit("/", 1)
@@ -77,8 +83,11 @@ def charts_by_sheet(path: Path) -> dict[str, list[str]]:
         out = {}
         for rel in root.findall("rel:Relationship", ns):
             target = rel.get("Target")
-            out[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else \
-                str(Path(folder, target)).replace("\\", "/")
+            out[rel.get("Id")] = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else str(Path(folder, target)).replace("\\", "/")
+            )
         return out
 
     def normal(p: str) -> str:

@@ -45,16 +45,24 @@ def daqp_reference(H, f, lower, upper, A, row_lower, row_upper):
     n = len(f)
     sense = np.zeros(n + len(row_lower), dtype=np.int32)
     sense[n:][row_lower == row_upper] = 5
-    x, fval, flag, _ = daqp.solve(np.ascontiguousarray(H), f, np.ascontiguousarray(A),
-                                  np.concatenate([upper, row_upper]), np.concatenate([lower, row_lower]),
-                                  sense, primal_tol=1e-12)
+    x, fval, flag, _ = daqp.solve(
+        np.ascontiguousarray(H),
+        f,
+        np.ascontiguousarray(A),
+        np.concatenate([upper, row_upper]),
+        np.concatenate([lower, row_lower]),
+        sense,
+        primal_tol=1e-12,
+    )
     assert flag == 1
     return np.asarray(x), fval
 
 
 def violation(x, lower, upper, A, row_lower, row_upper):
     v = A @ x
-    return max(np.max(lower - x), np.max(x - upper), np.max(row_lower - v), np.max(v - row_upper), 0.0)
+    return max(
+        np.max(lower - x), np.max(x - upper), np.max(row_lower - v), np.max(v - row_upper), 0.0
+    )
 
 
 def objective(H, f, x):
@@ -87,9 +95,15 @@ def test_matches_scipy_slsqp(seed):
             cons.append({"type": "ineq", "fun": lambda x, k=k: A[k] @ x - lo[k]})
         if np.isfinite(hi[k]):
             cons.append({"type": "ineq", "fun": lambda x, k=k: hi[k] - A[k] @ x})
-    ref = minimize(lambda x: objective(H, f, x), np.clip(sol.x + 0.01, lower, upper),
-                   jac=lambda x: H @ x + f, method="SLSQP", bounds=list(zip(lower, upper, strict=True)),
-                   constraints=cons, options={"ftol": 1e-15, "maxiter": 1000})
+    ref = minimize(
+        lambda x: objective(H, f, x),
+        np.clip(sol.x + 0.01, lower, upper),
+        jac=lambda x: H @ x + f,
+        method="SLSQP",
+        bounds=list(zip(lower, upper, strict=True)),
+        constraints=cons,
+        options={"ftol": 1e-15, "maxiter": 1000},
+    )
     assert ref.success
     assert objective(H, f, sol.x) <= ref.fun + 1e-10
     assert objective(H, f, sol.x) == pytest.approx(ref.fun, rel=1e-6)
@@ -104,7 +118,9 @@ def test_factor_form_equals_dense_form(seed):
     factored = active_set.solve(Hessian.factored(F, d), f, lower, upper, A, lo, hi)
     np.testing.assert_allclose(factored.x, dense.x, atol=1e-9)
     assert factored.objective == pytest.approx(dense.objective, rel=1e-10)
-    scaled = active_set.solve(Hessian.factored(F / 2.0, 3.0 * d, 12.0), 3.0 * f, lower, upper, A, lo, hi)
+    scaled = active_set.solve(
+        Hessian.factored(F / 2.0, 3.0 * d, 12.0), 3.0 * f, lower, upper, A, lo, hi
+    )
     np.testing.assert_allclose(scaled.x, dense.x, atol=1e-9)  # 12 (F/2)'(F/2) + 3d = 3 H
 
 
@@ -126,7 +142,9 @@ def test_warm_starts_give_the_same_answer(seed):
         A2, lo2, hi2 = np.vstack([A, mu]), np.append(lo, target), np.append(hi, np.inf)
         warm = active_set.resolve(hessian, f, lower, upper, A2, lo2, hi2, cold)
         if warm is None:  # the held assets cannot get there: start on the segment to the top point
-            warm = active_set.solve(hessian, f, lower, upper, A2, lo2, hi2, x0=cold.x + share * (top - cold.x))
+            warm = active_set.solve(
+                hessian, f, lower, upper, A2, lo2, hi2, x0=cold.x + share * (top - cold.x)
+            )
         x_ref, _ = daqp_reference(H, f, lower, upper, A2, lo2, hi2)
         assert objective(H, f, warm.x) == pytest.approx(objective(H, f, x_ref), rel=1e-9)
         assert violation(warm.x, lower, upper, A2, lo2, hi2) <= 1e-9
@@ -175,10 +193,19 @@ def test_infeasible_constraints_raise():
     A, lo, hi = np.ones((1, n)), np.array([1.0]), np.array([1.0])
     with pytest.raises(InfeasibleError):
         active_set.solve(Hessian.dense(H), np.zeros(n), np.zeros(n), np.full(n, 0.01), A, lo, hi)
-    groups = np.vstack([np.ones(n), np.r_[np.ones(35), np.zeros(35)], np.r_[np.zeros(35), np.ones(35)]])
+    groups = np.vstack(
+        [np.ones(n), np.r_[np.ones(35), np.zeros(35)], np.r_[np.zeros(35), np.ones(35)]]
+    )
     with pytest.raises(InfeasibleError):  # two class minimums that add up to more than 100%
-        active_set.solve(Hessian.dense(H), np.zeros(n), np.zeros(n), np.ones(n), groups,
-                         np.array([1.0, 0.6, 0.6]), np.array([1.0, 1.0, 1.0]))
+        active_set.solve(
+            Hessian.dense(H),
+            np.zeros(n),
+            np.zeros(n),
+            np.ones(n),
+            groups,
+            np.array([1.0, 0.6, 0.6]),
+            np.array([1.0, 1.0, 1.0]),
+        )
 
 
 def test_round_cap_raises_instead_of_returning_a_point():
@@ -191,8 +218,16 @@ def test_round_cap_raises_instead_of_returning_a_point():
 def test_infeasible_warm_start_is_refused():
     n = 5
     with pytest.raises(ValueError, match="warm start"):
-        active_set.solve(Hessian.dense(np.eye(n)), np.zeros(n), np.zeros(n), np.ones(n), np.ones((1, n)),
-                         np.array([1.0]), np.array([1.0]), x0=np.full(n, 0.5))
+        active_set.solve(
+            Hessian.dense(np.eye(n)),
+            np.zeros(n),
+            np.zeros(n),
+            np.ones(n),
+            np.ones((1, n)),
+            np.array([1.0]),
+            np.array([1.0]),
+            x0=np.full(n, 0.5),
+        )
 
 
 def box(n: int, rows=()) -> ConstraintSet:
@@ -202,9 +237,14 @@ def box(n: int, rows=()) -> ConstraintSet:
         for t in row.tickers:
             a[k, tickers.index(t)] = 1
     return ConstraintSet(
-        tickers=tickers, lower=np.zeros(n), upper=np.full(n, 0.05), A=a,
-        row_lower=np.array([r.lower for r in rows]), row_upper=np.array([r.upper for r in rows]),
-        rows=tuple(rows), upper_source=("test",) * n,
+        tickers=tickers,
+        lower=np.zeros(n),
+        upper=np.full(n, 0.05),
+        A=a,
+        row_lower=np.array([r.lower for r in rows]),
+        row_upper=np.array([r.upper for r in rows]),
+        rows=tuple(rows),
+        upper_source=("test",) * n,
     )
 
 
@@ -213,13 +253,22 @@ def test_solve_qp_uses_the_working_set_above_the_daqp_size_and_agrees():
     n = DAQP_MAX_N + 40
     B = rng.normal(size=(n, 8)) * 0.1
     cov = B @ B.T + np.diag(rng.uniform(0.01, 0.04, n) ** 2)
-    rows = (LinearRow("first half", "asset_class", tuple(f"A{i}" for i in range(n // 2)), 0.3, 0.6),)
+    rows = (
+        LinearRow("first half", "asset_class", tuple(f"A{i}" for i in range(n // 2)), 0.3, 0.6),
+    )
     cs = box(n, rows)
     sol = solve_qp(2 * cov, np.zeros(n), cs)
     assert sol.solver == "working set"
     a = np.vstack([np.ones(n), cs.A])
-    x_ref, _ = daqp_reference(2 * cov, np.zeros(n), cs.lower, cs.upper, a, np.r_[1.0, cs.row_lower],
-                              np.r_[1.0, cs.row_upper])
+    x_ref, _ = daqp_reference(
+        2 * cov,
+        np.zeros(n),
+        cs.lower,
+        cs.upper,
+        a,
+        np.r_[1.0, cs.row_lower],
+        np.r_[1.0, cs.row_upper],
+    )
     assert sol.weights @ cov @ sol.weights == pytest.approx(x_ref @ cov @ x_ref, rel=1e-9)
 
 
@@ -239,8 +288,15 @@ def test_warm_started_frontier_sweep_matches_independent_daqp_solves():
     for cov_form in (cov, Hessian.factored(F, 2 * d, 2.0)):
         weights = frontier_weights(cov_form, mu, cs, targets)
         for k, t in enumerate(targets):
-            x_ref, _ = daqp_reference(2 * cov, np.zeros(n), cs.lower, cs.upper, a,
-                                      np.r_[1.0, cs.row_lower, t], np.r_[1.0, cs.row_upper, np.inf])
+            x_ref, _ = daqp_reference(
+                2 * cov,
+                np.zeros(n),
+                cs.lower,
+                cs.upper,
+                a,
+                np.r_[1.0, cs.row_lower, t],
+                np.r_[1.0, cs.row_upper, np.inf],
+            )
             w = weights[k]
             assert cs.max_violation(w) <= 1e-9 and mu @ w >= t - 1e-9
             assert w @ cov @ w == pytest.approx(x_ref @ cov @ x_ref, rel=1e-9)

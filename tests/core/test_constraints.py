@@ -30,10 +30,19 @@ def test_bounds_take_the_tighter_of_max_single_and_etf_cap(bg):
     cs = build_constraints(bg, U)
     upper = dict(zip(cs.tickers, cs.upper, strict=True))
     lower = dict(zip(cs.tickers, cs.lower, strict=True))
-    assert upper["SPY"] == 0.30 and upper["HYG"] == 0.10 and upper["GLD"] == 0.075 and upper["EFA"] == 0.20
+    assert (
+        upper["SPY"] == 0.30
+        and upper["HYG"] == 0.10
+        and upper["GLD"] == 0.075
+        and upper["EFA"] == 0.20
+    )
     assert lower == {**{t: 0.0 for t in U.tickers}, "SPY": 0.15, "AGG": 0.15, "SGOV": 0.05}
     assert [r.label for r in cs.rows] == [
-        "Equity allocation", "Fixed Income allocation", "Alternatives allocation", "Cash allocation"]
+        "Equity allocation",
+        "Fixed Income allocation",
+        "Alternatives allocation",
+        "Cash allocation",
+    ]
     np.testing.assert_array_equal(cs.A, U.class_matrix())
     np.testing.assert_array_equal(cs.row_lower, [0.45, 0.20, 0.05, 0.0])
     np.testing.assert_array_equal(cs.row_upper, [0.70, 0.45, 0.20, 0.10])
@@ -74,7 +83,10 @@ def test_class_minimums_over_100_percent_are_named(bg):
     ranges["Alternatives"] = Range(0.0, 0.2)
     with pytest.raises(InfeasibleError) as info:
         check_feasibility(build_constraints(bg.with_changes(class_ranges=ranges), U))
-    assert "Equity minimum 60% plus Fixed Income minimum 45% exceed 100% (105%): lower one of them" in str(info.value)
+    assert (
+        "Equity minimum 60% plus Fixed Income minimum 45% exceed 100% (105%): lower one of them"
+        in str(info.value)
+    )
 
 
 def test_class_minimum_above_member_caps_is_named(bg):
@@ -83,13 +95,21 @@ def test_class_minimum_above_member_caps_is_named(bg):
     ranges["Equity"] = Range(0.30, 0.70)
     ranges["Fixed Income"] = Range(0.15, 0.45)
     caps = {**bg.asset_caps, "VNQ": 0.10, "DBC": 0.10}
-    with pytest.raises(InfeasibleError, match=r"Alternatives allocation minimum 40% is more than the caps of VNQ, GLD, DBC allow \(27.5%\)"):
-        check_feasibility(build_constraints(bg.with_changes(class_ranges=ranges, asset_caps=caps), U))
+    with pytest.raises(
+        InfeasibleError,
+        match=r"Alternatives allocation minimum 40% is more than the caps of VNQ, GLD, DBC allow \(27.5%\)",
+    ):
+        check_feasibility(
+            build_constraints(bg.with_changes(class_ranges=ranges, asset_caps=caps), U)
+        )
 
 
 def test_etf_minimums_over_a_group_maximum(bg):
     profile = bg.with_changes(groups=(GroupLimit("US large", ("SPY", "QQQ"), None, 0.10),))
-    with pytest.raises(InfeasibleError, match="ETF minimums inside Group: US large add up to 15%, above its maximum 10%"):
+    with pytest.raises(
+        InfeasibleError,
+        match="ETF minimums inside Group: US large add up to 15%, above its maximum 10%",
+    ):
         check_feasibility(build_constraints(profile, U))
 
 
@@ -105,9 +125,11 @@ def test_conflicts_only_an_lp_can_see_get_the_smallest_relaxation(bg):
     message = str(info.value)
     assert "smallest change that would fix it" in message
     # SPY >= 15% and EFA+EEM >= 35% need 50% equity: 2 pp more than the 48% maximum.
-    assert ("raise the Equity allocation maximum by 2%" in message
-            or "lower the Group: International minimum by 2%" in message
-            or "lower the SPY minimum by 2%" in message)
+    assert (
+        "raise the Equity allocation maximum by 2%" in message
+        or "lower the Group: International minimum by 2%" in message
+        or "lower the SPY minimum by 2%" in message
+    )
 
 
 def elastic_lp_relaxation(cs) -> float:
@@ -116,12 +138,14 @@ def elastic_lp_relaxation(cs) -> float:
 
     n, m = cs.n, len(cs.rows)
     eye, rows = np.eye(n), np.eye(m)
-    a_ub = np.vstack([
-        np.hstack([-eye, -eye, np.zeros((n, n + 2 * m))]),
-        np.hstack([eye, np.zeros((n, n)), -eye, np.zeros((n, 2 * m))]),
-        np.hstack([-cs.A, np.zeros((m, 2 * n)), -rows, np.zeros((m, m))]),
-        np.hstack([cs.A, np.zeros((m, 2 * n + m)), -rows]),
-    ])
+    a_ub = np.vstack(
+        [
+            np.hstack([-eye, -eye, np.zeros((n, n + 2 * m))]),
+            np.hstack([eye, np.zeros((n, n)), -eye, np.zeros((n, 2 * m))]),
+            np.hstack([-cs.A, np.zeros((m, 2 * n)), -rows, np.zeros((m, m))]),
+            np.hstack([cs.A, np.zeros((m, 2 * n + m)), -rows]),
+        ]
+    )
     b_ub = np.concatenate([-cs.lower, cs.upper, -cs.row_lower, cs.row_upper])
     a_eq = np.concatenate([np.ones(n), np.zeros(2 * n + 2 * m)])[None, :]
     c = np.concatenate([np.zeros(n), np.ones(2 * n + 2 * m)])
@@ -130,6 +154,7 @@ def elastic_lp_relaxation(cs) -> float:
     return float(res.fun)
 
 
+@pytest.mark.slow
 def test_the_direct_feasibility_verdict_agrees_with_the_elastic_lp(bg):
     """DAQP's feasible point (no scipy) is only a shortcut: on random policies near the edge of
     feasibility it says "feasible" exactly when the elastic LP needs no relaxation."""
@@ -160,5 +185,7 @@ def test_a_feasible_default_analysis_imports_no_scipy():
         "assert not result.failed_strategies, result.failed_strategies\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "", f"the default analysis imported {out.stdout.strip()}"

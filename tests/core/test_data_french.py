@@ -22,13 +22,19 @@ HEADER = (
 
 
 def french_text(index: pd.DatetimeIndex, values: np.ndarray) -> str:
-    rows = "".join(f"{d:%Y%m},{','.join(f'{v:.4f}' for v in row)}\n" for d, row in zip(index, values, strict=True))
+    rows = "".join(
+        f"{d:%Y%m},{','.join(f'{v:.4f}' for v in row)}\n"
+        for d, row in zip(index, values, strict=True)
+    )
     annual = "\n Annual Factors: January-December \n,Mkt-RF,SMB,HML,RMW,CMA,RF\n  2020,   23.66,  13.17, -46.56,  -4.41, -10.50,   0.45\n"
     return HEADER + rows + annual
 
 
 def test_parse_reads_the_monthly_block_in_percent():
-    text = HEADER + "202001,  -0.11,  -3.06,  -6.25,  -1.25,  -2.30,   0.13\n202002,  -8.13,   0.93,  -3.80,  -1.66,  -2.44,   0.12\n\n Annual Factors\n,Mkt-RF,SMB,HML,RMW,CMA,RF\n  2020,   23.66,  13.17, -46.56,  -4.41, -10.50,   0.45\n"
+    text = (
+        HEADER
+        + "202001,  -0.11,  -3.06,  -6.25,  -1.25,  -2.30,   0.13\n202002,  -8.13,   0.93,  -3.80,  -1.66,  -2.44,   0.12\n\n Annual Factors\n,Mkt-RF,SMB,HML,RMW,CMA,RF\n  2020,   23.66,  13.17, -46.56,  -4.41, -10.50,   0.45\n"
+    )
     frame = french.parse_french_csv(text)
     assert list(frame.columns) == ["MKT_RF", "SMB", "HML", "RMW", "CMA", "RF"]
     assert list(frame.index) == [pd.Timestamp("2020-01-31"), pd.Timestamp("2020-02-29")]
@@ -62,7 +68,9 @@ def test_fetch_caches_and_a_failed_fetch_keeps_the_cache(tmp_path):
     values = np.random.default_rng(1).normal(0, 3, size=(24, 6))
     text = french_text(idx, values)
     calls = []
-    frame = french.fetch_french_factors(downloader=lambda url: calls.append(url) or _zip(text), cache_dir=tmp_path)
+    frame = french.fetch_french_factors(
+        downloader=lambda url: calls.append(url) or _zip(text), cache_dir=tmp_path
+    )
     assert calls == [french.FRENCH_URL]
     np.testing.assert_allclose(frame.to_numpy(), np.round(values, 4) / 100)
     cached, meta = french.load_cached_french_factors(tmp_path)
@@ -85,7 +93,12 @@ def test_attach_is_all_or_nothing_and_feeds_the_regression(tmp_path):
     # Factors built from the data so the answer is known: MKT_RF = SPY - SGOV exactly.
     mkt = (dataset.returns["SPY"] - dataset.returns["SGOV"]).to_numpy()
     rng = np.random.default_rng(2)
-    values = np.column_stack([mkt, rng.normal(0, 0.02, (len(idx), 4)), dataset.returns["SGOV"].to_numpy()]) * 100
+    values = (
+        np.column_stack(
+            [mkt, rng.normal(0, 0.02, (len(idx), 4)), dataset.returns["SGOV"].to_numpy()]
+        )
+        * 100
+    )
     path = tmp_path / "ff.csv"
     path.write_text(french_text(idx, values), encoding="utf-8")
     factors = french.load_french_file(path)
@@ -96,8 +109,12 @@ def test_attach_is_all_or_nothing_and_feeds_the_regression(tmp_path):
     assert attached.factors.index.equals(idx)
     assert any("Kenneth R. French" in note for note in attached.provenance.notes)
     y = dataset.returns["SPY"] - attached.factors["RF"]
-    reg = regress_on_factors(y, attached.factors[["MKT_RF", "SMB", "HML", "RMW", "CMA"]],
-                             scope="SPY", model=FactorModel.EQUITY)
+    reg = regress_on_factors(
+        y,
+        attached.factors[["MKT_RF", "SMB", "HML", "RMW", "CMA"]],
+        scope="SPY",
+        model=FactorModel.EQUITY,
+    )
     # SPY - RF on (SPY - SGOV), with RF = SGOV up to the 4-decimal rounding: beta 1, R^2 ~ 1.
     beta = dict(zip(reg.terms, reg.coefficients, strict=True))["MKT_RF"]
     assert beta == pytest.approx(1.0, abs=1e-3)
@@ -121,4 +138,7 @@ def test_report_command_attaches_a_factor_file(tmp_path):
     assert any("Kenneth R. French" in note for note in notes)
     bad = tmp_path / "short.csv"
     bad.write_text(french_text(idx[:-1], values[:-1]), encoding="utf-8")
-    assert cli_main(["report", "--out", str(tmp_path / "out2"), "--factors", str(bad), "--no-charts"]) == 2
+    assert (
+        cli_main(["report", "--out", str(tmp_path / "out2"), "--factors", str(bad), "--no-charts"])
+        == 2
+    )

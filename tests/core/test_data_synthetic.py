@@ -156,3 +156,33 @@ def test_any_seed_gives_a_valid_frame(seed: int, months: int) -> None:
     values = ds.returns.to_numpy()
     assert np.isfinite(values).all() and (values > -0.95).all()
     assert (ds.risk_free >= 0).all()
+
+
+@pytest.mark.parametrize(("seed", "months"), [(1240, 36), (7, 36), (0, 240)])
+def test_risk_free_path_hits_its_mean_and_sd(seed: int, months: int) -> None:
+    """Seed 1240 over 36 months made the old fixed point divide by a zero sd (a fresh machine's
+    first hypothesis draw); the risk-free path now has the stated mean and sd for every seed."""
+    from core.data.synthetic import RF_MEAN
+
+    calibration = load_calibration()
+    ds = generate_synthetic_dataset(seed=seed, months=months)
+    rf = ds.risk_free.to_numpy()
+    assert rf.min() >= 0.0 and rf.max() > 0.0
+    assert rf.mean() == pytest.approx(RF_MEAN / 12.0, rel=1e-12)
+    cash_sd = calibration["annual_vol"][calibration["cash_ticker"]] / np.sqrt(12.0)
+    assert rf.std() == pytest.approx(cash_sd, rel=1e-9)
+
+
+def test_floored_path_by_hand() -> None:
+    """max(0, a + b x) on a 4-point standardized x, solved by hand: with c = a / b between the
+    two lowest points the two top points are above the floor."""
+    from core.data.synthetic import _floored_path
+
+    x = np.array([-1.5, -0.5, 0.5, 1.5])
+    x = (x - x.mean()) / x.std()
+    # Choose c = 0 (only the two positive months above the floor): path = b * [0, 0, x3, x4].
+    expected = np.maximum(x, 0.0) * 2.0
+    path = _floored_path(x, float(expected.mean()), float(expected.std()))
+    np.testing.assert_allclose(path, expected, rtol=1e-10, atol=1e-14)
+    with pytest.raises(ValueError, match="out of reach"):
+        _floored_path(x, 1.0, 100.0)

@@ -144,4 +144,10 @@ def test_rebalance_targets_zero_only_solver_round_off():
 
     weights = pd.Series({"SPY": 0.6, "AGG": 0.4 - 3e-17, "VNQ": 3e-17, "GLD": -2e-12, "SHY": 2e-9})
     targets = rebalance_targets(weights)
-    assert targets.to_dict() == {"SPY": 0.6, "AGG": 0.4 - 3e-17, "VNQ": 0.0, "GLD": 0.0, "SHY": 2e-9}
+    assert targets.to_dict() == {
+        "SPY": 0.6,
+        "AGG": 0.4 - 3e-17,
+        "VNQ": 0.0,
+        "GLD": 0.0,
+        "SHY": 2e-9,
+    }

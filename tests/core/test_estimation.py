@@ -32,7 +32,9 @@ def test_ledoit_wolf_matches_scikit_learn():
 
 
 def test_bayes_stein_by_hand_on_two_assets():
-    x = np.array([[0.01, 0.02], [0.03, -0.01], [-0.02, 0.00], [0.04, 0.01], [0.00, 0.03], [0.02, -0.02]])
+    x = np.array(
+        [[0.01, 0.02], [0.03, -0.01], [-0.02, 0.00], [0.04, 0.01], [0.00, 0.03], [0.02, -0.02]]
+    )
     t, n = x.shape
     mu = x.mean(axis=0)
     s = np.cov(x, rowvar=False) * (t - 1) / (t - n - 2)
@@ -47,7 +49,9 @@ def test_bayes_stein_by_hand_on_two_assets():
 
 def test_estimate_inputs_annualizes_and_records_choices():
     x = sample()
-    frame = pd.DataFrame(x, columns=list("ABCDEF"), index=pd.date_range("2010-01-31", periods=len(x), freq="ME"))
+    frame = pd.DataFrame(
+        x, columns=list("ABCDEF"), index=pd.date_range("2010-01-31", periods=len(x), freq="ME")
+    )
     rf = pd.Series(0.001, index=frame.index)
     inp = estimate_inputs(frame, rf, covariance=CovarianceEstimator.SAMPLE)
     np.testing.assert_allclose(inp.expected_returns, x.mean(axis=0) * 12)
@@ -57,7 +61,9 @@ def test_estimate_inputs_annualizes_and_records_choices():
     lw = estimate_inputs(frame, rf)
     assert 0 < lw.shrinkage < 1 and "Ledoit-Wolf" in lw.describe()
     w = np.array([0.5, 0.5, 0, 0, 0, 0])
-    eq = estimate_inputs(frame, rf, expected=ReturnEstimator.EQUILIBRIUM, benchmark_weights=w, risk_aversion=3)
+    eq = estimate_inputs(
+        frame, rf, expected=ReturnEstimator.EQUILIBRIUM, benchmark_weights=w, risk_aversion=3
+    )
     np.testing.assert_allclose(eq.expected_returns, 0.012 + 3 * lw.covariance @ w)
 
 

@@ -73,7 +73,9 @@ def test_coefficients_hac_t_stats_and_r2_match_statsmodels(lags):
 
 def test_two_sided_p_values_match_scipy():
     """erfc(|t| / sqrt 2), which spares scipy.stats, is scipy's 2 * norm.sf(|t|) (NaN stays NaN)."""
-    t = np.array([0.0, 1e-8, 0.5, -1.0, 1.959963984540054, -2.5, 4.0, -8.0, 12.0, 37.5, np.inf, np.nan])
+    t = np.array(
+        [0.0, 1e-8, 0.5, -1.0, 1.959963984540054, -2.5, 4.0, -8.0, 12.0, 37.5, np.inf, np.nan]
+    )
     np.testing.assert_allclose(
         fx._two_sided_p_values(t), 2.0 * stats.norm.sf(np.abs(t)), rtol=1e-13, atol=1e-300
     )

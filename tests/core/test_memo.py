@@ -13,8 +13,14 @@ from core.report.memo import SECTION_TITLES, build_memo
 
 
 def memo_of(bundle, **kwargs):
-    return build_memo(bundle.results, bundle.risk_reports, bundle.stress_results, rebalance=bundle.plans,
-                      generated=GENERATED, **kwargs)
+    return build_memo(
+        bundle.results,
+        bundle.risk_reports,
+        bundle.stress_results,
+        rebalance=bundle.plans,
+        generated=GENERATED,
+        **kwargs,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +31,7 @@ def memo():
 def section(text: str, title: str) -> str:
     start = text.index(f"## {title}\n")
     end = text.find("\n## ", start + 1)
-    return text[start:end if end > 0 else None]
+    return text[start : end if end > 0 else None]
 
 
 def pct(text: str) -> float:
@@ -33,7 +39,11 @@ def pct(text: str) -> float:
 
 
 def table_rows(text: str) -> list[list[str]]:
-    rows = [[c.strip() for c in line.strip("|").split("|")] for line in text.splitlines() if line.startswith("|")]
+    rows = [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("|")
+    ]
     return rows[2:]  # header and separator dropped
 
 
@@ -100,7 +110,10 @@ def test_constraints_and_risk_contribution_sentences(memo):
 def test_stress_summary_matches_weights_times_shocks(memo):
     result, stress = passing_bundle().results[0], passing_bundle().stress_results[0]
     weights = result.recommended.weights
-    by_hand = {o.name: float((weights * o.shocks.reindex(weights.index).fillna(0.0)).sum()) for o in stress.outcomes}
+    by_hand = {
+        o.name: float((weights * o.shocks.reindex(weights.index).fillna(0.0)).sum())
+        for o in stress.outcomes
+    }
     worst = min(by_hand, key=by_hand.get)
     text = section(memo, "9. Stress summary")
     match = re.search(r"- Worst: (.+?), (-?[\d.]+%)", text)
@@ -134,7 +147,9 @@ def test_failing_profile_and_no_plan():
     text = memo_of(bundle)
     fails = bundle.results[0].recommended.validation.failures
     assert fails
-    assert f"{len(fails)} of {len(bundle.results[0].recommended.validation.rows)} rules FAIL" in text
+    assert (
+        f"{len(fails)} of {len(bundle.results[0].recommended.validation.rows)} rules FAIL" in text
+    )
     assert "does NOT pass every policy rule" in text
     assert "No current holdings were supplied" in section(text, "10. Rebalancing actions")
 
@@ -142,8 +157,16 @@ def test_failing_profile_and_no_plan():
 def test_charts_are_placed_in_their_sections(memo):
     assert "![" not in memo
     bundle = passing_bundle()
-    text = memo_of(bundle, charts=["charts/recommended_allocation.png", "charts/stress_test_results.png",
-                                   "charts/risk_contribution__capital_preservation.png"])
-    assert "(charts/recommended_allocation.png)" in section(text, "4. Recommended allocation and why")
+    text = memo_of(
+        bundle,
+        charts=[
+            "charts/recommended_allocation.png",
+            "charts/stress_test_results.png",
+            "charts/risk_contribution__capital_preservation.png",
+        ],
+    )
+    assert "(charts/recommended_allocation.png)" in section(
+        text, "4. Recommended allocation and why"
+    )
     assert "(charts/stress_test_results.png)" in section(text, "9. Stress summary")
     assert "capital_preservation" not in text  # another profile's chart is not shown

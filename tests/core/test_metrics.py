@@ -33,8 +33,9 @@ def monthly(values: list[float], name: str | None = None, start: str = "2020-01-
 returns_lists = st.lists(
     # Monthly returns as a data file would hold them: no subnormal floats, which underflow to 0
     # when scaled and so break exact-ratio properties for reasons that are not the code's.
-    st.floats(min_value=-0.5, max_value=0.5, allow_nan=False, allow_infinity=False,
-              allow_subnormal=False).map(lambda v: 0.0 if abs(v) < 1e-12 else v),
+    st.floats(
+        min_value=-0.5, max_value=0.5, allow_nan=False, allow_infinity=False, allow_subnormal=False
+    ).map(lambda v: 0.0 if abs(v) < 1e-12 else v),
     min_size=4,
     max_size=60,
 )
@@ -315,7 +316,9 @@ def test_parametric_var_hand_case():
     )
 
 
-@pytest.mark.parametrize("level", [1e-12, 0.001, 0.01, 0.05, 0.1, 0.5, 0.9, 0.95, 0.975, 0.99, 0.999, 1 - 1e-9])
+@pytest.mark.parametrize(
+    "level", [1e-12, 0.001, 0.01, 0.05, 0.1, 0.5, 0.9, 0.95, 0.975, 0.99, 0.999, 1 - 1e-9]
+)
 def test_normal_quantile_matches_scipy(level):
     """The stdlib quantile (AS241) that spares scipy.stats agrees with scipy.stats.norm.ppf."""
     expected = stats.norm.ppf(1.0 - level)
@@ -456,7 +459,9 @@ def test_specs_to_dict_and_conventions_cover_every_field():
     assert set(names) == fields | {"var_95_dollar", "cvar_95_dollar"}
     assert list(summary.to_dict()) == names
     assert set(summary_module.CONVENTIONS) == set(names)
-    assert all(isinstance(text, str) and len(text) > 20 for text in summary_module.CONVENTIONS.values())
+    assert all(
+        isinstance(text, str) and len(text) > 20 for text in summary_module.CONVENTIONS.values()
+    )
     kinds = {spec.name: spec.kind for spec in summary_module.PerformanceMetrics.specs()}
     assert kinds["var_95_dollar"] is summary_module.MetricKind.CURRENCY
     assert kinds["months"] is summary_module.MetricKind.COUNT
@@ -517,7 +522,9 @@ def test_other_invalid_inputs():
 @given(returns_lists)
 def test_performance_metrics_accepts_arrays_and_series_alike(values):
     as_series = monthly(values)
-    from_array = summary_module.performance_metrics(np.asarray(values), np.asarray(values[::-1]), 0.02)
+    from_array = summary_module.performance_metrics(
+        np.asarray(values), np.asarray(values[::-1]), 0.02
+    )
     from_series = summary_module.performance_metrics(as_series, monthly(values[::-1]), 0.02)
     for name, value in from_array.to_dict().items():
         other = from_series.to_dict()[name]
@@ -525,7 +532,9 @@ def test_performance_metrics_accepts_arrays_and_series_alike(values):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(-0.3, 0.3, allow_nan=False, allow_subnormal=False), min_size=5, max_size=40))
+@given(
+    st.lists(st.floats(-0.3, 0.3, allow_nan=False, allow_subnormal=False), min_size=5, max_size=40)
+)
 def test_cornish_fisher_moments_match_scipy_bias_corrected(values):
     """The closed-form G1/G2 inside cornish_fisher_var agree with scipy.stats (bias=False)."""
     x = np.asarray(values)

@@ -32,16 +32,30 @@ def box(n: int, lower: float = 0.0, upper: float = 1.0, rows=()) -> ConstraintSe
         for t in row.tickers:
             a[k, tickers.index(t)] = 1
     return ConstraintSet(
-        tickers=tickers, lower=np.full(n, lower), upper=np.full(n, upper), A=a,
-        row_lower=np.array([r.lower for r in rows]), row_upper=np.array([r.upper for r in rows]),
-        rows=tuple(rows), upper_source=("test",) * n,
+        tickers=tickers,
+        lower=np.full(n, lower),
+        upper=np.full(n, upper),
+        A=a,
+        row_lower=np.array([r.lower for r in rows]),
+        row_upper=np.array([r.upper for r in rows]),
+        rows=tuple(rows),
+        upper_source=("test",) * n,
     )
 
 
 def inputs(mu, cov, rf=0.0) -> MarketInputs:
     mu = np.asarray(mu, float)
-    return MarketInputs(tuple(f"A{i}" for i in range(len(mu))), mu, np.asarray(cov, float), rf,
-                        CovarianceEstimator.SAMPLE, ReturnEstimator.HISTORICAL_MEAN, 0.0, 0.0, 120)
+    return MarketInputs(
+        tuple(f"A{i}" for i in range(len(mu))),
+        mu,
+        np.asarray(cov, float),
+        rf,
+        CovarianceEstimator.SAMPLE,
+        ReturnEstimator.HISTORICAL_MEAN,
+        0.0,
+        0.0,
+        120,
+    )
 
 
 # A small, well-conditioned 4-asset case whose unconstrained optima are long-only.
@@ -55,12 +69,16 @@ def realistic():
     rng = np.random.default_rng(7)
     u = default_universe()
     b = rng.normal(size=(u.n, 4)) * 0.1
-    vols = np.array([.16, .21, .22, .18, .24, .055, .15, .018, .08, .115, .21, .16, .20, .006])
+    vols = np.array(
+        [0.16, 0.21, 0.22, 0.18, 0.24, 0.055, 0.15, 0.018, 0.08, 0.115, 0.21, 0.16, 0.20, 0.006]
+    )
     cov = b @ b.T
     d = np.sqrt(np.diag(cov))
     corr = cov / np.outer(d, d) * 0.7 + np.eye(u.n) * 0.3
     cov = np.outer(vols, vols) * corr
-    mu = np.array([.085, .105, .08, .065, .07, .03, .035, .02, .04, .055, .07, .045, .035, .02])
+    mu = np.array(
+        [0.085, 0.105, 0.08, 0.065, 0.07, 0.03, 0.035, 0.02, 0.04, 0.055, 0.07, 0.045, 0.035, 0.02]
+    )
     profile = bundled_profiles()["Balanced Growth"]
     return inputs(mu, cov, rf=0.02), build_constraints(profile, u), profile
 
@@ -70,13 +88,21 @@ def slsqp(fun, cs, starts=8, seed=0):
     rng = np.random.default_rng(seed)
     cons = [{"type": "eq", "fun": lambda w: w.sum() - 1}]
     if len(cs.rows):
-        cons += [{"type": "ineq", "fun": lambda w: cs.A @ w - cs.row_lower},
-                 {"type": "ineq", "fun": lambda w: cs.row_upper - cs.A @ w}]
+        cons += [
+            {"type": "ineq", "fun": lambda w: cs.A @ w - cs.row_lower},
+            {"type": "ineq", "fun": lambda w: cs.row_upper - cs.A @ w},
+        ]
     best = None
     for _ in range(starts):
         x0 = rng.dirichlet(np.ones(cs.n))
-        res = minimize(fun, x0, method="SLSQP", bounds=list(zip(cs.lower, cs.upper, strict=True)),
-                       constraints=cons, options={"ftol": 1e-14, "maxiter": 2000})
+        res = minimize(
+            fun,
+            x0,
+            method="SLSQP",
+            bounds=list(zip(cs.lower, cs.upper, strict=True)),
+            constraints=cons,
+            options={"ftol": 1e-14, "maxiter": 2000},
+        )
         if res.success and cs.max_violation(res.x) < 1e-7 and (best is None or res.fun < best.fun):
             best = res
     assert best is not None
@@ -141,13 +167,18 @@ def test_target_volatility_hits_a_binding_target_and_maximizes_return():
     w = cand.weights
     assert C.portfolio_volatility(w, inp.covariance) == pytest.approx(target, abs=1e-6)
     cons_ref = minimize(
-        lambda x: -(x @ inp.expected_returns), w_min, method="SLSQP",
+        lambda x: -(x @ inp.expected_returns),
+        w_min,
+        method="SLSQP",
         bounds=list(zip(cs.lower, cs.upper, strict=True)),
-        constraints=[{"type": "eq", "fun": lambda x: x.sum() - 1},
-                     {"type": "ineq", "fun": lambda x: cs.A @ x - cs.row_lower},
-                     {"type": "ineq", "fun": lambda x: cs.row_upper - cs.A @ x},
-                     {"type": "ineq", "fun": lambda x: target**2 - x @ inp.covariance @ x}],
-        options={"ftol": 1e-14, "maxiter": 2000})
+        constraints=[
+            {"type": "eq", "fun": lambda x: x.sum() - 1},
+            {"type": "ineq", "fun": lambda x: cs.A @ x - cs.row_lower},
+            {"type": "ineq", "fun": lambda x: cs.row_upper - cs.A @ x},
+            {"type": "ineq", "fun": lambda x: target**2 - x @ inp.covariance @ x},
+        ],
+        options={"ftol": 1e-14, "maxiter": 2000},
+    )
     assert w @ inp.expected_returns >= -cons_ref.fun - 1e-6
 
 
@@ -201,10 +232,19 @@ def slsqp_risk_parity(cov, cs):
     start = solve_qp(2 * np.eye(n), -2 * equal_risk_contribution(cov), cs).weights
     cons = [{"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones(n)}]
     if len(cs.rows):
-        cons += [{"type": "ineq", "fun": lambda w: cs.A @ w - cs.row_lower, "jac": lambda w: cs.A},
-                 {"type": "ineq", "fun": lambda w: cs.row_upper - cs.A @ w, "jac": lambda w: -cs.A}]
-    res = minimize(objective, start, jac=True, method="SLSQP", bounds=list(zip(cs.lower, cs.upper, strict=True)),
-                   constraints=cons, options={"ftol": 1e-14, "maxiter": 500})
+        cons += [
+            {"type": "ineq", "fun": lambda w: cs.A @ w - cs.row_lower, "jac": lambda w: cs.A},
+            {"type": "ineq", "fun": lambda w: cs.row_upper - cs.A @ w, "jac": lambda w: -cs.A},
+        ]
+    res = minimize(
+        objective,
+        start,
+        jac=True,
+        method="SLSQP",
+        bounds=list(zip(cs.lower, cs.upper, strict=True)),
+        constraints=cons,
+        options={"ftol": 1e-14, "maxiter": 500},
+    )
     assert res.success
     w = np.clip(res.x, cs.lower, cs.upper)
     return w, objective(w)[0]
@@ -226,7 +266,10 @@ def same_risk_parity_as_slsqp(cov, cs) -> bool:
     if abs(value - ref_value) > 1e-8:
         w = cand.weights
         residual, jacobian = C._risk_share_residuals(w, cov)
-        assert C._projected_gradient_step(w, 2 * jacobian.T @ residual, cs) <= C.RISK_PARITY_STATIONARITY_TOL
+        assert (
+            C._projected_gradient_step(w, 2 * jacobian.T @ residual, cs)
+            <= C.RISK_PARITY_STATIONARITY_TOL
+        )
         return False
     # SLSQP stops on a small change of the objective (ftol), Gauss-Newton on first-order optimality:
     # at the same minimum the latter is as low or lower, by at most SLSQP's own stopping error.
@@ -264,9 +307,11 @@ def test_risk_parity_in_bounds_matches_slsqp_on_random_policies(synthetic_return
         draw = perturbed_policy(rng, u, spread=0.1, caps=(0.02, 0.25), most_caps=5, decimals=3)
         months = int(rng.integers(60, 181))
         first = int(rng.integers(0, len(x) - months + 1))
-        cov = np.cov(x[first:first + months].T) * 12
+        cov = np.cov(x[first : first + months].T) * 12
         try:
-            cs = build_constraints(draw.profile(max_single_weight=round(float(rng.uniform(0.15, 0.4)), 3)), u)
+            cs = build_constraints(
+                draw.profile(max_single_weight=round(float(rng.uniform(0.15, 0.4)), 3)), u
+            )
             check_feasibility(cs)
         except IPSStudioError:
             continue
@@ -286,7 +331,9 @@ def test_max_linear_greedy_vertex_has_the_highs_optimum():
     rng = np.random.default_rng(5)
     greedy_used = highs_used = 0
     for _ in range(200):
-        draw = perturbed_policy(rng, u, spread=0.15, caps=(0.0, 0.25), most_caps=6, decimals=2, pinned_share=0.1)
+        draw = perturbed_policy(
+            rng, u, spread=0.15, caps=(0.0, 0.25), most_caps=6, decimals=2, pinned_share=0.1
+        )
         try:
             cs = build_constraints(draw.profile(), u)
             check_feasibility(cs)
@@ -298,13 +345,21 @@ def test_max_linear_greedy_vertex_has_the_highs_optimum():
         a, lo, hi = policy_rows(cs)
         structure = PartitionFill.of(a)
         greedy = structure.fill(cs.lower, cs.upper, lo, hi, -c) if structure is not None else None
-        certified = greedy is not None and qp_module._greedy_is_optimal(c, greedy, cs, structure, lo[1:], hi[1:])
+        certified = greedy is not None and qp_module._greedy_is_optimal(
+            c, greedy, cs, structure, lo[1:], hi[1:]
+        )
         greedy_used += certified
         highs_used += not certified
         w = max_linear(c, cs)
-        ref = linprog(-c, A_ub=np.vstack([cs.A, -cs.A]), b_ub=np.concatenate([cs.row_upper, -cs.row_lower]),
-                      A_eq=np.ones((1, cs.n)), b_eq=[1.0], bounds=list(zip(cs.lower, cs.upper, strict=True)),
-                      method="highs")
+        ref = linprog(
+            -c,
+            A_ub=np.vstack([cs.A, -cs.A]),
+            b_ub=np.concatenate([cs.row_upper, -cs.row_lower]),
+            A_eq=np.ones((1, cs.n)),
+            b_eq=[1.0],
+            bounds=list(zip(cs.lower, cs.upper, strict=True)),
+            method="highs",
+        )
         assert cs.max_violation(w) < 1e-12
         assert c @ w == pytest.approx(-ref.fun, abs=1e-15)
     assert greedy_used >= 20 and highs_used >= 20

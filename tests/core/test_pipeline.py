@@ -64,14 +64,18 @@ def test_metrics_are_those_of_the_weighted_returns(results, dataset):
 
 def test_an_infeasible_policy_is_refused_before_any_solve(dataset):
     p = bundled_profiles()["Balanced Growth"]
-    bad = p.with_changes(class_ranges={**p.class_ranges, "Equity": Range(0.6, 0.7), "Fixed Income": Range(0.45, 0.5)})
+    bad = p.with_changes(
+        class_ranges={**p.class_ranges, "Equity": Range(0.6, 0.7), "Fixed Income": Range(0.45, 0.5)}
+    )
     with pytest.raises(InfeasibleError, match="exceed 100%"):
         run_analysis(bad, dataset)
 
 
 def test_missing_tickers_and_cancellation(dataset):
     p = bundled_profiles()["Balanced Growth"]
-    short = type(dataset)(dataset.returns.drop(columns=["GLD"]), dataset.provenance, dataset.risk_free)
+    short = type(dataset)(
+        dataset.returns.drop(columns=["GLD"]), dataset.provenance, dataset.risk_free
+    )
     with pytest.raises(DataError, match="no returns for GLD"):
         run_analysis(p, short)
     token = CancelToken()
@@ -80,28 +84,45 @@ def test_missing_tickers_and_cancellation(dataset):
         run_analysis(p, dataset, cancel=token)
 
 
+@pytest.mark.slow
 def test_report_command_writes_every_file_for_all_profiles(tmp_path, results, dataset, capsys):
     out = tmp_path / "report"
     assert cli_main(["report", "--out", str(out), "--profile", "all"]) == 0
     names = {p.name for p in out.iterdir()}
-    assert {"recommended_allocation.csv", "portfolio_weights.csv", "portfolio_risk_summary.csv",
-            "constraints_validation.csv", "monthly_returns.csv", "data_provenance.json",
-            "risk_contribution_summary.csv", "factor_exposure_summary.csv", "equity_sleeve_factor_summary.csv",
-            "rolling_risk_metrics.csv", "efficient_frontier.csv", "stress_test_results.csv"} <= names
+    assert {
+        "recommended_allocation.csv",
+        "portfolio_weights.csv",
+        "portfolio_risk_summary.csv",
+        "constraints_validation.csv",
+        "monthly_returns.csv",
+        "data_provenance.json",
+        "risk_contribution_summary.csv",
+        "factor_exposure_summary.csv",
+        "equity_sleeve_factor_summary.csv",
+        "rolling_risk_metrics.csv",
+        "efficient_frontier.csv",
+        "stress_test_results.csv",
+    } <= names
     assert not [n for n in names if n.startswith(".ips-stage")]
     rec = pd.read_csv(out / "recommended_allocation.csv")
     assert set(rec.profile_name) == set(results)
     assert (rec.data_mode == "SYNTHETIC").all()
     for name, r in results.items():
         rows = rec[rec.profile_name == name].set_index("ticker")["weight"]
-        np.testing.assert_allclose(rows[r.recommended.weights.index].to_numpy(), r.recommended.weights.to_numpy(),
-                                   rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            rows[r.recommended.weights.index].to_numpy(),
+            r.recommended.weights.to_numpy(),
+            rtol=1e-9,
+            atol=1e-12,
+        )
         assert rows.sum() == pytest.approx(1, abs=1e-9)
     summary = pd.read_csv(out / "portfolio_risk_summary.csv")
     bg = summary[summary.profile_name == "Balanced Growth"]
     assert len(bg) == len(results["Balanced Growth"].candidates) + 1
     assert bg.portfolio_name.iloc[-1] == "Benchmark (SPY 60% / AGG 40%)"
-    assert bg.annualized_return.iloc[-1] == pytest.approx(results["Balanced Growth"].benchmark_metrics.annualized_return)
+    assert bg.annualized_return.iloc[-1] == pytest.approx(
+        results["Balanced Growth"].benchmark_metrics.annualized_return
+    )
     weights = pd.read_csv(out / "portfolio_weights.csv")
     assert len(weights) == sum(len(r.candidates) for r in results.values()) * 14
     returns = pd.read_csv(out / "monthly_returns.csv", index_col="date", parse_dates=True)
@@ -109,7 +130,9 @@ def test_report_command_writes_every_file_for_all_profiles(tmp_path, results, da
     stress = pd.read_csv(out / "stress_test_results.csv")
     assert set(stress.profile_name) == set(results)
     for (profile, _scenario), rows in stress.groupby(["profile_name", "scenario_name"]):
-        assert rows.etf_contribution.sum() == pytest.approx(rows.portfolio_scenario_return.iloc[0], abs=1e-9)
+        assert rows.etf_contribution.sum() == pytest.approx(
+            rows.portfolio_scenario_return.iloc[0], abs=1e-9
+        )
         assert len(rows) == 14, profile
     prov = json.loads((out / "data_provenance.json").read_text())
     assert prov["data"]["mode"] == "SYNTHETIC" and prov["data"]["months"] == len(dataset.returns)

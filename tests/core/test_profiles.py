@@ -26,7 +26,11 @@ def profiles():
 
 
 def test_bundled_profiles_carry_the_original_numbers(profiles):
-    assert list(profiles) == ["Capital Preservation", "Balanced Growth", "Long-Term Endowment Growth"]
+    assert list(profiles) == [
+        "Capital Preservation",
+        "Balanced Growth",
+        "Long-Term Endowment Growth",
+    ]
     bg = profiles["Balanced Growth"]
     assert bg.class_ranges["Equity"] == Range(0.45, 0.70)
     assert bg.class_ranges["Fixed Income"] == Range(0.20, 0.45)
@@ -41,7 +45,10 @@ def test_bundled_profiles_carry_the_original_numbers(profiles):
     assert cp.asset_caps["SPY"] == 0.20 and cp.asset_minimums["SHY"] == 0.10
     assert cp.groups[0].tickers == ("AGG", "SHY", "SGOV") and cp.groups[0].minimum == 0.50
     lt = profiles["Long-Term Endowment Growth"]
-    assert {g.name: g.maximum for g in lt.groups} == {"International equity": 0.25, "Real assets": 0.15}
+    assert {g.name: g.maximum for g in lt.groups} == {
+        "International equity": 0.25,
+        "Real assets": 0.15,
+    }
     assert lt.asset_minimums["DBC"] == 0.02
     for p in profiles.values():
         p.check_universe(default_universe())
@@ -63,15 +70,27 @@ def _bg_dict():
     ("mutate", "expected"),
     [
         (lambda d: d.pop("max_volatility"), "missing field max_volatility"),
-        (lambda d: d["asset_class_ranges"].update({"Equity": [0.8, 0.5]}), "Equity minimum 80.0% is above its maximum"),
+        (
+            lambda d: d["asset_class_ranges"].update({"Equity": [0.8, 0.5]}),
+            "Equity minimum 80.0% is above its maximum",
+        ),
         (lambda d: d["asset_bounds"].update({"HYG": {"max": 1.5}}), "HYG cap is 150.00%"),
         (lambda d: d.update(max_single_weight=-0.1), "maximum single-ETF weight is -10.00%"),
         (lambda d: d.update(max_drawdown="a lot"), "'max_drawdown' must be a number"),
         (lambda d: d.update(benchmark={"SPY": 0.6, "AGG": 0.3}), "benchmark add up to 90.00%"),
-        (lambda d: d.update(risk_tolerance="reckless"), "'risk_tolerance' is 'reckless'; use one of"),
+        (
+            lambda d: d.update(risk_tolerance="reckless"),
+            "'risk_tolerance' is 'reckless'; use one of",
+        ),
         (lambda d: d.update(schema_version=99), "schema_version 99 is newer"),
-        (lambda d: d["asset_class_ranges"].update({"Crypto": [0, 0.1]}), "unknown asset class 'Crypto'"),
-        (lambda d: d["asset_bounds"].update({"SPY": {"min": 0.4, "max": 0.2}}), "SPY minimum 40.0% is above its cap"),
+        (
+            lambda d: d["asset_class_ranges"].update({"Crypto": [0, 0.1]}),
+            "unknown asset class 'Crypto'",
+        ),
+        (
+            lambda d: d["asset_bounds"].update({"SPY": {"min": 0.4, "max": 0.2}}),
+            "SPY minimum 40.0% is above its cap",
+        ),
     ],
 )
 def test_bad_profiles_are_refused_with_the_field_named(mutate, expected):
@@ -119,7 +138,9 @@ fractions = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 
 
 @settings(max_examples=60, deadline=None)
-@given(lo=fractions, hi=fractions, cap=fractions, vol=st.floats(0.01, 1.0), noise=st.text(max_size=5))
+@given(
+    lo=fractions, hi=fractions, cap=fractions, vol=st.floats(0.01, 1.0), noise=st.text(max_size=5)
+)
 def test_random_profiles_either_load_and_round_trip_or_raise_policy_error(lo, hi, cap, vol, noise):
     data = _bg_dict()
     data["asset_class_ranges"]["Equity"] = [lo, hi]

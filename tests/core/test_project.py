@@ -28,8 +28,11 @@ from core.universe import default_universe
 
 @pytest.fixture(scope="module")
 def project():
-    scenario = Scenario(name="Committee bear case", kind=ScenarioKind.CUSTOM,
-                        shocks={t: -0.1 for t in default_universe().tickers})
+    scenario = Scenario(
+        name="Committee bear case",
+        kind=ScenarioKind.CUSTOM,
+        shocks={t: -0.1 for t in default_universe().tickers},
+    )
     return Project(
         profile=bundled_profiles()["Long-Term Endowment Growth"],
         universe=default_universe(),
@@ -69,7 +72,10 @@ def test_save_is_atomic(tmp_path, project, monkeypatch):
         (b"\x80\x04\x95pickle", "not a text (UTF-8 JSON) file"),
         (b"[1, 2]", "must hold a JSON object"),
         (b'{"schema_version": 7}', "newer version"),
-        (b'{"schema_version": "one"}', "'schema_version' is missing or not a positive whole number"),
+        (
+            b'{"schema_version": "one"}',
+            "'schema_version' is missing or not a positive whole number",
+        ),
         (b'{"schema_version": 1}', "the 'universe' section is missing"),
     ],
 )
@@ -115,14 +121,21 @@ def test_autosave_path_is_beside_nothing_the_user_owns(tmp_path):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10, 10) | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-10, 10)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(value=json_values)
 def test_random_documents_never_crash_the_loader(value):
     with pytest.raises(ProjectFileError):
@@ -140,7 +153,9 @@ def _paths(obj, prefix=()):
             yield from _paths(v, prefix + (i,))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_mutated_project_files_load_or_fail_with_a_message(data, project):
     doc = project_to_dict(project)

@@ -18,8 +18,11 @@ from core.report.publish import MANIFEST_NAME, PublishError, publish
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -80,7 +83,9 @@ def test_failure_while_moving_files_in_is_rolled_back(previous, monkeypatch):
 
     def flaky_replace(src, dst):
         calls["n"] += 1
-        moving_in = ".ips-stage-" in str(src) and Path(dst) == previous / "investment_committee_report.xlsx"
+        moving_in = (
+            ".ips-stage-" in str(src) and Path(dst) == previous / "investment_committee_report.xlsx"
+        )
         if moving_in:  # e.g. the workbook is open in Excel
             raise PermissionError(13, "Permission denied", str(dst))
         return real_replace(src, dst)
@@ -99,7 +104,9 @@ def test_a_folder_that_cannot_be_written_gives_a_message(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(publish_module.tempfile, "mkdtemp", denied)
-    with pytest.raises(PublishError, match="Cannot write to .*Permission denied.*Choose another folder"):
+    with pytest.raises(
+        PublishError, match="Cannot write to .*Permission denied.*Choose another folder"
+    ):
         publish(tmp_path / "out", new_report)
 
 
@@ -115,6 +122,7 @@ def test_an_analysis_error_propagates_and_leaves_no_stage(previous):
     assert snapshot(previous) == before and not leftovers(previous)
 
 
+@pytest.mark.slow
 def test_the_whole_package_is_atomic_when_the_workbook_fails(tmp_path, monkeypatch):
     bundle = passing_bundle()
     out = tmp_path / "report"
@@ -131,6 +139,7 @@ def test_the_whole_package_is_atomic_when_the_workbook_fails(tmp_path, monkeypat
     assert not leftovers(out)
 
 
+@pytest.mark.slow
 def test_manifest_hashes_every_file_and_records_the_inputs(tmp_path):
     bundle = passing_bundle()
     out = tmp_path / "report"
@@ -139,8 +148,14 @@ def test_manifest_hashes_every_file_and_records_the_inputs(tmp_path):
     files = snapshot(out)
     files.pop(MANIFEST_NAME)
     assert {k: v["sha256"] for k, v in manifest["files"].items()} == files
-    for expected in ("investment_committee_report.xlsx", "investment_memo.md", "rebalancing_trades.csv",
-                     "recommended_allocation.csv", "stress_test_results.csv", "data_provenance.json"):
+    for expected in (
+        "investment_committee_report.xlsx",
+        "investment_memo.md",
+        "rebalancing_trades.csv",
+        "recommended_allocation.csv",
+        "stress_test_results.csv",
+        "data_provenance.json",
+    ):
         assert expected in files
     prov = bundle.results[0].dataset.provenance
     assert manifest["data_mode"] == "SYNTHETIC"
@@ -150,6 +165,7 @@ def test_manifest_hashes_every_file_and_records_the_inputs(tmp_path):
     assert manifest["schema_version"] == 1 and manifest["created_utc"]
 
 
+@pytest.mark.slow
 def test_headless_report_without_charts_never_loads_qt(tmp_path):
     import subprocess
     import sys
@@ -162,11 +178,17 @@ def test_headless_report_without_charts_never_loads_qt(tmp_path):
         f"assert main(['report', '--out', {str(out)!r}, '--no-charts', '--holdings', 'demo']) == 0\n"
         "print('QT:' + ','.join(sorted(m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph')))))\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
     assert run.stdout.strip().splitlines()[-1] == "QT:"
     names = {p.name for p in out.iterdir()}
-    assert {"investment_committee_report.xlsx", "investment_memo.md", "run_manifest.json",
-            "rebalancing_trades.csv"} <= names
+    assert {
+        "investment_committee_report.xlsx",
+        "investment_memo.md",
+        "run_manifest.json",
+        "rebalancing_trades.csv",
+    } <= names
     assert "investment_memo.pdf" not in names and "charts" not in names
     manifest = json.loads((out / MANIFEST_NAME).read_text())
     assert set(manifest["files"]) == names - {MANIFEST_NAME}

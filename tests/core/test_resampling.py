@@ -32,9 +32,17 @@ def test_fast_path_matches_the_general_qp(setup):
     solver = _Solver(cs)
     h = 2 * inputs.covariance
     for target in np.linspace(0.04, 0.07, 5):
-        fast = solver.solve(np.ascontiguousarray(h), np.zeros(cs.n), inputs.expected_returns, target)
-        ref = solve_qp(h, np.zeros(cs.n), cs, extra_rows=inputs.expected_returns[None, :],
-                       extra_lower=np.array([target]), extra_upper=np.array([np.inf])).weights
+        fast = solver.solve(
+            np.ascontiguousarray(h), np.zeros(cs.n), inputs.expected_returns, target
+        )
+        ref = solve_qp(
+            h,
+            np.zeros(cs.n),
+            cs,
+            extra_rows=inputs.expected_returns[None, :],
+            extra_lower=np.array([target]),
+            extra_upper=np.array([np.inf]),
+        ).weights
         np.testing.assert_allclose(fast, ref, atol=1e-8)
 
 
@@ -42,7 +50,9 @@ def test_fast_path_matches_the_general_qp(setup):
 def test_averaged_frontier_is_feasible_banded_and_reproducible(setup, method):
     profile, dataset, result = setup
     cs = result.constraints
-    rf = resampled_frontier(dataset.returns, cs, result.inputs, profile, resamples=40, points=9, method=method, seed=7)
+    rf = resampled_frontier(
+        dataset.returns, cs, result.inputs, profile, resamples=40, points=9, method=method, seed=7
+    )
     assert rf.mean_weights.shape == (9, cs.n)
     for k in range(9):
         assert cs.max_violation(rf.mean_weights[k]) < 1e-8
@@ -51,15 +61,21 @@ def test_averaged_frontier_is_feasible_banded_and_reproducible(setup, method):
         assert (rf.lower[k] >= cs.lower - 1e-12).all() and (rf.upper[k] <= cs.upper + 1e-12).all()
     np.testing.assert_allclose(
         rf.volatilities,
-        [portfolio_volatility(w, result.inputs.covariance) for w in rf.mean_weights], rtol=1e-12)
+        [portfolio_volatility(w, result.inputs.covariance) for w in rf.mean_weights],
+        rtol=1e-12,
+    )
     assert (rf.stability_low <= rf.stability_high).all() and (rf.stability_std >= 0).all()
-    again = resampled_frontier(dataset.returns, cs, result.inputs, profile, resamples=40, points=9, method=method, seed=7)
+    again = resampled_frontier(
+        dataset.returns, cs, result.inputs, profile, resamples=40, points=9, method=method, seed=7
+    )
     np.testing.assert_array_equal(again.mean_weights, rf.mean_weights)
 
 
 def test_resampled_candidate_joins_the_analysis(setup):
     profile, dataset, result = setup
-    rf = resampled_frontier(dataset.returns, result.constraints, result.inputs, profile, resamples=30, points=11)
+    rf = resampled_frontier(
+        dataset.returns, result.constraints, result.inputs, profile, resamples=30, points=11
+    )
     cand = resampled_candidate(rf, result.inputs, profile)
     assert cand.strategy is Strategy.RESAMPLED
     assert portfolio_volatility(cand.weights, result.inputs.covariance) <= profile.max_volatility
@@ -76,9 +92,12 @@ def test_cancel_stops_the_resampling(setup):
     token = CancelToken()
     token.cancel()
     with pytest.raises(CancelledError):
-        resampled_frontier(dataset.returns, result.constraints, result.inputs, profile, resamples=50, cancel=token)
+        resampled_frontier(
+            dataset.returns, result.constraints, result.inputs, profile, resamples=50, cancel=token
+        )
 
 
+@pytest.mark.slow
 def test_report_command_adds_the_resampled_candidate(tmp_path):
     import pandas as pd
 

@@ -45,7 +45,9 @@ def factor_covariance(rng: np.random.Generator, n: int, t: int, hedges: bool = T
     loadings = rng.normal(0.6, 0.3, size=(n, k)) * rng.uniform(0.02, 0.2, size=(1, k))
     if hedges:
         loadings[rng.random(n) < 0.4, 0] *= -0.5
-    returns = rng.normal(size=(t, k)) @ loadings.T + rng.normal(size=(t, n)) * rng.uniform(0.01, 0.08, n)
+    returns = rng.normal(size=(t, k)) @ loadings.T + rng.normal(size=(t, n)) * rng.uniform(
+        0.01, 0.08, n
+    )
     centred = returns - returns.mean(axis=0)
     F = np.sqrt(0.9 / (t - 1)) * centred
     d = 0.1 * (centred**2).sum(axis=0) / (t - 1)
@@ -56,7 +58,9 @@ def factor_covariance(rng: np.random.Generator, n: int, t: int, hedges: bool = T
 def test_matches_the_newton_reference_and_equalizes_risk(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, 160))
-    _, _, cov = factor_covariance(rng, n, int(rng.integers(n + 5, 2 * n + 40)), hedges=seed % 3 != 0)
+    _, _, cov = factor_covariance(
+        rng, n, int(rng.integers(n + 5, 2 * n + 40)), hedges=seed % 3 != 0
+    )
     w = equal_risk_contribution(cov)
     ref = newton_reference(cov)
     np.testing.assert_allclose(w, ref, rtol=1e-9)
@@ -130,7 +134,11 @@ def test_ill_conditioned_covariances_match_the_reference(seed):
     cov = corr * np.outer(vols, vols)
     assert np.linalg.cond(cov) > 1e5
     w = equal_risk_contribution(cov)
-    assert risk_contribution_error(w, cov) < 1e-9 and np.all(w > 0) and w.sum() == pytest.approx(1.0, abs=1e-14)
+    assert (
+        risk_contribution_error(w, cov) < 1e-9
+        and np.all(w > 0)
+        and w.sum() == pytest.approx(1.0, abs=1e-14)
+    )
     np.testing.assert_allclose(w, newton_reference(cov), rtol=1e-7)
 
 
@@ -171,7 +179,9 @@ def test_backends_treat_indefinite_matrices_alike():
     for _ in range(30):
         n = int(rng.integers(3, 9))
         a = rng.normal(size=(n, n))
-        cov = (a + a.T) / 2 + np.diag(np.abs(rng.normal(size=n)) + 2.0)  # positive diagonal, often indefinite
+        cov = (a + a.T) / 2 + np.diag(
+            np.abs(rng.normal(size=n)) + 2.0
+        )  # positive diagonal, often indefinite
         first, second = _outcome(cov, True), _outcome(cov, False)
         if isinstance(first, np.ndarray):
             np.testing.assert_allclose(second, first, rtol=1e-9, atol=1e-12)

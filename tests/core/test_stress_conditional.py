@@ -21,7 +21,8 @@ from core.universe import default_universe
 
 # vol 20% / 30% / 10%; corr(SPY, EEM) = 0.2, corr(SPY, TLT) = -0.2, EEM and TLT uncorrelated
 COV = covariance_frame(
-    np.array([[0.04, 0.012, -0.004], [0.012, 0.09, 0.0], [-0.004, 0.0, 0.01]]), ["SPY", "EEM", "TLT"]
+    np.array([[0.04, 0.012, -0.004], [0.012, 0.09, 0.0], [-0.004, 0.0, 0.01]]),
+    ["SPY", "EEM", "TLT"],
 )
 
 
@@ -47,12 +48,16 @@ def test_two_shocks_by_hand_with_the_two_by_two_inverse():
 
 def test_the_betas_do_not_depend_on_the_covariance_horizon():
     monthly = COV / 12.0
-    pd.testing.assert_series_equal(conditional_shocks(COV, {"SPY": -0.2}), conditional_shocks(monthly, {"SPY": -0.2}))
+    pd.testing.assert_series_equal(
+        conditional_shocks(COV, {"SPY": -0.2}), conditional_shocks(monthly, {"SPY": -0.2})
+    )
 
 
 @given(st.floats(-0.9, 0.9), st.floats(0.05, 0.5), st.floats(0.05, 0.5), st.floats(-0.5, 0.5))
 def test_bivariate_case_is_beta_times_shock(rho, vol_a, vol_b, shock):
-    cov = covariance_frame(np.array([[vol_a**2, rho * vol_a * vol_b], [rho * vol_a * vol_b, vol_b**2]]), ["A", "B"])
+    cov = covariance_frame(
+        np.array([[vol_a**2, rho * vol_a * vol_b], [rho * vol_a * vol_b, vol_b**2]]), ["A", "B"]
+    )
     implied = conditional_shocks(cov, {"A": shock})
     assert implied["B"] == pytest.approx(rho * vol_b / vol_a * shock, abs=1e-12)
 
@@ -62,7 +67,10 @@ def test_the_scenario_shows_the_betas_and_the_model():
     scenario = conditional_scenario(spec, COV)
     assert scenario.kind is ScenarioKind.CONDITIONAL
     assert scenario.shocks["EEM"] == pytest.approx(-0.06)
-    assert scenario.notes["EEM"] == "0.300 x -20.00% (SPY) = -6.00%; conditional expectation from the covariance, zero means"
+    assert (
+        scenario.notes["EEM"]
+        == "0.300 x -20.00% (SPY) = -6.00%; conditional expectation from the covariance, zero means"
+    )
     assert scenario.notes["SPY"] == "bear market threshold"
 
 

@@ -19,7 +19,9 @@ from core.stress.scenarios import ScenarioError, ScenarioKind
 from core.universe import default_universe
 
 
-def hand_shocks(eq: float, dy_bp: float, ig_bp: float, hy_bp: float, usd: float, cmd: float, gold: float) -> dict:
+def hand_shocks(
+    eq: float, dy_bp: float, ig_bp: float, hy_bp: float, usd: float, cmd: float, gold: float
+) -> dict:
     """The formula typed out with the exposure numbers of etf_drivers.json (not read from it)."""
     dy, ig, hy = dy_bp / 1e4, ig_bp / 1e4, hy_bp / 1e4
     return {
@@ -92,7 +94,9 @@ def test_orderings_the_original_got_wrong(scenarios):
     credit = scenarios["Credit Spread Widening"].shocks
     assert credit["HYG"] < credit["LQD"] < credit["AGG"]
     dollar = scenarios["Dollar Liquidity Shock"].shocks
-    assert dollar["EEM"] < dollar["EFA"] < dollar["SPY"] and dollar["VNQ"] != 0 and dollar["DBC"] != 0
+    assert (
+        dollar["EEM"] < dollar["EFA"] < dollar["SPY"] and dollar["VNQ"] != 0 and dollar["DBC"] != 0
+    )
 
 
 def test_agg_takes_its_credit_share_of_spread_widening():
@@ -133,6 +137,8 @@ def test_bad_driver_files_are_refused():
     with pytest.raises(ScenarioError, match="unknown driver 'oil'"):
         driver_scenarios_from_dict({"scenarios": [{"name": "X", "moves": {"oil": 0.1}}]})
     with pytest.raises(ScenarioError, match="not a number"):
-        driver_scenarios_from_dict({"scenarios": [{"name": "X", "moves": {"equity": {"value": "big"}}}]})
+        driver_scenarios_from_dict(
+            {"scenarios": [{"name": "X", "moves": {"equity": {"value": "big"}}}]}
+        )
     with pytest.raises(ScenarioError, match="unknown exposure beta"):
         exposures_from_dict({"etfs": {"SPY": {"beta": 1.0}}})

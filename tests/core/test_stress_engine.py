@@ -19,24 +19,37 @@ DIP = Scenario("Dip", ScenarioKind.CUSTOM, {"SPY": -0.1, "AGG": 0.02, "SGOV": 0.
 
 
 def run(scenarios=(CRASH, DIP), weights=WEIGHTS, bench=BENCH, tolerance=0.25):
-    return run_stress(weights, bench, scenarios, asset_classes=CLASSES, portfolio_value=1_000_000.0,
-                      drawdown_tolerance=tolerance, profile_name="Test")
+    return run_stress(
+        weights,
+        bench,
+        scenarios,
+        asset_classes=CLASSES,
+        portfolio_value=1_000_000.0,
+        drawdown_tolerance=tolerance,
+        profile_name="Test",
+    )
 
 
 def test_three_etf_example_by_hand():
     crash = run().outcome("Crash")
     # portfolio 0.6*-0.5 + 0.3*-0.1 + 0.1*0.01 = -0.30 - 0.03 + 0.001 = -0.329
-    assert crash.contributions.to_dict() == pytest.approx({"SPY": -0.30, "AGG": -0.03, "SGOV": 0.001})
+    assert crash.contributions.to_dict() == pytest.approx(
+        {"SPY": -0.30, "AGG": -0.03, "SGOV": 0.001}
+    )
     assert crash.portfolio_return == pytest.approx(-0.329, abs=1e-15)
     # benchmark 0.5*-0.5 + 0.5*-0.1 = -0.30
     assert crash.benchmark_return == pytest.approx(-0.30, abs=1e-15)
     assert crash.relative_performance == pytest.approx(-0.029, abs=1e-15)
-    assert crash.portfolio_pnl == pytest.approx(-329_000.0) and crash.benchmark_pnl == pytest.approx(-300_000.0)
-    assert crash.class_contributions.to_dict() == pytest.approx({"Equity": -0.30, "Fixed Income": -0.03,
-                                                                 "Cash": 0.001})
+    assert crash.portfolio_pnl == pytest.approx(
+        -329_000.0
+    ) and crash.benchmark_pnl == pytest.approx(-300_000.0)
+    assert crash.class_contributions.to_dict() == pytest.approx(
+        {"Equity": -0.30, "Fixed Income": -0.03, "Cash": 0.001}
+    )
     assert crash.class_contributions.sum() == pytest.approx(crash.portfolio_return, abs=1e-15)
-    assert crash.benchmark_class_contributions.to_dict() == pytest.approx({"Equity": -0.25, "Fixed Income": -0.05,
-                                                                           "Cash": 0.0})
+    assert crash.benchmark_class_contributions.to_dict() == pytest.approx(
+        {"Equity": -0.25, "Fixed Income": -0.05, "Cash": 0.0}
+    )
 
 
 def test_breach_when_the_loss_exceeds_the_tolerance():
@@ -51,7 +64,9 @@ def test_breach_when_the_loss_exceeds_the_tolerance():
 
 def test_a_loss_exactly_at_the_tolerance_does_not_breach():
     exact = Scenario("Exact", ScenarioKind.CUSTOM, {"SPY": -0.25})
-    outcome = run([exact], weights=pd.Series({"SPY": 1.0}), bench=pd.Series({"SPY": 1.0})).outcome("Exact")
+    outcome = run([exact], weights=pd.Series({"SPY": 1.0}), bench=pd.Series({"SPY": 1.0})).outcome(
+        "Exact"
+    )
     assert outcome.portfolio_return == -0.25 and not outcome.breaches_drawdown_tolerance
 
 
@@ -62,7 +77,9 @@ def test_summary_and_frames():
     assert summary.loc["Dip", "portfolio_return"] == pytest.approx(0.6 * -0.1 + 0.3 * 0.02)
     assert bool(summary.loc["Crash", "breaches_drawdown_tolerance"])
     assert list(result.contributions_frame().index) == ["SPY", "AGG", "SGOV"]  # universe order
-    assert result.class_contributions_frame().sum().to_dict() == pytest.approx(summary["portfolio_return"].to_dict())
+    assert result.class_contributions_frame().sum().to_dict() == pytest.approx(
+        summary["portfolio_return"].to_dict()
+    )
 
 
 def test_a_held_etf_without_a_shock_is_refused_not_zeroed():
@@ -72,14 +89,18 @@ def test_a_held_etf_without_a_shock_is_refused_not_zeroed():
 
 
 def test_an_etf_held_by_neither_side_shows_no_shock_and_contributes_nothing():
-    outcome = run([CRASH], weights=pd.Series({"SPY": 0.7, "AGG": 0.3, "SGOV": 0.0, "EFA": 0.0})).outcome("Crash")
+    outcome = run(
+        [CRASH], weights=pd.Series({"SPY": 0.7, "AGG": 0.3, "SGOV": 0.0, "EFA": 0.0})
+    ).outcome("Crash")
     assert pd.isna(outcome.shocks["EFA"]) and outcome.contributions["EFA"] == 0.0
     assert outcome.portfolio_return == pytest.approx(0.7 * -0.5 + 0.3 * -0.1)
 
 
 def test_bad_input_is_refused():
     with pytest.raises(ScenarioError, match="XYZ"):
-        run([Scenario("Typo", ScenarioKind.CUSTOM, {"SPY": -0.1, "AGG": 0, "SGOV": 0, "XYZ": -0.2})])
+        run(
+            [Scenario("Typo", ScenarioKind.CUSTOM, {"SPY": -0.1, "AGG": 0, "SGOV": 0, "XYZ": -0.2})]
+        )
     with pytest.raises(ScenarioError, match="Two scenarios"):
         run([CRASH, CRASH])
     with pytest.raises(ScenarioError, match="No scenarios"):
@@ -91,7 +112,14 @@ def test_bad_input_is_refused():
     with pytest.raises(DataError, match="drawdown tolerance"):
         run(tolerance=25.0)
     with pytest.raises(DataError, match="portfolio value"):
-        run_stress(WEIGHTS, BENCH, [CRASH], asset_classes=CLASSES, portfolio_value=0.0, drawdown_tolerance=0.25)
+        run_stress(
+            WEIGHTS,
+            BENCH,
+            [CRASH],
+            asset_classes=CLASSES,
+            portfolio_value=0.0,
+            drawdown_tolerance=0.25,
+        )
 
 
 weight_lists = st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4)
@@ -102,7 +130,9 @@ shock_lists = st.lists(st.floats(-1.0, 2.0), min_size=4, max_size=4)
 def test_contributions_always_sum_to_the_return(weights, shocks):
     tickers = list(CLASSES)
     scenario = Scenario("Any", ScenarioKind.CUSTOM, dict(zip(tickers, shocks, strict=True)))
-    outcome = run([scenario], weights=pd.Series(weights, index=tickers), bench=pd.Series({"SPY": 1.0})).outcome("Any")
+    outcome = run(
+        [scenario], weights=pd.Series(weights, index=tickers), bench=pd.Series({"SPY": 1.0})
+    ).outcome("Any")
     expected = sum(w * s for w, s in zip(weights, shocks, strict=True))
     assert outcome.portfolio_return == pytest.approx(expected, abs=1e-12)
     assert outcome.class_contributions.sum() == pytest.approx(expected, abs=1e-12)
@@ -117,7 +147,9 @@ def analysis():
 
 
 def test_stress_analysis_runs_every_bundled_scenario_on_the_recommendation(analysis):
-    custom = Scenario("Committee worst case", ScenarioKind.CUSTOM, dict.fromkeys(analysis.universe.tickers, -0.4))
+    custom = Scenario(
+        "Committee worst case", ScenarioKind.CUSTOM, dict.fromkeys(analysis.universe.tickers, -0.4)
+    )
     result = stress_analysis(analysis, custom=[custom])
     kinds = [o.kind for o in result.outcomes]
     assert kinds.count(ScenarioKind.HYPOTHETICAL) == 6 and kinds.count(ScenarioKind.HISTORICAL) == 5
@@ -130,7 +162,9 @@ def test_stress_analysis_runs_every_bundled_scenario_on_the_recommendation(analy
     rate = result.outcome("Rate Shock")
     expected = float((analysis.recommended.weights * pd.Series(rate.scenario.shocks)).sum())
     assert rate.portfolio_return == pytest.approx(expected, abs=1e-14)
-    assert rate.benchmark_return == pytest.approx(0.6 * -0.08 + 0.4 * rate.scenario.shocks["AGG"], abs=1e-14)
+    assert rate.benchmark_return == pytest.approx(
+        0.6 * -0.08 + 0.4 * rate.scenario.shocks["AGG"], abs=1e-14
+    )
     implied = result.outcome("Equity Sell-off (SPY -20%, implied)").scenario.shocks
     assert implied["SPY"] == -0.20
 

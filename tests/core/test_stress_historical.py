@@ -22,8 +22,13 @@ def replays():
 
 
 def test_the_episodes_and_their_coverage(replays):
-    assert list(replays) == ["Global Financial Crisis", "COVID Crash", "2022 Rate Shock", "2013 Taper Tantrum",
-                             "Q4 2018 Sell-off"]
+    assert list(replays) == [
+        "Global Financial Crisis",
+        "COVID Crash",
+        "2022 Rate Shock",
+        "2013 Taper Tantrum",
+        "Q4 2018 Sell-off",
+    ]
     for s in replays.values():
         assert s.kind is ScenarioKind.HISTORICAL
         assert set(s.shocks) == set(default_universe().tickers)
@@ -37,17 +42,33 @@ def test_published_figures(replays):
     assert gfc["TLT"] > 0.15 and gfc["AGG"] > 0.0 and gfc["HYG"] < -0.20
     y2022 = replays["2022 Rate Shock"].shocks
     # SOURCES.md sanity table, calendar 2022 (independent copy: Alpaca)
-    for ticker, published in {"SPY": -0.182, "TLT": -0.312, "AGG": -0.130, "SHY": -0.039, "LQD": -0.179,
-                              "HYG": -0.110, "DBC": 0.193, "SGOV": 0.016, "QQQ": -0.326}.items():
+    for ticker, published in {
+        "SPY": -0.182,
+        "TLT": -0.312,
+        "AGG": -0.130,
+        "SHY": -0.039,
+        "LQD": -0.179,
+        "HYG": -0.110,
+        "DBC": 0.193,
+        "SGOV": 0.016,
+        "QQQ": -0.326,
+    }.items():
         assert y2022[ticker] == pytest.approx(published, abs=0.0015), ticker
     covid = replays["COVID Crash"].shocks
     assert -0.25 < covid["SPY"] < -0.15 and covid["TLT"] > 0.10
 
 
 def test_sgov_uses_a_stated_proxy_only_before_it_existed(replays):
-    for name in ("Global Financial Crisis", "COVID Crash", "2013 Taper Tantrum", "Q4 2018 Sell-off"):
+    for name in (
+        "Global Financial Crisis",
+        "COVID Crash",
+        "2013 Taper Tantrum",
+        "Q4 2018 Sell-off",
+    ):
         assert replays[name].proxies == {"SGOV": "BIL"}, name
-        assert "proxy: BIL" in replays[name].note("SGOV") and "SGOV launched 2020-06" in replays[name].note("SGOV")
+        assert "proxy: BIL" in replays[name].note("SGOV") and "SGOV launched 2020-06" in replays[
+            name
+        ].note("SGOV")
     assert replays["2022 Rate Shock"].proxies == {}
 
 
@@ -68,8 +89,11 @@ def test_builder_compounds_month_end_closes_and_records_the_proxy(tmp_path):
     data = build_historical(prices, ["SPY", "SGOV"], [episode])
     shocks = data["scenarios"][0]["shocks"]
     assert shocks["SPY"]["value"] == pytest.approx(80 / 100 - 1)  # = (90/100) * (80/90) - 1
-    assert shocks["SGOV"] == {"value": pytest.approx(50.2 / 50 - 1), "proxy": "BIL",
-                              "note": shocks["SGOV"]["note"]}
+    assert shocks["SGOV"] == {
+        "value": pytest.approx(50.2 / 50 - 1),
+        "proxy": "BIL",
+        "note": shocks["SGOV"]["note"],
+    }
     assert "2020-01-31 to 2020-03-31" in shocks["SGOV"]["note"]
     assert shocks["SPY"]["proxy"] is None
 
@@ -82,7 +106,9 @@ def test_builder_refuses_a_missing_fund_without_proxy_and_an_unknown_date(tmp_pa
         build_historical(prices, ["SPY"], [Episode("Test", "2020-01-15", "2020-03-31", "", "")])
 
 
-@pytest.mark.skipif(not SHARED_PRICES.exists(), reason="the shared real-data folder is not available")
+@pytest.mark.skipif(
+    not SHARED_PRICES.exists(), reason="the shared real-data folder is not available"
+)
 def test_committed_json_is_reproduced_from_the_shared_prices():
     tickers = default_universe().tickers
     rebuilt = build_historical(read_prices(SHARED_PRICES), tickers, EPISODES)
@@ -91,7 +117,9 @@ def test_committed_json_is_reproduced_from_the_shared_prices():
         for ticker, entry in item["shocks"].items():
             assert committed[item["name"]].shocks[ticker] == pytest.approx(entry["value"], abs=1e-9)
     frame = pd.read_csv(SHARED_PRICES, index_col="date")
-    assert frame.loc["2022-12-31", "TLT"] / frame.loc["2021-12-31", "TLT"] - 1 == pytest.approx(-0.312, abs=0.001)
+    assert frame.loc["2022-12-31", "TLT"] / frame.loc["2021-12-31", "TLT"] - 1 == pytest.approx(
+        -0.312, abs=0.001
+    )
 
 
 def test_the_committed_file_loads_through_the_public_loader():

@@ -38,23 +38,35 @@ def test_a_shock_below_minus_100_percent_is_refused_naming_scenario_ticker_and_v
     with pytest.raises(ScenarioError) as info:
         make(SPY=-1.2)
     message = str(info.value)
-    assert "My Crash" in message and "SPY" in message and "-120.00%" in message and "-100%" in message
+    assert (
+        "My Crash" in message and "SPY" in message and "-120.00%" in message and "-100%" in message
+    )
 
 
 def test_a_total_loss_is_allowed():
     assert make(SPY=-1.0).shocks == {"SPY": -1.0}
 
 
-@pytest.mark.parametrize("value", ["abc", "", None, True, float("nan"), float("inf"), [0.1], "12%%"])
+@pytest.mark.parametrize(
+    "value", ["abc", "", None, True, float("nan"), float("inf"), [0.1], "12%%"]
+)
 def test_non_numbers_are_refused_with_the_value_in_the_message(value):
     with pytest.raises(ScenarioError) as info:
         make(QQQ=value)
     assert "My Crash" in str(info.value) and "QQQ" in str(info.value)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("-25%", -0.25), ("-0.25", -0.25), (" \u221212.5 % ", -0.125), ("0", 0.0), ("7%", 0.07), (3, 3.0),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("-25%", -0.25),
+        ("-0.25", -0.25),
+        (" \u221212.5 % ", -0.125),
+        ("0", 0.0),
+        ("7%", 0.07),
+        (3, 3.0),
+    ],
+)
 def test_parse_shock_reads_decimals_and_percents(text, expected):
     assert parse_shock(text) == pytest.approx(expected, abs=1e-15)
 
@@ -93,15 +105,33 @@ def test_a_note_for_a_ticker_without_a_shock_is_refused():
 
 
 def test_note_spells_out_the_proxy():
-    s = Scenario("S", ScenarioKind.HISTORICAL, {"SGOV": 0.02}, notes={"SGOV": "T-bills"}, proxies={"SGOV": "BIL"})
+    s = Scenario(
+        "S",
+        ScenarioKind.HISTORICAL,
+        {"SGOV": 0.02},
+        notes={"SGOV": "T-bills"},
+        proxies={"SGOV": "BIL"},
+    )
     assert s.note("SGOV") == "T-bills (proxy: BIL)"
 
 
 def test_the_file_format_round_trips(tmp_path):
     scenarios = (
-        Scenario("Crash", ScenarioKind.CUSTOM, {"SPY": -0.3, "AGG": 0.02}, description="d",
-                 notes={"SPY": "committee view"}, source="us"),
-        Scenario("Replay", ScenarioKind.HISTORICAL, {"SGOV": 0.01}, proxies={"SGOV": "BIL"}, period="2020"),
+        Scenario(
+            "Crash",
+            ScenarioKind.CUSTOM,
+            {"SPY": -0.3, "AGG": 0.02},
+            description="d",
+            notes={"SPY": "committee view"},
+            source="us",
+        ),
+        Scenario(
+            "Replay",
+            ScenarioKind.HISTORICAL,
+            {"SGOV": 0.01},
+            proxies={"SGOV": "BIL"},
+            period="2020",
+        ),
     )
     path = tmp_path / "custom.json"
     save_scenarios(scenarios, path)
@@ -133,7 +163,12 @@ def test_loading_refuses_bad_input_with_the_file_name(tmp_path):
 
 
 def test_duplicate_names_are_refused():
-    data = {"scenarios": [{"name": "X", "shocks": {"SPY": -0.2}}, {"name": "x", "shocks": {"SPY": -0.1}}]}
+    data = {
+        "scenarios": [
+            {"name": "X", "shocks": {"SPY": -0.2}},
+            {"name": "x", "shocks": {"SPY": -0.1}},
+        ]
+    }
     with pytest.raises(ScenarioError, match="Two scenarios"):
         scenarios_from_dict(data)
 
@@ -156,11 +191,16 @@ def test_a_failed_save_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatc
 shock_values = st.floats(min_value=-1.0, max_value=5.0, allow_nan=False)
 
 
-@given(st.dictionaries(st.sampled_from(TICKERS), shock_values, min_size=1),
-       st.text(min_size=1).filter(lambda s: s.strip()))
+@given(
+    st.dictionaries(st.sampled_from(TICKERS), shock_values, min_size=1),
+    st.text(min_size=1).filter(lambda s: s.strip()),
+)
 def test_any_valid_scenario_survives_the_dict_round_trip(shocks, name):
     scenario = Scenario(name, ScenarioKind.CUSTOM, shocks)
-    assert scenario_from_dict(json.loads(json.dumps(scenario_to_dict(scenario))), tickers=TICKERS) == scenario
+    assert (
+        scenario_from_dict(json.loads(json.dumps(scenario_to_dict(scenario))), tickers=TICKERS)
+        == scenario
+    )
 
 
 @given(st.floats(max_value=-1.0, exclude_max=True, allow_infinity=False, allow_nan=False))

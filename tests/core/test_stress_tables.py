@@ -14,9 +14,19 @@ from core.stress.engine import run_stress
 from core.stress.scenarios import Scenario, ScenarioKind
 
 ORIGINAL_COLUMNS = [
-    "profile_name", "scenario_name", "ticker", "asset_class", "scenario_return", "portfolio_weight",
-    "benchmark_weight", "etf_contribution", "benchmark_etf_contribution", "asset_class_contribution",
-    "portfolio_scenario_return", "benchmark_scenario_return", "relative_performance",
+    "profile_name",
+    "scenario_name",
+    "ticker",
+    "asset_class",
+    "scenario_return",
+    "portfolio_weight",
+    "benchmark_weight",
+    "etf_contribution",
+    "benchmark_etf_contribution",
+    "asset_class_contribution",
+    "portfolio_scenario_return",
+    "benchmark_scenario_return",
+    "relative_performance",
 ]
 CLASSES = {"SPY": "Equity", "EFA": "Equity", "AGG": "Fixed Income", "SGOV": "Cash"}
 
@@ -24,22 +34,44 @@ CLASSES = {"SPY": "Equity", "EFA": "Equity", "AGG": "Fixed Income", "SGOV": "Cas
 @pytest.fixture()
 def stress():
     scenarios = [
-        Scenario("Crash", ScenarioKind.CUSTOM, {"SPY": -0.5, "EFA": -0.4, "AGG": -0.1, "SGOV": 0.01},
-                 notes={"SPY": "committee view"}),
-        Scenario("Replay", ScenarioKind.HISTORICAL, {"SPY": -0.2, "EFA": -0.2, "AGG": 0.02, "SGOV": 0.003},
-                 proxies={"SGOV": "BIL"}, source="Yahoo"),
+        Scenario(
+            "Crash",
+            ScenarioKind.CUSTOM,
+            {"SPY": -0.5, "EFA": -0.4, "AGG": -0.1, "SGOV": 0.01},
+            notes={"SPY": "committee view"},
+        ),
+        Scenario(
+            "Replay",
+            ScenarioKind.HISTORICAL,
+            {"SPY": -0.2, "EFA": -0.2, "AGG": 0.02, "SGOV": 0.003},
+            proxies={"SGOV": "BIL"},
+            source="Yahoo",
+        ),
     ]
     weights = pd.Series({"SPY": 0.4, "EFA": 0.2, "AGG": 0.3, "SGOV": 0.1})
-    return run_stress(weights, pd.Series({"SPY": 0.6, "AGG": 0.4}), scenarios, asset_classes=CLASSES,
-                      portfolio_value=2_000_000.0, drawdown_tolerance=0.25, profile_name="Balanced Growth")
+    return run_stress(
+        weights,
+        pd.Series({"SPY": 0.6, "AGG": 0.4}),
+        scenarios,
+        asset_classes=CLASSES,
+        portfolio_value=2_000_000.0,
+        drawdown_tolerance=0.25,
+        profile_name="Balanced Growth",
+    )
 
 
 def test_columns_start_with_the_original_and_add_the_new(stress):
     table = stress_test_results(stress)
     assert list(table.columns[:13]) == ORIGINAL_COLUMNS
     assert list(table.columns) == list(STRESS_COLUMNS)
-    for new in ("scenario_kind", "portfolio_pnl", "benchmark_pnl", "breaches_drawdown_tolerance", "shock_source",
-                "proxy"):
+    for new in (
+        "scenario_kind",
+        "portfolio_pnl",
+        "benchmark_pnl",
+        "breaches_drawdown_tolerance",
+        "shock_source",
+        "proxy",
+    ):
         assert new in table.columns
     assert len(table) == 2 * 4 and set(table["profile_name"]) == {"Balanced Growth"}
 
@@ -50,9 +82,13 @@ def test_rows_add_up_to_the_scenario_totals(stress):
     # 0.4*-0.5 + 0.2*-0.4 + 0.3*-0.1 + 0.1*0.01 = -0.309
     assert crash["etf_contribution"].sum() == pytest.approx(-0.309, abs=1e-15)
     assert (crash["portfolio_scenario_return"] == crash["etf_contribution"].sum()).all()
-    assert crash["benchmark_etf_contribution"].sum() == pytest.approx(0.6 * -0.5 + 0.4 * -0.1, abs=1e-15)
+    assert crash["benchmark_etf_contribution"].sum() == pytest.approx(
+        0.6 * -0.5 + 0.4 * -0.1, abs=1e-15
+    )
     equity = crash[crash["asset_class"] == "Equity"]
-    assert equity["asset_class_contribution"].tolist() == pytest.approx([0.4 * -0.5 + 0.2 * -0.4] * 2)
+    assert equity["asset_class_contribution"].tolist() == pytest.approx(
+        [0.4 * -0.5 + 0.2 * -0.4] * 2
+    )
     assert crash["etf_pnl"].sum() == pytest.approx(-0.309 * 2_000_000.0)
     assert crash["portfolio_pnl"].tolist() == pytest.approx([-618_000.0] * 4)
     assert crash["breaches_drawdown_tolerance"].all()  # -30.9% beyond 25%

@@ -282,20 +282,20 @@ def test_a_solver_that_stops_early_is_an_error(monkeypatch):
 # -- the demo account and the report table -----------------------------------------------------
 REFERENCE_TARGETS = pd.Series(
     {  # Balanced Growth targets quoted in resources/demo_holdings.csv
-        "SPY": 0.15,
-        "QQQ": 0.15088,
-        "IWM": 0.07512,
-        "EFA": 0.0286,
-        "EEM": 0.04896,
+        "SPY": 0.16867,
+        "QQQ": 0.12411,
+        "IWM": 0.07899,
+        "EFA": 0.02274,
+        "EEM": 0.05549,
         "AGG": 0.15,
-        "TLT": 0.15,
-        "SHY": 0.04438,
-        "LQD": 0.0488,
-        "HYG": 0.05326,
+        "TLT": 0.1325,
+        "SHY": 0.08788,
+        "LQD": 0.01405,
+        "HYG": 0.03875,
         "VNQ": 0.0,
-        "GLD": 0.03861,
-        "DBC": 0.01139,
-        "SGOV": 0.05,
+        "GLD": 0.07105,
+        "DBC": 0.0,
+        "SGOV": 0.05577,
     }
 )
 
@@ -318,7 +318,15 @@ def test_demo_account_is_brought_inside_every_band(method):
     assert plan.cash_after >= 10_000 - 1e-6
     assert plan.post_trade_weights.sum() == pytest.approx(1.0, abs=1e-12)
     if method is RebalanceMethod.TO_BAND_EDGE:
-        assert {line.ticker for line in plan.trades} == {"SPY", "AGG", "HYG"}
+        # The three breaches are traded back to their band edges; selling HYG to its edge takes
+        # fixed income 5.09 pp under its class target, so $1,760 of LQD (inside its own band)
+        # brings the class back to its 5 pp band edge. Nothing else trades.
+        traded = {line.ticker: line.notional for line in plan.trades}
+        assert set(traded) == {"SPY", "AGG", "HYG", "LQD"}
+        assert traded["LQD"] == pytest.approx(1_760.0)
+        fixed_income = ["AGG", "TLT", "SHY", "LQD", "HYG"]
+        gap = plan.post_trade_weights[fixed_income].sum() - REFERENCE_TARGETS[fixed_income].sum()
+        assert gap == pytest.approx(-0.05, abs=1e-3)
 
 
 def test_rebalancing_trades_table_has_a_cash_row_and_weights_adding_to_one():
@@ -366,6 +374,7 @@ def accounts(draw):
     return holdings, targets
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60,
     deadline=None,
@@ -419,7 +428,9 @@ def test_any_account_gets_a_cash_balanced_whole_share_plan(
         if line.shares != 0:
             assert abs(line.notional) >= min_trade - 1e-6
         if line.continuous_shares != 0:
-            assert abs(line.continuous_shares * line.price) >= min_trade - 1e-6
+            # The fractional plan is HiGHS's LP optimum: a bound holds to its feasibility
+            # tolerance (1e-7 on the scaled model), seen as 6.5e-6 dollars on a $5,000 minimum.
+            assert abs(line.continuous_shares * line.price) >= min_trade * (1 - 1e-8) - 1e-6
     expected_cash = (
         holdings.cash
         + contribution

@@ -27,8 +27,14 @@ def test_every_rule_of_every_profile_has_a_row():
     for name, p in bundled_profiles().items():
         rep = report(anchor(name), name)
         rules = [r.rule for r in rep.rows]
-        expected = (3 + len(p.class_ranges) + sum(1 for v in p.asset_minimums.values() if v > 0)
-                    + len(p.asset_caps) + len(p.groups) + 2)
+        expected = (
+            3
+            + len(p.class_ranges)
+            + sum(1 for v in p.asset_minimums.values() if v > 0)
+            + len(p.asset_caps)
+            + len(p.groups)
+            + 2
+        )
         assert len(rules) == expected
         assert "Volatility target (ex-ante, annualized)" in rules
         assert "Drawdown tolerance (historical max drawdown)" in rules
@@ -37,8 +43,16 @@ def test_every_rule_of_every_profile_has_a_row():
 
 def test_capital_preservation_checks_what_the_original_missed():
     rules = {r.rule for r in report(anchor("Capital Preservation"), "Capital Preservation").rows}
-    assert {"SPY cap", "QQQ cap", "IWM cap", "EEM cap", "LQD cap", "SHY minimum", "SGOV minimum",
-            "Group: Core bonds and cash (AGG + SHY + SGOV)"} <= rules
+    assert {
+        "SPY cap",
+        "QQQ cap",
+        "IWM cap",
+        "EEM cap",
+        "LQD cap",
+        "SHY minimum",
+        "SGOV minimum",
+        "Group: Core bonds and cash (AGG + SHY + SGOV)",
+    } <= rules
 
 
 def test_hyg_at_20_percent_fails_with_a_true_comment():

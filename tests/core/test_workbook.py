@@ -48,17 +48,34 @@ def assert_sheet_equals_csv(sheet: pd.DataFrame, csv: pd.DataFrame, label: str) 
     assert len(sheet) == len(csv), label
     for column in csv.columns:
         left, right = sheet[column], csv[column]
-        if pd.api.types.is_bool_dtype(right) or right.dropna().isin([True, False]).all() and right.notna().any():
-            assert [None if v is None else bool(v) for v in left] == \
-                   [None if pd.isna(v) else bool(v) for v in right], (label, column)
+        if (
+            pd.api.types.is_bool_dtype(right)
+            or right.dropna().isin([True, False]).all()
+            and right.notna().any()
+        ):
+            assert [None if v is None else bool(v) for v in left] == [
+                None if pd.isna(v) else bool(v) for v in right
+            ], (label, column)
         elif pd.api.types.is_numeric_dtype(right):
             values = pd.to_numeric(left, errors="raise").astype(float).to_numpy()
-            np.testing.assert_allclose(values, right.to_numpy(dtype=float), rtol=1e-9, atol=1e-12,
-                                       equal_nan=True, err_msg=f"{label}: {column}")
+            np.testing.assert_allclose(
+                values,
+                right.to_numpy(dtype=float),
+                rtol=1e-9,
+                atol=1e-12,
+                equal_nan=True,
+                err_msg=f"{label}: {column}",
+            )
         else:
-            shown = ["" if v is None or (isinstance(v, float) and math.isnan(v))
-                     else (v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else str(v)) for v in left]
-            expected = ["" if (isinstance(v, float) and math.isnan(v)) else str(_unescape(v)) for v in right]
+            shown = [
+                ""
+                if v is None or (isinstance(v, float) and math.isnan(v))
+                else (v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else str(v))
+                for v in left
+            ]
+            expected = [
+                "" if (isinstance(v, float) and math.isnan(v)) else str(_unescape(v)) for v in right
+            ]
             assert shown == expected, (label, column)
 
 
@@ -71,14 +88,25 @@ def test_every_tabulated_sheet_holds_the_numbers_of_its_csv(passing):
         csv = pd.read_csv(folder / csv_name)
         assert_sheet_equals_csv(sheet_frame(wb[sheet_name]), csv, sheet_name)
         compared.append(sheet_name)
-    assert {"Recommended Allocation", "Risk Metrics", "Constraint Validation", "Risk Contribution",
-            "Stress Tests", "Efficient Frontier", "Rolling Risk", "Drift and Rebalancing"} <= set(compared)
+    assert {
+        "Recommended Allocation",
+        "Risk Metrics",
+        "Constraint Validation",
+        "Risk Contribution",
+        "Stress Tests",
+        "Efficient Frontier",
+        "Rolling Risk",
+        "Drift and Rebalancing",
+    } <= set(compared)
 
 
 def test_both_profiles_are_stacked_and_the_first_is_summarized(passing):
     _, wb = passing
     allocation = sheet_frame(wb["Recommended Allocation"])
-    assert list(dict.fromkeys(allocation.profile_name)) == ["Balanced Growth", "Capital Preservation"]
+    assert list(dict.fromkeys(allocation.profile_name)) == [
+        "Balanced Growth",
+        "Capital Preservation",
+    ]
     assert wb["Executive Summary"]["A1"].value == "Investment Committee Report: Balanced Growth"
     assert "SYNTHETIC" in wb["Executive Summary"]["A2"].value
 
@@ -86,8 +114,15 @@ def test_both_profiles_are_stacked_and_the_first_is_summarized(passing):
 def test_sheet_order_and_topics(passing):
     _, wb = passing
     assert wb.sheetnames[0] == "Executive Summary"
-    for name in ("IPS Profile", "Candidate Comparison", "Equity Sleeve Factors", "Drift and Rebalancing",
-                 "ETF Rationale", "Methodology", "Data Provenance"):
+    for name in (
+        "IPS Profile",
+        "Candidate Comparison",
+        "Equity Sleeve Factors",
+        "Drift and Rebalancing",
+        "ETF Rationale",
+        "Methodology",
+        "Data Provenance",
+    ):
         assert name in wb.sheetnames
     assert wb.sheetnames[-2:] == ["Methodology", "Data Provenance"]
 
@@ -103,7 +138,12 @@ def test_formula_like_text_is_stored_as_text_never_as_a_formula(failing):
                     found += 1
                     assert cell.data_type == "s" and cell.quotePrefix
     assert found > 10
-    notes = [c.value for row in wb["IPS Profile"].iter_rows() for c in row if c.value == "@SUM(A1:A9) +1 -1"]
+    notes = [
+        c.value
+        for row in wb["IPS Profile"].iter_rows()
+        for c in row
+        if c.value == "@SUM(A1:A9) +1 -1"
+    ]
     assert notes
     csv = pd.read_csv(folder / "recommended_allocation.csv")
     assert set(csv.profile_name) == {ESCAPE + INJECTED_NAME}
@@ -113,7 +153,9 @@ def test_formula_like_text_is_stored_as_text_never_as_a_formula(failing):
 
 
 def test_sanitizer_leaves_numbers_and_plain_text_alone():
-    frame = pd.DataFrame({"text": ["=1+1", "+A1", "-x", "@f", "plain", None], "number": [-1.0, 2, 3, 4, 5, 6]})
+    frame = pd.DataFrame(
+        {"text": ["=1+1", "+A1", "-x", "@f", "plain", None], "number": [-1.0, 2, 3, 4, 5, 6]}
+    )
     out = sanitize_frame(frame)
     assert out.text.tolist()[:5] == ["'=1+1", "'+A1", "'-x", "'@f", "plain"]
     assert pd.isna(out.text.iloc[5])
@@ -132,8 +174,11 @@ def test_native_charts_sit_on_the_named_sheets(passing):
 
 
 def _rules(ws):
-    return [(str(cf.sqref), rule.type, rule.operator, list(rule.formula or []))
-            for cf in ws.conditional_formatting for rule in cf.rules]
+    return [
+        (str(cf.sqref), rule.type, rule.operator, list(rule.formula or []))
+        for cf in ws.conditional_formatting
+        for rule in cf.rules
+    ]
 
 
 def test_conditional_fills_for_fail_breaches_and_negative_returns(passing, failing):
@@ -142,11 +187,15 @@ def test_conditional_fills_for_fail_breaches_and_negative_returns(passing, faili
     assert any(op == "equal" and formula == ['"FAIL"'] for _, _, op, formula in validation)
     stress = _rules(wb["Stress Summary"])
     assert any(op == "lessThan" and formula == ["0"] for _, _, op, formula in stress)
-    assert any(kind == "expression" and formula[0].endswith("=TRUE") for _, kind, _, formula in stress)
+    assert any(
+        kind == "expression" and formula[0].endswith("=TRUE") for _, kind, _, formula in stress
+    )
     drift = _rules(wb["Drift and Rebalancing"])
     assert any(kind == "expression" and "=TRUE" in formula[0] for _, kind, _, formula in drift)
     candidates = _rules(wb["Candidate Comparison"])
-    assert any(kind == "expression" and formula[0].endswith("=FALSE") for _, kind, _, formula in candidates)
+    assert any(
+        kind == "expression" and formula[0].endswith("=FALSE") for _, kind, _, formula in candidates
+    )
     # the failing profile's validation table really holds FAIL cells for the rule to colour
     _, bad = failing
     assert "FAIL" in set(sheet_frame(bad["Constraint Validation"]).pass_fail)
@@ -161,12 +210,17 @@ def test_formats_panes_filters_and_widths(passing):
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
     risk = wb["Risk Metrics"]
     header = [c.value for c in risk[1]]
-    assert risk.cell(row=2, column=header.index("var_95_dollar") + 1).number_format.startswith("$#,##0")
+    assert risk.cell(row=2, column=header.index("var_95_dollar") + 1).number_format.startswith(
+        "$#,##0"
+    )
     assert risk.cell(row=2, column=header.index("sharpe_ratio") + 1).number_format == "0.00"
     for letter, dim in ws.column_dimensions.items():
         assert 8 <= dim.width <= 50, letter
     assert wb["Executive Summary"]["B11"].number_format.startswith("$#,##0") or any(
-        c.number_format.startswith("$#,##0") for row in wb["Executive Summary"].iter_rows(max_row=12) for c in row)
+        c.number_format.startswith("$#,##0")
+        for row in wb["Executive Summary"].iter_rows(max_row=12)
+        for c in row
+    )
 
 
 def _notes(ws) -> dict[str, tuple[str, str]]:
@@ -188,7 +242,10 @@ def test_executive_summary_notes_follow_the_results(passing, failing):
     assert notes["IPS compliance"][0] == "PASS"
     bundle = passing_bundle()
     risk, stress = bundle.risk_reports[0], bundle.stress_results[0]
-    assert notes["Risk concentration"] == ("REVIEW" if risk.concentration.concentrated else "PASS", risk.summary)
+    assert notes["Risk concentration"] == (
+        "REVIEW" if risk.concentration.concentrated else "PASS",
+        risk.summary,
+    )
     assert stress.worst.name in notes["Stress tests"][1]
     assert f"{stress.worst.portfolio_return:.2%}" in notes["Stress tests"][1]
     assert "Rebalancing" in notes and "SYNTHETIC" in notes["Data"][1]
@@ -198,19 +255,27 @@ def test_executive_summary_notes_follow_the_results(passing, failing):
     status, text = notes["IPS compliance"]
     assert status == "REVIEW" and "FAIL" in text and "Drawdown tolerance" in text
     assert notes["Selection"][0] == "REVIEW" and "NOT policy compliant" in notes["Selection"][1]
-    values = [c.value for row in bad["Executive Summary"].iter_rows(max_row=12) for c in row if c.value]
+    values = [
+        c.value for row in bad["Executive Summary"].iter_rows(max_row=12) for c in row if c.value
+    ]
     assert any("DOES NOT pass every policy rule" in str(v) for v in values)
 
 
 def test_kpi_boxes_show_the_computed_figures(passing):
     _, wb = passing
     ws = wb["Executive Summary"]
-    cells = {str(c.value): ws.cell(row=c.row + 1, column=c.column).value
-             for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    cells = {
+        str(c.value): ws.cell(row=c.row + 1, column=c.column).value
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    }
     rec = passing_bundle().results[0].recommended
     assert cells["Annualized return (CAGR)"] == pytest.approx(rec.metrics.annualized_return)
     assert cells["Maximum drawdown"] == pytest.approx(rec.metrics.max_drawdown)
-    assert cells["Rebalancing cost (estimated)"] == pytest.approx(passing_bundle().plans["Balanced Growth"].total_cost)
+    assert cells["Rebalancing cost (estimated)"] == pytest.approx(
+        passing_bundle().plans["Balanced Growth"].total_cost
+    )
 
 
 def test_etf_rationale_names_the_binding_limits_from_the_weights(passing):
@@ -219,8 +284,11 @@ def test_etf_rationale_names_the_binding_limits_from_the_weights(passing):
     rationale = sheet_frame(wb["ETF Rationale"])
     rows = rationale[rationale.profile_name == "Balanced Growth"].set_index("ticker")
     # independent check: validation rows at their limit (|slack| <= 0.01 pp) among ETF and class rules
-    at_limit = {r.rule for r in result.recommended.validation.rows
-                if r.category in ("ETF", "Asset class") and abs(r.slack) <= 1e-4}
+    at_limit = {
+        r.rule
+        for r in result.recommended.validation.rows
+        if r.category in ("ETF", "Asset class") and abs(r.slack) <= 1e-4
+    }
     found = {b.name for b in binding_constraints(result)}
     assert found == at_limit and found
     for b in binding_constraints(result):
