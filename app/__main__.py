@@ -19,12 +19,12 @@ def run_gui(argv: Sequence[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app import APP_NAME
-    from app.error_dialog import ErrorReporter
-    from app.logging_setup import configure_logging
-    from app.main_window import MainWindow
-    from app.prewarm import freeze_import_objects
-    from app.settings import ORGANIZATION, restore_geometry
-    from app.theme import follow_system_theme
+    from app.kit.theme import follow_system_theme
+    from app.shell.error_dialog import ErrorReporter
+    from app.shell.logging_setup import configure_logging
+    from app.shell.main_window import MainWindow
+    from app.shell.prewarm import freeze_import_objects
+    from app.shell.settings import ORGANIZATION, restore_geometry
     from core.project import SUFFIX
 
     qt_app = QApplication.instance() or QApplication(list(argv))
@@ -60,7 +60,7 @@ def run_smoke_test(argv: Sequence[str], timeout_ms: int = 120_000) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.main_window import MainWindow
+    from app.shell.main_window import MainWindow
 
     qt_app = QApplication.instance() or QApplication(list(argv))
     window = MainWindow()

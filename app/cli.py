@@ -171,8 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if (
             not args.no_charts
         ):  # Qt is imported here only, so the import of this module stays Qt-free
-            from app.chart_export import write_charts
-            from app.memo_pdf import render_memo_pdf
+            from app.shell.chart_export import write_charts
+            from app.shell.memo_pdf import render_memo_pdf
 
             charts, render_pdf = write_charts, render_memo_pdf
         paths = export_report(

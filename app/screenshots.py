@@ -1,7 +1,7 @@
 """Save one PNG per tab of the main window, for the README and docs.
 
 Usage: ``python -m app.screenshots OUT_DIR`` (runs offscreen unless ``QT_QPA_PLATFORM`` is
-set) writes ``OUT_DIR/shot_<tab>.png`` for every tab of :data:`app.tabs.TABS`, with the
+set) writes ``OUT_DIR/shot_<tab>.png`` for every tab of :data:`app.features.FEATURES`, with the
 default profile already optimized and every tab's own jobs (risk report, stress tests)
 finished. Tabs that scroll (``full_page()``) also get ``shot_<tab>_full.png``, the whole page
 at the window's width, from the command line (``full_pages=True``).
@@ -32,7 +32,7 @@ def _process_until(done: Callable[[], bool], timeout_s: float) -> bool:
 
 
 def _idle(window) -> bool:  # noqa: ANN001 - MainWindow, imported lazily
-    from app.main_window import ANALYSIS_JOB
+    from app.shell.main_window import ANALYSIS_JOB
 
     if window.result is None or window.runner.is_running(ANALYSIS_JOB):
         return False
@@ -60,8 +60,8 @@ def take_screenshots(
     (one per tab, then the full-page shots when ``full_pages``)."""
     from PySide6.QtWidgets import QApplication
 
-    from app.main_window import MainWindow
-    from app.tabs import TABS
+    from app.features import FEATURES
+    from app.shell.main_window import MainWindow
 
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     out = Path(out_dir)
@@ -73,11 +73,10 @@ def take_screenshots(
         if not _process_until(lambda: _idle(window), timeout_s) or window.result is None:
             raise RuntimeError("The first analysis did not finish; no screenshots were taken.")
         paths, pages = [], []
-        for position, spec in enumerate(TABS):
+        for position, spec in enumerate(FEATURES):
             window.tabs.setCurrentIndex(position)
             tab = window.tab_widgets[spec.key]
-            deferred = getattr(tab, "deferred", None)  # jobs and charts a tab runs once it is shown
-            busy = getattr(tab, "busy", lambda: False)
+            deferred, busy = tab.deferred, tab.busy  # jobs and charts a tab runs once shown
             for _ in range(3):  # a deferred job's result queues the drawing of its charts
                 _process_until(
                     lambda d=deferred, b=busy: (d is None or not d.pending()) and not b(), timeout_s
@@ -88,8 +87,9 @@ def take_screenshots(
             if not window.grab().save(str(path)):
                 raise OSError(f"Could not write {path}.")
             paths.append(path)
-            if full_pages and hasattr(tab, "full_page"):
-                pages.append((tab.full_page(), out / f"shot_{spec.key}_full.png"))
+            page = tab.full_page() if full_pages else None
+            if page is not None:
+                pages.append((page, out / f"shot_{spec.key}_full.png"))
         for page, path in pages:
             _grab_full_page(page, path)
             paths.append(path)

@@ -32,7 +32,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 COLD_START = r"""
 import sys, time
 from PySide6.QtWidgets import QApplication
-import app.main_window as main_window
+import app.shell.main_window as main_window
 
 original_init = main_window.MainWindow.__init__
 
@@ -135,8 +135,8 @@ def gui_measures(runs: int) -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.main_window import MainWindow
-    from app.prewarm import freeze_import_objects
+    from app.shell.main_window import MainWindow
+    from app.shell.prewarm import freeze_import_objects
 
     QApplication.instance() or QApplication([])
     freeze_import_objects()  # as app.__main__.run_gui does

@@ -38,7 +38,7 @@ CHARTS_DIR = "charts"
 DEFAULT_COST_BPS = 5.0
 
 ChartWriter = Callable[..., Sequence[Path]]
-"""``write_charts(results, risk_reports, stress_results, folder, *, plans) -> paths`` (e.g. app.chart_export);
+"""``write_charts(results, risk_reports, stress_results, folder, *, plans) -> paths`` (e.g. app.shell.chart_export);
 ``plans`` maps a profile name to its rebalancing plan."""
 PdfRenderer = Callable[[str, Path, Path], Path]
 """``render(markdown, pdf_path, base_dir) -> pdf_path``; images resolve against ``base_dir``."""

@@ -28,7 +28,7 @@ QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(SAN
 @pytest.fixture(autouse=True)
 def fresh_settings(qapp):
     """Each test starts with empty settings (no recent files, no saved geometry)."""
-    from app.settings import app_settings
+    from app.shell.settings import app_settings
 
     app_settings().clear()
     yield
@@ -66,7 +66,7 @@ def no_running_jobs(qtbot):
 @pytest.fixture
 def window(qtbot):
     """The main window with its first result (Balanced Growth) shown and its job finished."""
-    from app.main_window import ANALYSIS_JOB, MainWindow
+    from app.shell.main_window import ANALYSIS_JOB, MainWindow
 
     win = MainWindow()
     qtbot.addWidget(win)

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
-from app.chart_export import (
+from app.cli import main as cli_main
+from app.shell.chart_export import (
     CHART_NAMES,
     EXPORT_SIZE,
     ChartExportError,
     profile_suffix,
     write_charts,
 )
-from app.cli import main as cli_main
 from core.analytics.risk_report import build_risk_report
 from core.pipeline import load_default_dataset, run_analysis
 from core.policy.profile_io import bundled_profiles
@@ -98,7 +98,7 @@ def test_report_command_writes_the_charts_and_no_charts_skips_them(tmp_path, cap
 
 def test_chart_export_and_cli_import_no_qt():
     code = (
-        "import sys\nimport app.cli, app.chart_export\n"
+        "import sys\nimport app.cli, app.shell.chart_export\n"
         "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'pyqtgraph')))\n"
         "assert not qt, qt\n"
     )

@@ -1,4 +1,4 @@
-"""Chart primitives: bar value labels drawn by one item (app.chart_kit.TextLabels)."""
+"""Chart primitives: bar value labels drawn by one item (app.kit.chart_kit.TextLabels)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from app import chart_kit as kit
+from app.kit import chart_kit as kit
 
 
 def _figure(qtbot) -> kit.Figure:

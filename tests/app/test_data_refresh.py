@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
-from app.data_controller import DATA_JOB
-from app.main_window import ANALYSIS_JOB
-from app.universe_dialog import UniverseDialog
+from app.shell.data_controller import DATA_JOB
+from app.shell.main_window import ANALYSIS_JOB
+from app.shell.universe_dialog import UniverseDialog
 from core.data.cache import PriceCache
 from core.data.dataset import DataMode
 

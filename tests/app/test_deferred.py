@@ -1,4 +1,4 @@
-"""Drawing deferred until a page is shown, one piece per event-loop turn (app.deferred), and the
+"""Drawing deferred until a page is shown, one piece per event-loop turn (app.kit.deferred), and the
 window handing a result to one tab per turn."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.deferred import DeferredWork
-from app.main_window import MainWindow
+from app.kit.deferred import DeferredWork
+from app.shell.main_window import MainWindow
 
 TIMEOUT_MS = 60_000
 
@@ -154,7 +154,7 @@ def test_result_shown_comes_first_and_once(qtbot, key):
 
 
 def test_shown_page_waits_for_the_background_chart_import(qtbot, page, monkeypatch):
-    from app import prewarm
+    from app.shell import prewarm
 
     importing = [True]
     monkeypatch.setattr(prewarm, "importing", lambda: importing[0])

@@ -38,7 +38,7 @@ def test_report_dispatches_to_cli_without_qt():
 def test_app_imports_stay_light():
     code = (
         "import sys\n"
-        "import app, app.main_window, app.workers, app.models, app.tabs\n"
+        "import app, app.shell.main_window, app.kit.workers, app.features\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pyqtgraph', 'openpyxl', 'yfinance'))\n"
         "assert not heavy, heavy\n"
     )

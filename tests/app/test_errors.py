@@ -10,9 +10,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
-from app import theme
-from app.error_dialog import ErrorReporter
-from app.logging_setup import configure_logging, log_file, shutdown_logging
+from app.kit import theme
+from app.shell.error_dialog import ErrorReporter
+from app.shell.logging_setup import configure_logging, log_file, shutdown_logging
 from core import __version__
 
 TIMEOUT_MS = 60_000
@@ -38,14 +38,14 @@ def test_a_worker_error_shows_the_dialog_is_logged_and_the_app_stays_usable(
     previous = window.result
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args))
-    import app.main_window as main_window
+    import app.shell.analysis_controller as analysis_controller
 
-    real = main_window.run_analysis
+    real = analysis_controller.run_analysis
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("weights over an empty sample")
 
-    monkeypatch.setattr(main_window, "run_analysis", broken)
+    monkeypatch.setattr(analysis_controller, "run_analysis", broken)
     with qtbot.waitSignal(reporter.error_shown, timeout=TIMEOUT_MS) as shown:
         window.action_optimize.trigger()
     qtbot.waitUntil(lambda: window.runner.idle(), timeout=TIMEOUT_MS)
@@ -65,7 +65,7 @@ def test_a_worker_error_shows_the_dialog_is_logged_and_the_app_stays_usable(
     assert "ZeroDivisionError" in QGuiApplication.clipboard().text() and box.isVisible()
     box.close()
 
-    monkeypatch.setattr(main_window, "run_analysis", real)
+    monkeypatch.setattr(analysis_controller, "run_analysis", real)
     with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS):
         window.action_optimize.trigger()
     qtbot.waitUntil(lambda: window.runner.idle(), timeout=TIMEOUT_MS)

@@ -8,9 +8,9 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMessageBox, QStyleOptionViewItem, QTableView
 
 from app import SHORT_DISCLAIMER
-from app.models import formatting as fmt
-from app.models.constraints_model import MINIMUM
-from app.tabs import TABS
+from app.features import FEATURES
+from app.ips.constraints_model import MINIMUM
+from app.kit import formatting as fmt
 from core.errors import PolicyError
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -38,7 +38,7 @@ def test_window_shell(window):
     assert window.windowTitle().startswith("IPS Allocation Studio — Balanced Growth [SYNTHETIC]")
     tabs = window.tabs
     assert [tabs.tabText(i) for i in range(2)] == ["IPS", "Allocation"]
-    assert [spec.title for spec in TABS[:2]] == ["IPS", "Allocation"]
+    assert [spec.title for spec in FEATURES[:2]] == ["IPS", "Allocation"]
     badge = window.findChild(QLabel, "data_mode_label")
     assert "SYNTHETIC" in badge.text() and "seed" in badge.text()
     assert "SYNTHETIC" in window.findChild(QLabel, "status_data_mode_label").text()
@@ -150,7 +150,7 @@ def test_worker_error_shows_message_and_keeps_previous_result(qtbot, window, mon
             "Equity minimum 80% plus Fixed Income minimum 45% exceed 100%: lower one."
         )
 
-    monkeypatch.setattr("app.main_window.run_analysis", broken)
+    monkeypatch.setattr("app.shell.analysis_controller.run_analysis", broken)
     with qtbot.waitSignal(window.analysis_failed, timeout=RESULT_TIMEOUT_MS) as blocker:
         window.action_optimize.trigger()
     qtbot.waitUntil(lambda: not window.runner.is_running("analysis"), timeout=5_000)
@@ -199,5 +199,5 @@ def test_screenshots_script_writes_one_png_per_tab(tmp_path):
     from app.screenshots import take_screenshots
 
     paths = take_screenshots(tmp_path)
-    assert [p.name for p in paths] == [f"shot_{spec.key}.png" for spec in TABS]
+    assert [p.name for p in paths] == [f"shot_{spec.key}.png" for spec in FEATURES]
     assert all(p.stat().st_size > 10_000 for p in paths)

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QUndoStack
 
-from app.models import formatting as fmt
-from app.models.constraints_model import MAXIMUM, MINIMUM, ConstraintsModel
-from app.models.dataframe_model import ColumnSpec, DataFrameModel
+from app.ips.constraints_model import MAXIMUM, MINIMUM, ConstraintsModel
+from app.kit import formatting as fmt
+from app.kit.dataframe_model import ColumnSpec, DataFrameModel
 from core.policy.profile_io import bundled_profiles
 from core.universe import default_universe
 

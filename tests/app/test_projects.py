@@ -9,10 +9,10 @@ import os
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QSplitter
 
-from app import settings
-from app.main_window import ANALYSIS_JOB, MainWindow
-from app.models.constraints_model import MINIMUM
-from app.project_controller import UNTITLED
+from app.ips.constraints_model import MINIMUM
+from app.shell import settings
+from app.shell.main_window import ANALYSIS_JOB, MainWindow
+from app.shell.project_controller import UNTITLED
 from core.project import load_project
 
 TIMEOUT_MS = 60_000

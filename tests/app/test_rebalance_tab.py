@@ -11,10 +11,10 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication, QUndoStack
 from PySide6.QtWidgets import QFileDialog, QTableView
 
-from app.context import StudioContext
-from app.models.holdings_model import PRICE, SHARES, TICKER, HoldingsModel, split_block
-from app.tabs import TABS
-from app.tabs.rebalance_tab import RebalanceTab, start_account
+from app.features import FEATURES
+from app.kit.context import StudioContext
+from app.rebalancing.holdings_model import PRICE, SHARES, TICKER, HoldingsModel, split_block
+from app.rebalancing.tab import RebalanceTab, start_account
 from core.pipeline import load_default_dataset, run_analysis
 from core.policy.profile_io import DEFAULT_PROFILE_NAME, bundled_profiles
 from core.rebalance import CASH_LABEL, Holdings, demo_holdings, load_holdings_file
@@ -86,9 +86,9 @@ def assert_executable(plan):
 
 
 def test_registered_after_stress():
-    keys = [spec.key for spec in TABS]
+    keys = [spec.key for spec in FEATURES]
     assert keys[keys.index("stress") + 1] == "rebalancing"
-    assert next(s.title for s in TABS if s.key == "rebalancing") == "Rebalancing"
+    assert next(s.title for s in FEATURES if s.key == "rebalancing") == "Rebalancing"
 
 
 def test_demo_account_drift_table_and_chart(tab, analysis):

@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 
-from app.chart_kit import Figure
-from app.main_window import ANALYSIS_JOB, MainWindow
-from app.models import formatting as fmt
-from app.tabs import TABS
-from app.tabs.risk_tab import ex_ante_frame
+from app.features import FEATURES
+from app.kit import formatting as fmt
+from app.kit.chart_kit import Figure
+from app.risk.tab import ex_ante_frame
+from app.shell.main_window import ANALYSIS_JOB, MainWindow
 from core.analytics.risk_report import build_risk_report
 from core.errors import DataError
 
@@ -51,7 +51,7 @@ def scatter(figure: Figure, name: str) -> pg.ScatterPlotItem:
 
 
 def test_risk_tab_is_registered_after_allocation(risk_window):
-    assert [spec.key for spec in TABS][:4] == ["ips", "allocation", "risk", "stress"]
+    assert [spec.key for spec in FEATURES][:4] == ["ips", "allocation", "risk", "stress"]
     tabs = risk_window.tabs
     assert [tabs.tabText(i) for i in range(4)] == ["IPS", "Allocation", "Risk", "Stress"]
 
@@ -150,7 +150,7 @@ def test_risk_contribution_bars_are_the_percent_contributions(risk_window):
 def test_rolling_window_is_recomputed_in_a_worker(qtbot, risk_window, monkeypatch):
     tab = risk_window.tab_widgets["risk"]
     threads = []
-    import app.analysis_jobs as jobs
+    import app.risk.jobs as jobs
 
     original = jobs.recommended_rolling
 
@@ -179,7 +179,7 @@ def test_rolling_window_is_recomputed_in_a_worker(qtbot, risk_window, monkeypatc
 def test_risk_report_runs_off_the_gui_thread(qtbot, risk_window, monkeypatch):
     tab = risk_window.tab_widgets["risk"]
     threads = []
-    import app.analysis_jobs as jobs
+    import app.risk.jobs as jobs
 
     original = jobs.build_risk_report
 
@@ -203,7 +203,7 @@ def test_a_failed_risk_report_keeps_the_previous_one(qtbot, risk_window, monkeyp
     def broken(*args, **kwargs):
         raise DataError("Only 10 months are common to the returns and the factors; 36 are needed.")
 
-    monkeypatch.setattr("app.analysis_jobs.build_risk_report", broken)
+    monkeypatch.setattr("app.risk.jobs.build_risk_report", broken)
     with qtbot.waitSignal(tab.status_message, timeout=TIMEOUT_MS) as blocker:
         risk_window.action_optimize.trigger()
     qtbot.waitUntil(

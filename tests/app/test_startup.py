@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QLabel, QWidget
 
-from app.views import ChartSlot
+from app.kit.views import ChartSlot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,7 +39,7 @@ def test_window_opens_without_pyqtgraph_or_scipy_optimize():
         from PySide6.QtCore import QEventLoop, QTimer
         from PySide6.QtWidgets import QApplication
         app = QApplication([])
-        from app.main_window import MainWindow
+        from app.shell.main_window import MainWindow
         window = MainWindow(run_at_start=False)
         window.resize(1400, 900)
         window.show()
@@ -64,7 +64,7 @@ def test_window_opens_without_pyqtgraph_or_scipy_optimize():
 def test_prewarm_imports_the_chart_modules_in_a_background_thread(monkeypatch):
     import threading
 
-    from app import prewarm
+    from app.shell import prewarm
 
     seen: list[tuple[str, bool]] = []
     monkeypatch.setattr(prewarm, "_thread", None)
@@ -84,9 +84,9 @@ def test_prewarm_imports_the_chart_modules_in_a_background_thread(monkeypatch):
 def test_fitted_columns_are_as_wide_as_qt_would_make_them(qtbot):
     import pandas as pd
 
-    from app.models import formatting as fmt
-    from app.models.dataframe_model import ColumnSpec, DataFrameModel
-    from app.views import FittedTableView
+    from app.kit import formatting as fmt
+    from app.kit.dataframe_model import ColumnSpec, DataFrameModel
+    from app.kit.views import FittedTableView
 
     frame = pd.DataFrame(
         {
@@ -120,7 +120,7 @@ def test_fitted_columns_are_as_wide_as_qt_would_make_them(qtbot):
 QUIT_AFTER_FIRST_RESULT = textwrap.dedent("""
     import sys
     from PySide6.QtWidgets import QApplication
-    import app.main_window as main_window
+    import app.shell.main_window as main_window
 
     original_init = main_window.MainWindow.__init__
 
@@ -165,7 +165,7 @@ def test_freeze_import_objects_takes_what_exists_now_and_nothing_later():
     # In a subprocess: freezing this test process would keep other tests' dead windows alive.
     script = textwrap.dedent("""
         import gc
-        from app.prewarm import freeze_import_objects
+        from app.shell.prewarm import freeze_import_objects
         frozen = freeze_import_objects()
         later = [object()]
         print(frozen > 1000, frozen == gc.get_freeze_count(), gc.is_tracked(later))

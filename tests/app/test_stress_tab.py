@@ -11,11 +11,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QTableView
 
-from app.chart_kit import Figure
-from app.main_window import ANALYSIS_JOB, MainWindow
-from app.models import formatting as fmt
-from app.models.scenarios_model import CustomScenariosModel
-from app.models.stress_model import BREACH, BREACH_COLUMN
+from app.kit import formatting as fmt
+from app.kit.chart_kit import Figure
+from app.shell.main_window import ANALYSIS_JOB, MainWindow
+from app.stress.results_model import BREACH, BREACH_COLUMN
+from app.stress.scenarios_model import CustomScenariosModel
 from core.stress.conditional import conditional_shocks, covariance_frame
 from core.stress.engine import stress_analysis
 from core.stress.scenarios import Scenario, ScenarioKind, load_scenarios, save_scenarios
@@ -292,7 +292,7 @@ def test_conditional_panel_matches_core_and_adds_a_scenario(qtbot, stress_window
 def test_stress_results_run_off_the_gui_thread(qtbot, stress_window, monkeypatch):
     tab = stress_window.tab_widgets["stress"]
     threads = []
-    import app.analysis_jobs as jobs
+    import app.stress.jobs as jobs
 
     original = jobs.stress_analysis
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from app.workers import Job, JobRunner
+from app.kit.workers import Job, JobRunner
 from core.errors import PolicyError
 
 

@@ -1,0 +1,285 @@
+"""The Allocation tab: every candidate side by side, the IPS Recommended one highlighted.
+
+Shows what :func:`core.pipeline.run_analysis` returned; it computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QLabel,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.allocation.resampling_panel import ResamplingPanel
+from app.kit import formatting as fmt
+from app.kit.context import StudioContext
+from app.kit.dataframe_model import ColumnSpec, DataFrameModel
+from app.kit.deferred import DeferredWork
+from app.kit.feature import FeatureTab
+from app.kit.views import (
+    ChartSlot,
+    FittedTableView,
+    SlotChart,
+    group_box,
+    read_only_table,
+    warning_banner,
+)
+from core.analytics.summary import PerformanceMetrics
+from core.pipeline import AnalysisResult
+from core.policy.profile import IPSProfile
+
+STAR = "★"
+RULE_COLUMN_WIDTH = 210
+BENCHMARK = "Benchmark"
+VALIDATION_COLUMNS = (
+    ("rule", "Rule", fmt.TEXT),
+    ("pass_fail", "Status", fmt.STATUS),
+    ("actual", "Actual", fmt.PERCENT),
+    ("limit", "Limit", fmt.TEXT),
+    ("slack", "Slack", fmt.PERCENT),
+    ("comment", "Comment", fmt.TEXT),
+    ("category", "Category", fmt.TEXT),
+)
+
+
+def header_title(name: str, recommended: bool) -> str:
+    """Column title, wrapped on two lines when long so that columns stay narrow."""
+    title = name if len(name) <= 12 or " " not in name else name.replace(" ", "\n", 1)
+    return f"{STAR} {title}" if recommended else title
+
+
+def weights_frame(result: AnalysisResult) -> tuple[pd.DataFrame, list[str], set[int]]:
+    """Class subtotal rows each followed by the class's ETFs, then a total row.
+
+    Returns the frame (index: asset class or ticker, columns: candidates), display labels
+    and the positions of subtotal rows.
+    """
+    tickers = result.weights_table()
+    classes = result.class_weights_table()
+    rows, labels, bold = [], [], set()
+    for cls in result.universe.asset_classes:
+        members = [t for t in result.universe.class_members(cls) if t in tickers.index]
+        if cls not in classes.index and not members:
+            continue
+        bold.add(len(rows))
+        rows.append(
+            classes.loc[cls].rename(cls) if cls in classes.index else tickers.loc[members].sum()
+        )
+        labels.append(cls)
+        for ticker in members:
+            rows.append(tickers.loc[ticker])
+            labels.append(f"    {ticker}")
+    bold.add(len(rows))
+    rows.append(tickers.sum().rename("Total"))
+    labels.append("Total")
+    return pd.DataFrame(rows), labels, bold
+
+
+def metrics_frame(result: AnalysisResult) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The metrics table with display labels and a format kind per row."""
+    table = result.metrics_table()
+    specs = {s.name: s for s in PerformanceMetrics.specs(result.settings.var_level)}
+    by_label = {s.label: s for s in specs.values()}
+    labels, kinds = [], []
+    for key in table.index:
+        spec = specs.get(key) or by_label.get(key)
+        labels.append(spec.label if spec else str(key))
+        kinds.append(spec.kind.value if spec else fmt.RATIO)
+    return table, labels, kinds
+
+
+def _make_allocation_chart() -> QWidget:
+    from app.kit import charts  # loads pyqtgraph: on first use only
+
+    return charts.make_plot(
+        "IPS Recommended allocation by ETF", object_name="allocation_chart", x_label="Weight (%)"
+    )
+
+
+class AllocationTab(FeatureTab):
+    """Candidate weights, metrics, validation and a chart of the recommended allocation."""
+
+    SHOWS_RESULTS = True
+
+    result_shown = Signal(object)
+
+    def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.deferred = DeferredWork(
+            self
+        )  # the chart and column fitting wait until the tab is shown
+        self._universe = context.universe
+        self._result: AnalysisResult | None = None
+
+        self.recommended_label = QLabel("Optimizing the IPS…")
+        self.recommended_label.setObjectName("recommended_label")
+        self.recommended_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.selection_label = QLabel()
+        self.selection_label.setObjectName("selection_label")
+        self.selection_label.setWordWrap(True)
+        self.selection_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stale_label = warning_banner("stale_label")
+
+        self.weights_model = DataFrameModel(parent=self)
+        self.metrics_model = DataFrameModel(parent=self)
+        self.validation_model = DataFrameModel(parent=self)
+        self.weights_table = read_only_table(
+            "weights_table", self.weights_model, FittedTableView(), row_height=22
+        )
+        self.metrics_table = read_only_table(
+            "metrics_table", self.metrics_model, FittedTableView(), row_height=22
+        )
+        self.validation_table = read_only_table(
+            "validation_table", self.validation_model, row_height=22
+        )
+        self.validation_table.verticalHeader().hide()
+        self.validation_table.setWordWrap(False)
+        self.allocation_slot = ChartSlot(_make_allocation_chart)  # made when first drawn
+
+        self._weights_box = group_box(
+            "Weights by candidate (asset-class subtotals in bold)", self.weights_table
+        )
+        self._chart_box = group_box("Recommended allocation", self.allocation_slot)
+        self._metrics_box = group_box(
+            "Key metrics (sample period, monthly data)", self.metrics_table
+        )
+        self._validation_box = group_box("Policy validation", self.validation_table)
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self._weights_box)
+        left.addWidget(self._metrics_box)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self._chart_box)
+        right.addWidget(self._validation_box)
+        self.resampling_panel = ResamplingPanel()
+        self.runner = self.resampling_panel.runner  # the window cancels tab runners on close
+        right.addWidget(self.resampling_panel)
+        self.resampling_panel.result_replaced.connect(self.result_replaced)
+        self.resampling_panel.status_message.connect(self.status_message)
+        left.setSizes([430, 330])
+        right.setSizes([330, 260, 200])
+        right.setCollapsible(2, False)
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(left)
+        body.addWidget(right)
+        body.setSizes([880, 460])
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.recommended_label)
+        layout.addWidget(self.selection_label)
+        layout.addWidget(self.stale_label)
+        layout.addWidget(body, 1)
+
+    @property
+    def result(self) -> AnalysisResult | None:
+        return self._result
+
+    # -- tab protocol ----------------------------------------------------------------------
+    def show_result(self, result: AnalysisResult) -> None:
+        """Show ``result`` (one model reset per table)."""
+        self._result = result
+        self.resampling_panel.set_result(result)
+        recommended = result.recommended
+        names = [c.name for c in result.candidates]
+
+        frame, labels, bold = weights_frame(result)
+        specs = [
+            ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT) for n in names
+        ]
+        self.weights_model.set_frame(
+            frame, specs, row_labels=labels, bold_rows=bold, highlight_key=result.recommended_name
+        )
+
+        table, metric_labels, kinds = metrics_frame(result)
+        specs = [
+            ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT, decimals=2)
+            for n in [*names, BENCHMARK]
+            if n in table.columns
+        ]
+        self.metrics_model.set_frame(
+            table,
+            specs,
+            row_kinds=kinds,
+            row_labels=metric_labels,
+            highlight_key=result.recommended_name,
+        )
+
+        validation = recommended.validation.to_frame()
+        self.validation_model.set_frame(
+            validation,
+            [ColumnSpec(key, title, kind, decimals=2) for key, title, kind in VALIDATION_COLUMNS],
+        )
+        passed = sum(r.passed for r in recommended.validation.rows)
+        self._validation_box.setTitle(
+            f"Policy validation — {recommended.name}: {passed} of {len(recommended.validation.rows)} rules pass"
+        )
+
+        compliant = "policy compliant" if recommended.passes else "NOT policy compliant"
+        colour = "#155724" if recommended.passes else "#721c24"
+        self.recommended_label.setText(
+            f"{STAR} IPS Recommended: {recommended.name} "
+            f"<span style='font-size: 11pt; color: {colour};'>({compliant})</span>"
+        )
+        self.selection_label.setText(self._selection_html(result))
+        self.stale_label.hide()
+        self.deferred.add("chart", lambda: self._draw_chart(result))
+        self.deferred.add("fit_validation", self._fit_columns)
+        self.result_shown.emit(result)
+
+    def set_profile(self, profile: IPSProfile) -> None:
+        """Flag the shown result as stale when the IPS no longer matches it."""
+        if self._result is None or profile == self._result.profile:
+            self.stale_label.hide()
+            return
+        self.stale_label.setText(
+            f"The IPS changed since this result was computed (shown: {self._result.profile.name}). "
+            "Press Optimize (Ctrl+R) to recompute for the edited policy."
+        )
+        self.stale_label.show()
+
+    # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _selection_html(result: AnalysisResult) -> str:
+        text = (
+            f"<b>Selection rule:</b> {result.selection_rule}<br>"
+            f"<b>Outcome:</b> {result.selection_reason}<br>"
+            f"<b>Inputs:</b> {result.inputs.describe()}"
+        )
+        if result.failed_strategies:
+            failed = "; ".join(f"{k}: {v}" for k, v in result.failed_strategies.items())
+            text += f"<br><b>Not built:</b> {failed}"
+        return text
+
+    allocation_chart = SlotChart("allocation_slot")  # a pyqtgraph PlotWidget, made on first use
+
+    def _draw_chart(self, result: AnalysisResult) -> None:
+        from app.kit import charts
+
+        weights = result.recommended.weights
+        tickers = [t for t in result.universe.tickers if t in weights.index]
+        classes = [result.universe.asset_class_of(t) for t in tickers]
+        charts.horizontal_bars(
+            self.allocation_chart,
+            tickers,
+            [float(weights[t]) * 100 for t in tickers],
+            [charts.class_color(c) for c in classes],
+        )
+        self.allocation_chart.getPlotItem().setTitle(
+            f"{STAR} {result.recommended.name}: weight by ETF", color=charts.TEXT_COLOR, size="11pt"
+        )
+        charts.add_legend(
+            self.allocation_chart,
+            {c: charts.class_color(c) for c in result.universe.asset_classes if c in classes},
+        )
+        # Leave empty room on the right for the legend so that it never covers a bar or its label.
+        self.allocation_chart.setXRange(0, max(float(weights.max()) * 100, 1.0) * 1.9, padding=0)
+
+    def _fit_columns(self) -> None:
+        self.validation_table.resizeColumnsToContents()
+        rule = self.validation_table.horizontalHeader()
+        rule.resizeSection(0, min(rule.sectionSize(0), RULE_COLUMN_WIDTH))  # full text in tooltip
+        self.validation_table.horizontalHeader().setStretchLastSection(True)

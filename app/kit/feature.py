@@ -1,0 +1,145 @@
+"""The contract between the window and a feature's tab.
+
+A feature is one package under ``app/`` (``app/stress/``: its tab, panels, charts, jobs and
+models) and one :class:`Feature` line in :data:`app.features.FEATURES`. Its tab subclasses
+:class:`FeatureTab`, which declares everything the window, the project and the export
+controllers may ask of a tab, each with a default that means "this tab does not offer it":
+
+===========================  ==========================================================
+capability                   what the tab overrides
+===========================  ==========================================================
+results                      ``SHOWS_RESULTS = True`` and :meth:`FeatureTab.show_result`
+IPS edits                    :meth:`FeatureTab.set_profile` (the shown result may be stale)
+messages                     emits :attr:`FeatureTab.status_message` (status bar)
+a new analysis result        emits :attr:`FeatureTab.result_replaced` (e.g. a resampled
+                             candidate added to the result on screen)
+jobs                         sets :attr:`FeatureTab.runner` (a :class:`JobRunner` it owns)
+deferred drawing             sets :attr:`FeatureTab.deferred` (a :class:`DeferredWork`)
+project state                :meth:`FeatureTab.project_fields` and
+                             :meth:`FeatureTab.restore_project`
+report contribution          :meth:`FeatureTab.report_inputs`
+scrolling page               :meth:`FeatureTab.full_page` (screenshots of the whole page)
+===========================  ==========================================================
+
+Controllers iterate over every tab and call these; nothing probes attribute names.
+
+Object lifetime (the rules the window relies on; read before changing a tab):
+
+* The window owns every tab (Qt parent: the tab widget). A workspace rebuild or the window's
+  close calls :meth:`FeatureTab.retire` on each tab first: deferred drawing is dropped and the
+  tab's running jobs are cancelled. A tab's :class:`JobRunner` may outlive its tab until its
+  jobs finish: the window re-parents it to itself (``retire`` returns it) and drops it when
+  idle; a job's result is delivered to the runner, never to a tab that is gone.
+* Workers never touch widgets: job bodies are plain functions of ``core`` data (``jobs.py`` of
+  each feature), their answers reach the GUI thread through queued signals.
+* pyqtgraph is imported on the GUI thread only, on first use of a chart (``ChartSlot``).
+* A tab is deleted with ``deleteLater()``, never ``del``: queued events may still name it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from app.kit.context import StudioContext
+    from app.kit.deferred import DeferredWork
+    from app.kit.workers import JobRunner
+    from core.pipeline import AnalysisResult
+    from core.policy.profile import IPSProfile
+    from core.project import Project
+
+
+class FeatureTab(QWidget):
+    """Base class of every feature's tab: the capabilities of the module docstring."""
+
+    SHOWS_RESULTS: ClassVar[bool] = False
+    """True when the tab shows analysis results (the window hands each new one to it)."""
+
+    status_message = Signal(str)
+    """A message for the window's status bar (a refused edit, a failed job)."""
+    result_replaced = Signal(object)
+    """A new :class:`~core.pipeline.AnalysisResult` made by this tab replaces the one on screen."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner: JobRunner | None = None
+        self.deferred: DeferredWork | None = None
+
+    # -- results and IPS edits -----------------------------------------------------------------
+    def show_result(self, result: AnalysisResult) -> None:
+        """Show a new analysis result (only called when :attr:`SHOWS_RESULTS`)."""
+
+    def set_profile(self, profile: IPSProfile) -> None:
+        """The IPS on screen changed: what the tab shows may now be stale."""
+
+    # -- jobs ----------------------------------------------------------------------------------
+    def busy(self) -> bool:
+        """True while one of the tab's own jobs runs (screenshots and benchmarks wait)."""
+        return self.runner is not None and not self.runner.idle()
+
+    def retire(self) -> JobRunner | None:
+        """Stop drawing and cancel every job, before the tab goes. Returns the tab's job runner
+        when jobs are still winding down: the caller keeps it alive until it is idle."""
+        if self.deferred is not None:
+            self.deferred.clear()
+        if self.runner is None:
+            return None
+        self.runner.cancel_all()
+        return None if self.runner.idle() else self.runner
+
+    # -- project state and report --------------------------------------------------------------
+    def project_fields(self) -> dict[str, Any]:
+        """The :class:`~core.project.Project` fields this tab owns, as keyword arguments."""
+        return {}
+
+    def restore_project(self, project: Project) -> None:
+        """Show the fields of ``project`` this tab owns (no undo step)."""
+
+    def report_inputs(self) -> dict[str, Any]:
+        """What this tab adds to the committee report, as keyword arguments of the export
+        (e.g. ``{"plan": RebalancePlan}``); empty when it adds nothing."""
+        return {}
+
+    def full_page(self) -> QWidget | None:
+        """The whole scrolling page, when the tab scrolls (for full-page screenshots)."""
+        return None
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One registered feature: a key (used in object names), its tab title and its tab class."""
+
+    key: str
+    title: str
+    module: str
+    class_name: str
+
+    def create(self, context: StudioContext, parent: QWidget | None = None) -> FeatureTab:
+        """Import the tab module (lazily: heavy imports wait for window creation) and build it."""
+        cls = getattr(importlib.import_module(self.module), self.class_name)
+        if not (isinstance(cls, type) and issubclass(cls, FeatureTab)):
+            raise TypeError(f"{self.module}.{self.class_name} is not a FeatureTab")
+        widget = cls(context, parent)
+        widget.setObjectName(f"tab_{self.key}")
+        return widget
+
+
+def merged(
+    tabs: Mapping[str, FeatureTab], fields_of: Callable[[FeatureTab], dict[str, Any]]
+) -> dict[str, Any]:
+    """The keyword arguments every tab gives (``FeatureTab.project_fields`` or
+    ``FeatureTab.report_inputs``), merged; two tabs claiming one key is a programming error."""
+    out: dict[str, Any] = {}
+    for key, tab in tabs.items():
+        fields = fields_of(tab)
+        clash = set(out) & set(fields)
+        if clash:
+            raise RuntimeError(f"tab {key!r} claims {sorted(clash)}, already given by another tab")
+        out.update(fields)
+    return out

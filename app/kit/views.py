@@ -1,0 +1,266 @@
+"""Small view widgets shared by the tabs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import isValid
+
+FIT_SAMPLE_ROWS = 100
+"""Rows measured at each end of a long table when fitting columns (the middle is not read)."""
+
+
+class FittedTableView(QTableView):
+    """A table whose columns fit their contents and share any spare width evenly.
+
+    Unlike ``QHeaderView.Stretch`` no column gets narrower than its contents (no elided
+    headers); unlike ``ResizeToContents`` no empty band is left on the right.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:  # noqa: N802 - Qt override
+        super().setModel(model)
+        if model is not None:
+            model.modelReset.connect(self.fit_columns)
+
+    def fit_columns(self) -> None:
+        """Size columns to their contents, then spread the remaining viewport width over them.
+
+        A hidden table (one on a tab not shown) only notes that it needs fitting and fits when it
+        is shown. Widths come from each cell's display text measured in the bold font, one model
+        call per cell: Qt's own ``resizeColumnsToContents`` asks the delegate for a size hint,
+        i.e. about eight model calls per cell, on the GUI thread.
+        """
+        model = self.model()
+        if model is None or model.columnCount() == 0:
+            return
+        if not self.isVisible():
+            self._fit_pending = True
+            return
+        self._fit_pending = False
+        header = self.horizontalHeader()
+        columns = model.columnCount()
+        for column, width in enumerate(self.content_widths()):
+            header.resizeSection(column, width)
+        spare = self.viewport().width() - header.length()
+        if spare > columns:
+            extra, rest = divmod(spare - 1, columns)
+            for column in range(columns):
+                header.resizeSection(column, header.sectionSize(column) + extra + (column < rest))
+
+    def content_widths(self, sample: int = FIT_SAMPLE_ROWS) -> list[int]:
+        """Per column, the width of the widest display text (of the first and last ``sample``
+        rows, each measured in the font the model gives it) or of the header, whichever is wider,
+        with the cell margins."""
+        model = self.model()
+        header = self.horizontalHeader()
+        plain = QFontMetrics(self.font())
+        metrics: dict[str, QFontMetrics] = {}
+        margin = (
+            2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1)
+            + 2
+        )
+        rows = model.rowCount()
+        sampled = (
+            range(rows) if rows <= 2 * sample else [*range(sample), *range(rows - sample, rows)]
+        )
+        display, font_role = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.FontRole
+        widths = []
+        for column in range(model.columnCount()):
+            width = header.sectionSizeFromContents(column).width()
+            for row in sampled:
+                index = model.index(row, column)
+                text = model.data(index, display)
+                if text is None:
+                    continue
+                font = model.data(index, font_role)
+                if isinstance(font, QFont):
+                    key = font.key()
+                    if key not in metrics:
+                        metrics[key] = QFontMetrics(font)
+                    measure = metrics[key]
+                else:
+                    measure = plain
+                width = max(width, measure.horizontalAdvance(str(text)) + margin)
+            widths.append(width)
+        return widths
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if getattr(self, "_fit_pending", False):
+            self.fit_columns()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.fit_columns()
+
+
+class ChartSlot(QWidget):
+    """The place of a chart that is made on first use.
+
+    Charts are pyqtgraph widgets, and pyqtgraph costs about half a second to import and a few
+    tens of milliseconds per chart to build. A tab lays out slots instead, so the window opens
+    without either; :meth:`chart` makes the chart (calling ``factory``) the first time something
+    draws on it, which happens when its tab is shown (:mod:`app.kit.deferred`). Until then the slot
+    shows ``message``.
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[], QWidget],
+        message: str = "Waiting for the analysis…",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._factory = factory
+        self._chart: Any = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._placeholder = QLabel(message)
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._placeholder.setStyleSheet("background: white; color: #777777;")
+        self._layout.addWidget(self._placeholder)
+        self.setMinimumSize(300, 260)
+
+    def is_made(self) -> bool:
+        return self._chart is not None
+
+    def chart(self) -> Any:
+        """The chart widget, made now if it does not exist yet."""
+        if self._chart is None:
+            chart = self._factory()
+            if not isValid(self._layout):  # torn down (its window closed) while the chart was made
+                chart.deleteLater()
+                raise RuntimeError("The chart's place was removed while the chart was being made.")
+            self._chart = chart
+            self._layout.removeWidget(self._placeholder)
+            self._placeholder.deleteLater()
+            self._layout.addWidget(self._chart)
+        return self._chart
+
+
+def figure_slot(
+    object_name: str, panels: int = 1, message: str = "Waiting for the analysis…"
+) -> ChartSlot:
+    """A :class:`ChartSlot` for an :class:`app.kit.chart_kit.Figure` (imported when first made)."""
+
+    def make() -> QWidget:
+        from app.kit.chart_kit import Figure
+
+        return Figure(object_name, panels=panels)
+
+    slot = ChartSlot(make, message)
+    slot.setObjectName(f"{object_name}_slot")
+    return slot
+
+
+def keep_place(widget: QWidget) -> QWidget:
+    """Let ``widget`` keep its room in the layout while hidden.
+
+    Showing or hiding a banner (e.g. "the IPS changed since this result") otherwise moves every
+    widget below it, and each chart that moves is laid out and repainted again, on the GUI thread.
+    """
+    policy = widget.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    widget.setSizePolicy(policy)
+    return widget
+
+
+class SlotChart:
+    """Class attribute reading the chart of a :class:`ChartSlot` attribute, made on first use:
+    ``growth_chart = SlotChart("growth_slot")``."""
+
+    def __init__(self, slot_attribute: str) -> None:
+        self._slot_attribute = slot_attribute
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        return getattr(instance, self._slot_attribute).chart()
+
+
+WARNING_STYLE = "background: #fff3cd; color: #664d03; border: 1px solid #e0c36a; padding: 4px;"
+
+
+def warning_banner(object_name: str) -> QLabel:
+    """A hidden, word-wrapped warning label (e.g. "the IPS changed since this result") that keeps
+    its place in the layout, so showing it moves no chart below it (:func:`keep_place`)."""
+    label = QLabel()
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    label.setStyleSheet(WARNING_STYLE)
+    keep_place(label)
+    label.hide()
+    return label
+
+
+def push_button(object_name: str, text: str, tooltip: str) -> QPushButton:
+    """A named push button with its tooltip."""
+    button = QPushButton(text)
+    button.setObjectName(object_name)
+    button.setToolTip(tooltip)
+    return button
+
+
+def button_row(*buttons: QWidget) -> QHBoxLayout:
+    """The buttons left to right, the spare width after them."""
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    row.addStretch(1)
+    return row
+
+
+def hint_label(text: str) -> QLabel:
+    """A grey, word-wrapped line of help under a table."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #555555;")
+    return label
+
+
+def group_box(title: str, *widgets: QWidget, stretch_last: bool = True) -> QGroupBox:
+    """A titled box with ``widgets`` top to bottom; the last one takes the spare height."""
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(6, 6, 6, 6)
+    for position, widget in enumerate(widgets):
+        layout.addWidget(widget, 1 if stretch_last and position == len(widgets) - 1 else 0)
+    return box
+
+
+def read_only_table(
+    object_name: str,
+    model: QAbstractItemModel,
+    table: QTableView | None = None,
+    *,
+    row_height: int = 21,
+) -> QTableView:
+    """``table`` (a plain ``QTableView`` by default) showing ``model``, not editable, centred
+    headers, contiguous selection for copying."""
+    table = table if table is not None else QTableView()
+    table.setObjectName(object_name)
+    table.setModel(model)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
+    table.verticalHeader().setDefaultSectionSize(row_height)
+    table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+    return table

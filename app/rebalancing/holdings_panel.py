@@ -1,0 +1,223 @@
+"""The Rebalancing tab's holdings panel: the ``holdings_table`` with Add / Remove / Import… /
+Demo account buttons, Ctrl+V (paste a block from Excel as one undoable step) and Ctrl+C (copy
+the selection as TSV). The model validates through core; the file dialog lives only in the
+Import handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QGroupBox,
+    QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.kit.views import button_row, hint_label, push_button
+from app.rebalancing.holdings_model import PRICE, SHARES, TICKER, VALUE, HoldingsModel, plain_number
+from core.errors import DataError
+from core.rebalance import Holdings, demo_holdings, load_holdings_file
+from core.universe import Universe
+
+FILE_FILTER = "Holdings (*.csv *.xlsx *.tsv *.txt);;All files (*)"
+HINT = (
+    "Double-click a cell to edit (the CASH row's Shares cell is the cash balance). Paste a block "
+    "from Excel with Ctrl+V (ticker, shares[, price]; a first row 'Ticker, Shares, …' replaces the "
+    "table); copy with Ctrl+C. Undo: Ctrl+Z."
+)
+
+
+def start_account(universe: Universe) -> Holdings:
+    """The demo account, without the ETFs an edited universe no longer has."""
+    try:
+        return demo_holdings(universe)
+    except DataError:
+        demo, kept = demo_holdings(), set(universe.tickers)
+        return Holdings(
+            {t: s for t, s in demo.positions.items() if t in kept},
+            {t: p for t, p in demo.prices.items() if t in kept},
+            demo.cash,
+            {t: b for t, b in demo.cost_basis.items() if t in kept},
+        )
+
+
+class NumberTextDelegate(QStyledItemDelegate):
+    """Edit cells as text, so that ``1,234``, ``$99.50`` or a mistyped word reach the model, which
+    reads (or refuses) them by core's rules instead of a spin box silently clamping them."""
+
+    def createEditor(
+        self,
+        parent: QWidget,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setFrame(False)
+        if index.column() != TICKER:
+            editor.setAlignment(Qt.AlignmentFlag.AlignRight)
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        value = index.data(Qt.ItemDataRole.EditRole)
+        if isinstance(editor, QLineEdit):
+            editor.setText(
+                "" if value is None else value if isinstance(value, str) else plain_number(value)
+            )
+            editor.selectAll()
+
+    def setModelData(
+        self, editor: QWidget, model: QAbstractItemModel, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        if isinstance(editor, QLineEdit):
+            model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+
+class HoldingsPanel(QGroupBox):
+    """Holdings table and its buttons (module docstring)."""
+
+    status_message = Signal(str)
+
+    def __init__(
+        self,
+        model: HoldingsModel,
+        default_prices: Callable[[], dict[str, float]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__("Holdings (the account as of today)", parent)
+        self.model = model
+        self._default_prices = default_prices
+        self.table = QTableView()
+        self.table.setObjectName("holdings_table")
+        self.table.setModel(model)
+        self._delegate = NumberTextDelegate(self.table)
+        self.table.setItemDelegate(self._delegate)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.table.verticalHeader().setDefaultSectionSize(21)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in ((TICKER, 54), (SHARES, 74), (PRICE, 70), (VALUE, 94)):
+            self.table.setColumnWidth(column, width)
+        self.paste_action = self._shortcut(
+            "Paste", QKeySequence.StandardKey.Paste, self._on_paste_action_triggered
+        )
+        self.copy_action = self._shortcut(
+            "Copy", QKeySequence.StandardKey.Copy, self._on_copy_action_triggered
+        )
+
+        self.add_button = push_button(
+            "add_holding_button", "Add row", "Add the next ETF of the universe with 0 shares"
+        )
+        self.remove_button = push_button(
+            "remove_holding_button", "Remove", "Remove the selected position rows"
+        )
+        self.import_button = push_button(
+            "import_holdings_button",
+            "Import…",
+            "Replace the holdings with a CSV or XLSX file "
+            "(ticker, shares, optional price, cost_basis; undoable)",
+        )
+        self.demo_button = push_button(
+            "demo_holdings_button",
+            "Demo account",
+            "Replace the holdings with the bundled demo account (undoable)",
+        )
+        buttons = button_row(
+            self.add_button, self.remove_button, self.import_button, self.demo_button
+        )
+        hint = hint_label(HINT)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(hint)
+
+        self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.remove_button.clicked.connect(self._on_remove_button_clicked)
+        self.import_button.clicked.connect(self._on_import_button_clicked)
+        self.demo_button.clicked.connect(self._on_demo_button_clicked)
+
+    def _shortcut(
+        self, text: str, key: QKeySequence.StandardKey, slot: Callable[[], None]
+    ) -> QAction:
+        action = QAction(text, self.table)
+        action.setShortcut(key)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(slot)
+        self.table.addAction(action)
+        return action
+
+    def import_file(self, path: str | Path) -> bool:
+        """Replace the holdings with those of ``path`` as one undoable step; False if refused."""
+        try:
+            holdings = load_holdings_file(path, self.model.universe, prices=self._default_prices())
+        except DataError as exc:  # HoldingsInputError names every bad cell
+            self.status_message.emit(f"Import refused, the table was not changed: {exc}")
+            return False
+        self.model.replace_holdings(holdings, f"Import holdings from {Path(path).name}")
+        self.status_message.emit(
+            f"Imported {len(holdings.positions)} positions from {Path(path).name}."
+        )
+        return True
+
+    # -- slots -----------------------------------------------------------------------------
+    @Slot()
+    def _on_paste_action_triggered(self) -> None:
+        current = self.table.currentIndex()
+        row, column = (
+            (current.row(), current.column())
+            if current.isValid()
+            else (self.model.rowCount(), TICKER)
+        )
+        if self.model.paste(QGuiApplication.clipboard().text(), row, column):
+            self.status_message.emit("Pasted; Ctrl+Z undoes the whole paste.")
+
+    @Slot()
+    def _on_copy_action_triggered(self) -> None:
+        text = self.model.copy_text(
+            self.table.selectionModel().selectedIndexes() or [self.table.currentIndex()]
+        )
+        if text:
+            QGuiApplication.clipboard().setText(text)
+
+    @Slot()
+    def _on_add_button_clicked(self) -> None:
+        if self.model.add_row():
+            self.table.setCurrentIndex(self.model.index(self.model.rowCount() - 2, SHARES))
+
+    @Slot()
+    def _on_remove_button_clicked(self) -> None:
+        rows = {index.row() for index in self.table.selectionModel().selectedIndexes()}
+        if not rows and self.table.currentIndex().isValid():
+            rows = {self.table.currentIndex().row()}
+        self.model.remove_rows(rows)
+
+    @Slot()
+    def _on_import_button_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import holdings", "", FILE_FILTER)
+        if path:
+            self.import_file(path)
+
+    @Slot()
+    def _on_demo_button_clicked(self) -> None:
+        holdings = start_account(self.model.universe)
+        self.model.replace_holdings(
+            holdings.with_prices(
+                {t: p for t, p in self._default_prices().items() if t not in holdings.prices}
+            ),
+            "Load the demo account",
+        )

@@ -1,0 +1,240 @@
+"""File > Export report... (Ctrl+E): the whole committee report into a folder, off the GUI thread.
+
+:class:`ExportController` owns the ``action_export_report`` action. Its handler is the only
+place that asks for a folder (``QFileDialog``); :meth:`ExportController.export_to` then runs:
+
+1. a worker job computing the risk reports and stress results
+   (:func:`core.report.package.prepare_report`);
+2. the charts, drawn on the GUI thread (pyqtgraph widgets must live there) one small step per
+   event-loop turn (:func:`app.shell.chart_export.chart_steps`), so the window stays responsive;
+3. a worker job writing the chart images (PNG encoding) and publishing every file atomically (:func:`core.report.publish.publish` of
+   :func:`core.report.package.write_report_package`, with :func:`app.shell.memo_pdf.render_memo_pdf`).
+
+Progress goes to the status bar. ``export_finished(ok, text)`` reports the folder on success or
+the reason on failure; a failure leaves the previous report in the folder unchanged. A tab that
+defines ``rebalance_plan()`` (returning a plan or None) supplies the rebalancing section.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from app.kit.workers import Job
+
+if TYPE_CHECKING:
+    from core.jobs import CancelToken, ProgressCallback
+    from core.pipeline import AnalysisResult
+    from core.report.package import ReportBundle
+
+PREPARE_JOB, PUBLISH_JOB = "export_prepare", "export_publish"
+
+
+def prepare_job(
+    results: list[AnalysisResult],
+    rebalance: Any,
+    *,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> ReportBundle:
+    """Worker body of step 1."""
+    from core.report.package import prepare_report
+
+    return prepare_report(results, rebalance=rebalance, progress=progress, cancel=cancel)
+
+
+def publish_job(
+    bundle: ReportBundle,
+    folder: str,
+    charts: Path | None,
+    images: list[tuple[str, Any]] | None = None,
+    *,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> list[Path]:
+    """Worker body of step 3: write the chart images into ``charts``, stage every file, then move
+    them into ``folder`` together."""
+    from app.shell.chart_export import save_image
+    from app.shell.memo_pdf import render_memo_pdf
+    from core.report.package import write_report_package
+    from core.report.publish import publish
+
+    if charts is not None:
+        for name, image in images or ():
+            cancel.raise_if_cancelled()
+            save_image(image, charts / name)
+
+    return publish(
+        folder,
+        lambda stage: write_report_package(
+            bundle,
+            stage,
+            charts=charts,
+            render_pdf=render_memo_pdf,
+            progress=progress,
+            cancel=cancel,
+        ),
+    )
+
+
+class ExportController(QObject):
+    """The export action of a :class:`~app.shell.main_window.MainWindow` (module docstring)."""
+
+    export_finished = Signal(bool, str)
+    """(True, folder) after a successful export; (False, reason) after a failure."""
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self._window = window
+        self._folder = ""
+        self._last_folder = ""
+        self._charts_dir: Path | None = None
+        self._bundle: ReportBundle | None = None
+        self._chart_steps: Iterator[tuple[str, Any] | None] | None = None
+        self._images: list[tuple[str, Any]] = []
+        self._step_timer = QTimer(self)  # a real zero timer: input and painting run between steps
+        self._step_timer.setSingleShot(True)
+        self._step_timer.setInterval(0)
+        self._step_timer.timeout.connect(self._on_chart_step)
+        self.action = QAction("&Export report…", window)
+        self.action.setObjectName("action_export_report")
+        self.action.setShortcut(QKeySequence("Ctrl+E"))
+        self.action.setToolTip(
+            "Write the workbook, memo (Markdown and PDF), CSVs and charts into a folder (Ctrl+E)"
+        )
+        self.action.setStatusTip(self.action.toolTip())
+        self.action.triggered.connect(self._on_action_triggered)
+
+    # -- state -------------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        runner = self._window.runner
+        return (
+            runner.is_running(PREPARE_JOB)
+            or runner.is_running(PUBLISH_JOB)
+            or self._charts_dir is not None
+        )
+
+    def _status(self, text: str, timeout: int = 0) -> None:
+        self._window.statusBar().showMessage(text, timeout)
+
+    def _rebalance_plan(self) -> Any:
+        return self._window.workspace.report_inputs().get("plan")
+
+    # -- the action ----------------------------------------------------------------------------
+    @Slot()
+    def _on_action_triggered(self) -> None:
+        if self._window.result is None:
+            self._status("Nothing to export yet: wait for the first analysis.", 8000)
+            return
+        folder = QFileDialog.getExistingDirectory(
+            self._window, "Export the committee report to a folder", self._last_folder
+        )
+        if folder:
+            self.export_to(folder)
+
+    def export_to(self, folder: str | Path) -> Job | None:
+        """Export the result on screen into ``folder``; returns the first job (None when refused)."""
+        result = self._window.result
+        if result is None or self.is_running():
+            self._status(
+                "An export is already running." if result is not None else "Nothing to export yet.",
+                8000,
+            )
+            return None
+        self._folder = self._last_folder = str(folder)
+        self.action.setEnabled(False)
+        job = self._window.runner.start(
+            Job(PREPARE_JOB, prepare_job, [result], self._rebalance_plan())
+        )
+        job.signals.progress.connect(self._on_job_progress)
+        job.signals.result.connect(self._on_prepare_result)
+        job.signals.error.connect(self._on_job_error)
+        job.signals.cancelled.connect(self._on_job_cancelled)
+        self._status("Exporting the report… preparing")
+        return job
+
+    @Slot(float, str)
+    def _on_job_progress(self, fraction: float, message: str) -> None:
+        self._status(f"Exporting the report… {fraction:.0%} {message}")
+
+    @Slot(object)
+    def _on_prepare_result(self, bundle: ReportBundle) -> None:
+        self._status("Exporting the report… drawing the charts")
+        self._charts_dir = Path(tempfile.mkdtemp(prefix="ips-charts-"))
+        self._bundle, self._images = bundle, []
+        try:
+            from app.shell.chart_export import chart_steps
+
+            self._chart_steps = chart_steps(
+                bundle.results, bundle.risk_reports, bundle.stress_results, plans=bundle.plans
+            )
+        except Exception as exc:  # noqa: BLE001 - any drawing failure is reported, never swallowed
+            self._finish(False, f"The charts could not be drawn: {exc}")
+            return
+        self._step_timer.start()
+
+    @Slot()
+    def _on_chart_step(self) -> None:
+        """One piece of chart drawing per event-loop turn; the publish job once all are drawn."""
+        if self._chart_steps is None:
+            return
+        try:
+            step = next(self._chart_steps)
+        except StopIteration:
+            self._chart_steps = None
+            self._start_publish()
+            return
+        except Exception as exc:  # noqa: BLE001 - any drawing failure is reported, never swallowed
+            self._chart_steps = None
+            self._finish(False, f"The charts could not be drawn: {exc}")
+            return
+        if step is not None:
+            self._images.append(step)
+            self._status(f"Exporting the report… drawing the charts ({len(self._images)} done)")
+        self._step_timer.start()
+
+    def _start_publish(self) -> None:
+        bundle, images = self._bundle, self._images
+        self._bundle, self._images = None, []
+        job = self._window.runner.start(
+            Job(PUBLISH_JOB, publish_job, bundle, self._folder, self._charts_dir, images)
+        )
+        job.signals.progress.connect(self._on_job_progress)
+        job.signals.result.connect(self._on_publish_result)
+        job.signals.error.connect(self._on_job_error)
+        job.signals.cancelled.connect(self._on_job_cancelled)
+
+    @Slot(object)
+    def _on_publish_result(self, paths: list[Path]) -> None:
+        self._finish(True, self._folder, count=len(paths))
+
+    @Slot(str)
+    def _on_job_error(self, message: str) -> None:
+        self._finish(False, message)
+
+    @Slot()
+    def _on_job_cancelled(self) -> None:
+        self._finish(False, "The export was cancelled; the previous report is unchanged.")
+
+    def _finish(self, ok: bool, text: str, *, count: int = 0) -> None:
+        if self._chart_steps is not None:
+            self._chart_steps.close()  # deletes the figure being drawn
+            self._chart_steps = None
+        self._bundle, self._images = None, []
+        if self._charts_dir is not None:
+            shutil.rmtree(self._charts_dir, ignore_errors=True)
+            self._charts_dir = None
+        self.action.setEnabled(True)
+        if ok:
+            self._status(f"Report exported to {text} ({count} files).", 15000)
+        else:
+            self._status("Export failed; the previous report is unchanged.", 15000)
+            QMessageBox.warning(self._window, "Export failed", text)
+        self.export_finished.emit(ok, text)

@@ -1,0 +1,121 @@
+"""The stress results table: one row per scenario of a :class:`~core.stress.engine.StressResult`,
+with drawdown-tolerance breaches in red."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QFont
+
+from app.kit import formatting as fmt
+from app.kit.dataframe_model import (
+    FAIL_BACKGROUND,
+    FAIL_FOREGROUND,
+    ColumnSpec,
+    DataFrameModel,
+)
+from core.stress.engine import StressResult
+
+BREACH, WITHIN = "BREACH", "no"
+SCENARIO_COLUMN, BREACH_COLUMN = "scenario", "breach"
+
+
+def stress_frame(stress: StressResult) -> pd.DataFrame:
+    """One row per scenario: scenario, kind, returns (decimal), P&L ($), breach text."""
+    return pd.DataFrame(
+        {
+            SCENARIO_COLUMN: [o.name for o in stress.outcomes],
+            "kind": [o.kind.label for o in stress.outcomes],
+            "portfolio_return": [o.portfolio_return for o in stress.outcomes],
+            "benchmark_return": [o.benchmark_return for o in stress.outcomes],
+            "relative_performance": [o.relative_performance for o in stress.outcomes],
+            "portfolio_pnl": [o.portfolio_pnl for o in stress.outcomes],
+            BREACH_COLUMN: [
+                BREACH if o.breaches_drawdown_tolerance else WITHIN for o in stress.outcomes
+            ],
+        }
+    )
+
+
+def stress_specs(stress: StressResult) -> list[ColumnSpec]:
+    tolerance = f"loss beyond the IPS drawdown tolerance of {stress.drawdown_tolerance:.0%}"
+    return [
+        ColumnSpec(SCENARIO_COLUMN, "Scenario"),
+        ColumnSpec("kind", "Kind"),
+        ColumnSpec(
+            "portfolio_return",
+            "Portfolio",
+            fmt.PERCENT,
+            decimals=2,
+            tooltip="Portfolio total return over the scenario",
+        ),
+        ColumnSpec(
+            "benchmark_return",
+            "Benchmark",
+            fmt.PERCENT,
+            decimals=2,
+            tooltip="Benchmark total return over the scenario",
+        ),
+        ColumnSpec(
+            "relative_performance",
+            "Relative",
+            fmt.PERCENT,
+            decimals=2,
+            tooltip="Portfolio minus benchmark return (positive = the portfolio does better)",
+        ),
+        ColumnSpec(
+            "portfolio_pnl",
+            "P&L",
+            fmt.CURRENCY,
+            tooltip=f"Dollar gain or loss on ${stress.portfolio_value:,.0f}",
+        ),
+        ColumnSpec(BREACH_COLUMN, "Breach", tooltip=f"BREACH = {tolerance}"),
+    ]
+
+
+class StressResultsModel(DataFrameModel):
+    """A read-only :class:`DataFrameModel` whose breach cells are red and whose scenario cells
+    carry the scenario's description and source as tooltip."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent=parent)
+        self._stress: StressResult | None = None
+        self._breaches: tuple[bool, ...] = ()
+
+    def set_stress(self, stress: StressResult) -> None:
+        self._stress = stress
+        # Each outcome derives its figures with pandas on every access; paint calls data() per
+        # cell and role, so the flags are read once here.
+        self._breaches = tuple(o.breaches_drawdown_tolerance for o in stress.outcomes)
+        self.set_frame(stress_frame(stress), stress_specs(stress))
+
+    def scenario_at(self, row: int) -> str | None:
+        frame = self.frame()
+        return str(frame[SCENARIO_COLUMN].iloc[row]) if 0 <= row < len(frame) else None
+
+    def cell_data(self, row: int, column: int, role: int) -> Any:
+        value = super().cell_data(row, column, role)
+        if self._stress is None:
+            return value
+        breach = self._breaches[row]
+        if column == self.column_of(BREACH_COLUMN) and breach:
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(FAIL_FOREGROUND)
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return QBrush(FAIL_BACKGROUND)
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
+        if column == self.column_of(SCENARIO_COLUMN) and role == Qt.ItemDataRole.ToolTipRole:
+            scenario = self._stress.outcomes[row].scenario
+            parts = [
+                scenario.name,
+                scenario.description,
+                scenario.period,
+                scenario.source and f"Source: {scenario.source}",
+            ]
+            return "\n".join(p for p in parts if p)
+        return value
