@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from core.inputs import parse_percent as _parse_percent
+
 PERCENT = "percent"
 RATIO = "ratio"
 CURRENCY = "currency"
@@ -70,34 +72,8 @@ def full_precision(value: Any, kind: str) -> str:
 
 
 def parse_percent(value: Any, *, optional: bool = False) -> float | None:
-    """Coerce typed input in percent units to a decimal fraction in [0, 1].
-
-    ``15``, ``"15"``, ``"15%"``, ``" 15.5 % "`` -> 0.15 / 0.155. Blank input gives None when
-    ``optional``. Raises :class:`ValueError` with a user-ready message otherwise.
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if optional:
-            return None
-        raise ValueError("This limit needs a value: type a percentage such as 15 or 15%.")
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a percentage: type a number such as 15 or 15%.")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip().replace(" ", "")
-        if text.endswith("%"):
-            text = text[:-1]
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(
-                f"'{value}' is not a percentage: type a number such as 15 or 15%."
-            ) from None
-    else:
-        raise ValueError(f"{value!r} is not a percentage: type a number such as 15 or 15%.")
-    if not math.isfinite(number) or not 0.0 <= number <= 100.0:
-        raise ValueError(f"{value} is outside 0% to 100%: type a percentage between 0 and 100.")
-    return round(number / 100.0, 12)
+    """A limit typed in percent units -> decimal in [0, 1] (the grammar of :mod:`core.inputs`)."""
+    return _parse_percent(value, optional=optional)
 
 
 def percent_decimals(value: float) -> int:

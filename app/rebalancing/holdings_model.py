@@ -16,8 +16,6 @@ or removals where the tickers changed, and ``holdings_changed(Holdings)``.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -28,6 +26,7 @@ from app.kit import formatting as fmt
 from app.kit.dataframe_model import LEFT, RIGHT, SUBTOTAL_BACKGROUND
 from app.kit.undo import ReplaceValueCommand
 from core.errors import DataError
+from core.inputs import split_block
 from core.rebalance import CASH_LABEL, Holdings, HoldingsInputError, parse_holdings_table
 from core.universe import Universe
 
@@ -49,20 +48,6 @@ HEADER_HELP = (
     "Shares held (fractional allowed, 0 or more); the CASH row holds the cash balance.",
     "Price per share; leave it empty for the data set's latest price.",
 )
-
-
-def split_block(text: str) -> list[list[str]]:
-    """A tab-separated block as Excel copies it (CRLF, trailing newline, quoted cells) as raw cells.
-
-    Cells stay text so that core reads each one by its column's rules (``"5%"`` is refused as a
-    number of shares rather than read as 0.05).
-    """
-    body = text.replace("\r\n", "\n").replace("\r", "\n")
-    while body.endswith("\n"):
-        body = body[:-1]
-    if not body.strip():
-        return []
-    return [list(row) for row in csv.reader(io.StringIO(body, newline=""), delimiter="\t")]
 
 
 def shares_text(value: float, *, cash: bool = False) -> str:

@@ -28,6 +28,7 @@ from app.ips.constraints_model import BLANK_FOREGROUND
 from app.kit import formatting as fmt
 from app.kit.dataframe_model import LEFT, RIGHT
 from app.kit.undo import ReplaceValueCommand
+from core.inputs import parse_percent, split_block
 from core.stress.scenarios import (
     Scenario,
     ScenarioError,
@@ -47,26 +48,18 @@ EDITED_NOTE = "typed by the user"
 
 
 def parse_percent_shock(value: Any, *, scenario: str = "", ticker: str = "") -> float:
-    """Typed shock in percent units -> decimal, validated by :func:`core.stress.parse_shock`."""
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            where = f"Scenario {scenario!r}, ticker {ticker}" if scenario else f"Ticker {ticker}"
-            raise ScenarioError(f"{where}: a shock is needed; type 0 for unchanged.")
-        return parse_shock(
-            text if text.endswith("%") else f"{text}%", scenario=scenario, ticker=ticker
+    """Typed shock in percent units -> decimal (:func:`core.inputs.parse_percent`), then the
+    shock rules of :func:`core.stress.parse_shock` (no loss beyond -100%)."""
+    where = f"Scenario {scenario!r}, ticker {ticker}" if scenario else f"Ticker {ticker}"
+    if isinstance(value, str) and not value.strip():
+        raise ScenarioError(f"{where}: a shock is needed; type 0 for unchanged.")
+    try:
+        decimal = parse_percent(
+            value, lower=None, upper=None, what="a number", example="-20 or -20%"
         )
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return parse_shock(f"{float(value)!r}%", scenario=scenario, ticker=ticker)
-    return parse_shock(value, scenario=scenario, ticker=ticker)  # raises: not a number
-
-
-def parse_block(text: str) -> list[list[str]]:
-    """A tab-separated block (as Excel copies it: CRLF, trailing newline) as rows of cells."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return [line.split("\t") for line in lines]
+    except ValueError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+    return parse_shock(decimal, scenario=scenario, ticker=ticker)
 
 
 class CustomScenariosModel(QAbstractTableModel):
@@ -164,7 +157,7 @@ class CustomScenariosModel(QAbstractTableModel):
         line is added as a new scenario. Otherwise cells land from the given cell on; lines past
         the last row add scenarios when the block starts in the Name column.
         """
-        block = parse_block(text)
+        block = split_block(text)
         if not block:
             return False
         try:

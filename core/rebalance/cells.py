@@ -1,6 +1,6 @@
-"""Reading numbers typed or pasted by a user: ``"1,234.5"``, ``"$1,234"``, ``"12%"``, ``"(500)"``.
+"""Holdings cells typed or pasted by a user: ``"1,234.5"``, ``"$1,234"``, ``"12%"``, ``"(500)"``.
 
-Rules (one place, shared by the holdings table, file import and paste from Excel):
+Numbers follow the one input grammar of :mod:`core.inputs` (summarized here for holdings):
 
 * Surrounding spaces and non-breaking spaces are ignored; so is a leading ``$``.
 * Commas are thousands separators (``"1,234.5"`` = 1234.5). A comma used as a decimal mark
@@ -17,19 +17,22 @@ in messages are 1-based, as a spreadsheet numbers them.
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.errors import DataError
+from core.inputs import check_text, looks_numeric, parse_number, split_block
+
+__all__ = [
+    "Cell",
+    "CellProblem",
+    "HoldingsInputError",
+    "clean_cell",
+    "parse_number",
+    "parse_pasted_block",
+]
 
 Cell = str | float | None
-
-_NUMBER = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?$")
-_LOOKS_NUMERIC = re.compile(r"^[\s$(+\-.]*\d")
 
 
 @dataclass(frozen=True)
@@ -62,61 +65,6 @@ class HoldingsInputError(DataError):
         super().__init__(shown + ". Nothing was changed.")
 
 
-def parse_number(
-    value: object, *, allow_percent: bool = False, what: str = "a number"
-) -> float | None:
-    """Read one cell as a float; ``None`` for an empty cell.
-
-    Parameters
-    ----------
-    value : str, int, float or None
-        The cell as typed, pasted or read from a file.
-    allow_percent : bool
-        Accept ``"12%"`` as 0.12. Otherwise a percentage is refused.
-    what : str
-        How the value is named in the error message ("the number of shares").
-
-    Raises
-    ------
-    ValueError
-        With a message for the user (the caller adds the row and column).
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not {what}; type digits such as 1,234.5")
-    if isinstance(value, (int, float)):
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError(f"{value!r} is not {what}; type a finite number")
-        return number
-    text = str(value).replace("\u00a0", " ").strip()
-    if not text:
-        return None
-    percent = text.endswith("%")
-    if percent:
-        if not allow_percent:
-            raise ValueError(f"'{text}' is a percentage; enter {what} without a % sign")
-        text = text[:-1].strip()
-    negative = text.startswith("(") and text.endswith(")")
-    if negative:
-        text = text[1:-1].strip()
-    sign = ""
-    if text[:1] in "+-":
-        sign, text = text[0], text[1:].strip()
-    if text.startswith("$"):
-        text = text[1:].strip()
-    if not text or not _NUMBER.match(text) or not any(ch.isdigit() for ch in text):
-        raise ValueError(
-            f"'{str(value).strip()}' is not {what}; type digits such as 1,234.5 "
-            "(commas only as thousands separators)"
-        )
-    number = float(sign + text.replace(",", ""))
-    if negative:
-        number = -number
-    return number / 100.0 if percent else number
-
-
 def clean_cell(value: object) -> Cell:
     """Normalize one pasted cell: ``None`` if empty, a float if it reads as a number, else text.
 
@@ -127,10 +75,10 @@ def clean_cell(value: object) -> Cell:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return parse_number(value)
-    text = str(value).replace("\u00a0", " ").strip()
+    text = check_text(value)
     if not text:
         return None
-    if _LOOKS_NUMERIC.match(text):
+    if looks_numeric(text):
         return parse_number(text, allow_percent=True)
     return text
 
@@ -158,14 +106,14 @@ def parse_pasted_block(text: str) -> list[list[Cell]]:
         The block is empty, or some cell starts like a number but is not one; every such cell
         is named by its 1-based row and column within the block.
     """
-    body = text.replace("\r\n", "\n").replace("\r", "\n")
-    while body.endswith("\n"):
-        body = body[:-1]
-    if not body.strip():
+    try:
+        raw_rows = split_block(text)
+    except ValueError as exc:
+        raise HoldingsInputError([CellProblem(1, "1", str(exc))]) from None
+    if not raw_rows:
         raise HoldingsInputError(
             [CellProblem(1, "1", "the clipboard holds no cells; copy a block first")]
         )
-    raw_rows = list(csv.reader(io.StringIO(body, newline=""), delimiter="\t"))
     width = max(len(r) for r in raw_rows)
     cleaned: list[list[Cell]] = []
     problems: list[CellProblem] = []

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import DataError
+from core.inputs import parse_number
 from core.jsonio import read_json, write_json_atomic
 
 SCHEMA_VERSION = 1
@@ -80,17 +81,16 @@ def parse_shock(value: object, *, scenario: str = "", ticker: str = "") -> float
             "as -0.25 or a percent such as -25%."
         )
     if isinstance(value, str):
-        text = value.strip().replace("\u2212", "-").replace(" ", "")
-        scale = 1.0
-        if text.endswith("%"):
-            text, scale = text[:-1], 0.01
-        try:
-            number = float(text) * scale
+        try:  # the input grammar of core.inputs: "-0.25", "-25%", "−25 %", "(25)%"
+            parsed = parse_number(value.replace(" ", ""), allow_percent=True, what="a shock")
         except ValueError:
+            parsed = None
+        if parsed is None:
             raise ScenarioError(
                 f"{where}: the shock {value!r} is not a number; enter a decimal return "
                 "such as -0.25 or a percent such as -25%."
             ) from None
+        number = parsed
     elif isinstance(value, (Real, np.number)):
         number = float(value)  # type: ignore[arg-type]
     else:
