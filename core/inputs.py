@@ -188,4 +188,9 @@ def split_block(text: str) -> list[list[str]]:
         body = body[:-1]
     if not body.strip():
         return []
-    return [list(row) for row in csv.reader(io.StringIO(body, newline=""), delimiter="\t")]
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(body, newline=""), delimiter="\t")]
+    except csv.Error:  # a cell over the csv module's field limit (131,072 characters)
+        raise ValueError(
+            f"a pasted cell is far too long; type at most {MAX_CELL_CHARS:,} characters a cell"
+        ) from None

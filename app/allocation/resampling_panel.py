@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import pandas as pd
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -20,14 +19,13 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app.kit import formatting as fmt
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
-from app.kit.views import keep_place
+from app.kit.views import keep_place, read_only_table
 from app.kit.workers import Job, JobRunner
 from core.jobs import CancelToken, ProgressCallback
 from core.optimize.resampling import (
@@ -114,11 +112,7 @@ class ResamplingPanel(QGroupBox):
         self.summary.setWordWrap(True)
         self.summary.setObjectName("resampling_summary")
         self.model = DataFrameModel(parent=self)
-        self.table = QTableView()
-        self.table.setObjectName("stability_table")
-        self.table.setModel(self.model)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table = read_only_table("stability_table", self.model, row_height=20)
 
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Draws:"))

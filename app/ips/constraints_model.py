@@ -4,11 +4,13 @@ Rows, in order: one per asset-class range (minimum, maximum), one per ETF of the
 (minimum, cap), one per group limit, then the scalar limits (maximum volatility, maximum
 drawdown, maximum single-ETF weight, absolute drift band; maximum column only).
 
-Cells show percentages; typed input is in percent units with or without ``%`` (see
-:func:`app.kit.formatting.parse_percent`). Every accepted edit becomes one
-:class:`~app.kit.undo.ReplaceValueCommand` on the undo stack, which replaces the profile with
-``profile.with_changes(...)``: the core re-validates it, and a :class:`PolicyError`
-(minimum above maximum, ...) is refused with ``edit_rejected(message)``, the table unchanged.
+Cells show percentages; typed or pasted input is in percent units with or without ``%`` (the
+grammar of :mod:`core.inputs`). The table is an editable value-table model
+(:mod:`app.kit.editable_model`) over the profile: every accepted edit or paste is one undo
+command that replaces the profile with ``profile.with_changes(...)``; the core re-validates it,
+and a :class:`PolicyError` (minimum above maximum, ...) is refused with
+``edit_rejected(message)``, the table unchanged. A pasted block of Minimum / Maximum cells is
+one command; cells pasted on the Constraint and Type columns are ignored.
 """
 
 from __future__ import annotations
@@ -16,21 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QUndoStack
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QUndoStack
 
 from app.kit import formatting as fmt
-from app.kit.dataframe_model import LEFT, RIGHT, SUBTOTAL_BACKGROUND
-from app.kit.undo import ReplaceValueCommand
+from app.kit.editable_model import Cell, EditableTableModel, EditRefused
 from core.errors import PolicyError
 from core.policy.profile import GroupLimit, IPSProfile, Range
 from core.universe import Universe
 
-Index = QModelIndex | QPersistentModelIndex
-
 LABEL, SECTION, MINIMUM, MAXIMUM = range(4)
 HEADERS = ("Constraint", "Type", "Minimum", "Maximum")
-BLANK_FOREGROUND = QColor("#8a8f98")
 
 
 @dataclass(frozen=True)
@@ -141,11 +139,10 @@ def with_cell(
     return profile.with_changes(**{row.key: value})
 
 
-class ConstraintsModel(QAbstractTableModel):
+class ConstraintsModel(EditableTableModel):
     """Editable view of a profile's limits (see module docstring)."""
 
     profile_changed = Signal(object)
-    edit_rejected = Signal(str)
 
     def __init__(
         self,
@@ -154,15 +151,13 @@ class ConstraintsModel(QAbstractTableModel):
         undo_stack: QUndoStack | None = None,
         parent: Any = None,
     ) -> None:
-        super().__init__(parent)
-        self._profile = profile
         self._universe = universe
-        self._undo_stack = undo_stack
-        self._rows = constraint_rows(profile, universe)
+        super().__init__(profile, undo_stack, parent)
+        self.state_changed.connect(self.profile_changed)
 
     @property
     def profile(self) -> IPSProfile:
-        return self._profile
+        return self.state()
 
     @property
     def universe(self) -> Universe:
@@ -170,119 +165,109 @@ class ConstraintsModel(QAbstractTableModel):
 
     def row_of(self, section: str, key: Any) -> int:
         """Row number of the ``(section, key)`` row, e.g. ``("Asset class", "Equity")``; -1 if absent."""
-        for i, row in enumerate(self._rows):
+        for i, row in enumerate(self._layout):
             if row.section == section and row.key == key:
                 return i
         return -1
 
-    # -- changes ---------------------------------------------------------------------------
     def replace_profile(self, profile: IPSProfile, text: str | None = None) -> None:
         """Switch to another profile as one undoable command."""
-        if profile == self._profile:
-            return
-        self._push(self._profile, profile, text or f"Switch to profile {profile.name}")
+        if profile != self.profile:
+            self.replace_state(profile, text or f"Switch to profile {profile.name}")
 
-    def _push(self, before: IPSProfile, after: IPSProfile, text: str) -> None:
-        if self._undo_stack is None:
-            self._apply_profile(after)
-        else:
-            self._undo_stack.push(ReplaceValueCommand(self._apply_profile, before, after, text))
+    # -- the editable value-table hooks ------------------------------------------------------
+    def headers(self) -> tuple[str, ...]:
+        return HEADERS
 
-    def _apply_profile(self, profile: IPSProfile) -> None:
-        rows = constraint_rows(profile, self._universe)
-        if rows != self._rows:
-            self.beginResetModel()
-            self._profile, self._rows = profile, rows
-            self.endResetModel()
-        else:
-            self._profile = profile
-            if self._rows:
-                self.dataChanged.emit(
-                    self.index(0, 0), self.index(len(self._rows) - 1, len(HEADERS) - 1)
-                )
-        self.profile_changed.emit(profile)
+    def header_tooltip(self, column: int) -> str | None:
+        return fmt.PERCENT_INPUT_HELP if column in (MINIMUM, MAXIMUM) else None
 
-    # -- Qt model API ----------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._rows)
+    def row_keys(self, state: IPSProfile) -> tuple[ConstraintRow, ...]:
+        return constraint_rows(state, self._universe)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(HEADERS)
+    @property
+    def _layout(self) -> tuple[ConstraintRow, ...]:
+        return self._keys  # the row keys of the profile shown are its row layout
 
-    def _editable(self, row: ConstraintRow, column: int) -> bool:
-        return (column == MINIMUM and row.min_editable) or (column == MAXIMUM and row.max_editable)
+    def cells(self, state: IPSProfile) -> tuple[tuple[Cell, ...], ...]:
+        return tuple(self._row_cells(state, row) for row in constraint_rows(state, self._universe))
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
-        value = cell_value(self._profile, row, column) if column in (MINIMUM, MAXIMUM) else None
-        numeric = column in (MINIMUM, MAXIMUM)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == LABEL:
-                return row.label
-            if column == SECTION:
-                return row.section
+    def _row_cells(self, profile: IPSProfile, row: ConstraintRow) -> tuple[Cell, ...]:
+        out = [
+            Cell(row.label, row.label, row.tooltip or None),
+            Cell(row.section, row.section, row.tooltip or None),
+        ]
+        for column in (MINIMUM, MAXIMUM):
+            value = cell_value(profile, row, column)
+            editable = _editable(row, column)
             if value is None:
-                return fmt.MISSING if self._editable(row, column) else ""
-            return fmt.format_value(value, fmt.PERCENT, fmt.percent_decimals(value))
-        if role == Qt.ItemDataRole.EditRole:
-            if numeric:
-                return fmt.percent_edit_value(value)
-            return row.label if column == LABEL else row.section
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if not numeric:
-                return row.tooltip or None
-            if not self._editable(row, column):
-                return None
-            shown = "no limit" if value is None else fmt.full_precision(value, fmt.PERCENT)
-            return f"{row.label} {HEADERS[column].lower()}: {shown}. {fmt.PERCENT_INPUT_HELP}"
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return RIGHT if numeric else LEFT
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if numeric and value is None:
-                return QBrush(BLANK_FOREGROUND)
-            return None
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if numeric and not self._editable(row, column):
-                return QBrush(SUBTOTAL_BACKGROUND)
-            return None
-        return None
+                text = fmt.MISSING if editable else ""
+            else:
+                text = fmt.format_value(value, fmt.PERCENT, fmt.percent_decimals(value))
+            tooltip = None
+            if editable:
+                shown = "no limit" if value is None else fmt.full_precision(value, fmt.PERCENT)
+                tooltip = (
+                    f"{row.label} {HEADERS[column].lower()}: {shown}. {fmt.PERCENT_INPUT_HELP}"
+                )
+            style = None if editable else "readonly"
+            if value is None and style is None:
+                style = "blank"
+            out.append(
+                Cell(
+                    value,
+                    text,
+                    tooltip,
+                    numeric=True,
+                    editable=editable,
+                    style=style,
+                    clip="" if value is None else f"{value * 100:.10g}%",
+                    edit=fmt.percent_edit_value(value),
+                )
+            )
+        return tuple(out)
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        if role == Qt.ItemDataRole.ToolTipRole and section in (MINIMUM, MAXIMUM):
-            return fmt.PERCENT_INPUT_HELP
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self._editable(self._rows[index.row()], index.column()):
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
-
-    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.EditRole or not index.isValid():
-            return False
-        row, column = self._rows[index.row()], index.column()
-        if not self._editable(row, column):
-            return False
-        what = f"{row.label} {HEADERS[column].lower()}"
+    def edited(self, row: int, column: int, value: Any) -> tuple[IPSProfile, str]:
+        layout = self._layout[row]
+        what = f"{layout.label} {HEADERS[column].lower()}"
         try:
-            decimal = fmt.parse_percent(value, optional=row.optional)
-            after = with_cell(self._profile, row, column, decimal)
+            decimal = fmt.parse_percent(value, optional=layout.optional)
+            after = with_cell(self.profile, layout, column, decimal)
         except (ValueError, PolicyError) as exc:
-            self.edit_rejected.emit(f"{what} not changed: {exc}")
-            return False
-        if after == self._profile:
-            return True
+            raise EditRefused(f"{what} not changed: {exc}") from None
         shown = "blank" if decimal is None else fmt.format_value(decimal, fmt.PERCENT, 2)
-        self._push(self._profile, after, f"Set {what} to {shown}")
-        return True
+        return after, f"Set {what} to {shown}"
+
+    def pasted(self, block: list[list[str]], row: int, column: int) -> tuple[IPSProfile, str]:
+        width = max(map(len, block))
+        if column < 0 or column + width > len(HEADERS) or row < 0:
+            raise EditRefused(f"the block is {width} columns wide and does not fit from there.")
+        if row + len(block) > len(self._layout):
+            raise EditRefused(
+                f"the block has {len(block)} rows; only {len(self._layout) - row} fit below "
+                "this row (the table has one row per limit)."
+            )
+        profile = self.profile
+        for offset, cells in enumerate(block):
+            layout = self._layout[row + offset]
+            for k, value in enumerate(cells):
+                c = column + k
+                if c not in (MINIMUM, MAXIMUM):
+                    continue  # labels copied with the numbers
+                where = f"{layout.label} {HEADERS[c].lower()}"
+                if not _editable(layout, c):
+                    if str(value).strip():
+                        raise EditRefused(
+                            f"{where} cannot be set (this limit has no {HEADERS[c].lower()})."
+                        )
+                    continue
+                try:
+                    decimal = fmt.parse_percent(value, optional=layout.optional)
+                    profile = with_cell(profile, layout, c, decimal)
+                except (ValueError, PolicyError) as exc:
+                    raise EditRefused(f"{where}: {exc}") from None
+        return profile, f"Paste {len(block)} x {width} limits"
+
+
+def _editable(row: ConstraintRow, column: int) -> bool:
+    return (column == MINIMUM and row.min_editable) or (column == MAXIMUM and row.max_editable)

@@ -4,6 +4,19 @@ Rows are the frame's index (shown in the vertical header), columns follow the
 :class:`ColumnSpec` list. Each spec says how its cells are formatted, whether they can be
 edited and how typed input is coerced. ``row_kinds`` can override the format per row (a
 metrics table mixes percentages and ratios down one column).
+
+Colours: every cell's colours come from ONE hook, :meth:`DataFrameModel.cell_style`, which
+names a style of :func:`app.kit.theme.cell_brushes` (PASS / FAIL status, the highlighted
+column, subtotal rows, or a column's own ``ColumnSpec.style``); the theme gives the foreground
+and background together for the palette in use, so nothing is light-on-light in dark mode.
+
+Sorting: :meth:`DataFrameModel.sort` (a view with sorting enabled calls it) shows the rows in
+another order without touching the frame: subclasses and ``cell_data`` always see *frame*
+rows (:meth:`DataFrameModel.frame_row` maps a row on screen to its frame row); column -1
+restores the frame's own order (grouped tables: subtotal rows above their members).
+
+Copying: :data:`CLIP_ROLE` gives each cell's full-precision text for the clipboard
+(``app.kit.views.copy_selection``).
 """
 
 from __future__ import annotations
@@ -14,9 +27,10 @@ from typing import Any
 
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 
 from app.kit import formatting as fmt
+from app.kit import theme
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -32,15 +46,10 @@ def bold_font() -> QFont:
     return _BOLD[0]
 
 
+CLIP_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+"""Role of a cell's clipboard text: full precision, no thousands separators, ``12.5%``."""
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-
-PASS_BACKGROUND = QColor("#d4edda")
-PASS_FOREGROUND = QColor("#155724")
-FAIL_BACKGROUND = QColor("#f8d7da")
-FAIL_FOREGROUND = QColor("#721c24")
-HIGHLIGHT_BACKGROUND = QColor("#fff4cc")
-SUBTOTAL_BACKGROUND = QColor("#eef1f5")
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,8 @@ class ColumnSpec:
     formatter : overrides the kind's display format.
     decimals : decimals of percent display.
     tooltip : header tooltip.
+    style : the column's colour hook: a cell value -> a style name of
+        :func:`app.kit.theme.cell_brushes` (``"pass"``, ``"fail"``...) or None.
     """
 
     key: Any
@@ -66,6 +77,7 @@ class ColumnSpec:
     formatter: Callable[[Any], str] | None = None
     decimals: int = 1
     tooltip: str = ""
+    style: Callable[[Any], str | None] | None = None
 
 
 class DataFrameModel(QAbstractTableModel):
@@ -94,6 +106,8 @@ class DataFrameModel(QAbstractTableModel):
         self._highlight_key: Any = None
         self._cells: list[list[Any]] = []
         self._role_cache: dict[tuple[int, int, int], Any] = {}
+        self._order: list[int] = []  # row on screen -> frame row
+        self._sort: tuple[int, Qt.SortOrder] = (-1, Qt.SortOrder.AscendingOrder)
         if frame is not None:
             self.set_frame(frame, specs)
 
@@ -131,7 +145,8 @@ class DataFrameModel(QAbstractTableModel):
         # is called for every cell on every paint and column fit, and pandas indexing per call
         # made a table of a few hundred cells cost a noticeable fraction of a second.
         self._cells = [self._frame[spec.key].tolist() for spec in self._specs]
-        self._role_cache: dict[tuple[int, int, int], Any] = {}
+        self._role_cache = {}
+        self._order = self._sorted_order(*self._sort)
         self.endResetModel()
 
     def frame(self) -> pd.DataFrame:
@@ -146,11 +161,56 @@ class DataFrameModel(QAbstractTableModel):
         return -1
 
     def row_of(self, label: Any) -> int:
-        """Row number whose index label is ``label``; -1 if absent."""
+        """Row on screen whose index label is ``label``; -1 if absent."""
         for i, value in enumerate(self._frame.index):
             if value == label:
-                return i
+                return self._order.index(i)
         return -1
+
+    def frame_row(self, row: int) -> int:
+        """The frame row shown at ``row`` (they differ once the table is sorted)."""
+        return self._order[row]
+
+    # -- sorting ---------------------------------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Show the rows ordered by ``column`` (numbers by value, blanks last); -1: the frame's
+        own order. Selections and current cells follow their rows."""
+        self._sort = (column, order)
+        new_order = self._sorted_order(column, order)
+        if new_order == self._order:
+            return
+        self.layoutAboutToBeChanged.emit()
+        before = self.persistentIndexList()
+        frame_rows = [self._order[i.row()] for i in before]
+        self._order = new_order
+        where = {frame_row: position for position, frame_row in enumerate(new_order)}
+        self.changePersistentIndexList(
+            before,
+            [self.index(where[r], i.column()) for r, i in zip(frame_rows, before, strict=True)],
+        )
+        self._role_cache.clear()
+        self.layoutChanged.emit()
+
+    def _sorted_order(self, column: int, order: Qt.SortOrder) -> list[int]:
+        rows = list(range(len(self._frame)))
+        if not 0 <= column < len(self._specs):
+            return rows
+        values = [self._value(r, column) for r in rows]
+
+        def key(row: int) -> tuple[int, Any]:
+            value = values[row]
+            if fmt.is_missing(value):
+                return (2, 0)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return (0, float(value))
+            return (1, str(value).casefold())
+
+        present = sorted(
+            (r for r in rows if key(r)[0] < 2),
+            key=key,
+            reverse=order == Qt.SortOrder.DescendingOrder,
+        )
+        return present + [r for r in rows if key(r)[0] == 2]  # blanks last either way
 
     # -- Qt model API ----------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
@@ -175,6 +235,11 @@ class DataFrameModel(QAbstractTableModel):
         Python cost the GUI thread tens of milliseconds per repaint of a tab."""
         if not index.isValid():
             return None
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole):
+            style = self.data(index, _STYLE_ROLE)  # the style is remembered, not the brush:
+            if style is None:  # the palette (light or dark) decides the colours at paint time
+                return None
+            return theme.cell_brushes(style)[0 if role == Qt.ItemDataRole.ForegroundRole else 1]
         key = (index.row(), index.column(), role)
         cache = self._role_cache
         if key in cache:
@@ -182,12 +247,34 @@ class DataFrameModel(QAbstractTableModel):
         row, column = key[0], key[1]
         if not (0 <= row < len(self._frame) and 0 <= column < len(self._specs)):
             return None
-        value = self.cell_data(row, column, role)
+        frame_row = self._order[row]
+        if role == _STYLE_ROLE:
+            value = self.cell_style(frame_row, column)
+        else:
+            value = self.cell_data(frame_row, column, role)
         cache[key] = value
         return value
 
+    def cell_style(self, row: int, column: int) -> str | None:
+        """The colour style of a cell (frame ``row``): the one colour hook of this model.
+        Subclasses extend it; :func:`app.kit.theme.cell_brushes` turns it into colours."""
+        spec = self._specs[column]
+        value = self._value(row, column)
+        if self._kind(row, spec) == fmt.STATUS and value in ("PASS", "FAIL"):
+            return "pass" if value == "PASS" else "fail"
+        if spec.style is not None:
+            style = spec.style(value)
+            if style is not None:
+                return style
+        if self._highlight_key is not None and spec.key == self._highlight_key:
+            return "highlight"
+        if row in self._bold_rows:
+            return "subtotal"
+        return None
+
     def cell_data(self, row: int, column: int, role: int) -> Any:
-        """The value of ``role`` for a cell inside the table (subclasses extend this, not data())."""
+        """The value of ``role`` for a cell of frame ``row`` (subclasses extend this, not
+        data(); colours are :meth:`cell_style`'s)."""
         spec = self._specs[column]
         value = self._value(row, column)
         kind = self._kind(row, spec)
@@ -205,18 +292,8 @@ class DataFrameModel(QAbstractTableModel):
             return fmt.full_precision(value, kind) or None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return RIGHT if kind in fmt.NUMERIC_KINDS else LEFT
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if kind == fmt.STATUS and value in ("PASS", "FAIL"):
-                return QBrush(PASS_BACKGROUND if value == "PASS" else FAIL_BACKGROUND)
-            if self._highlight_key is not None and spec.key == self._highlight_key:
-                return QBrush(HIGHLIGHT_BACKGROUND)
-            if row in self._bold_rows:
-                return QBrush(SUBTOTAL_BACKGROUND)
-            return None
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if kind == fmt.STATUS and value in ("PASS", "FAIL"):
-                return QBrush(PASS_FOREGROUND if value == "PASS" else FAIL_FOREGROUND)
-            return None
+        if role == CLIP_ROLE:
+            return _clip_text(value, kind)
         if role == Qt.ItemDataRole.FontRole:
             bold = row in self._bold_rows or (kind == fmt.STATUS and value in ("PASS", "FAIL"))
             return bold_font() if bold else None
@@ -233,14 +310,14 @@ class DataFrameModel(QAbstractTableModel):
             if horizontal:
                 spec = self._specs[section]
                 return spec.title if spec.title is not None else str(spec.key)
-            return self._row_labels[section]
+            return self._row_labels[self._order[section]]
         if role == Qt.ItemDataRole.ToolTipRole and horizontal:
             return self._specs[section].tooltip or None
         if role == Qt.ItemDataRole.FontRole:
             bold = (
                 self._specs[section].key == self._highlight_key
                 if horizontal
-                else section in self._bold_rows
+                else self._order[section] in self._bold_rows
             )
             if bold:
                 font = QFont()
@@ -267,14 +344,31 @@ class DataFrameModel(QAbstractTableModel):
         except (TypeError, ValueError) as exc:
             self.edit_rejected.emit(str(exc))
             return False
-        column = self._frame.columns.get_loc(spec.key)
-        self._frame.iat[index.row(), column] = coerced
-        self._cells[index.column()][index.row()] = coerced
+        column, row = self._frame.columns.get_loc(spec.key), self._order[index.row()]
+        self._frame.iat[row, column] = coerced
+        self._cells[index.column()][row] = coerced
         self._role_cache.clear()
         self.dataChanged.emit(
             index,
             index,
             [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole],
         )
-        self.value_edited.emit(index.row(), spec.key, coerced)
+        self.value_edited.emit(row, spec.key, coerced)
         return True
+
+
+_STYLE_ROLE = int(Qt.ItemDataRole.UserRole) + 2  # cached colour style name of a cell (internal)
+
+
+def _clip_text(value: Any, kind: str) -> str:
+    """Full-precision clipboard text of a cell: ``12.5%`` for percentages, no separators."""
+    if value is None or fmt.is_missing(value):
+        return ""
+    if isinstance(value, str) or kind in (fmt.TEXT, fmt.STATUS):
+        return str(value)
+    if isinstance(value, bool):
+        return str(value)
+    number = float(value)
+    if kind == fmt.PERCENT:
+        return f"{number * 100:.10g}%"
+    return f"{number:.12g}"

@@ -10,7 +10,7 @@ readable in both; badges and banners set their own background and text colours t
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette
 
 DISCLAIMER_COLOURS = {False: "#7a2e0e", True: "#ffb38a"}
 DISCLAIMER_STYLE = "color: {}; font-weight: bold; padding: 0 6px;"
@@ -88,3 +88,39 @@ def follow_system_theme(app) -> None:  # noqa: ANN001 - a QApplication
 def disclaimer_style(dark: bool | None = None) -> str:
     """The status-bar disclaimer's style, readable on the current palette."""
     return DISCLAIMER_STYLE.format(DISCLAIMER_COLOURS[system_is_dark() if dark is None else dark])
+
+
+# -- table cell colours: the one hook every table model asks ---------------------------------
+# (foreground, background) per style, for a light and a dark table background. Both are always
+# set together, so text never lands light-on-light or dark-on-dark whatever the palette.
+CELL_STYLES: dict[str, dict[bool, tuple[str | None, str | None]]] = {
+    "subtotal": {False: ("#1f2328", "#eef1f5"), True: ("#eef1f5", "#33383f")},
+    "readonly": {False: ("#1f2328", "#eef1f5"), True: ("#d8dce2", "#2c3036")},
+    "highlight": {False: ("#3d2e00", "#fff4cc"), True: ("#ffe8a3", "#4a3d12")},
+    "pass": {False: ("#155724", "#d4edda"), True: ("#b9f2c6", "#1d4a2a")},
+    "fail": {False: ("#721c24", "#f8d7da"), True: ("#ffc7cd", "#5c1f27")},
+    "blank": {False: ("#6c727b", None), True: ("#9aa0a8", None)},
+}
+_BRUSHES: dict[tuple[str, bool], tuple[QBrush | None, QBrush | None]] = {}
+
+
+def table_is_dark() -> bool:
+    """True when tables are drawn on a dark background (the palette's Base colour)."""
+    app = QGuiApplication.instance()
+    if app is None:
+        return False
+    return QGuiApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def cell_brushes(style: str, dark: bool | None = None) -> tuple[QBrush | None, QBrush | None]:
+    """``(foreground, background)`` brushes of a table-cell ``style`` (:data:`CELL_STYLES`)
+    for the current palette; None where the palette's own colour is right."""
+    dark = table_is_dark() if dark is None else dark
+    key = (style, dark)
+    if key not in _BRUSHES:
+        fg, bg = CELL_STYLES[style][dark]
+        _BRUSHES[key] = (
+            QBrush(QColor(fg)) if fg else None,
+            QBrush(QColor(bg)) if bg else None,
+        )
+    return _BRUSHES[key]

@@ -253,14 +253,84 @@ def read_only_table(
     table: QTableView | None = None,
     *,
     row_height: int = 21,
+    selection: QAbstractItemView.SelectionMode = QAbstractItemView.SelectionMode.ContiguousSelection,
 ) -> QTableView:
     """``table`` (a plain ``QTableView`` by default) showing ``model``, not editable, centred
-    headers, contiguous selection for copying."""
+    headers; sorts by a header click (a third click restores the table's own order) and copies
+    a selected block (Ctrl+C, or the context menu) as Excel pastes it. Every read-only table of
+    the app is made here."""
     table = table if table is not None else QTableView()
     table.setObjectName(object_name)
     table.setModel(model)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
+    table.setSelectionMode(selection)
     table.verticalHeader().setDefaultSectionSize(row_height)
-    table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+    header = table.horizontalHeader()
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+    header.setSortIndicatorClearable(True)
+    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the model's own order first
+    table.setSortingEnabled(True)
+    install_copy(table)
     return table
+
+
+def copy_selection(table: QTableView, *, with_headers: bool = False) -> str:
+    """The selected cells' bounding block as tab-separated text with CRLF line ends (what Excel
+    pastes), full precision (the model's ``CLIP_ROLE`` where it has one, else the display
+    text); cells inside the block but not selected stay empty."""
+    from app.kit.dataframe_model import CLIP_ROLE
+
+    model = table.model()
+    chosen = {(i.row(), i.column()) for i in table.selectionModel().selectedIndexes()}
+    if model is None or not chosen:
+        return ""
+    rows = range(min(r for r, _ in chosen), max(r for r, _ in chosen) + 1)
+    columns = range(min(c for _, c in chosen), max(c for _, c in chosen) + 1)
+
+    def text(row: int, column: int) -> str:
+        if (row, column) not in chosen:
+            return ""
+        index = model.index(row, column)
+        value = model.data(index, CLIP_ROLE)
+        if value is None:
+            value = model.data(index, Qt.ItemDataRole.DisplayRole)
+        return "" if value is None else str(value).replace("\t", " ").replace("\n", " ")
+
+    lines = []
+    if with_headers:
+        corner = [""] if not table.verticalHeader().isHidden() else []
+        titles = [
+            str(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
+            for c in columns
+        ]
+        lines.append("\t".join(corner + titles))
+    for row in rows:
+        label = (
+            [str(model.headerData(row, Qt.Orientation.Vertical) or "").strip()]
+            if with_headers and not table.verticalHeader().isHidden()
+            else []
+        )
+        lines.append("\t".join(label + [text(row, c) for c in columns]))
+    return "\r\n".join(lines) + "\r\n"
+
+
+def install_copy(table: QTableView) -> None:
+    """Ctrl+C copies the selected block; the context menu offers it with or without headers."""
+    from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+
+    def copy(with_headers: bool) -> None:
+        text = copy_selection(table, with_headers=with_headers)
+        if text:
+            QGuiApplication.clipboard().setText(text)
+
+    plain = QAction("Copy", table)
+    plain.setObjectName(f"{table.objectName() or 'table'}_copy")
+    plain.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+    plain.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    plain.triggered.connect(lambda: copy(False))
+    headed = QAction("Copy with headers", table)
+    headed.setObjectName(f"{table.objectName() or 'table'}_copy_with_headers")
+    headed.triggered.connect(lambda: copy(True))
+    table.addAction(plain)
+    table.addAction(headed)
+    table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)

@@ -9,9 +9,10 @@ Every change (one cell, an added or removed row, a paste, an import) rebuilds th
 through :func:`~core.rebalance.parse_holdings_table`, so core validates it all or nothing:
 negative shares, text in a number cell, a ticker outside the universe or a duplicate row are
 refused with ``edit_rejected(message)`` naming the cell, and the model is left as it was. An
-accepted change is ONE :class:`~app.kit.undo.ReplaceValueCommand` on the undo stack that swaps the whole
-:class:`Holdings`; applying it emits ``dataChanged`` (weights move on every row), row inserts
-or removals where the tickers changed, and ``holdings_changed(Holdings)``.
+accepted change is ONE undo command that swaps the whole :class:`Holdings` (the editable
+value-table model of :mod:`app.kit.editable_model`); applying it emits ``dataChanged`` (weights
+move on every row), row inserts or removals where the tickers changed, and
+``holdings_changed(Holdings)``.
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QFont, QUndoStack
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
+from PySide6.QtGui import QUndoStack
 
 from app.kit import formatting as fmt
-from app.kit.dataframe_model import LEFT, RIGHT, SUBTOTAL_BACKGROUND
-from app.kit.undo import ReplaceValueCommand
+from app.kit.editable_model import Cell, EditableTableModel, EditRefused
 from core.errors import DataError
-from core.inputs import split_block
 from core.rebalance import CASH_LABEL, Holdings, HoldingsInputError, parse_holdings_table
 from core.universe import Universe
 
@@ -64,10 +63,6 @@ def plain_number(value: float) -> str:
     return f"{value:.12g}"
 
 
-class HoldingsRefused(ValueError):
-    """A change the table cannot take; the message names the cell."""
-
-
 def describe_problems(error: HoldingsInputError, row_names: Sequence[str] = ()) -> str:
     """``"row 3 (QQQ), Shares: -5 is negative; ..."`` for the first problems of ``error``."""
     parts = []
@@ -80,32 +75,26 @@ def describe_problems(error: HoldingsInputError, row_names: Sequence[str] = ()) 
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
-class HoldingsModel(QAbstractTableModel):
+class HoldingsModel(EditableTableModel):
     """Editable holdings table (module docstring)."""
 
     holdings_changed = Signal(object)
-    edit_rejected = Signal(str)
 
     def __init__(
         self, universe: Universe, undo_stack: QUndoStack | None = None, parent: Any = None
     ) -> None:
-        super().__init__(parent)
         self._universe = universe
-        self._undo_stack = undo_stack
-        self._cells: list[tuple[Any, ...]] = []
-        self._set(Holdings({}, {}, 0.0))
         self._default_prices: dict[str, float] = {}
+        super().__init__(Holdings({}, {}, 0.0), undo_stack, parent)
+        self.state_changed.connect(self.holdings_changed)
 
     # -- state -----------------------------------------------------------------------------
     def holdings(self) -> Holdings:
-        return self._holdings
+        return self.state()
 
     def set_holdings(self, holdings: Holdings) -> None:
         """Replace everything without an undo entry (the start-up account, a project file)."""
-        self.beginResetModel()
-        self._set(holdings)
-        self.endResetModel()
-        self.holdings_changed.emit(holdings)
+        self.set_state(holdings)
 
     def set_default_prices(self, prices: Mapping[str, float]) -> None:
         """Prices used for an empty price cell and new rows (the data set's latest prices).
@@ -114,49 +103,47 @@ class HoldingsModel(QAbstractTableModel):
         typed changes), so that the rebalancer can buy them.
         """
         self._default_prices = {str(t): float(p) for t, p in prices.items()}
+        holdings = self.holdings()
         missing = {
             t: p
             for t, p in self._default_prices.items()
-            if t in self._universe.tickers and t not in self._holdings.prices
+            if t in self._universe.tickers and t not in holdings.prices
         }
         if missing:
-            self._apply(self._holdings.with_prices(missing))
+            self._apply(holdings.with_prices(missing))
 
     @property
     def universe(self) -> Universe:
         return self._universe
 
     def is_cash_row(self, row: int) -> bool:
-        return row == len(self._holdings.positions)
+        return row == len(self.holdings().positions)
 
     # -- undoable changes ------------------------------------------------------------------
     def replace_holdings(self, holdings: Holdings, text: str) -> bool:
         """Push one command swapping in ``holdings`` (already validated by core)."""
-        before = self._holdings
-        if holdings == before and tuple(holdings.positions) == tuple(before.positions):
-            return True
-        if self._undo_stack is None:
-            self._apply(holdings)
-        else:
-            self._undo_stack.push(ReplaceValueCommand(self._apply, before, holdings, text))
-        return True
+        return self.replace_state(holdings, text)
 
     def add_row(self) -> bool:
         """Append the first universe ETF not held, with 0 shares at its known or default price."""
-        ticker = next(
-            (t for t in self._universe.tickers if t not in self._holdings.positions), None
-        )
+        holdings = self.holdings()
+        ticker = next((t for t in self._universe.tickers if t not in holdings.positions), None)
         if ticker is None:
             self.edit_rejected.emit(
                 "Every ETF of the universe already has a row; edit its shares instead."
             )
             return False
-        rows = self._grid() + [[ticker, 0.0, None, None]]
-        return self._submit(rows, self._holdings.cash, f"Add {ticker}", "Row not added")
+        return self._submit(
+            self._grid() + [[ticker, 0.0, None, None]],
+            holdings.cash,
+            f"Add {ticker}",
+            "Row not added",
+        )
 
     def remove_rows(self, rows: Iterable[int]) -> bool:
         """Remove the positions at ``rows`` (the cash line stays: type 0 to empty it)."""
-        doomed = {r for r in rows if 0 <= r < len(self._holdings.positions)}
+        holdings = self.holdings()
+        doomed = {r for r in rows if 0 <= r < len(holdings.positions)}
         if not doomed:
             self.edit_rejected.emit(
                 "Select the position rows to remove first (the CASH row stays)."
@@ -165,23 +152,115 @@ class HoldingsModel(QAbstractTableModel):
         grid = self._grid()
         names = ", ".join(str(grid[r][0]) for r in sorted(doomed))
         kept = [row for r, row in enumerate(grid) if r not in doomed]
-        return self._submit(kept, self._holdings.cash, f"Remove {names}", "Rows not removed")
+        return self._submit(kept, holdings.cash, f"Remove {names}", "Rows not removed")
 
-    def paste(self, text: str, row: int, column: int) -> bool:
-        """Paste a tab-separated block with its top-left cell at (``row``, ``column``), as ONE
-        command, or refuse all of it.
-
-        A block whose first cell is a header word (Ticker, Symbol) is a whole holdings table and
-        replaces the account. Otherwise cells land from the given cell on (Market value and
-        Weight are computed: cells pasted there are ignored); rows below the last position add
-        positions and need the Ticker column. A single cell on the CASH row sets the cash.
-        """
-        block = split_block(text)
-        if not block:
-            self.edit_rejected.emit(
-                "Paste refused: the clipboard holds no cells; copy a block first."
-            )
+    def _submit(self, rows: list[list[Any]], cash: Any, text: str, refusal: str) -> bool:
+        try:
+            after = self._validated_table(rows, cash, refusal)
+        except EditRefused as exc:
+            self.edit_rejected.emit(str(exc))
             return False
+        return self.replace_state(after, text)
+
+    # -- the editable value-table hooks ------------------------------------------------------
+    def headers(self) -> Sequence[str]:
+        return HEADERS
+
+    def header_tooltip(self, column: int) -> str | None:
+        return HEADER_HELP[column - SHARES] if column in (SHARES, PRICE) else None
+
+    def row_keys(self, state: Holdings) -> tuple[str, ...]:
+        return (*state.positions, CASH_LABEL)
+
+    def cells(self, state: Holdings) -> tuple[tuple[Cell, ...], ...]:
+        weights = state.weights.to_dict() if state.total_value > 0 else {}
+        values = state.market_values.to_dict()
+        rows = [
+            self._row(t, s, state.prices[t], values[t], weights.get(t), cash=False)
+            for t, s in state.positions.items()
+        ]
+        rows.append(
+            self._row(CASH_LABEL, state.cash, 1.0, state.cash, weights.get(CASH_LABEL), cash=True)
+        )
+        return tuple(rows)
+
+    def _row(
+        self,
+        ticker: str,
+        shares: float,
+        price: float,
+        value: float,
+        weight: float | None,
+        *,
+        cash: bool,
+    ) -> tuple[Cell, ...]:
+        style = "subtotal" if cash else None
+        if cash:
+            tips = (CASH_HELP, CASH_HELP, fmt.full_precision(price, fmt.CURRENCY))
+        else:
+            tips = (
+                f"{ticker}: {self._universe.asset_class_of(ticker)}",
+                fmt.full_precision(shares, fmt.COUNT),
+                fmt.full_precision(price, fmt.CURRENCY),
+            )
+        return (
+            Cell(ticker, ticker, tips[0], editable=not cash, style=style, bold=cash),
+            Cell(
+                shares,
+                shares_text(shares, cash=cash),
+                tips[1],
+                True,
+                True,
+                style,
+                clip=plain_number(shares),
+            ),
+            Cell(price, f"${price:,.2f}", tips[2], True, not cash, style, clip=plain_number(price)),
+            Cell(
+                value,
+                fmt.format_value(value, fmt.CURRENCY),
+                fmt.full_precision(value, fmt.CURRENCY),
+                True,
+                False,
+                style,
+                clip=plain_number(value),
+            ),
+            Cell(
+                weight,
+                fmt.MISSING if weight is None else fmt.format_value(weight, fmt.PERCENT, 2),
+                None
+                if weight is None
+                else (
+                    "Weight of the account value including cash: "
+                    + fmt.full_precision(weight, fmt.PERCENT)
+                ),
+                True,
+                False,
+                style,
+                clip="" if weight is None else f"{weight * 100:.10g}%",
+            ),
+        )
+
+    def edited(self, row: int, column: int, value: Any) -> tuple[Holdings, str]:
+        holdings = self.holdings()
+        cash_row = self.is_cash_row(row)
+        name = CASH_LABEL if cash_row else holdings.tickers[row]
+        rows, cash = self._grid(), holdings.cash
+        if cash_row:
+            cash = value
+        elif column == TICKER:
+            rows[row] = [value, rows[row][SHARES], None, None]
+        else:
+            rows[row][column] = value
+        what = "cash" if cash_row else f"{name} {HEADERS[column].lower()}"
+        shown = value if isinstance(value, str) else plain_number(float(value))
+        after = self._validated_table(rows, cash, f"{name} / {HEADERS[column]} not changed")
+        return after, f"Set {what} to {shown}"
+
+    def pasted(self, block: list[list[str]], row: int, column: int) -> tuple[Holdings, str]:
+        """A block whose first cell is a header word (Ticker, Symbol) is a whole holdings table
+        and replaces the account. Otherwise cells land from the given cell on (Market value and
+        Weight are computed: cells pasted there are ignored); rows below the last position add
+        positions and need the Ticker column. A single cell on the CASH row sets the cash."""
         size = f"{len(block)} x {max(map(len, block))}"
         if str(block[0][0]).strip().casefold() in HEADER_WORDS:
             try:
@@ -189,49 +268,29 @@ class HoldingsModel(QAbstractTableModel):
                     block, universe=self._universe, default_prices=self._defaults()
                 )
             except HoldingsInputError as exc:
-                self.edit_rejected.emit(
-                    f"Paste refused, nothing changed: pasted {describe_problems(exc)}."
-                )
-                return False
-            return self.replace_holdings(after, f"Paste a holdings table ({len(block) - 1} rows)")
-        try:
-            rows, cash = self._overlaid(block, row, column)
-        except HoldingsRefused as exc:
-            self.edit_rejected.emit(f"Paste refused, nothing changed: {exc}")
-            return False
-        return self._submit(rows, cash, f"Paste {size} cells", "Paste refused, nothing changed")
-
-    def copy_text(self, indexes: Iterable[Index]) -> str:
-        """The bounding rectangle of ``indexes`` as TSV (full precision, no separators; CRLF
-        line ends, as Excel writes them)."""
-        cells = [(i.row(), i.column()) for i in indexes if i.isValid()]
-        if not cells:
-            return ""
-        rows = range(min(r for r, _ in cells), max(r for r, _ in cells) + 1)
-        columns = range(min(c for _, c in cells), max(c for _, c in cells) + 1)
-        chosen = set(cells)
-        lines = [
-            "\t".join(self._clip(r, c) if (r, c) in chosen else "" for c in columns) for r in rows
-        ]
-        return "\r\n".join(lines) + "\r\n"
+                raise EditRefused(f"pasted {describe_problems(exc)}.") from None
+            return after, f"Paste a holdings table ({len(block) - 1} rows)"
+        rows, cash = self._overlaid(block, row, column)
+        after = self._validated_table(rows, cash, "Paste refused, nothing changed", bare=True)
+        return after, f"Paste {size} cells"
 
     # -- helpers ---------------------------------------------------------------------------
     def _grid(self) -> list[list[Any]]:
-        h = self._holdings
+        h = self.holdings()
         return [[t, s, h.prices.get(t), h.cost_basis.get(t)] for t, s in h.positions.items()]
 
     def _defaults(self) -> dict[str, float]:
-        held = self._holdings.positions
-        kept = {t: p for t, p in self._holdings.prices.items() if t not in held}
+        holdings = self.holdings()
+        kept = {t: p for t, p in holdings.prices.items() if t not in holdings.positions}
         return {**self._default_prices, **kept}
 
     def _overlaid(
         self, block: list[list[str]], row: int, column: int
     ) -> tuple[list[list[Any]], Any]:
-        grid, cash = self._grid(), self._holdings.cash
+        grid, cash = self._grid(), self.holdings().cash
         width = max(map(len, block))
         if not 0 <= column or column + width > len(HEADERS):
-            raise HoldingsRefused(
+            raise EditRefused(
                 f"the block is {width} columns wide and does not fit from the "
                 f"{HEADERS[min(max(column, 0), len(HEADERS) - 1)]} column."
             )
@@ -244,7 +303,7 @@ class HoldingsModel(QAbstractTableModel):
             r = row + offset
             if r >= len(grid):
                 if column != TICKER:
-                    raise HoldingsRefused(
+                    raise EditRefused(
                         "rows below the last position need a ticker: start the paste "
                         "in the Ticker column."
                     )
@@ -252,22 +311,20 @@ class HoldingsModel(QAbstractTableModel):
             for k, value in enumerate(cells):
                 c = column + k
                 if c == TICKER and str(value).strip().upper() != str(grid[r][TICKER] or ""):
-                    grid[r] = [
-                        value,
-                        grid[r][SHARES],
-                        None,
-                        None,
-                    ]  # another ETF: its own price and basis
+                    grid[r] = [value, grid[r][SHARES], None, None]  # another ETF: own price, basis
                 elif c in (SHARES, PRICE):
                     grid[r][c] = value
         return grid, cash
 
-    def _submit(self, rows: list[list[Any]], cash: Any, text: str, refusal: str) -> bool:
-        """Validate ``rows`` (+ the cash line) with core, then push one command or refuse."""
+    def _validated_table(
+        self, rows: list[list[Any]], cash: Any, refusal: str, *, bare: bool = False
+    ) -> Holdings:
+        """``rows`` (+ the cash line) as core's :class:`Holdings`, or :class:`EditRefused`
+        starting with ``refusal`` (without it when ``bare``: the caller adds its own)."""
         pasted_cash = any(str(r[TICKER]).strip().upper() == CASH_LABEL for r in rows)
         table = rows if pasted_cash else [*rows, [CASH_LABEL, cash, None, None]]
         try:
-            after = parse_holdings_table(
+            return parse_holdings_table(
                 table,
                 universe=self._universe,
                 default_prices=self._defaults(),
@@ -275,160 +332,7 @@ class HoldingsModel(QAbstractTableModel):
             )
         except HoldingsInputError as exc:
             names = [str(r[TICKER] or "").strip().upper() for r in table]
-            self.edit_rejected.emit(f"{refusal}: {describe_problems(exc, names)}.")
-            return False
+            detail = f"{describe_problems(exc, names)}."
         except DataError as exc:
-            self.edit_rejected.emit(f"{refusal}: {exc}")
-            return False
-        return self.replace_holdings(after, text)
-
-    def _apply(self, holdings: Holdings) -> None:
-        old, new = self._holdings.tickers, holdings.tickers
-        first = next(
-            (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
-            min(len(old), len(new)),
-        )
-        gone = len(old) - len(new)
-        if gone == 0:  # same rows (a ticker may be renamed in place)
-            self._set(holdings)
-        elif new[: len(old)] == old:
-            self.beginInsertRows(QModelIndex(), len(old), len(new) - 1)
-            self._set(holdings)
-            self.endInsertRows()
-        elif gone > 0 and old[:first] + old[first + gone :] == new:
-            self.beginRemoveRows(QModelIndex(), first, first + gone - 1)
-            self._set(holdings)
-            self.endRemoveRows()
-        else:
-            self.beginResetModel()
-            self._set(holdings)
-            self.endResetModel()
-            self.holdings_changed.emit(holdings)
-            return
-        # one block for the whole table: every weight moves with any value
-        self.dataChanged.emit(
-            self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1)
-        )
-        self.holdings_changed.emit(holdings)
-
-    def _set(self, holdings: Holdings) -> None:
-        """Store ``holdings`` and the cells shown (ticker, shares, price, value, weight per row)."""
-        self._holdings = holdings
-        weights = holdings.weights.to_dict() if holdings.total_value > 0 else {}
-        values = holdings.market_values.to_dict()
-        self._cells = [
-            (t, s, holdings.prices[t], values[t], weights.get(t))
-            for t, s in holdings.positions.items()
-        ]
-        self._cells.append((CASH_LABEL, holdings.cash, 1.0, holdings.cash, weights.get(CASH_LABEL)))
-
-    def _raw(self, row: int, column: int) -> Any:
-        """The cell's value: ticker text or a float (None where the cell has no value)."""
-        return self._cells[row][column]
-
-    def _clip(self, row: int, column: int) -> str:
-        value = self._raw(row, column)
-        if value is None or isinstance(value, str):
-            return value or ""
-        return f"{value * 100:.10g}%" if column == WEIGHT else plain_number(value)
-
-    def _display(self, row: int, column: int, value: Any) -> str:
-        if column == TICKER:
-            return str(value)
-        if value is None:
-            return fmt.MISSING
-        if column == SHARES:
-            return shares_text(value, cash=self.is_cash_row(row))
-        if column == PRICE:
-            return f"${value:,.2f}"
-        if column == VALUE:
-            return fmt.format_value(value, fmt.CURRENCY)
-        return fmt.format_value(value, fmt.PERCENT, 2)
-
-    # -- Qt model API ----------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._holdings.positions) + 1
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (
-            0 <= index.row() < self.rowCount() and 0 <= index.column() < self.columnCount()
-        ):
-            return None
-        row, column = index.row(), index.column()
-        value = self._raw(row, column)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column, value)
-        if role == Qt.ItemDataRole.EditRole:
-            return value
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if self.is_cash_row(row):
-                return (
-                    CASH_HELP
-                    if column in (TICKER, SHARES)
-                    else fmt.full_precision(value, fmt.CURRENCY)
-                )
-            if column == TICKER:
-                return f"{value}: {self._universe.asset_class_of(value)}"
-            if column == WEIGHT:
-                return "Weight of the account value including cash: " + fmt.full_precision(
-                    value, fmt.PERCENT
-                )
-            return fmt.full_precision(
-                value, fmt.CURRENCY if column in (PRICE, VALUE) else fmt.COUNT
-            )
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return LEFT if column == TICKER else RIGHT
-        if role == Qt.ItemDataRole.BackgroundRole and self.is_cash_row(row):
-            return QBrush(SUBTOTAL_BACKGROUND)
-        if role == Qt.ItemDataRole.FontRole and self.is_cash_row(row) and column == TICKER:
-            font = QFont()
-            font.setBold(True)
-            return font
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if not 0 <= section < (self.columnCount() if horizontal else self.rowCount()):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section] if horizontal else str(section + 1)
-        if role == Qt.ItemDataRole.ToolTipRole and horizontal and section in (SHARES, PRICE):
-            return HEADER_HELP[section - SHARES]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        editable = (SHARES,) if self.is_cash_row(index.row()) else (TICKER, SHARES, PRICE)
-        if index.column() in editable:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
-
-    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if (
-            role != Qt.ItemDataRole.EditRole
-            or not index.isValid()
-            or not self.flags(index) & Qt.ItemFlag.ItemIsEditable
-        ):
-            return False
-        row, column = index.row(), index.column()
-        name = CASH_LABEL if self.is_cash_row(row) else self._holdings.tickers[row]
-        if self.is_cash_row(row):
-            rows, cash = self._grid(), value
-        else:
-            rows, cash = self._grid(), self._holdings.cash
-            if column == TICKER:
-                rows[row] = [value, rows[row][SHARES], None, None]
-            else:
-                rows[row][column] = value
-        what = "cash" if self.is_cash_row(row) else f"{name} {HEADERS[column].lower()}"
-        shown = value if isinstance(value, str) else plain_number(float(value))
-        return self._submit(
-            rows, cash, f"Set {what} to {shown}", f"{name} / {HEADERS[column]} not changed"
-        )
+            detail = str(exc)
+        raise EditRefused(detail if bare else f"{refusal}: {detail}")

@@ -7,26 +7,16 @@ them for display and colours the flags (breaches red, BUY green, SELL red).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 
 from app.kit import formatting as fmt
-from app.kit.dataframe_model import (
-    FAIL_BACKGROUND,
-    FAIL_FOREGROUND,
-    PASS_BACKGROUND,
-    PASS_FOREGROUND,
-    ColumnSpec,
-    DataFrameModel,
-)
+from app.kit.dataframe_model import ColumnSpec, DataFrameModel
 from core.rebalance import CASH_LABEL, DriftReport, RebalancePlan, effective_band
 
 Index = QModelIndex | QPersistentModelIndex
-Colours = tuple[QColor, QColor]
 
 BREACH_TEXT = "⚠ breach"
 CASH_CLASS = "Cash"  # the class the account's cash counts in (core.rebalance.drift_report default)
@@ -43,36 +33,12 @@ def _signed_percent(value: Any) -> str:
     return f"{shown:+.2f} pp" if shown else "0.00 pp"
 
 
-def _breach_colours(value: Any) -> Colours | None:
-    return (
-        (FAIL_FOREGROUND, FAIL_BACKGROUND)
-        if isinstance(value, str) and value.startswith("⚠")
-        else None
-    )
+def _breach_style(value: Any) -> str | None:
+    return "fail" if isinstance(value, str) and value.startswith("⚠") else None
 
 
-def _action_colours(value: Any) -> Colours | None:
-    if value == "BUY":
-        return PASS_FOREGROUND, PASS_BACKGROUND
-    return (FAIL_FOREGROUND, FAIL_BACKGROUND) if value == "SELL" else None
-
-
-class FlaggedFrameModel(DataFrameModel):
-    """A :class:`DataFrameModel` whose flag columns are coloured by value."""
-
-    def __init__(
-        self, colours: dict[Any, Callable[[Any], Colours | None]], parent: Any = None
-    ) -> None:
-        super().__init__(parent=parent)
-        self._colours = colours
-
-    def cell_data(self, row: int, column: int, role: int) -> Any:
-        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole):
-            rule = self._colours.get(self._specs[column].key)
-            colours = rule(self._value(row, column)) if rule is not None else None
-            if colours is not None:
-                return QBrush(colours[0] if role == Qt.ItemDataRole.ForegroundRole else colours[1])
-        return super().cell_data(row, column, role)
+def _action_style(value: Any) -> str | None:
+    return {"BUY": "pass", "SELL": "fail"}.get(value) if isinstance(value, str) else None
 
 
 DRIFT_SPECS = (
@@ -98,6 +64,7 @@ DRIFT_SPECS = (
         "Breach",
         tooltip="Which band the drift is beyond: abs(olute), rel(ative, a share of the "
         "target), off target (held, target 0), class band",
+        style=_breach_style,
     ),
 )
 
@@ -106,8 +73,8 @@ TRADE_SPECS = (
     ColumnSpec("current_weight", "Current", fmt.PERCENT, decimals=2),
     ColumnSpec("target_weight", "Target", fmt.PERCENT, decimals=2),
     ColumnSpec("drift", "Drift", fmt.PERCENT, formatter=_signed_percent),
-    ColumnSpec("breach", "Breach"),
-    ColumnSpec("trade_direction", "Action"),
+    ColumnSpec("breach", "Breach", style=_breach_style),
+    ColumnSpec("trade_direction", "Action", style=_action_style),
     ColumnSpec("trade_shares", "Shares", fmt.COUNT),
     ColumnSpec(
         "trade_notional",
@@ -208,11 +175,9 @@ def trades_frame(plan: RebalancePlan, trades: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def drift_model(parent: Any = None) -> FlaggedFrameModel:
-    return FlaggedFrameModel({"breach": _breach_colours}, parent)
+def drift_model(parent: Any = None) -> DataFrameModel:
+    return DataFrameModel(parent=parent)
 
 
-def trades_model(parent: Any = None) -> FlaggedFrameModel:
-    return FlaggedFrameModel(
-        {"breach": _breach_colours, "trade_direction": _action_colours}, parent
-    )
+def trades_model(parent: Any = None) -> DataFrameModel:
+    return DataFrameModel(parent=parent)

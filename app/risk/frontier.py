@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.kit import formatting as fmt
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
-from app.kit.views import FittedTableView, SlotChart, figure_slot
+from app.kit.views import FittedTableView, SlotChart, figure_slot, read_only_table
 from core.analytics.risk_report import RiskReport
 from core.pipeline import AnalysisResult
 
@@ -35,11 +35,9 @@ class FrontierPanel(QSplitter):
         self._result: AnalysisResult | None = None
 
         self.weights_model = DataFrameModel(parent=self)
-        self.weights_table = FittedTableView()
-        self.weights_table.setObjectName("frontier_weights_table")
-        self.weights_table.setModel(self.weights_model)
-        self.weights_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.weights_table.verticalHeader().setDefaultSectionSize(21)
+        self.weights_table = read_only_table(
+            "frontier_weights_table", self.weights_model, FittedTableView()
+        )
         self.selection_label = QLabel(
             "Click a point of the frontier chart to see its weights here."
         )

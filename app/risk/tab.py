@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -27,7 +26,14 @@ from app.kit.context import StudioContext
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
 from app.kit.deferred import DeferredWork
 from app.kit.feature import FeatureTab
-from app.kit.views import FittedTableView, SlotChart, figure_slot, group_box, warning_banner
+from app.kit.views import (
+    FittedTableView,
+    SlotChart,
+    figure_slot,
+    group_box,
+    read_only_table,
+    warning_banner,
+)
 from app.kit.workers import Job, JobRunner
 from app.risk.frontier import FrontierPanel
 from app.risk.jobs import (
@@ -106,12 +112,7 @@ def _charts() -> ModuleType:
 
 
 def _table(object_name: str, model: DataFrameModel) -> QTableView:
-    table = FittedTableView()
-    table.setObjectName(object_name)
-    table.setModel(model)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setDefaultSectionSize(21)
-    return table
+    return read_only_table(object_name, model, FittedTableView())
 
 
 class RiskTab(FeatureTab):

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from app.kit import formatting as fmt
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
 from app.kit.delegates import PercentDelegate
-from app.kit.views import button_row, hint_label, push_button
+from app.kit.views import button_row, hint_label, push_button, read_only_table
 from app.stress.scenarios_model import NAME, SHOCK_HELP, CustomScenariosModel
 from core.errors import IPSStudioError
 from core.stress.conditional import ConditionalSpec, conditional_scenario
@@ -177,11 +177,7 @@ class ConditionalPanel(QGroupBox):
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("conditional_name_edit")
         self.implied_model = DataFrameModel(parent=self)
-        self.implied_table = QTableView()
-        self.implied_table.setObjectName("implied_shocks_table")
-        self.implied_table.setModel(self.implied_model)
-        self.implied_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.implied_table.verticalHeader().setDefaultSectionSize(21)
+        self.implied_table = read_only_table("implied_shocks_table", self.implied_model)
         self.implied_table.horizontalHeader().setStretchLastSection(True)
         self.message_label = QLabel()
         self.message_label.setObjectName("conditional_message_label")

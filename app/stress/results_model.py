@@ -7,12 +7,10 @@ from typing import Any
 
 import pandas as pd
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QFont
+from PySide6.QtGui import QFont
 
 from app.kit import formatting as fmt
 from app.kit.dataframe_model import (
-    FAIL_BACKGROUND,
-    FAIL_FOREGROUND,
     ColumnSpec,
     DataFrameModel,
 )
@@ -92,8 +90,20 @@ class StressResultsModel(DataFrameModel):
         self.set_frame(stress_frame(stress), stress_specs(stress))
 
     def scenario_at(self, row: int) -> str | None:
+        """The scenario shown at ``row`` (on screen: the table may be sorted)."""
         frame = self.frame()
-        return str(frame[SCENARIO_COLUMN].iloc[row]) if 0 <= row < len(frame) else None
+        if not 0 <= row < len(frame):
+            return None
+        return str(frame[SCENARIO_COLUMN].iloc[self.frame_row(row)])
+
+    def cell_style(self, row: int, column: int) -> str | None:
+        if (
+            self._stress is not None
+            and self._breaches[row]
+            and column == self.column_of(BREACH_COLUMN)
+        ):
+            return "fail"
+        return super().cell_style(row, column)
 
     def cell_data(self, row: int, column: int, role: int) -> Any:
         value = super().cell_data(row, column, role)
@@ -101,10 +111,6 @@ class StressResultsModel(DataFrameModel):
             return value
         breach = self._breaches[row]
         if column == self.column_of(BREACH_COLUMN) and breach:
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return QBrush(FAIL_FOREGROUND)
-            if role == Qt.ItemDataRole.BackgroundRole:
-                return QBrush(FAIL_BACKGROUND)
             if role == Qt.ItemDataRole.FontRole:
                 font = QFont()
                 font.setBold(True)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +26,7 @@ from app.kit import formatting as fmt
 from app.kit.context import StudioContext
 from app.kit.deferred import DeferredWork
 from app.kit.feature import FeatureTab
-from app.kit.views import SlotChart, figure_slot, group_box, warning_banner
+from app.kit.views import SlotChart, figure_slot, group_box, read_only_table, warning_banner
 from app.kit.workers import Job, JobRunner
 from app.stress.editor import ConditionalPanel, CustomScenariosPanel
 from app.stress.jobs import STRESS_JOB, StressAnswer, stress_job
@@ -85,14 +84,14 @@ class StressTab(FeatureTab):
         self.warning_label = warning_banner("stress_warning_label")
 
         self.results_model = StressResultsModel(self)
-        self.results_table = QTableView()
-        self.results_table.setObjectName("stress_results_table")
-        self.results_table.setModel(self.results_model)
-        self.results_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results_table = read_only_table(
+            "stress_results_table",
+            self.results_model,
+            row_height=22,
+            selection=QAbstractItemView.SelectionMode.SingleSelection,
+        )
         self.results_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.results_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.results_table.verticalHeader().hide()
-        self.results_table.verticalHeader().setDefaultSectionSize(22)
         self.results_table.horizontalHeader().setStretchLastSection(True)
         self.stress_slot = figure_slot("stress_chart")  # charts are made when first drawn
         self.contribution_slot = figure_slot("stress_contribution_chart", panels=2)
@@ -221,8 +220,11 @@ class StressTab(FeatureTab):
         self.results_model.set_stress(stress)
         self.deferred.add("fit_results", self._fit_results_columns)
         names = list(stress.scenario_names)
-        row = names.index(selected) if selected in names else 0
-        self.results_table.selectRow(row)  # the current-row signal draws its contributions
+        frame_row = names.index(selected) if selected in names else 0
+        # The table may be sorted: select the row on screen that shows that scenario (the
+        # current-row signal draws its contributions).
+        rows_shown = [self.results_model.frame_row(r) for r in range(len(names))]
+        self.results_table.selectRow(rows_shown.index(frame_row))
         portfolio = f"IPS Recommended: {answer.result.recommended_name}"
         self.deferred.add(
             "stress_chart",
@@ -259,7 +261,7 @@ class StressTab(FeatureTab):
     @Slot(QModelIndex, QModelIndex)
     def _on_results_table_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self._show_contributions(current.row())
+            self._show_contributions(self.results_model.frame_row(current.row()))
 
     @Slot(object)
     def _on_custom_model_scenarios_changed(self, scenarios: tuple[Scenario, ...]) -> None:

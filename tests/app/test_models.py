@@ -121,12 +121,17 @@ def test_dataframe_model_remembered_answers_follow_edits_and_new_frames(frame_mo
     assert frame_model.data(cell, DISPLAY) == "30.0%"
     assert frame_model.data(frame_model.index(0, 2), DISPLAY) == "FAIL"
     assert frame_model.data(frame_model.index(1, 0), DISPLAY) is None  # no second row any more
+    from app.kit import theme
+
     for row in range(frame_model.rowCount()):  # every remembered answer equals a fresh one
         for column in range(frame_model.columnCount()):
             for role in roles:
-                assert frame_model.data(
-                    frame_model.index(row, column), role
-                ) == frame_model.cell_data(row, column, role)
+                if role == Qt.ItemDataRole.BackgroundRole:  # colours: the one style hook
+                    style = frame_model.cell_style(row, column)
+                    fresh = None if style is None else theme.cell_brushes(style)[1]
+                else:
+                    fresh = frame_model.cell_data(row, column, role)
+                assert frame_model.data(frame_model.index(row, column), role) == fresh
 
 
 @pytest.fixture

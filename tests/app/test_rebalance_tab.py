@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QFileDialog, QTableView
 
 from app.features import FEATURES
 from app.kit.context import StudioContext
-from app.rebalancing.holdings_model import PRICE, SHARES, TICKER, HoldingsModel, split_block
+from app.rebalancing.holdings_model import PRICE, SHARES, TICKER, HoldingsModel
 from app.rebalancing.tab import RebalanceTab, start_account
+from core.inputs import split_block
 from core.pipeline import load_default_dataset, run_analysis
 from core.policy.profile_io import DEFAULT_PROFILE_NAME, bundled_profiles
 from core.rebalance import CASH_LABEL, Holdings, demo_holdings, load_holdings_file

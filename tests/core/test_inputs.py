@@ -100,6 +100,8 @@ def test_blocks_as_excel_copies_them():
     assert split_block("a\rb\n") == [["a"], ["b"]]
     assert split_block('"x\ty"\tz\n') == [["x\ty", "z"]]
     assert split_block("\r\n\r\n") == []
+    with pytest.raises(ValueError, match="type at most 1,000 characters a cell"):
+        split_block("x" * 131_073)  # over the csv module's own field limit
     with pytest.raises(ValueError, match="paste at most"):
         split_block("x" * (MAX_BLOCK_CHARS + 1))
 

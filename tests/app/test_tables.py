@@ -1,0 +1,204 @@
+"""Tables: one editable value-table model (paste, copy, undo) and read-only tables that sort
+and copy a block, with colours readable on light and dark palettes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QUndoStack
+from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+from app.ips.constraints_model import MAXIMUM, MINIMUM, ConstraintsModel
+from app.kit import formatting as fmt
+from app.kit import theme
+from app.kit.dataframe_model import CLIP_ROLE, ColumnSpec, DataFrameModel
+from app.kit.editable_model import EditableTableModel
+from app.kit.views import copy_selection, read_only_table
+from app.rebalancing.holdings_model import HoldingsModel
+from app.stress.scenarios_model import CustomScenariosModel
+from core.policy.profile_io import bundled_profiles
+from core.universe import default_universe
+
+DISPLAY = Qt.ItemDataRole.DisplayRole
+TIMEOUT_MS = 60_000
+
+
+# -- colours ------------------------------------------------------------------------------------
+def _luminance(colour: QColor) -> float:
+    """WCAG 2 relative luminance, computed from the sRGB channels by hand."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(colour.red())
+        + 0.7152 * channel(colour.green())
+        + 0.0722 * channel(colour.blue())
+    )
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_contrast_formula_by_hand():
+    assert contrast(QColor("#000000"), QColor("#ffffff")) == pytest.approx(21.0)
+    assert contrast(QColor("#777777"), QColor("#ffffff")) == pytest.approx(4.48, abs=0.01)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+@pytest.mark.parametrize("style", sorted(theme.CELL_STYLES))
+def test_every_cell_style_is_readable_on_both_palettes(style, dark, qapp):
+    """WCAG AA (4.5:1) between a style's text and its background (the palette's Base colour
+    where the style leaves the background alone)."""
+    foreground, background = theme.cell_brushes(style, dark)
+    base = QColor("#1f1f1f") if dark else QColor("#ffffff")  # the dark palette's Base / white
+    fg = foreground.color() if foreground is not None else None
+    bg = background.color() if background is not None else base
+    assert fg is not None, "a style sets its text colour with its background"
+    threshold = 4.5 if style != "blank" else 3.0  # "no limit" placeholders: large-text contrast
+    assert contrast(fg, bg) >= threshold, (style, dark, fg.name(), bg.name())
+
+
+def test_dark_palette_gives_dark_table_colours(qapp):
+    before = QGuiApplication.palette()
+    try:
+        QGuiApplication.setPalette(theme.dark_palette())
+        assert theme.table_is_dark()
+        model = DataFrameModel(
+            pd.DataFrame({"w": [0.5, 0.5]}, index=["Total", "SPY"]),
+            [ColumnSpec("w", "Weight", fmt.PERCENT)],
+        )
+        model.set_frame(model.frame(), model._specs, bold_rows=[0], highlight_key="w")
+        background = model.data(model.index(0, 0), Qt.ItemDataRole.BackgroundRole).color()
+        foreground = model.data(model.index(0, 0), Qt.ItemDataRole.ForegroundRole).color()
+        assert background.lightness() < 128 and contrast(foreground, background) >= 4.5
+    finally:
+        QGuiApplication.setPalette(before)
+    assert not theme.table_is_dark()
+
+
+# -- sorting and copying read-only tables --------------------------------------------------------
+@pytest.fixture
+def table(qtbot):
+    frame = pd.DataFrame(
+        {"weight": [0.25, None, 0.125, 0.5], "status": ["PASS", "FAIL", "PASS", "PASS"]},
+        index=["SPY", "AGG", "GLD", "QQQ"],
+    )
+    model = DataFrameModel(
+        frame,
+        [ColumnSpec("weight", "Weight", fmt.PERCENT), ColumnSpec("status", "Status", fmt.STATUS)],
+    )
+    view = read_only_table("test_table", model)
+    qtbot.addWidget(view)
+    return view, model
+
+
+def _labels(model: DataFrameModel) -> list[str]:
+    return [model.headerData(r, Qt.Orientation.Vertical, DISPLAY) for r in range(model.rowCount())]
+
+
+def test_a_header_click_sorts_and_a_third_restores_the_order(table, qtmodeltester):
+    view, model = table
+    assert view.isSortingEnabled() and _labels(model) == ["SPY", "AGG", "GLD", "QQQ"]
+    view.setCurrentIndex(model.index(0, 0))  # SPY stays current through the sorts
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert _labels(model) == ["GLD", "SPY", "QQQ", "AGG"]  # blank last
+    assert model.data(model.index(0, 0), DISPLAY) == "12.5%"
+    assert model.frame_row(0) == 2 and model.row_of("QQQ") == 2
+    assert _labels(model)[view.currentIndex().row()] == "SPY"
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert _labels(model) == ["QQQ", "SPY", "GLD", "AGG"]  # blank last either way
+    model.sort(-1)
+    assert _labels(model) == ["SPY", "AGG", "GLD", "QQQ"]
+    qtmodeltester.check(model)
+
+
+def test_ctrl_c_copies_the_selected_block_at_full_precision(table, qapp):
+    view, model = table
+    view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    view.selectionModel().select(model.index(0, 0), view.selectionModel().SelectionFlag.Select)
+    view.selectionModel().select(model.index(1, 1), view.selectionModel().SelectionFlag.Select)
+    assert copy_selection(view) == "12.5%\t\r\n\tPASS\r\n"
+    assert copy_selection(view, with_headers=True) == (
+        "\tWeight\tStatus\r\nGLD\t12.5%\t\r\nSPY\t\tPASS\r\n"
+    )
+    copy = next(a for a in view.actions() if a.objectName() == "test_table_copy")
+    copy.trigger()
+    assert QGuiApplication.clipboard().text() == "12.5%\t\r\n\tPASS\r\n"
+    assert model.data(model.index(3, 0), CLIP_ROLE) == ""  # the blank AGG weight
+
+
+def test_every_read_only_table_of_the_window_sorts_and_copies(window):
+    read_only = [
+        t
+        for t in window.findChildren(QTableView)
+        if t.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers
+    ]
+    assert len(read_only) >= 10
+    for view in read_only:
+        names = {a.text() for a in view.actions()}
+        assert view.isSortingEnabled(), view.objectName()
+        assert {"Copy", "Copy with headers"} <= names, view.objectName()
+
+
+# -- the editable value-table model --------------------------------------------------------------
+def test_the_three_editable_tables_share_one_model():
+    for cls in (HoldingsModel, ConstraintsModel, CustomScenariosModel):
+        assert issubclass(cls, EditableTableModel)
+
+
+@pytest.fixture
+def constraints(qtbot):
+    stack = QUndoStack()
+    model = ConstraintsModel(bundled_profiles()["Balanced Growth"], default_universe(), stack)
+    return model, stack
+
+
+def test_a_block_of_limits_pastes_as_one_undo_step(constraints):
+    model, stack = constraints
+    equity = model.row_of("Asset class", "Equity")
+    before = model.profile
+    assert model.paste("50\t60%\r\n20\t40\r\n", equity, MINIMUM)
+    assert stack.count() == 1
+    fixed_income = model.profile.class_ranges[model.data(model.index(equity + 1, 0), DISPLAY)]
+    assert model.profile.class_ranges["Equity"].minimum == pytest.approx(0.50)
+    assert model.profile.class_ranges["Equity"].maximum == pytest.approx(0.60)
+    assert (fixed_income.minimum, fixed_income.maximum) == pytest.approx((0.20, 0.40))
+    stack.undo()
+    assert model.profile == before
+
+
+def test_a_limit_paste_that_breaks_the_policy_changes_nothing(qtbot, constraints):
+    model, stack = constraints
+    equity = model.row_of("Asset class", "Equity")
+    with qtbot.waitSignal(model.edit_rejected, timeout=1_000) as refused:
+        assert not model.paste("80\t60\r\n", equity, MINIMUM)  # minimum above maximum
+    assert "Paste refused" in refused.args[0] and "Equity" in refused.args[0]
+    vol = model.row_of("Limit", "max_volatility")
+    with qtbot.waitSignal(model.edit_rejected, timeout=1_000) as refused:
+        assert not model.paste("5\t12\r\n", vol, MINIMUM)  # a limit with no minimum
+    assert "cannot be set" in refused.args[0]
+    assert stack.count() == 0
+
+
+def test_copied_limits_paste_back_unchanged(constraints):
+    model, stack = constraints
+    indexes = [model.index(r, c) for r in range(4) for c in (MINIMUM, MAXIMUM)]
+    text = model.copy_text(indexes)
+    assert text.startswith("45%\t")
+    before = model.profile
+    assert model.paste(text, 0, MINIMUM)
+    assert model.profile == before and stack.count() == 0  # nothing changed: no undo step
+
+
+def test_a_pasted_name_over_the_cell_limit_is_refused(qtbot):
+    model = CustomScenariosModel(("SPY", "AGG"))
+    model.add_scenario()
+    with qtbot.waitSignal(model.edit_rejected, timeout=1_000) as refused:
+        assert not model.paste("x" * 131_073, 0, 0)
+    assert "at most 1,000" in refused.args[0]
+    assert model.scenarios()[0].name == "Custom scenario 1"
