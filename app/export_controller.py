@@ -11,7 +11,9 @@ place that asks for a folder (``QFileDialog``); :meth:`ExportController.export_t
    :func:`core.report.package.write_report_package`, with :func:`app.memo_pdf.render_memo_pdf`).
 
 Progress goes to the status bar. ``export_finished(ok, text)`` reports the folder on success or
-the reason on failure; a failure leaves the previous report in the folder unchanged. A tab that
+the reason on failure; a failure leaves the previous report in the folder unchanged. The files
+of an earlier report that this one does not write are removed; files of the user's own are
+kept and the status bar says so. A tab that
 defines ``rebalance_plan()`` (returning a plan or None) supplies the rebalancing section.
 """
 
@@ -218,7 +220,11 @@ class ExportController(QObject):
 
     @Slot(object)
     def _on_publish_result(self, paths: list[Path]) -> None:
-        self._finish(True, self._folder, count=len(paths))
+        from core.report.publish import unlisted_files
+
+        kept = unlisted_files(self._folder)
+        note = f"; kept {len(kept)} file(s) of your own: {', '.join(kept[:3])}" if kept else ""
+        self._finish(True, self._folder, count=len(paths), note=note)
 
     @Slot(str)
     def _on_job_error(self, message: str) -> None:
@@ -228,7 +234,7 @@ class ExportController(QObject):
     def _on_job_cancelled(self) -> None:
         self._finish(False, "The export was cancelled; the previous report is unchanged.")
 
-    def _finish(self, ok: bool, text: str, *, count: int = 0) -> None:
+    def _finish(self, ok: bool, text: str, *, count: int = 0, note: str = "") -> None:
         if self._chart_steps is not None:
             self._chart_steps.close()  # deletes the figure being drawn
             self._chart_steps = None
@@ -238,7 +244,7 @@ class ExportController(QObject):
             self._charts_dir = None
         self.action.setEnabled(True)
         if ok:
-            self._status(f"Report exported to {text} ({count} files).", 15000)
+            self._status(f"Report exported to {text} ({count} files{note}).", 15000)
         else:
             self._status("Export failed; the previous report is unchanged.", 15000)
             QMessageBox.warning(self._window, "Export failed", text)
