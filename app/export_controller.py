@@ -3,8 +3,10 @@
 :class:`ExportController` owns the ``action_export_report`` action. Its handler is the only
 place that asks for a folder (``QFileDialog``); :meth:`ExportController.export_to` then runs:
 
-1. a worker job computing the risk reports and stress results
-   (:func:`core.report.package.prepare_report`);
+1. a worker job turning the project on screen (profile, universe, holdings, trade settings,
+   custom scenarios, data) into the risk reports, stress results and rebalancing plan
+   (:func:`core.report.inputs.prepare_project_report`, the path ``python -m app report
+   --project`` takes too);
 2. the charts, drawn on the GUI thread (pyqtgraph widgets must live there) one small step per
    event-loop turn (:func:`app.chart_export.chart_steps`), so the window stays responsive;
 3. a worker job writing the chart images (PNG encoding) and publishing every file atomically (:func:`core.report.publish.publish` of
@@ -13,8 +15,7 @@ place that asks for a folder (``QFileDialog``); :meth:`ExportController.export_t
 Progress goes to the status bar. ``export_finished(ok, text)`` reports the folder on success or
 the reason on failure; a failure leaves the previous report in the folder unchanged. The files
 of an earlier report that this one does not write are removed; files of the user's own are
-kept and the status bar says so. A tab that
-defines ``rebalance_plan()`` (returning a plan or None) supplies the rebalancing section.
+kept and the status bar says so.
 """
 
 from __future__ import annotations
@@ -32,24 +33,31 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from app.workers import Job
 
 if TYPE_CHECKING:
+    from core.data.dataset import ReturnsDataset
     from core.jobs import CancelToken, ProgressCallback
     from core.pipeline import AnalysisResult
+    from core.project import Project
     from core.report.package import ReportBundle
 
 PREPARE_JOB, PUBLISH_JOB = "export_prepare", "export_publish"
 
 
 def prepare_job(
-    results: list[AnalysisResult],
-    rebalance: Any,
+    project: Project,
+    dataset: ReturnsDataset,
+    analyses: list[AnalysisResult],
     *,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> ReportBundle:
-    """Worker body of step 1."""
-    from core.report.package import prepare_report
+    """Worker body of step 1: the project on screen through the one core path the headless
+    report also takes (:func:`core.report.inputs.prepare_project_report`); the result on
+    screen is reused when it was computed from the same inputs."""
+    from core.report.inputs import prepare_project_report
 
-    return prepare_report(results, rebalance=rebalance, progress=progress, cancel=cancel)
+    return prepare_project_report(
+        project, dataset, analyses=analyses, progress=progress, cancel=cancel
+    )
 
 
 def publish_job(
@@ -126,14 +134,6 @@ class ExportController(QObject):
     def _status(self, text: str, timeout: int = 0) -> None:
         self._window.statusBar().showMessage(text, timeout)
 
-    def _rebalance_plan(self) -> Any:
-        for widget in getattr(self._window, "tab_widgets", {}).values():
-            if hasattr(widget, "rebalance_plan"):
-                plan = widget.rebalance_plan()
-                if plan is not None:
-                    return plan
-        return None
-
     # -- the action ----------------------------------------------------------------------------
     @Slot()
     def _on_action_triggered(self) -> None:
@@ -157,8 +157,9 @@ class ExportController(QObject):
             return None
         self._folder = self._last_folder = str(folder)
         self.action.setEnabled(False)
+        project = self._window.project_controller.current_project()
         job = self._window.runner.start(
-            Job(PREPARE_JOB, prepare_job, [result], self._rebalance_plan())
+            Job(PREPARE_JOB, prepare_job, project, result.dataset, [result])
         )
         job.signals.progress.connect(self._on_job_progress)
         job.signals.result.connect(self._on_prepare_result)

@@ -34,6 +34,7 @@ from core.data.dataset import DataMode
 from core.errors import IPSStudioError
 from core.project import SUFFIX, Project, autosave_path, load_project, save_project
 from core.rebalance.holdings import Holdings
+from core.rebalance.settings import TradeSettings
 from core.universe import Universe
 
 AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
@@ -131,10 +132,12 @@ class ProjectController(QObject):
     def current_project(self) -> Project:
         """Everything on screen as a :class:`Project`."""
         window = self._window
-        holdings, scenarios = None, ()
+        holdings, scenarios, trade = None, (), TradeSettings()
         for tab in window.tab_widgets.values():
             if hasattr(tab, "holdings"):
                 holdings = tab.holdings()
+            if hasattr(tab, "trade_settings"):
+                trade = tab.trade_settings()
             if hasattr(tab, "custom_scenarios"):
                 scenarios = tuple(tab.custom_scenarios())
         dataset = window.dataset
@@ -148,6 +151,7 @@ class ProjectController(QObject):
             settings=window.analysis_settings,
             data_mode=mode,
             import_path=import_path,
+            trade_settings=trade,
         )
 
     def apply_project(self, project: Project) -> None:
@@ -160,6 +164,8 @@ class ProjectController(QObject):
                 tab.set_custom_scenarios(project.custom_scenarios)
             if project.holdings is not None and hasattr(tab, "set_holdings"):
                 tab.set_holdings(project.holdings)
+            if hasattr(tab, "set_trade_settings"):
+                tab.set_trade_settings(project.trade_settings)
         window.undo_stack.clear()
         window.data_controller.load_for_project(project.data_mode, project.import_path)
 
