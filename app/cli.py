@@ -1,6 +1,13 @@
-"""Headless pipeline: ``python -m app report --out DIR [--profile NAME|all] [--returns FILE]
-[--data synthetic|market] [--holdings FILE|demo] [--no-charts]``. Runs exactly what the window
-runs and publishes the whole report atomically (:func:`core.report.package.export_report`).
+"""Headless pipeline: ``python -m app report --out DIR [--project FILE.ipsproj]
+[--profile NAME|all] [--returns FILE] [--data synthetic|market] [--holdings FILE|demo]
+[--method to-target|to-band-edge] [--cost-bps BPS] [--min-trade AMOUNT] [--cash-buffer PCT]
+[--contribution AMOUNT] [--portfolio-value AMOUNT] [--no-charts]``.
+
+The flags make a :class:`core.project.Project` (``--project`` reads one; every other flag
+overrides it), which goes through the same core path as the window's File > Export report
+(:func:`core.report.inputs.export_project_report`): one project gives the same files either
+way. The report is published atomically; files of an earlier report in the folder that this run
+does not write are removed, files of the user's own are kept and named.
 
 Importing this module loads no Qt. The charts and the memo PDF import Qt when they are drawn
 (offscreen when there is no display); ``--no-charts`` skips both.
@@ -25,9 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", required=True, type=Path, help="folder to write the report into")
     parser.add_argument(
+        "--project",
+        type=Path,
+        default=None,
+        help="a project file (.ipsproj) saved by the window: its profile, universe, holdings, "
+        "custom scenarios, trade settings, portfolio value and data choice; the other flags "
+        "override it",
+    )
+    parser.add_argument(
         "--profile",
-        default="Balanced Growth",
-        help="bundled profile name, a profile JSON file, or 'all' (default: Balanced Growth)",
+        default=None,
+        help="bundled profile name, a profile JSON file, or 'all' (default: the project's "
+        "profile, or Balanced Growth)",
     )
     parser.add_argument(
         "--returns",
@@ -38,9 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--data",
         choices=("synthetic", "market"),
-        default="synthetic",
-        help="synthetic (default, deterministic, offline) or market (cached Yahoo Finance "
-        "prices; download first with --refresh)",
+        default=None,
+        help="synthetic (deterministic, offline) or market (cached Yahoo Finance prices; "
+        "download first with --refresh). Default: the project's data choice, or synthetic",
     )
     parser.add_argument(
         "--refresh",
@@ -52,6 +68,53 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="current holdings (CSV or XLSX), or 'demo' for the bundled demo account: adds the "
         "drift and rebalancing trades for the first profile",
+    )
+    trade = parser.add_argument_group(
+        "trade settings",
+        "how the holdings are traded back to the recommendation (override the project)",
+    )
+    trade.add_argument(
+        "--method",
+        choices=tuple(METHOD_FLAGS),
+        default=None,
+        help="to-target: every ETF to its target weight; to-band-edge: only breaches, back to the "
+        "band edge (default: the project's, or to-target)",
+    )
+    trade.add_argument(
+        "--cost-bps",
+        type=float,
+        default=None,
+        metavar="BPS",
+        help="transaction cost, basis points of each trade (default: the project's, or 5)",
+    )
+    trade.add_argument(
+        "--min-trade",
+        type=float,
+        default=None,
+        metavar="AMOUNT",
+        help="smallest trade worth making, currency; 0 = no minimum",
+    )
+    trade.add_argument(
+        "--cash-buffer",
+        default=None,
+        metavar="PCT",
+        help="cash to keep after trading, percent of the account after the contribution "
+        "(2 or 2%% = 2%%)",
+    )
+    trade.add_argument(
+        "--contribution",
+        type=float,
+        default=None,
+        metavar="AMOUNT",
+        help="cash added before trading, currency; negative for a withdrawal",
+    )
+    parser.add_argument(
+        "--portfolio-value",
+        type=float,
+        default=None,
+        metavar="AMOUNT",
+        help="value behind dollar VaR and stress P&L when no holdings are loaded (default: the "
+        "project's, or 100,000,000); with holdings the account's value is used",
     )
     parser.add_argument(
         "--factors",
@@ -75,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+METHOD_FLAGS = {"to-target": "to_target", "to-band-edge": "to_band_edge"}
+"""``--method`` words -> :class:`core.rebalance.RebalanceMethod` values."""
+
+
 def _profiles(spec: str) -> list:
     from core.policy.profile_io import bundled_profiles, load_profile
 
@@ -91,33 +158,69 @@ def _profiles(spec: str) -> list:
     )
 
 
-def _dataset(args: argparse.Namespace, universe):  # noqa: ANN001, ANN202
+def _cash_buffer(text: str) -> float:
+    """``--cash-buffer`` in percent ("2", "2%", "0.5") as a decimal fraction."""
+    from core.rebalance.cells import parse_number
+
+    value = parse_number(text.strip().rstrip("%"), what="the cash buffer")
+    if value is None:
+        raise IPSStudioError("--cash-buffer needs a percentage, e.g. 2 for 2%.")
+    return value / 100.0
+
+
+def build_project(args: argparse.Namespace):  # noqa: ANN201
+    """The project the flags describe: ``--project`` (or the defaults) with every flag applied.
+
+    Returns ``(project, profiles)``; ``profiles`` lists more than one profile for ``--profile all``.
+    """
+    import dataclasses
+
+    from core.policy.profile_io import DEFAULT_PROFILE_NAME
+    from core.project import Project, load_project
+    from core.universe import default_universe
+
+    if args.project is not None:
+        project = load_project(args.project)
+        profiles = _profiles(args.profile) if args.profile else [project.profile]
+    else:
+        profiles = _profiles(args.profile or DEFAULT_PROFILE_NAME)
+        project = Project(profile=profiles[0], universe=default_universe())
+    changes: dict = {"profile": profiles[0]}
+    if args.holdings:
+        from core.rebalance import demo_holdings, load_holdings_file
+
+        changes["holdings"] = (
+            demo_holdings(project.universe)
+            if args.holdings == "demo"
+            else load_holdings_file(Path(args.holdings), project.universe)
+        )
+    trade = {
+        "method": METHOD_FLAGS[args.method] if args.method else None,
+        "cost_bps": args.cost_bps,
+        "min_trade_value": args.min_trade,
+        "cash_buffer": _cash_buffer(args.cash_buffer) if args.cash_buffer is not None else None,
+        "contribution": args.contribution,
+    }
+    trade = {k: v for k, v in trade.items() if v is not None}
+    if trade:
+        changes["trade_settings"] = dataclasses.replace(project.trade_settings, **trade)
+    if args.portfolio_value is not None:
+        if not args.portfolio_value > 0:
+            raise IPSStudioError(
+                f"--portfolio-value {args.portfolio_value:g} must be a positive amount."
+            )
+        changes["settings"] = dataclasses.replace(
+            project.settings, portfolio_value=args.portfolio_value
+        )
     if args.returns is not None:
-        from core.data.importer import load_returns_file
+        from core.data.dataset import DataMode
 
-        return load_returns_file(args.returns, universe)
-    if args.data == "market":
-        from core.data.market import fetch_market_dataset, load_cached_market_dataset
+        changes["data_mode"], changes["import_path"] = DataMode.IMPORTED, str(args.returns)
+    elif args.data is not None:
+        from core.data.dataset import DataMode
 
-        if args.refresh:
-            return fetch_market_dataset(universe)
-        return load_cached_market_dataset(universe)
-    from core.pipeline import load_default_dataset
-
-    return load_default_dataset()
-
-
-def _rebalance_plan(spec: str, result):  # noqa: ANN001, ANN202
-    """The rebalancing plan of ``result``'s recommendation for the holdings file (or the demo account)."""
-    from core.rebalance import demo_holdings, load_holdings_file
-    from core.report.package import plan_for
-
-    holdings = (
-        demo_holdings(result.universe)
-        if spec == "demo"
-        else load_holdings_file(Path(spec), result.universe)
-    )
-    return plan_for(result, holdings)
+        changes["data_mode"], changes["import_path"] = DataMode(args.data.upper()), None
+    return dataclasses.replace(project, **changes), profiles
 
 
 def _with_factors(dataset, spec: str):  # noqa: ANN001, ANN202
@@ -139,22 +242,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         words = words[1:]
     args = build_parser().parse_args(words)
     try:
-        from core.pipeline import run_analysis
-        from core.report.package import export_report
-        from core.universe import default_universe
+        from core.report.inputs import (
+            analysis_settings,
+            export_project_report,
+            load_project_dataset,
+        )
+        from core.report.publish import unlisted_files
 
-        universe = default_universe()
-        profiles = _profiles(args.profile)
-        dataset = _dataset(args, universe)
+        project, profiles = build_project(args)
+        dataset = load_project_dataset(
+            project,
+            refresh=args.refresh,
+            base_dir=args.project.parent if args.project is not None else None,
+        )
         if args.factors is not None:
             dataset = _with_factors(dataset, args.factors)
-        results = []
-        for profile in profiles:
-            result = run_analysis(profile, dataset, universe)
-            if args.resample:
-                from core.optimize.resampling import resampled_candidate, resampled_frontier
-                from core.pipeline import with_candidate
+        analyses = []
+        if args.resample:
+            from core.optimize.resampling import resampled_candidate, resampled_frontier
+            from core.pipeline import run_analysis, with_candidate
 
+            for profile in profiles:
+                result = run_analysis(
+                    profile, dataset, project.universe, analysis_settings(project)
+                )
                 frontier = resampled_frontier(
                     dataset.returns,
                     result.constraints,
@@ -162,11 +273,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     profile,
                     resamples=args.resample,
                 )
-                result = with_candidate(
-                    result, resampled_candidate(frontier, result.inputs, profile)
+                analyses.append(
+                    with_candidate(result, resampled_candidate(frontier, result.inputs, profile))
                 )
-            results.append(result)
-        plan = _rebalance_plan(args.holdings, results[0]) if args.holdings else None
         charts = render_pdf = None
         if (
             not args.no_charts
@@ -175,17 +284,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.shell.memo_pdf import render_memo_pdf
 
             charts, render_pdf = write_charts, render_memo_pdf
-        paths = export_report(
-            results, args.out, rebalance=plan, charts=charts, render_pdf=render_pdf
+        paths = export_project_report(
+            project,
+            dataset,
+            args.out,
+            profiles=profiles,
+            analyses=analyses,
+            charts=charts,
+            render_pdf=render_pdf,
         )
     except IPSStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"Data mode: {dataset.mode.value} ({dataset.provenance.source})")
-    for r in results:
-        rec = r.recommended
-        status = "passes every policy rule" if rec.passes else "DOES NOT pass every policy rule"
-        print(f"{r.profile.name}: IPS Recommended Portfolio = {rec.name} ({status})")
+    prov = dataset.provenance
+    print(f"Data mode: {dataset.mode.value} ({prov.source})")
+    for ticker, text in prov.proxies.items():
+        print(f"Proxy: {ticker} uses {text}")
+    settings = analysis_settings(project)
+    print(f"Portfolio value: {settings.portfolio_value_text}")
+    if project.holdings is not None:
+        trade = project.trade_settings
+        print(
+            f"Trades: {trade.method.value.replace('_', ' ')}, cost {trade.cost_bps:g} bps, "
+            f"minimum trade {trade.min_trade_value:,.0f}, cash buffer {trade.cash_buffer:.2%}, "
+            f"contribution {trade.contribution:,.0f}"
+        )
+    import json
+
+    manifest = json.loads((args.out / "run_manifest.json").read_text(encoding="utf-8"))
+    for name, rec in manifest["recommended"].items():
+        passes = manifest["policy_compliant"][name]
+        status = "passes every policy rule" if passes else "DOES NOT pass every policy rule"
+        print(f"{name}: IPS Recommended Portfolio = {rec} ({status})")
     print(f"Wrote {len(paths)} files to {args.out}")
+    kept = unlisted_files(args.out)
+    if kept:
+        print(f"Kept {len(kept)} file(s) in {args.out} that no report wrote: {', '.join(kept)}")
     print(DISCLAIMER)
     return 0

@@ -13,7 +13,9 @@ breach is shown, flagged as not compliant.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from enum import Enum
 
 import pandas as pd
 
@@ -43,14 +45,95 @@ SELECTION_RULE = (
 )
 
 
+DEFAULT_PORTFOLIO_VALUE = 100_000_000.0
+
+
+class ValueBasis(Enum):
+    """Where the portfolio value behind dollar VaR and stress P&L comes from (stated in reports)."""
+
+    USER = "portfolio value set by the user"
+    ACCOUNT = "account value of the loaded holdings"
+
+
 @dataclass(frozen=True)
 class AnalysisSettings:
-    """Choices that shape an analysis (all visible in the result and the reports)."""
+    """Choices that shape an analysis (all visible in the result and the reports).
+
+    ``portfolio_value`` (currency) scales dollar VaR/CVaR and stress P&L; ``value_basis`` says
+    where it came from (:func:`settings_for_account` sets both).
+    """
 
     covariance: CovarianceEstimator = CovarianceEstimator.LEDOIT_WOLF
     expected_returns: ReturnEstimator = ReturnEstimator.HISTORICAL_MEAN
-    portfolio_value: float = 100_000_000.0
+    portfolio_value: float = DEFAULT_PORTFOLIO_VALUE
     var_level: float = 0.95
+    value_basis: ValueBasis = ValueBasis.USER
+
+    @property
+    def portfolio_value_text(self) -> str:
+        """``"$2,000,000 (account value of the loaded holdings)"``: the value and why."""
+        return f"${self.portfolio_value:,.0f} ({self.value_basis.value})"
+
+
+def settings_for_account(
+    settings: AnalysisSettings, account_value: float | None
+) -> AnalysisSettings:
+    """``settings`` with the portfolio value the dollar figures use.
+
+    Parameters
+    ----------
+    settings : AnalysisSettings
+        Its ``portfolio_value`` is the value the user set (default $100M).
+    account_value : float or None
+        Total value of the loaded holdings (positions at their prices plus cash), currency; None
+        when no holdings are loaded.
+
+    Returns
+    -------
+    AnalysisSettings
+        The account's value (basis ACCOUNT) when holdings with a positive value are loaded,
+        otherwise the user's value (basis USER).
+    """
+    import dataclasses
+
+    if account_value is not None and math.isfinite(account_value) and account_value > 0:
+        return dataclasses.replace(
+            settings, portfolio_value=float(account_value), value_basis=ValueBasis.ACCOUNT
+        )
+    return dataclasses.replace(settings, value_basis=ValueBasis.USER)
+
+
+def with_settings(result: AnalysisResult, settings: AnalysisSettings) -> AnalysisResult:
+    """``result`` under ``settings`` that differ only in portfolio value and its basis.
+
+    The dollar figures are derived from the value, so the candidates are not rebuilt: the
+    result equals ``run_analysis(..., settings)`` exactly. Other differences raise ValueError.
+    """
+    import dataclasses
+
+    same = dataclasses.replace(
+        settings,
+        portfolio_value=result.settings.portfolio_value,
+        value_basis=result.settings.value_basis,
+    )
+    if same != result.settings:
+        raise ValueError(
+            "with_settings changes the portfolio value only; run the analysis again for "
+            "other settings."
+        )
+    value = settings.portfolio_value
+
+    def rescaled(metrics: PerformanceMetrics) -> PerformanceMetrics:
+        return dataclasses.replace(metrics, portfolio_value=float(value))
+
+    return dataclasses.replace(
+        result,
+        settings=settings,
+        candidates=tuple(
+            dataclasses.replace(c, metrics=rescaled(c.metrics)) for c in result.candidates
+        ),
+        benchmark_metrics=rescaled(result.benchmark_metrics),
+    )
 
 
 @dataclass(frozen=True)

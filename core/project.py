@@ -7,16 +7,26 @@ version; loading never executes anything (no pickle) and every problem becomes a
 :func:`autosave_path` names the side file the app writes every few minutes so that a crash
 can be recovered from.
 
-Layout::
+Layout (schema 2)::
 
-    {"schema_version": 1, "application": "IPS Allocation Studio",
+    {"schema_version": 2, "application": "IPS Allocation Studio",
      "profile": {...profile file...}, "universe": {...universe file...},
      "holdings": {"positions": {"SPY": 1000}, "prices": {"SPY": 500.0}, "cash": 10000.0,
                   "cost_basis": {}} | null,
      "custom_scenarios": {...scenario file...},
      "settings": {"covariance": "LEDOIT_WOLF", "expected_returns": "HISTORICAL_MEAN",
                   "portfolio_value": 100000000.0, "var_level": 0.95},
+     "trade_settings": {"method": "to_target", "cost_bps": 5.0, "min_trade_value": 0.0,
+                        "cash_buffer": 0.0, "contribution": 0.0},
      "data": {"mode": "SYNTHETIC", "import_path": null}}
+
+``settings.portfolio_value`` is the value the user set; dollar VaR and stress P&L use the
+account's value instead whenever holdings are loaded (:func:`core.pipeline.settings_for_account`,
+applied by :func:`core.report.inputs.analysis_settings`). ``trade_settings`` is
+:class:`core.rebalance.settings.TradeSettings` (``cash_buffer`` a decimal fraction).
+
+Schema 1 (before trade settings) is still read: :func:`upgrade_document` gives it the default
+trade settings, which is what the application used then.
 """
 
 from __future__ import annotations
@@ -37,10 +47,11 @@ from core.pipeline import AnalysisSettings
 from core.policy.profile import IPSProfile
 from core.policy.profile_io import profile_from_dict, profile_to_dict
 from core.rebalance.holdings import Holdings
+from core.rebalance.settings import TradeSettings
 from core.stress.scenarios import Scenario, scenarios_from_dict, scenarios_to_dict
 from core.universe import Universe
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION = "IPS Allocation Studio"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 SUFFIX = ".ipsproj"
@@ -61,6 +72,7 @@ class Project:
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     data_mode: DataMode = DataMode.SYNTHETIC
     import_path: str | None = None
+    trade_settings: TradeSettings = field(default_factory=TradeSettings)
 
 
 def project_to_dict(project: Project) -> dict[str, Any]:
@@ -88,8 +100,18 @@ def project_to_dict(project: Project) -> dict[str, Any]:
             "portfolio_value": s.portfolio_value,
             "var_level": s.var_level,
         },
+        "trade_settings": project.trade_settings.to_dict(),
         "data": {"mode": project.data_mode.value, "import_path": project.import_path},
     }
+
+
+def upgrade_document(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A schema-1 document as schema 2: the default trade settings (what schema 1 meant)."""
+    upgraded = dict(data)
+    if upgraded.get("schema_version") == 1:
+        upgraded["trade_settings"] = TradeSettings().to_dict()
+        upgraded["schema_version"] = 2
+    return upgraded
 
 
 def _section(data: Mapping[str, Any], key: str, where: str, kind: type = dict) -> Any:
@@ -127,6 +149,7 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
             f"{where}: the file was written by a newer version of {APPLICATION} (schema {version}; "
             f"this version reads up to {SCHEMA_VERSION}). Update the application to open it."
         )
+    data = upgrade_document(data)
     try:
         universe = Universe.from_dict(_section(data, "universe", where))
         profile = profile_from_dict(_section(data, "profile", where), source=f"{where} profile")
@@ -200,6 +223,7 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
         import_path = data_raw.get("import_path")
         if import_path is not None and not isinstance(import_path, str):
             raise ProjectFileError(f"{where}: 'data.import_path' must be text or null.")
+        trade_settings = TradeSettings.from_dict(_section(data, "trade_settings", where))
     except ProjectFileError:
         raise
     except IPSStudioError as exc:
@@ -216,6 +240,7 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
         settings=settings,
         data_mode=mode,
         import_path=import_path,
+        trade_settings=trade_settings,
     )
 
 

@@ -15,9 +15,11 @@ a new analysis result        emits :attr:`FeatureTab.result_replaced` (e.g. a re
                              candidate added to the result on screen)
 jobs                         sets :attr:`FeatureTab.runner` (a :class:`JobRunner` it owns)
 deferred drawing             sets :attr:`FeatureTab.deferred` (a :class:`DeferredWork`)
-project state                :meth:`FeatureTab.project_fields` and
-                             :meth:`FeatureTab.restore_project`
-report contribution          :meth:`FeatureTab.report_inputs`
+project state and report     :meth:`FeatureTab.project_fields` and
+                             :meth:`FeatureTab.restore_project`: the committee report is
+                             built from the project on screen (:mod:`core.report.inputs`,
+                             the same path as ``python -m app report --project``), so what a
+                             tab puts in the project is what it contributes to the report
 scrolling page               :meth:`FeatureTab.full_page` (screenshots of the whole page)
 ===========================  ==========================================================
 
@@ -93,18 +95,13 @@ class FeatureTab(QWidget):
         self.runner.cancel_all()
         return None if self.runner.idle() else self.runner
 
-    # -- project state and report --------------------------------------------------------------
+    # -- project state (and so the report) -----------------------------------------------------------
     def project_fields(self) -> dict[str, Any]:
         """The :class:`~core.project.Project` fields this tab owns, as keyword arguments."""
         return {}
 
     def restore_project(self, project: Project) -> None:
         """Show the fields of ``project`` this tab owns (no undo step)."""
-
-    def report_inputs(self) -> dict[str, Any]:
-        """What this tab adds to the committee report, as keyword arguments of the export
-        (e.g. ``{"plan": RebalancePlan}``); empty when it adds nothing."""
-        return {}
 
     def full_page(self) -> QWidget | None:
         """The whole scrolling page, when the tab scrolls (for full-page screenshots)."""
@@ -133,8 +130,8 @@ class Feature:
 def merged(
     tabs: Mapping[str, FeatureTab], fields_of: Callable[[FeatureTab], dict[str, Any]]
 ) -> dict[str, Any]:
-    """The keyword arguments every tab gives (``FeatureTab.project_fields`` or
-    ``FeatureTab.report_inputs``), merged; two tabs claiming one key is a programming error."""
+    """The keyword arguments every tab gives (e.g. ``FeatureTab.project_fields``), merged;
+    two tabs claiming one key is a programming error."""
     out: dict[str, Any] = {}
     for key, tab in tabs.items():
         fields = fields_of(tab)

@@ -67,7 +67,7 @@ from core.rebalance import (
     rebalance_targets,
     synthetic_price_levels,
 )
-from core.report.package import DEFAULT_COST_BPS
+from core.rebalance.settings import DEFAULT_COST_BPS, TradeSettings
 
 if TYPE_CHECKING:
     from app.kit.chart_kit import Figure
@@ -275,18 +275,35 @@ class RebalanceTab(FeatureTab):
         """Restore a saved account (no undo entry)."""
         self.holdings_model.set_holdings(holdings)
 
+    def trade_settings(self) -> TradeSettings:
+        """The trade settings on screen, for the project file and the export."""
+        return TradeSettings(
+            method=METHODS[max(self.method_combo.currentIndex(), 0)][1],
+            cost_bps=self.cost_spin.value(),
+            min_trade_value=self.min_trade_spin.value(),
+            cash_buffer=self.buffer_spin.value() / 100.0,
+            contribution=self.contribution_spin.value(),
+        )
+
+    def set_trade_settings(self, settings: TradeSettings) -> None:
+        """Restore saved trade settings (no undo entry)."""
+        self.method_combo.setCurrentIndex(
+            next(k for k, (_, method, _) in enumerate(METHODS) if method is settings.method)
+        )
+        self.cost_spin.setValue(settings.cost_bps)
+        self.min_trade_spin.setValue(settings.min_trade_value)
+        self.buffer_spin.setValue(settings.cash_buffer * 100.0)
+        self.contribution_spin.setValue(settings.contribution)
+
     drift_chart = SlotChart("drift_slot")  # made on first use
 
     def project_fields(self) -> dict[str, Any]:
-        return {"holdings": self.holdings()}
+        return {"holdings": self.holdings(), "trade_settings": self.trade_settings()}
 
     def restore_project(self, project: Project) -> None:
         if project.holdings is not None:
             self.set_holdings(project.holdings)
-
-    def report_inputs(self) -> dict[str, Any]:
-        plan = self.rebalance_plan()
-        return {} if plan is None else {"plan": plan}
+        self.set_trade_settings(project.trade_settings)
 
     def rebalance_plan(self) -> RebalancePlan | None:
         """The latest plan for the targets on screen (the export writes it); None before the first
@@ -308,16 +325,17 @@ class RebalanceTab(FeatureTab):
         """A rebalance of the holdings and settings on screen; None before the first result."""
         if self._result is None:
             return None
+        trade = self.trade_settings()
         return RebalanceRequest(
             holdings=self.holdings_model.holdings(),
             targets=rebalance_targets(self._result.recommended.weights),
             bands=self._result.profile.drift_bands,
             universe=self._universe,
-            method=METHODS[max(self.method_combo.currentIndex(), 0)][1],
-            cost_bps=self.cost_spin.value(),
-            min_trade_value=self.min_trade_spin.value(),
-            cash_buffer=self.buffer_spin.value() / 100.0,
-            contribution=self.contribution_spin.value(),
+            method=trade.method,
+            cost_bps=trade.cost_bps,
+            min_trade_value=trade.min_trade_value,
+            cash_buffer=trade.cash_buffer,
+            contribution=trade.contribution,
             profile_name=self._result.profile.name,
             data_mode=self._result.dataset.mode,
         )

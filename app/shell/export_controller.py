@@ -3,16 +3,19 @@
 :class:`ExportController` owns the ``action_export_report`` action. Its handler is the only
 place that asks for a folder (``QFileDialog``); :meth:`ExportController.export_to` then runs:
 
-1. a worker job computing the risk reports and stress results
-   (:func:`core.report.package.prepare_report`);
+1. a worker job turning the project on screen (profile, universe, holdings, trade settings,
+   custom scenarios, data) into the risk reports, stress results and rebalancing plan
+   (:func:`core.report.inputs.prepare_project_report`, the path ``python -m app report
+   --project`` takes too);
 2. the charts, drawn on the GUI thread (pyqtgraph widgets must live there) one small step per
    event-loop turn (:func:`app.shell.chart_export.chart_steps`), so the window stays responsive;
 3. a worker job writing the chart images (PNG encoding) and publishing every file atomically (:func:`core.report.publish.publish` of
    :func:`core.report.package.write_report_package`, with :func:`app.shell.memo_pdf.render_memo_pdf`).
 
 Progress goes to the status bar. ``export_finished(ok, text)`` reports the folder on success or
-the reason on failure; a failure leaves the previous report in the folder unchanged. A tab that
-defines ``rebalance_plan()`` (returning a plan or None) supplies the rebalancing section.
+the reason on failure; a failure leaves the previous report in the folder unchanged. The files
+of an earlier report that this one does not write are removed; files of the user's own are
+kept and the status bar says so.
 """
 
 from __future__ import annotations
@@ -30,24 +33,31 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from app.kit.workers import Job
 
 if TYPE_CHECKING:
+    from core.data.dataset import ReturnsDataset
     from core.jobs import CancelToken, ProgressCallback
     from core.pipeline import AnalysisResult
+    from core.project import Project
     from core.report.package import ReportBundle
 
 PREPARE_JOB, PUBLISH_JOB = "export_prepare", "export_publish"
 
 
 def prepare_job(
-    results: list[AnalysisResult],
-    rebalance: Any,
+    project: Project,
+    dataset: ReturnsDataset,
+    analyses: list[AnalysisResult],
     *,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> ReportBundle:
-    """Worker body of step 1."""
-    from core.report.package import prepare_report
+    """Worker body of step 1: the project on screen through the one core path the headless
+    report also takes (:func:`core.report.inputs.prepare_project_report`); the result on
+    screen is reused when it was computed from the same inputs."""
+    from core.report.inputs import prepare_project_report
 
-    return prepare_report(results, rebalance=rebalance, progress=progress, cancel=cancel)
+    return prepare_project_report(
+        project, dataset, analyses=analyses, progress=progress, cancel=cancel
+    )
 
 
 def publish_job(
@@ -124,9 +134,6 @@ class ExportController(QObject):
     def _status(self, text: str, timeout: int = 0) -> None:
         self._window.statusBar().showMessage(text, timeout)
 
-    def _rebalance_plan(self) -> Any:
-        return self._window.workspace.report_inputs().get("plan")
-
     # -- the action ----------------------------------------------------------------------------
     @Slot()
     def _on_action_triggered(self) -> None:
@@ -150,8 +157,9 @@ class ExportController(QObject):
             return None
         self._folder = self._last_folder = str(folder)
         self.action.setEnabled(False)
+        project = self._window.project_controller.current_project()
         job = self._window.runner.start(
-            Job(PREPARE_JOB, prepare_job, [result], self._rebalance_plan())
+            Job(PREPARE_JOB, prepare_job, project, result.dataset, [result])
         )
         job.signals.progress.connect(self._on_job_progress)
         job.signals.result.connect(self._on_prepare_result)
@@ -213,7 +221,11 @@ class ExportController(QObject):
 
     @Slot(object)
     def _on_publish_result(self, paths: list[Path]) -> None:
-        self._finish(True, self._folder, count=len(paths))
+        from core.report.publish import unlisted_files
+
+        kept = unlisted_files(self._folder)
+        note = f"; kept {len(kept)} file(s) of your own: {', '.join(kept[:3])}" if kept else ""
+        self._finish(True, self._folder, count=len(paths), note=note)
 
     @Slot(str)
     def _on_job_error(self, message: str) -> None:
@@ -223,7 +235,7 @@ class ExportController(QObject):
     def _on_job_cancelled(self) -> None:
         self._finish(False, "The export was cancelled; the previous report is unchanged.")
 
-    def _finish(self, ok: bool, text: str, *, count: int = 0) -> None:
+    def _finish(self, ok: bool, text: str, *, count: int = 0, note: str = "") -> None:
         if self._chart_steps is not None:
             self._chart_steps.close()  # deletes the figure being drawn
             self._chart_steps = None
@@ -233,7 +245,7 @@ class ExportController(QObject):
             self._charts_dir = None
         self.action.setEnabled(True)
         if ok:
-            self._status(f"Report exported to {text} ({count} files).", 15000)
+            self._status(f"Report exported to {text} ({count} files{note}).", 15000)
         else:
             self._status("Export failed; the previous report is unchanged.", 15000)
             QMessageBox.warning(self._window, "Export failed", text)

@@ -68,6 +68,7 @@ def data_mode_tooltip(dataset: ReturnsDataset) -> str:
     ]
     if prov.fetched_at:
         lines.append(f"Fetched {prov.fetched_at} (UTC)")
+    lines += [f"Proxy: {ticker} uses {text}" for ticker, text in prov.proxies.items()]
     if prov.mode is DataMode.SYNTHETIC:
         lines.append("Synthetic numbers are illustrative, not market history.")
     return "\n".join(lines)

@@ -112,9 +112,5 @@ class Workspace(QObject):
         for tab in self.tabs.values():
             tab.restore_project(project)
 
-    def report_inputs(self) -> dict[str, Any]:
-        """What the tabs add to the committee report (e.g. the rebalancing plan)."""
-        return merged(self.tabs, lambda tab: tab.report_inputs())
-
     def busy(self) -> bool:
         return any(tab.busy() for tab in self.tabs.values())

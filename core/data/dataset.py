@@ -53,6 +53,10 @@ class Provenance:
         UTC ISO time of the download (market mode) or file read (import).
     notes : tuple of str
         Anything else a reader of the report should know.
+    proxies : dict
+        ``{ticker: statement}`` for every series spliced with a stand-in's returns, e.g.
+        ``{"SGOV": "BIL returns for 2007-07..2020-06, before SGOV's first full month (2020-07)"}``;
+        shown wherever the provenance is (memo, workbook, manifest, window, CLI).
     """
 
     mode: DataMode
@@ -67,6 +71,7 @@ class Provenance:
     fetched_at: str | None = None
     input_sha256: str | None = None
     notes: tuple[str, ...] = ()
+    proxies: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +87,7 @@ class Provenance:
             "fetched_at": self.fetched_at,
             "input_sha256": self.input_sha256,
             "notes": list(self.notes),
+            "proxies": dict(self.proxies),
         }
 
 

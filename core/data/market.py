@@ -6,10 +6,13 @@
   :class:`~core.errors.DataError` names the missing ones and nothing is cached.
 * Month-end returns follow :mod:`core.data.prices`: nothing filled, gaps and the incomplete
   current month dropped and recorded.
-* The sample starts at the first month with a return for every ETF. SGOV began trading
-  2020-06, so without a proxy the sample starts 2020-07. ``proxies={"SGOV": "BIL"}`` splices the
-  proxy's returns in for the months before the ticker's own history, stated per asset in the
-  provenance; it is off unless asked for (:data:`RECOMMENDED_PROXIES` is the suggestion).
+* The sample starts at the first month with a return for every (proxied) series. SGOV began
+  trading 2020-06, so on its own it would start the sample in 2020-07. By default
+  :data:`RECOMMENDED_PROXIES` (``{"SGOV": "BIL"}``) is fetched with the universe and BIL's
+  returns are spliced in for the months before SGOV's first full month, so the sample reaches
+  back to 2007 and covers the 2008, 2013 and 2020 episodes. The splice (ticker, stand-in,
+  months) is stated in ``Provenance.proxies``, the per-asset source and the notes;
+  ``proxies={}`` turns it off.
 * A successful download replaces the :class:`~core.data.cache.PriceCache` snapshot, and
   :func:`load_cached_market_dataset` rebuilds the same dataset offline.
 """
@@ -32,11 +35,25 @@ from core.universe import Universe
 SOURCE = "Yahoo Finance via yfinance"
 FIELD = "Adj Close"
 RECOMMENDED_PROXIES: dict[str, str] = {"SGOV": "BIL"}
-"""SPDR 1-3 Month T-Bill ETF (from 2007-05) as the stated stand-in for SGOV before 2020-06."""
+"""The default stand-ins: SPDR 1-3 Month T-Bill ETF (from 2007-05) for SGOV before its first
+full month; applied to the universe tickers it names (see :func:`default_proxies`)."""
+
+
+def default_proxies(universe: Universe) -> dict[str, str]:
+    """:data:`RECOMMENDED_PROXIES` restricted to the tickers of ``universe``."""
+    return {t: p for t, p in RECOMMENDED_PROXIES.items() if t in universe.tickers and p != t}
 
 
 def _month(stamp: pd.Timestamp) -> str:
     return stamp.strftime("%Y-%m")
+
+
+def _splice_statement(
+    ticker: str, proxy: str, first: pd.Timestamp, last: pd.Timestamp, own: pd.Timestamp | None
+) -> str:
+    """``"BIL returns for 2007-07..2020-06, before SGOV's first full month (2020-07)"``."""
+    tail = f", before {ticker}'s first full month ({_month(own)})" if own is not None else ""
+    return f"{proxy} returns for {_month(first)}..{_month(last)}{tail}"
 
 
 def extract_adjusted_close(frame: pd.DataFrame, symbols: list[str]) -> pd.DataFrame:
@@ -135,7 +152,11 @@ def build_market_dataset(
     if not complete.any():
         raise DataError("No month has a return for every ETF: the histories do not overlap.")
     start = complete.idxmax()
-    limiting = [t for t in universe.tickers if returns[t].first_valid_index() == start]
+    limiting = [
+        f"{t} via its {proxies[t]} proxy" if t in spliced else t
+        for t in universe.tickers
+        if returns[t].first_valid_index() == start
+    ]
     limit_text = ", ".join(limiting) if len(limiting) < universe.n else "the start of the download"
     returns = returns.loc[start:]
     gaps = returns.isna().any(axis=1)
@@ -163,16 +184,16 @@ def build_market_dataset(
             first, last = spliced[ticker]
             text += f"; {proxies[ticker]} returns used as a stated proxy for {_month(first)}..{_month(last)}"
         asset_sources[ticker] = text or f"{SOURCE}: {proxies.get(ticker)} (proxy) only"
+    proxy_statements = {
+        t: _splice_statement(t, proxies[t], a, b, own_start[t]) for t, (a, b) in spliced.items()
+    }
     notes = [
-        f"Sample starts {_month(returns.index[0])}: the first month with a return for every ETF "
-        f"(limited by {limit_text}).",
+        f"Sample starts {_month(returns.index[0])}: the first month with a return for every "
+        f"{'(proxied) ' if spliced else ''}series (limited by {limit_text}).",
         "Month-end returns from the last daily adjusted close of each month; nothing filled.",
     ]
-    notes += [
-        f"{t}: {proxies[t]} returns stand in for {_month(a)}..{_month(b)}."
-        for t, (a, b) in spliced.items()
-    ]
-    if not proxies:
+    notes += [f"Proxy: {t} uses {text}." for t, text in proxy_statements.items()]
+    if not spliced:
         notes.append("No proxies: every return is the ETF's own.")
     if dropped:
         notes.append(f"Dropped (gaps or incomplete month): {', '.join(d[:7] for d in dropped)}.")
@@ -191,6 +212,7 @@ def build_market_dataset(
         fetched_at=fetched_at,
         input_sha256=frame_sha256(validate_prices(prices)),
         notes=tuple(notes) + tuple(extra_notes),
+        proxies=proxy_statements,
     )
     risk_free = returns[cash].rename("RF") if cash is not None else None
     return ReturnsDataset(returns=returns, provenance=provenance, risk_free=risk_free)
@@ -236,7 +258,8 @@ def fetch_market_dataset(
         Polled between steps; cancelling raises :class:`~core.errors.CancelledError` and
         nothing is cached.
     proxies : mapping, optional
-        ``{ticker: proxy symbol}``, e.g. :data:`RECOMMENDED_PROXIES`; off by default.
+        ``{ticker: proxy symbol}``; None (default) fetches :func:`default_proxies` (BIL for
+        SGOV) with the universe, ``{}`` uses every ETF's own history only.
 
     Raises
     ------
@@ -244,7 +267,7 @@ def fetch_market_dataset(
         Offline or refused download, a missing ticker, only unadjusted closes, too few months.
     """
     report = progress or (lambda fraction, message: None)
-    proxy_map = _check_proxies(universe, proxies or {})
+    proxy_map = _check_proxies(universe, default_proxies(universe) if proxies is None else proxies)
     symbols = list(universe.tickers) + [
         p for p in dict.fromkeys(proxy_map.values()) if p not in universe.tickers
     ]
@@ -317,6 +340,12 @@ def load_cached_market_dataset(
         raise DataError(f"The cached market data has no {', '.join(missing)}: refresh first.")
     proxies = {t: p for t, p in dict(meta.get("proxies", {})).items() if t in universe.tickers}
     note = f"Loaded from the local cache {cache.path} (downloaded {meta['fetched_at']})."
+    stale = {t: p for t, p in default_proxies(universe).items() if t not in proxies}
+    if stale:
+        note += (
+            f" This download has no {', '.join(sorted(set(stale.values())))} stand-in for "
+            f"{', '.join(stale)}: refresh the market data to extend the sample back to 2007."
+        )
     return build_market_dataset(
         prices,
         universe,

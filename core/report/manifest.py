@@ -89,6 +89,7 @@ def build_manifest(
             "input_sha256": prov.input_sha256,
             "seed": prov.seed,
             "fetched_at": prov.fetched_at,
+            "proxies": dict(prov.proxies),
             "estimation": {r.profile.name: r.inputs.describe() for r in results},
         },
         "packages": package_versions(),

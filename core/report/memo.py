@@ -134,7 +134,8 @@ def _recommendation(
         f"Over the sample it returned {m.annualized_return:.2%} a year with {m.annualized_volatility:.2%} "
         f"volatility and a {m.max_drawdown:.2%} maximum drawdown, against {b.annualized_return:.2%}, "
         f"{b.annualized_volatility:.2%} and {b.max_drawdown:.2%} for the benchmark "
-        f"({result.profile.benchmark_label}). Portfolio value: {money(result.settings.portfolio_value)}.",
+        f"({result.profile.benchmark_label}). Portfolio value for the dollar figures (VaR, stress P&L): {money(result.settings.portfolio_value)}, "
+        f"the {result.settings.value_basis.value}.",
         "",
         "Committee notes (computed from the results):",
         "",

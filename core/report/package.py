@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.jobs import CancelToken, ProgressCallback, no_progress
+from core.rebalance.settings import TradeSettings
 from core.report.memo import MEMO_NAME, build_memo
 from core.report.sheet_data import REBALANCING_CSV, rebalance_plans, rebalancing_frame
 from core.report.workbook import WORKBOOK_NAME, write_workbook
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 PDF_NAME = "investment_memo.pdf"
 CHARTS_DIR = "charts"
-DEFAULT_COST_BPS = 5.0
 
 ChartWriter = Callable[..., Sequence[Path]]
 """``write_charts(results, risk_reports, stress_results, folder, *, plans) -> paths`` (e.g. app.shell.chart_export);
@@ -55,19 +55,24 @@ class ReportBundle:
     plans: dict[str, Any] = field(default_factory=dict)
 
 
-def plan_for(result: AnalysisResult, holdings: Any, *, cost_bps: float = DEFAULT_COST_BPS) -> Any:
-    """Rebalance ``holdings`` to the recommended weights with the profile's drift bands (to target).
+def plan_for(
+    result: AnalysisResult, holdings: Any, *, trade_settings: TradeSettings | None = None
+) -> Any:
+    """Rebalance ``holdings`` to the recommended weights with the profile's drift bands.
 
-    Weights below 1e-9 (solver round-off) are treated as zero targets.
+    ``trade_settings`` (method, cost, minimum trade, cash buffer, contribution) default to
+    :class:`~core.rebalance.settings.TradeSettings` (to target, 5 bps). Weights below 1e-9
+    (solver round-off) are treated as zero targets.
     """
     from core.rebalance import rebalance, rebalance_targets
 
+    trade = trade_settings if trade_settings is not None else TradeSettings()
     return rebalance(
         holdings,
         rebalance_targets(result.recommended.weights),
         bands=result.profile.drift_bands,
         asset_classes=result.universe,
-        cost_bps=cost_bps,
+        **trade.rebalance_kwargs(),
     )
 
 
@@ -75,10 +80,12 @@ def prepare_report(
     results: Sequence[AnalysisResult],
     *,
     rebalance: Any | None = None,
+    custom_scenarios: Sequence[Any] = (),
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ReportBundle:
-    """Risk report and stress result of every analysis, and the rebalancing plans by profile."""
+    """Risk report and stress result of every analysis (the bundled scenarios plus
+    ``custom_scenarios``), and the rebalancing plans by profile."""
     from core.analytics.risk_report import build_risk_report
     from core.stress.engine import stress_analysis
 
@@ -90,7 +97,7 @@ def prepare_report(
         token.raise_if_cancelled()
         report(0.8 * k / len(results), f"Risk and stress analysis: {result.profile.name}")
         risk_reports.append(build_risk_report(result))
-        stress_results.append(stress_analysis(result))
+        stress_results.append(stress_analysis(result, tuple(custom_scenarios)))
     report(1.0, "Analysis ready")
     return ReportBundle(
         tuple(results),

@@ -6,17 +6,25 @@ be replaced is first moved aside into a private backup folder (``os.replace``, s
 system), then the staged files are moved in, the manifest (``run_manifest.json``) last. If any
 move fails (a workbook open in Excel, no permission, disk full), the files already moved are
 taken out again and the backups put back, so the destination is byte-for-byte what it was.
-Stage and backup folders are removed in every case; files of an earlier report that the new
-one does not write are left alone.
+Stage and backup folders are removed in every case.
+
+A report folder holds one run. The files the previous manifest listed that this run does not
+write (an old memo PDF, an old trade list, charts of a profile no longer exported) are moved
+aside into the same backup folder before the new files go in, so they disappear with the same
+all-or-nothing step and come back on a rollback; a subfolder they leave empty is removed.
+Only files a previous manifest listed are ever removed: a file that no manifest lists (the
+user's own notes, a report written before manifests existed) is kept, and
+:func:`unlisted_files` names it so the caller can say so.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from core.errors import IPSStudioError
 
@@ -25,6 +33,62 @@ MANIFEST_NAME = "run_manifest.json"
 
 class PublishError(IPSStudioError):
     """The report could not be written; the previous files are untouched."""
+
+
+def _safe_relative(name: object) -> str | None:
+    """``name`` as a relative path inside the folder, or None (absolute, ``..``, stage names)."""
+    if not isinstance(name, str) or not name or "\\" in name:
+        return None
+    path = PurePosixPath(name)
+    if path.is_absolute() or any(part in ("", ".", "..") for part in path.parts):
+        return None
+    if path.parts[0].startswith((".ips-stage-", ".ips-backup-")):
+        return None
+    return path.as_posix()
+
+
+def listed_files(folder: str | Path) -> set[str]:
+    """Relative paths of the report files ``folder``'s manifest lists, the manifest included.
+
+    An absent, unreadable or malformed manifest lists nothing (so nothing is ever removed on its
+    word); entries that would point outside the folder are ignored.
+    """
+    manifest = Path(folder) / MANIFEST_NAME
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return set()
+    listed = {rel for rel in map(_safe_relative, files) if rel is not None}
+    return listed | {MANIFEST_NAME}
+
+
+def unlisted_files(folder: str | Path) -> list[str]:
+    """Files in ``folder`` that its manifest does not list (the user's own), sorted, relative.
+
+    After :func:`publish` these are exactly the files it kept because no report wrote them.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        return []
+    listed = listed_files(root)
+    found = (p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    return sorted(rel for rel in found if rel not in listed and _safe_relative(rel) is not None)
+
+
+def _stale(dest: Path, stage: Path) -> list[str]:
+    """Files of the previous run (its manifest lists them) that this run does not write."""
+    new = {p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file()}
+    root = dest.resolve()
+    return sorted(
+        rel
+        for rel in listed_files(dest) - new
+        if (dest / rel).is_file()
+        and not (dest / rel).is_symlink()
+        and (dest / rel).resolve().is_relative_to(root)
+    )
 
 
 def _order(files: list[Path], stage: Path) -> list[Path]:
@@ -44,11 +108,17 @@ def _message(exc: OSError, *, unchanged: bool = True) -> str:
     )
 
 
-def _swap_in(dest: Path, stage: Path, backup: Path) -> list[Path]:
-    """Move staged files into ``dest``, backing up what they replace; undo everything on failure."""
+def _swap_in(dest: Path, stage: Path, backup: Path, stale: list[str]) -> list[Path]:
+    """Move the ``stale`` files aside and the staged files into ``dest``, backing up what they
+    replace; undo everything on failure."""
     moved_aside: list[tuple[Path, Path]] = []  # (backup copy, original place)
     placed: list[Path] = []
     try:
+        for relative_name in stale:
+            aside = backup / relative_name
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(dest / relative_name, aside)
+            moved_aside.append((aside, dest / relative_name))
         for src in _order([p for p in stage.rglob("*") if p.is_file()], stage):
             relative = src.relative_to(stage)
             target = dest / relative
@@ -68,6 +138,7 @@ def _swap_in(dest: Path, stage: Path, backup: Path) -> list[Path]:
             except OSError:
                 pass
         for aside, target in reversed(moved_aside):
+            target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(aside, target)  # a rename on the same file system; if even this fails the
             # backup folder is kept (see publish) so no previous file is lost
         raise
@@ -93,8 +164,10 @@ def publish(out_dir: str | Path, write: Callable[[Path], object]) -> list[Path]:
     try:
         write(stage)
         backup.mkdir()
-        published = _swap_in(dest, stage, backup)
+        stale = _stale(dest, stage)
+        published = _swap_in(dest, stage, backup, stale)
         shutil.rmtree(backup, ignore_errors=True)  # the replaced files of the previous report
+        _remove_emptied_folders(dest, stale)
         return published
     except OSError as exc:
         kept = [p for p in backup.rglob("*") if p.is_file()] if backup.exists() else []
@@ -108,3 +181,15 @@ def publish(out_dir: str | Path, write: Callable[[Path], object]) -> list[Path]:
         shutil.rmtree(stage, ignore_errors=True)
         if backup.exists() and not any(p.is_file() for p in backup.rglob("*")):
             shutil.rmtree(backup, ignore_errors=True)
+
+
+def _remove_emptied_folders(dest: Path, removed: list[str]) -> None:
+    """Remove the subfolders of ``dest`` that held removed files and are now empty."""
+    folders = {(dest / rel).parent for rel in removed}
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        while folder != dest and folder.is_dir() and not any(folder.iterdir()):
+            try:
+                folder.rmdir()
+            except OSError:
+                break  # the report is published; an empty folder left behind does no harm
+            folder = folder.parent

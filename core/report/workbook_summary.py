@@ -347,6 +347,12 @@ def write_executive_summary(
     row = _label_value(ws, row, "Why this candidate", result.selection_reason)
     row = _label_value(ws, row, "Benchmark", result.profile.benchmark_label)
     row = _label_value(ws, row, "Portfolio value", result.settings.portfolio_value, CURRENCY)
+    row = _label_value(
+        ws,
+        row,
+        "Portfolio value basis",
+        f"The {result.settings.value_basis.value}; dollar VaR and stress P&L use this value.",
+    )
     if not rec.passes:
         from openpyxl.styles import Font
 

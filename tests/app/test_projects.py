@@ -233,3 +233,29 @@ def test_settings_live_in_the_test_sandbox(window):
     assert settings.app_settings().fileName().startswith(sandbox)
     assert str(settings.user_dir("autosave")).startswith(sandbox)
     assert str(window.project_controller.autosave_file()).startswith(sandbox)
+
+
+def test_trade_settings_are_saved_with_the_project_and_restored(qtbot, window, tmp_path):
+    from core.rebalance.plan import RebalanceMethod
+    from core.rebalance.settings import TradeSettings
+
+    tab = next(t for t in window.tab_widgets.values() if hasattr(t, "trade_settings"))
+    tab.method_combo.setCurrentIndex(1)
+    tab.cost_spin.setValue(12.5)
+    tab.min_trade_spin.setValue(20_000)
+    tab.buffer_spin.setValue(1.5)
+    tab.contribution_spin.setValue(-75_000)
+    wanted = TradeSettings(RebalanceMethod.TO_BAND_EDGE, 12.5, 20_000.0, 0.015, -75_000.0)
+    assert tab.trade_settings() == wanted
+    controller = window.project_controller
+    assert controller.save_to(tmp_path / "trades.ipsproj")
+    saved = tmp_path / "trades.ipsproj"
+    assert load_project(saved).trade_settings == wanted
+
+    reload(qtbot, window, controller.new_project)
+    tab = next(t for t in window.tab_widgets.values() if hasattr(t, "trade_settings"))
+    assert tab.trade_settings() == TradeSettings()
+    reload(qtbot, window, lambda: controller.open_project(saved))
+    tab = next(t for t in window.tab_widgets.values() if hasattr(t, "trade_settings"))
+    assert tab.trade_settings() == wanted
+    assert tab.method_combo.currentIndex() == 1 and tab.buffer_spin.value() == 1.5

@@ -326,7 +326,13 @@ def test_models_pass_model_tester(qtmodeltester, tab):
 def test_window_status_bar_keyboard_paste_and_undo(qtbot, window):
     tab = window.tab_widgets["rebalancing"]
     qtbot.waitUntil(lambda: tab.rebalance_plan() is not None and not tab.busy(), timeout=TIMEOUT_MS)
-    assert window.export_controller._rebalance_plan() is tab.rebalance_plan()
+    # The export rebuilds the plan from the project on screen: the same trades as the tab's.
+    from core.report.inputs import report_inputs
+
+    project = window.project_controller.current_project()
+    assert project.holdings == tab.holdings() and project.trade_settings == tab.trade_settings()
+    exported = report_inputs(project, window.result.dataset, analyses=[window.result]).plan
+    assert exported.post_trade_holdings == tab.rebalance_plan().post_trade_holdings
     window.tabs.setCurrentWidget(tab)
     table = tab.holdings_panel.table
     before = snapshot(tab.holdings_model)

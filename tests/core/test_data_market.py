@@ -67,7 +67,9 @@ def test_fixture_has_yfinance_shape() -> None:
 
 def test_fetch_builds_a_market_dataset_and_calls_yfinance_correctly(cache) -> None:
     fake = FakeDownloader()
-    ds = fetch_market_dataset(UNIVERSE, start="2019-06-01", end=END, cache=cache, downloader=fake)
+    ds = fetch_market_dataset(
+        UNIVERSE, start="2019-06-01", end=END, cache=cache, downloader=fake, proxies={}
+    )
     symbols, kwargs = fake.calls[0]
     assert symbols == list(UNIVERSE.tickers)
     assert kwargs == {
@@ -110,6 +112,49 @@ def test_stated_proxy_extends_the_sample_and_is_recorded(cache) -> None:
     assert "proxy" not in ds.provenance.asset_sources["SPY"]
 
 
+def test_bil_stands_in_for_sgov_by_default_and_the_provenance_says_so(cache) -> None:
+    """Issue 14 item 5: BIL is fetched with the universe and spliced before SGOV's first full
+    month, so the sample starts at the first month every (proxied) series has."""
+    frame = load_yf_fixture()
+    # Every series but the proxy starts later than BIL: the sample must start where they all
+    # have a return, i.e. at the latest first month among the universe ETFs (SGOV proxied).
+    frame.loc[frame.index < "2019-09-01", ("Adj Close", "DBC")] = np.nan
+    fake = FakeDownloader(frame)
+    ds = fetch_market_dataset(UNIVERSE, end=END, cache=cache, downloader=fake)
+    assert fake.calls[0][0] == [*UNIVERSE.tickers, "BIL"]
+
+    # Second route: monthly returns straight from the recorded closes (last close of each month).
+    adjusted = frame["Adj Close"]
+    month_end = adjusted.groupby(adjusted.index.to_period("M")).last()
+    returns = month_end.pct_change(fill_method=None).iloc[1:]
+    returns.index = returns.index.to_timestamp(how="end").normalize()
+    sgov_own_first = returns["SGOV"].first_valid_index()
+    assert sgov_own_first == pd.Timestamp("2020-07-31")  # SGOV's first full month
+    spliced = returns["SGOV"].where(returns.index >= sgov_own_first, returns["BIL"])
+    firsts = [returns[t].first_valid_index() for t in UNIVERSE.tickers if t != "SGOV"]
+    firsts.append(spliced.first_valid_index())
+    assert ds.returns.index[0] == max(firsts) == pd.Timestamp("2019-10-31")
+    assert ds.returns.index[-1] == returns.index[-1]
+    np.testing.assert_allclose(ds.returns["SGOV"], spliced.loc[ds.returns.index], rtol=1e-12)
+    np.testing.assert_allclose(ds.returns["SPY"], returns["SPY"].loc[ds.returns.index])
+
+    statement = "BIL returns for 2019-07..2020-06, before SGOV's first full month (2020-07)"
+    assert ds.provenance.proxies == {"SGOV": statement}
+    assert f"Proxy: SGOV uses {statement}." in ds.provenance.notes
+    assert any("limited by DBC)" in n for n in ds.provenance.notes)
+    assert ds.provenance.to_dict()["proxies"] == {"SGOV": statement}
+    _, meta, _ = cache.load()
+    assert meta["proxies"] == {"SGOV": "BIL"}
+    assert load_cached_market_dataset(UNIVERSE, cache).provenance.proxies == ds.provenance.proxies
+
+
+def test_a_cache_without_the_proxy_says_refresh(cache) -> None:
+    fetch_market_dataset(UNIVERSE, end=END, cache=cache, downloader=FakeDownloader(), proxies={})
+    ds = load_cached_market_dataset(UNIVERSE, cache)
+    assert ds.returns.index[0] == pd.Timestamp("2020-07-31") and ds.provenance.proxies == {}
+    assert any("no BIL stand-in for SGOV: refresh" in n for n in ds.provenance.notes)
+
+
 def test_partial_history_limits_the_sample(cache) -> None:
     frame = load_yf_fixture()
     frame.loc[frame.index < "2020-09-01", ("Adj Close", "DBC")] = np.nan
@@ -123,7 +168,9 @@ def test_partial_history_limits_the_sample(cache) -> None:
 def test_nan_in_the_middle_drops_and_records_months(cache) -> None:
     frame = load_yf_fixture()
     frame.loc["2022-03-31", ("Adj Close", "HYG")] = np.nan
-    ds = fetch_market_dataset(UNIVERSE, end=END, cache=cache, downloader=FakeDownloader(frame))
+    ds = fetch_market_dataset(
+        UNIVERSE, end=END, cache=cache, downloader=FakeDownloader(frame), proxies={}
+    )
     assert ds.provenance.dropped_months == ("2022-03-31", "2022-04-30")
     assert pd.Timestamp("2022-03-31") not in ds.returns.index
     assert len(ds.returns) == 46 and not ds.returns.isna().any().any()
@@ -187,7 +234,9 @@ def test_empty_cache_says_refresh_first(cache) -> None:
 
 
 def test_failed_write_rolls_back_to_the_previous_snapshot(cache, monkeypatch) -> None:
-    first = fetch_market_dataset(UNIVERSE, end=END, cache=cache, downloader=FakeDownloader())
+    first = fetch_market_dataset(
+        UNIVERSE, end=END, cache=cache, downloader=FakeDownloader(), proxies={}
+    )
     calls = {"n": 0}
     original = cache_module._series_rows
 
@@ -245,6 +294,7 @@ def test_progress_is_reported_in_order(cache) -> None:
         cache=cache,
         downloader=FakeDownloader(),
         progress=lambda f, m: seen.append((f, m)),
+        proxies={},
     )
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
@@ -253,7 +303,9 @@ def test_progress_is_reported_in_order(cache) -> None:
 
 def test_too_short_without_proxy_suggests_one(cache) -> None:
     with pytest.raises(DataError, match=r"Only 30 complete months.*limited by SGOV.*proxies"):
-        fetch_market_dataset(UNIVERSE, end="2022-12-31", cache=cache, downloader=FakeDownloader())
+        fetch_market_dataset(
+            UNIVERSE, end="2022-12-31", cache=cache, downloader=FakeDownloader(), proxies={}
+        )
     assert not cache.exists
 
 
@@ -273,7 +325,7 @@ def test_cache_none_means_the_default_file_and_false_means_none(tmp_path) -> Non
     fetch_market_dataset(UNIVERSE, end=END, cache=False, downloader=FakeDownloader())
     assert not (tmp_path / "default.sqlite").exists()
     fetch_market_dataset(UNIVERSE, end=END, downloader=FakeDownloader())
-    assert load_cached_market_dataset(UNIVERSE).provenance.months == 48
+    assert load_cached_market_dataset(UNIVERSE).provenance.months == 60  # BIL from 2019-07
 
 
 def test_default_cache_path_is_per_user() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -22,6 +23,8 @@ from core.project import (
     save_project,
 )
 from core.rebalance.holdings import demo_holdings
+from core.rebalance.plan import RebalanceMethod
+from core.rebalance.settings import TradeSettings
 from core.stress.scenarios import Scenario, ScenarioKind
 from core.universe import default_universe
 
@@ -41,13 +44,63 @@ def project():
         settings=AnalysisSettings(covariance=CovarianceEstimator.SAMPLE, portfolio_value=25e6),
         data_mode=DataMode.IMPORTED,
         import_path="/data/returns.csv",
+        trade_settings=TradeSettings(
+            method=RebalanceMethod.TO_BAND_EDGE,
+            cost_bps=7.5,
+            min_trade_value=25_000.0,
+            cash_buffer=0.02,
+            contribution=-150_000.0,
+        ),
     )
 
 
 def test_round_trip(tmp_path, project):
     path = save_project(project, tmp_path / "a.ipsproj")
     assert load_project(path) == project
-    assert json.loads(path.read_text())["schema_version"] == 1
+    document = json.loads(path.read_text())
+    assert document["schema_version"] == 2
+    assert document["trade_settings"] == {
+        "method": "to_band_edge",
+        "cost_bps": 7.5,
+        "min_trade_value": 25_000.0,
+        "cash_buffer": 0.02,
+        "contribution": -150_000.0,
+    }
+    assert document["settings"]["portfolio_value"] == 25e6
+
+
+def test_a_schema_1_file_still_opens_with_the_default_trade_settings(tmp_path, project):
+    document = project_to_dict(project)
+    del document["trade_settings"]
+    document["schema_version"] = 1
+    path = tmp_path / "old.ipsproj"
+    path.write_text(json.dumps(document))
+    loaded = load_project(path)
+    assert loaded.trade_settings == TradeSettings()
+    assert loaded.trade_settings.cost_bps == 5.0  # what the window used before schema 2
+    assert dataclasses.replace(loaded, trade_settings=project.trade_settings) == project
+    document["schema_version"] = 2  # a schema-2 file must have the section
+    with pytest.raises(ProjectFileError, match="'trade_settings' section is missing"):
+        project_from_dict(document, where="new.ipsproj")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("method", "to_moon", "use one of to_target, to_band_edge"),
+        ("cost_bps", -1, "outside 0..500 bps"),
+        ("cash_buffer", 2, "enter it as a fraction of the account value"),
+        ("min_trade_value", float("inf"), "enter a finite number"),
+        ("contribution", "lots", "enter a finite number"),
+        ("slippage", 1, "Unknown trade setting"),
+    ],
+)
+def test_bad_trade_settings_are_refused_with_a_message(project, key, value, message):
+    document = project_to_dict(project)
+    document["trade_settings"][key] = value
+    with pytest.raises(ProjectFileError, match=message) as info:
+        project_from_dict(document, where="edited.ipsproj")
+    assert str(info.value).startswith("edited.ipsproj: ")
 
 
 def test_save_is_atomic(tmp_path, project, monkeypatch):

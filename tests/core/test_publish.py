@@ -14,7 +14,13 @@ from report_fixtures import passing_bundle
 import core.report.package as package
 import core.report.publish as publish_module
 from core.report.package import write_report_package
-from core.report.publish import MANIFEST_NAME, PublishError, publish
+from core.report.publish import (
+    MANIFEST_NAME,
+    PublishError,
+    listed_files,
+    publish,
+    unlisted_files,
+)
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -192,3 +198,80 @@ def test_headless_report_without_charts_never_loads_qt(tmp_path):
     assert "investment_memo.pdf" not in names and "charts" not in names
     manifest = json.loads((out / MANIFEST_NAME).read_text())
     assert set(manifest["files"]) == names - {MANIFEST_NAME}
+
+
+def run_writing(files: dict[str, bytes]):
+    """A stage writer that writes ``files`` and a manifest listing exactly them (as build_manifest)."""
+
+    def write(stage: Path) -> None:
+        for name, data in files.items():
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
+            (stage / name).write_bytes(data)
+        listing = {name: {"bytes": len(data)} for name, data in files.items()}
+        (stage / MANIFEST_NAME).write_text(json.dumps({"files": listing}))
+
+    return write
+
+
+FIRST_RUN = {
+    "a.csv": b"run 1 a",
+    "investment_memo.pdf": b"run 1 pdf",
+    "rebalancing_trades.csv": b"run 1 trades",
+    "charts/c.png": b"run 1 chart",
+}
+SECOND_RUN = {"a.csv": b"run 2 a", "investment_memo.md": b"run 2 memo"}
+
+
+@pytest.fixture
+def first_run(tmp_path):
+    out = tmp_path / "report"
+    publish(out, run_writing(FIRST_RUN))
+    (out / "notes_of_the_user.txt").write_text("keep me")
+    return out
+
+
+def test_reexport_removes_the_files_of_the_earlier_run_and_keeps_the_users_own(first_run):
+    publish(first_run, run_writing(SECOND_RUN))
+    files = set(snapshot(first_run))
+    assert files == {"a.csv", "investment_memo.md", MANIFEST_NAME, "notes_of_the_user.txt"}
+    assert not (first_run / "charts").exists()  # emptied by the removal
+    assert (first_run / "notes_of_the_user.txt").read_text() == "keep me"
+    manifest = json.loads((first_run / MANIFEST_NAME).read_text())
+    assert set(manifest["files"]) == set(SECOND_RUN)  # exactly this run's files
+    assert unlisted_files(first_run) == ["notes_of_the_user.txt"]
+    assert not leftovers(first_run)
+
+
+def test_a_failed_reexport_leaves_the_earlier_run_intact_stale_files_included(
+    first_run, monkeypatch
+):
+    before = snapshot(first_run)
+    real_replace = os.replace
+
+    def manifest_locked(src, dst):
+        if ".ips-stage-" in str(src) and Path(dst).name == MANIFEST_NAME:
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(publish_module.os, "replace", manifest_locked)
+    with pytest.raises(PublishError, match="previous report is unchanged"):
+        publish(first_run, run_writing(SECOND_RUN))
+    assert snapshot(first_run) == before  # the old PDF, trades and chart are back
+    assert not leftovers(first_run)
+
+
+def test_files_no_manifest_lists_are_never_removed(tmp_path):
+    """A folder written before manifests, a hostile manifest and a folder of the user's own."""
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "old_report.xlsx").write_bytes(b"no manifest lists me")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("outside")
+    hostile = {"files": {"../outside.txt": {}, str(outside): {}, ".ips-stage-x/y": {}}}
+    (out / MANIFEST_NAME).write_text(json.dumps(hostile))
+    publish(out, run_writing(SECOND_RUN))
+    assert outside.read_text() == "outside"
+    assert (out / "old_report.xlsx").read_bytes() == b"no manifest lists me"
+    assert unlisted_files(out) == ["old_report.xlsx"]
+    (out / MANIFEST_NAME).write_text("{not json")
+    assert listed_files(out) == set()  # an unreadable manifest lists nothing, removes nothing
