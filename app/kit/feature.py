@@ -11,6 +11,8 @@ capability                   what the tab overrides
 results                      ``SHOWS_RESULTS = True`` and :meth:`FeatureTab.show_result`
 IPS edits                    :meth:`FeatureTab.set_profile` (the shown result may be stale)
 messages                     emits :attr:`FeatureTab.status_message` (status bar)
+unsaved changes              emits :attr:`FeatureTab.project_modified` when a project field
+                             changes outside the undo stack (a setting)
 a new analysis result        emits :attr:`FeatureTab.result_replaced` (e.g. a resampled
                              candidate added to the result on screen)
 jobs                         sets :attr:`FeatureTab.runner` (a :class:`JobRunner` it owns)
@@ -67,6 +69,8 @@ class FeatureTab(QWidget):
     """A message for the window's status bar (a refused edit, a failed job)."""
     result_replaced = Signal(object)
     """A new :class:`~core.pipeline.AnalysisResult` made by this tab replaces the one on screen."""
+    project_modified = Signal()
+    """A project field changed outside the undo stack (e.g. a trade setting): unsaved changes."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -134,6 +134,7 @@ class RebalanceTab(FeatureTab):
 
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._restoring = False  # trade settings being restored from a project
         self._universe = context.universe
         self._result: AnalysisResult | None = None
         self._plan: RebalancePlan | None = None
@@ -286,7 +287,14 @@ class RebalanceTab(FeatureTab):
         )
 
     def set_trade_settings(self, settings: TradeSettings) -> None:
-        """Restore saved trade settings (no undo entry)."""
+        """Restore saved trade settings (no undo entry, not an unsaved change)."""
+        self._restoring = True
+        try:
+            self._show_trade_settings(settings)
+        finally:
+            self._restoring = False
+
+    def _show_trade_settings(self, settings: TradeSettings) -> None:
         self.method_combo.setCurrentIndex(
             next(k for k, (_, method, _) in enumerate(METHODS) if method is settings.method)
         )
@@ -418,6 +426,8 @@ class RebalanceTab(FeatureTab):
     @Slot()
     def _on_settings_changed(self, *_args: object) -> None:
         self._mark_stale()
+        if not self._restoring:
+            self.project_modified.emit()
 
     # -- display ---------------------------------------------------------------------------
     @staticmethod

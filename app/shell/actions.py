@@ -44,6 +44,15 @@ class WindowActions:
             "Recompute the candidates and the IPS Recommended portfolio",
         )
         self.optimize.triggered.connect(window.optimize)
+        self.portfolio_value = make_action(
+            window,
+            "action_portfolio_value",
+            "Portfolio &value…",
+            "",
+            "The value behind dollar VaR and stress P&L when no holdings are loaded "
+            "(with holdings, the account's value is used)",
+        )
+        self.portfolio_value.triggered.connect(window.ask_portfolio_value)
         self.undo = window.undo_stack.createUndoAction(window, "&Undo")
         self.undo.setObjectName("action_undo")
         self.undo.setShortcut(QKeySequence("Ctrl+Z"))
@@ -91,6 +100,7 @@ def build_menus_and_toolbar(window: MainWindow) -> QToolBar:
     edit_menu.addAction(actions.redo)
     analysis_menu = menus.addMenu("&Analysis")
     analysis_menu.addAction(actions.optimize)
+    analysis_menu.addAction(actions.portfolio_value)
     window.data_controller.build_menu(menus.addMenu("&Data"))
     help_menu = menus.addMenu("&Help")
     help_menu.addAction(actions.about)

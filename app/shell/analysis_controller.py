@@ -1,7 +1,11 @@
 """The analysis controller: Optimize runs :func:`core.pipeline.run_analysis` in a worker and
 hands each result to the tabs.
 
-It holds the data set in use and the result on screen. A result reaches the tab on screen
+It holds the data set in use, the result on screen and the analysis settings. Dollar figures
+(VaR, CVaR, stress P&L) use the value of the account on screen when holdings are loaded, else
+the portfolio value the user set (:func:`core.pipeline.settings_for_account`, the rule the
+export and ``python -m app report --project`` follow too); when the account value changes, the
+result on screen is re-stated for it (:func:`core.pipeline.with_settings`, no new optimization). A result reaches the tab on screen
 first and every other tab in a later event-loop turn, one tab a turn (the GUI thread never
 spends long in one go); a newer result, a workspace rebuild or the window's close supersede a
 delivery still under way (:meth:`AnalysisController.supersede`). A failed run leaves the
@@ -20,7 +24,13 @@ from app.kit.workers import Job, JobRunner, JobSignals
 from app.shell import prewarm
 from core.data.dataset import ReturnsDataset
 from core.jobs import CancelToken, ProgressCallback
-from core.pipeline import AnalysisResult, AnalysisSettings, run_analysis
+from core.pipeline import (
+    AnalysisResult,
+    AnalysisSettings,
+    run_analysis,
+    settings_for_account,
+    with_settings,
+)
 from core.policy.profile import IPSProfile
 from core.universe import Universe
 
@@ -73,6 +83,21 @@ class AnalysisController(QObject):
         self._delivery_timer.setInterval(0)
         self._delivery_timer.timeout.connect(self._on_delivery_timer_timeout)
 
+    def effective_settings(self) -> AnalysisSettings:
+        """The settings an analysis runs with: the account's value when holdings are loaded."""
+        return settings_for_account(self.settings, self._window.workspace.account_value())
+
+    def restate_value(self) -> None:
+        """Show the result on screen on the current portfolio value (the account's, or the one
+        the user set) when it was computed on another; nothing is re-optimized."""
+        settings = self.effective_settings()
+        if self.result is not None and self.result.settings != settings:
+            try:
+                restated = with_settings(self.result, settings)
+            except ValueError:
+                return  # other settings changed too: the next Optimize uses them
+            self.accept_result(restated)
+
     def supersede(self) -> None:
         """Cancel the running analysis and stop handing out the result under way: they belong
         to a workspace about to go (or a window closing)."""
@@ -89,7 +114,7 @@ class AnalysisController(QObject):
                 window.ips_tab.profile(),
                 self.dataset,
                 window.context.universe,
-                self.settings,
+                self.effective_settings(),
             )
         )
         # Connected after start on purpose: the runner's own finished handler runs first,
@@ -125,7 +150,9 @@ class AnalysisController(QObject):
         window.update_title()
         window.show_data_mode()
         window.statusBar().showMessage(
-            f"Optimized {result.profile.name}: IPS Recommended is {result.recommended_name}.", 8000
+            f"Optimized {result.profile.name}: IPS Recommended is {result.recommended_name}. "
+            f"Dollar figures on {result.settings.portfolio_value_text}.",
+            8000,
         )
         if window.tabs.currentWidget() not in receivers:
             self.result_shown.emit(result)  # the tab on screen (the IPS) shows no results

@@ -11,9 +11,20 @@ that callers and tests speak to the window, not to its parts.
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QCloseEvent, QUndoStack
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QProgressBar, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QTabWidget,
+    QWidget,
+)
 
 from app import APP_NAME, DISCLAIMER, SHORT_DISCLAIMER
 from app.ips.tab import IPSTab
@@ -110,6 +121,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.toolbar = build_menus_and_toolbar(self)
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
+        self.undo_stack.indexChanged.connect(self._on_undo_stack_index_changed)
+        self.workspace.project_modified.connect(self.project_controller.mark_modified)
         self.update_title()
         self.show_data_mode()
         if run_at_start:
@@ -223,6 +236,35 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_undo_stack_clean_changed(self, _clean: bool) -> None:
         self.project_controller.update_modified()
+
+    @Slot(int)
+    def _on_undo_stack_index_changed(self, _index: int) -> None:
+        self.analysis.restate_value()  # an edited account moves the dollar figures
+
+    def set_portfolio_value(self, value: float) -> None:
+        """The value behind the dollar figures when no holdings are loaded (an unsaved change)."""
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"A portfolio value must be a positive amount (got {value!r}).")
+        self.analysis.settings = dataclasses.replace(self.analysis.settings, portfolio_value=value)
+        self.project_controller.mark_modified()
+        self.analysis.restate_value()
+
+    @Slot()
+    def ask_portfolio_value(self) -> None:
+        value, ok = QInputDialog.getDouble(
+            self,
+            "Portfolio value",
+            "Portfolio value behind dollar VaR and stress P&L, in dollars\n"
+            "(while holdings are loaded, the account's own value is used):",
+            self.analysis.settings.portfolio_value,
+            1.0,
+            1e13,
+            0,
+        )
+        if ok:
+            self.set_portfolio_value(value)
+            used = self.analysis.effective_settings()
+            self.statusBar().showMessage(f"Dollar figures on {used.portfolio_value_text}.", 10000)
 
     @Slot()
     def show_about(self) -> None:

@@ -35,6 +35,8 @@ class Workspace(QObject):
     """A tab made a new analysis result (e.g. a resampled candidate added)."""
     profile_changed = Signal(object)
     """The IPS tab's profile changed (an edit, an undo, a loaded file)."""
+    project_modified = Signal()
+    """A tab's project field changed outside the undo stack."""
 
     def __init__(self, tab_widget: QTabWidget, undo_stack: QUndoStack, parent: QObject) -> None:
         super().__init__(parent)
@@ -72,6 +74,7 @@ class Workspace(QObject):
             self._tab_widget.addTab(tab, feature.title)
             tab.status_message.connect(self.status_message)
             tab.result_replaced.connect(self.result_replaced)
+            tab.project_modified.connect(self.project_modified)
         ips_tab = self.tabs["ips"]
         if not isinstance(ips_tab, IPSTab):
             raise TypeError("the 'ips' feature must be the IPS tab: it holds the profile")
@@ -111,6 +114,14 @@ class Workspace(QObject):
     def restore_project(self, project: Project) -> None:
         for tab in self.tabs.values():
             tab.restore_project(project)
+
+    def account_value(self) -> float | None:
+        """The value of the account on screen (positions at their prices plus cash), or None
+        when no holdings are loaded: the dollar figures then use the value the user set."""
+        holdings = self.project_fields().get("holdings")
+        if holdings is None or (not holdings.positions and holdings.cash == 0):
+            return None
+        return float(holdings.total_value)
 
     def busy(self) -> bool:
         return any(tab.busy() for tab in self.tabs.values())
