@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from app.allocation.resampling_panel import ResamplingPanel
 from app.kit import formatting as fmt
+from app.kit import theme
 from app.kit.context import StudioContext
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
 from app.kit.deferred import DeferredWork
@@ -219,7 +220,7 @@ class AllocationTab(FeatureTab):
         )
 
         compliant = "policy compliant" if recommended.passes else "NOT policy compliant"
-        colour = "#155724" if recommended.passes else "#721c24"
+        colour = theme.text_colour("ok" if recommended.passes else "error")
         self.recommended_label.setText(
             f"{STAR} IPS Recommended: {recommended.name} "
             f"<span style='font-size: 11pt; color: {colour};'>({compliant})</span>"

@@ -85,6 +85,7 @@ def horizontal_bars(
     item.addItem(bars)
     left = item.getAxis("left")
     left.setTicks([list(zip(positions, labels, strict=True))])
+    left.setStyle(tickLength=0)  # a tick beside a zero bar read as a minus sign ("-0.0%")
     # A fixed width from the longest label: otherwise pyqtgraph drops labels wider than the
     # width it guessed on the first paint.
     left.setWidth(max(QFontMetrics(_font(9)).horizontalAdvance(t) for t in labels) + 18)

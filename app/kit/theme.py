@@ -124,3 +124,19 @@ def cell_brushes(style: str, dark: bool | None = None) -> tuple[QBrush | None, Q
             QBrush(QColor(bg)) if bg else None,
         )
     return _BRUSHES[key]
+
+
+# -- coloured text on the window's own background (labels, notes) ------------------------------
+TEXT_COLOURS: dict[str, dict[bool, str]] = {
+    "muted": {False: "#555555", True: "#a9aeb5"},
+    "ok": {False: "#155724", True: "#8fe0a0"},
+    "error": {False: "#721c24", True: "#ff9aa5"},
+    "alert": {False: "#b00020", True: "#ff8a80"},
+    "warn": {False: "#7a4f01", True: "#ffd27a"},
+}
+
+
+def text_colour(kind: str, dark: bool | None = None) -> str:
+    """A text colour (``"#rrggbb"``) of ``kind`` readable on the window background in use.
+    Labels take it when their text is set, so a palette switch shows on the next update."""
+    return TEXT_COLOURS[kind][table_is_dark() if dark is None else dark]

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from app.kit import theme
+
 FIT_SAMPLE_ROWS = 100
 """Rows measured at each end of a long table when fitting columns (the middle is not read)."""
 
@@ -233,7 +235,7 @@ def hint_label(text: str) -> QLabel:
     """A grey, word-wrapped line of help under a table."""
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setStyleSheet("color: #555555;")
+    label.setStyleSheet(f"color: {theme.text_colour('muted')};")
     return label
 
 

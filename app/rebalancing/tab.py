@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.kit import formatting as fmt
+from app.kit import theme
 from app.kit.context import StudioContext
 from app.kit.deferred import DeferredWork
 from app.kit.feature import FeatureTab
@@ -73,7 +74,6 @@ if TYPE_CHECKING:
     from app.kit.chart_kit import Figure
     from core.project import Project
 
-ERROR_STYLE = "color: #721c24; font-weight: bold;"
 METHODS = (
     (
         "Back to target",
@@ -217,7 +217,7 @@ class RebalanceTab(FeatureTab):
         self.message_label = QLabel()
         self.message_label.setObjectName("rebalance_message_label")
         self.message_label.setWordWrap(True)
-        self.message_label.setStyleSheet(ERROR_STYLE)
+        self.message_label.setStyleSheet(f"color: {theme.text_colour('error')}; font-weight: bold;")
         self.message_label.hide()
 
         settings = QGroupBox("Trade settings")
@@ -442,7 +442,9 @@ class RebalanceTab(FeatureTab):
             and not self._plan_request.same_inputs(request)
         )
         self.rebalance_button.setText("Rebalance (inputs changed)" if stale else "Rebalance")
-        self.rebalance_button.setStyleSheet("font-weight: bold; color: #7a4f01;" if stale else "")
+        self.rebalance_button.setStyleSheet(
+            f"font-weight: bold; color: {theme.text_colour('warn')};" if stale else ""
+        )
 
     def _show_drift(self) -> None:
         holdings = self.holdings_model.holdings()
@@ -473,7 +475,7 @@ class RebalanceTab(FeatureTab):
         self.deferred.add("drift_chart", lambda: _draw_drift(self.drift_chart, report))
         breaches = ", ".join(report.breaches) or "none"
         classes = ", ".join(report.class_breaches) or "none"
-        colour = "#b00020" if report.any_breach else "#155724"
+        colour = theme.text_colour("alert" if report.any_breach else "ok")
         self.summary_label.setText(
             f"{value} vs {result.profile.name} targets ({result.recommended_name}): "
             f"<span style='color: {colour};'>ETF breaches {breaches}; class breaches {classes}</span>"
@@ -500,6 +502,6 @@ class RebalanceTab(FeatureTab):
             f"Buys {money(plan.buys_value)}, sells {money(plan.sells_value)}, cost <b>{money(plan.total_cost)}</b>"
             f"{flow}<br>Cash {money(plan.cash_before)} → <b>{money(plan.cash_after)}</b> "
             f"(keep ≥ {money(plan.cash_buffer)})<br>Breaches {before} → {after}<br>"
-            f"<span style='color: #555555;'>Fractional solution: cash {money(plan.continuous.cash_after)}, "
+            f"<span style='color: {theme.text_colour('muted')};'>Fractional solution: cash {money(plan.continuous.cash_after)}, "
             f"cost {money(plan.continuous.total_cost)}</span>"
         )

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.kit import formatting as fmt
+from app.kit import theme
 from app.kit.context import StudioContext
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
 from app.kit.deferred import DeferredWork
@@ -141,7 +142,7 @@ class RiskTab(FeatureTab):
         self.notes_label = QLabel()
         self.notes_label.setObjectName("risk_notes_label")
         self.notes_label.setWordWrap(True)
-        self.notes_label.setStyleSheet("color: #555555;")
+        self.notes_label.setStyleSheet(f"color: {theme.text_colour('muted')};")
         self.stale_label = warning_banner("risk_stale_label")
 
         self.metrics_model = DataFrameModel(parent=self)
@@ -385,6 +386,12 @@ class RiskTab(FeatureTab):
         reasons = "; ".join(verdict.reasons)
         tip = f"Why: {reasons}." if reasons else "No limb of the concentration rule fired."
         self.concentration_label.setToolTip(tip)
-        notes = list(report.notes) + list(report.factors.notes)
+        value = (
+            f"Dollar VaR and CVaR are on {self._result.settings.portfolio_value_text}."
+            if self._result
+            else ""
+        )
+        notes = [*report.notes, *report.factors.notes, value]
+        notes = [n for n in notes if n]
         self.notes_label.setText(" ".join(notes))
         self.notes_label.setVisible(bool(notes))

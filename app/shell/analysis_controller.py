@@ -150,8 +150,7 @@ class AnalysisController(QObject):
         window.update_title()
         window.show_data_mode()
         window.statusBar().showMessage(
-            f"Optimized {result.profile.name}: IPS Recommended is {result.recommended_name}. "
-            f"Dollar figures on {result.settings.portfolio_value_text}.",
+            f"Optimized {result.profile.name}: IPS Recommended is {result.recommended_name}.",
             8000,
         )
         if window.tabs.currentWidget() not in receivers:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.kit import formatting as fmt
+from app.kit import theme
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
 from app.kit.delegates import PercentDelegate
 from app.kit.views import button_row, hint_label, push_button, read_only_table
@@ -269,7 +270,9 @@ class ConditionalPanel(QGroupBox):
                 raise ScenarioError("Pick two different ETFs, or untick the second one.")
             self._scenario = conditional_scenario(spec, self._covariance)
         except ScenarioError as exc:
-            self.message_label.setText(f"<span style='color: #721c24;'>{exc}</span>")
+            self.message_label.setText(
+                f"<span style='color: {theme.text_colour('error')};'>{exc}</span>"
+            )
             self.implied_model.set_frame(pd.DataFrame({"shock": [], "how": []}))
         else:
             shocked = ", ".join(spec.shocks)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.kit import formatting as fmt
+from app.kit import theme
 from app.kit.context import StudioContext
 from app.kit.deferred import DeferredWork
 from app.kit.feature import FeatureTab
@@ -246,7 +247,7 @@ class StressTab(FeatureTab):
         )
         self.summary_label.setStyleSheet(
             "font-size: 12pt; font-weight: bold; padding: 4px; "
-            + ("color: #b00020;" if breaches else "color: #155724;")
+            + f"color: {theme.text_colour('alert' if breaches else 'ok')};"
         )
         if self.warning_label.text().startswith("Stress results not updated"):
             self.warning_label.hide()
