@@ -9,7 +9,9 @@ grammar of :mod:`core.inputs`). The table is an editable value-table model
 (:mod:`app.kit.editable_model`) over the profile: every accepted edit or paste is one undo
 command that replaces the profile with ``profile.with_changes(...)``; the core re-validates it,
 and a :class:`PolicyError` (minimum above maximum, ...) is refused with
-``edit_rejected(message)``, the table unchanged. A pasted block of Minimum / Maximum cells is
+``edit_rejected(message)``, the table unchanged. Each edit is also checked against the whole
+policy (:func:`core.policy.constraints.check_feasibility`): a limit that leaves no portfolio
+meeting every rule is refused when typed, naming the rule it collides with. A pasted block of Minimum / Maximum cells is
 one command; cells pasted on the Constraint and Type columns are ignored.
 """
 
@@ -23,7 +25,8 @@ from PySide6.QtGui import QUndoStack
 
 from app.kit import formatting as fmt
 from app.kit.editable_model import Cell, EditableTableModel, EditRefused
-from core.errors import PolicyError
+from core.errors import IPSStudioError, PolicyError
+from core.policy.constraints import build_constraints, check_feasibility
 from core.policy.profile import GroupLimit, IPSProfile, Range
 from core.universe import Universe
 
@@ -233,7 +236,8 @@ class ConstraintsModel(EditableTableModel):
         try:
             decimal = fmt.parse_percent(value, optional=layout.optional)
             after = with_cell(self.profile, layout, column, decimal)
-        except (ValueError, PolicyError) as exc:
+            self._check_whole_policy(after)
+        except (ValueError, IPSStudioError) as exc:
             raise EditRefused(f"{what} not changed: {exc}") from None
         shown = "blank" if decimal is None else fmt.format_value(decimal, fmt.PERCENT, 2)
         return after, f"Set {what} to {shown}"
@@ -266,7 +270,18 @@ class ConstraintsModel(EditableTableModel):
                     profile = with_cell(profile, layout, c, decimal)
                 except (ValueError, PolicyError) as exc:
                     raise EditRefused(f"{where}: {exc}") from None
+        try:
+            self._check_whole_policy(profile)
+        except IPSStudioError as exc:
+            raise EditRefused(str(exc)) from None
         return profile, f"Paste {len(block)} x {width} limits"
+
+    def _check_whole_policy(self, profile: IPSProfile) -> None:
+        """Refuse an edit that leaves no portfolio meeting every limit together (an SPY minimum
+        above the single-ETF cap, a 1% cap on every ETF, a 0% cash maximum under a 5% SGOV
+        minimum...): said when typed, with the rule it collides with and the smallest change
+        that fixes it, instead of failing at Optimize."""
+        check_feasibility(build_constraints(profile, self._universe))
 
 
 def _editable(row: ConstraintRow, column: int) -> bool:

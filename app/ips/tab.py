@@ -24,6 +24,7 @@ from app.kit import formatting as fmt
 from app.kit.context import StudioContext
 from app.kit.delegates import PercentDelegate
 from app.kit.feature import FeatureTab
+from app.kit.views import refusal_bar
 from core.errors import PolicyError
 from core.policy.profile import IPSProfile
 
@@ -52,6 +53,10 @@ def _wrapping_label(object_name: str) -> QLabel:
     return label
 
 
+OWN_SUFFIXES = (" (project)", " (edited)", " (file)")
+"""Combo entries that hold a profile of the user's own, next to the bundled ones."""
+
+
 class IPSTab(FeatureTab):
     """Profile picker, policy summary form and the editable constraints table."""
 
@@ -59,14 +64,21 @@ class IPSTab(FeatureTab):
 
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Combo entries by key (the item text): the bundled profiles by name, plus profiles of
+        # their own: a project's edited copy ("NAME (project)"), a session's edits left behind by
+        # a switch ("NAME (edited)"), a loaded file. Switching never discards an edited profile.
         self._profiles = context.profiles
+        self._current_key = context.default_profile
         profile = context.profiles[context.default_profile]
 
         self.profile_combo = QComboBox()
         self.profile_combo.setObjectName("profile_combo")
         self.profile_combo.addItems(list(context.profiles))
-        self.profile_combo.setCurrentText(profile.name)
-        self.profile_combo.setToolTip("Bundled IPS profiles. Switching is undoable (Ctrl+Z).")
+        self.profile_combo.setCurrentText(context.default_profile)
+        self.profile_combo.setToolTip(
+            "Bundled IPS profiles and your own (a project's, an edited one, a loaded file). "
+            "Switching is undoable (Ctrl+Z) and keeps your edits as an item of their own."
+        )
 
         self._fields = {
             "name": _wrapping_label("ips_name"),
@@ -153,6 +165,8 @@ class IPSTab(FeatureTab):
         limits_box = QGroupBox("Policy limits")
         limits_layout = QVBoxLayout(limits_box)
         limits_layout.addWidget(hint)
+        self.refusal_label = refusal_bar(self.constraints_model, "constraints_refusal")
+        limits_layout.addWidget(self.refusal_label)
         limits_layout.addWidget(self.constraints_table)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -193,16 +207,35 @@ class IPSTab(FeatureTab):
         }
         for key, text in values.items():
             self._fields[key].setText(text)
-        if self.profile_combo.currentText() != profile.name and profile.name in self._profiles:
+        key = next((k for k, p in self._profiles.items() if p == profile), None)
+        if key is not None and key != self.profile_combo.currentText():  # e.g. an undone switch
+            self._current_key = key
             self.profile_combo.blockSignals(True)
-            self.profile_combo.setCurrentText(profile.name)
+            self.profile_combo.setCurrentText(key)
+            self.profile_combo.blockSignals(False)
+
+    def _add_entry(self, key: str, profile: IPSProfile) -> None:
+        self._profiles[key] = profile
+        if self.profile_combo.findText(key) < 0:
+            self.profile_combo.blockSignals(True)
+            self.profile_combo.addItem(key)
             self.profile_combo.blockSignals(False)
 
     @Slot(int)
     def _on_profile_combo_index_changed(self, index: int) -> None:
-        name = self.profile_combo.itemText(index)
-        if name in self._profiles:
-            self.constraints_model.replace_profile(self._profiles[name])
+        key = self.profile_combo.itemText(index)
+        if key not in self._profiles:
+            return
+        current, left = self.profile(), self._current_key
+        if self._profiles.get(left) != current and not any(
+            p == current for p in self._profiles.values()
+        ):
+            # Edits of the entry being left stay an entry of their own, never overwritten by a
+            # bundled profile of the same name.
+            own = left if left.endswith(OWN_SUFFIXES) else f"{current.name} (edited)"
+            self._add_entry(own, current)
+        self._current_key = key
+        self.constraints_model.replace_profile(self._profiles[key])
 
     def load_profile_file(self, path: str) -> bool:
         """Load a profile file and make it current (undoable); a bad file leaves everything as it was."""
@@ -214,11 +247,11 @@ class IPSTab(FeatureTab):
         except PolicyError as exc:
             self.status_message.emit(f"Profile not loaded: {exc}")
             return False
-        if profile.name not in self._profiles:
-            self.profile_combo.blockSignals(True)
-            self.profile_combo.addItem(profile.name)
-            self.profile_combo.blockSignals(False)
-        self._profiles[profile.name] = profile
+        key = profile.name
+        if key in self._profiles and self._profiles[key] != profile:
+            key = f"{profile.name} (file)"  # never replaces a bundled profile of that name
+        self._add_entry(key, profile)
+        self._current_key = key
         self.constraints_model.replace_profile(profile)
         self.status_message.emit(f"Loaded profile '{profile.name}' from {path}.")
         return True

@@ -214,6 +214,29 @@ def warning_banner(object_name: str) -> QLabel:
     return label
 
 
+def refusal_bar(model: QAbstractItemModel, object_name: str) -> QLabel:
+    """An inline message over an editable table: why the last edit or paste of ``model`` (an
+    :class:`~app.kit.editable_model.EditableTableModel`) was refused, whole and where the eye
+    is, until the next accepted change hides it (the status bar cuts long messages and drops
+    them after a few seconds)."""
+    label = QLabel()
+    label.setObjectName(object_name)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+
+    def refused(message: str) -> None:
+        label.setStyleSheet(
+            f"color: {theme.text_colour('error')}; font-weight: bold; padding: 2px 4px;"
+        )
+        label.setText(f"⚠ {message}")
+        label.show()
+
+    model.edit_rejected.connect(refused)  # type: ignore[attr-defined]
+    model.state_changed.connect(label.hide)  # type: ignore[attr-defined]
+    return label
+
+
 def push_button(object_name: str, text: str, tooltip: str) -> QPushButton:
     """A named push button with its tooltip."""
     button = QPushButton(text)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.kit.views import button_row, hint_label, push_button
+from app.kit.views import button_row, hint_label, push_button, refusal_bar
 from app.rebalancing.holdings_model import PRICE, SHARES, TICKER, VALUE, HoldingsModel, plain_number
 from core.errors import DataError
 from core.rebalance import Holdings, demo_holdings, load_holdings_file
@@ -143,6 +143,8 @@ class HoldingsPanel(QGroupBox):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(buttons)
+        self.refusal_label = refusal_bar(self.model, "holdings_refusal")
+        layout.addWidget(self.refusal_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(hint)
 

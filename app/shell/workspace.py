@@ -64,8 +64,11 @@ class Workspace(QObject):
         self._retired_runners = [r for r in self._retired_runners if not r.idle()]
         self._tab_widget.clear()
         profiles = bundled_profiles()
-        profiles.setdefault(profile.name, profile)
-        self.context = StudioContext(self._undo_stack, universe, profiles, profile.name)
+        key = profile.name
+        if profiles.get(key, profile) != profile:  # a project's edited copy of a bundled one
+            key = f"{profile.name} (project)"  # is its own item, next to the bundled profile
+        profiles[key] = profile
+        self.context = StudioContext(self._undo_stack, universe, profiles, key)
         self.tabs = {
             feature.key: feature.create(self.context, self._tab_widget) for feature in FEATURES
         }

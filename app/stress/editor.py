@@ -30,7 +30,7 @@ from app.kit import formatting as fmt
 from app.kit import theme
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
 from app.kit.delegates import PercentDelegate
-from app.kit.views import button_row, hint_label, push_button, read_only_table
+from app.kit.views import button_row, hint_label, push_button, read_only_table, refusal_bar
 from app.stress.scenarios_model import NAME, SHOCK_HELP, CustomScenariosModel
 from core.errors import IPSStudioError
 from core.stress.conditional import ConditionalSpec, conditional_scenario
@@ -92,6 +92,8 @@ class CustomScenariosPanel(QGroupBox):
         hint = hint_label(EDITOR_HINT)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
+        self.refusal_label = refusal_bar(model, "scenarios_refusal")
+        layout.addWidget(self.refusal_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(hint)
 

@@ -202,3 +202,76 @@ def test_a_pasted_name_over_the_cell_limit_is_refused(qtbot):
         assert not model.paste("x" * 131_073, 0, 0)
     assert "at most 1,000" in refused.args[0]
     assert model.scenarios()[0].name == "Custom scenario 1"
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "column", "typed", "words"),
+    [
+        ("ETF", "SPY", MINIMUM, "35", "SPY minimum 35% is above its upper limit 30%"),
+        ("Limit", "max_single_weight", MAXIMUM, "1", "SPY minimum 15% is above its upper limit 1%"),
+        ("Asset class", "Cash", MAXIMUM, "0", "Cash"),
+    ],
+)
+def test_an_edit_that_breaks_the_whole_policy_is_refused_when_typed(
+    qtbot, constraints, section, key, column, typed, words
+):
+    """Each of these was accepted when typed and failed only at Optimize (issue 15, #13)."""
+    model, stack = constraints
+    before = model.profile
+    with qtbot.waitSignal(model.edit_rejected, timeout=1_000) as refused:
+        assert not model.setData(model.index(model.row_of(section, key), column), typed)
+    assert words in refused.args[0] and "not changed" in refused.args[0]
+    assert model.profile == before and stack.count() == 0
+
+
+def test_a_refused_edit_is_shown_over_the_table_until_the_next_change(window):
+    tab = window.tab_widgets["ips"]
+    model, bar = tab.constraints_model, tab.refusal_label
+    assert bar.isHidden()
+    cell = model.index(model.row_of("Asset class", "Equity"), MINIMUM)
+    assert not model.setData(cell, "lots")
+    assert not bar.isHidden() and "is not a percentage" in bar.text()
+    assert "Equity" in bar.text()  # the whole message, naming the cell
+    assert model.setData(cell, "50")
+    assert bar.isHidden()
+    for key in ("rebalancing", "stress"):  # the other editable tables have one too
+        panel_bars = [
+            w.objectName()
+            for w in window.tab_widgets[key].findChildren(type(bar))
+            if w.objectName().endswith("_refusal")
+        ]
+        assert panel_bars, key
+
+
+def test_switching_profiles_never_replaces_an_edited_one(qtbot, window):
+    """Issue 15, #10: switching away and back brought the bundled profile back in place of the
+    edited one; the edited profile is now an item of its own next to the bundled one."""
+    tab = window.tab_widgets["ips"]
+    model, combo = tab.constraints_model, tab.profile_combo
+    cell = model.index(model.row_of("Asset class", "Equity"), MAXIMUM)
+    assert model.setData(cell, "60")
+    edited = tab.profile()
+    combo.setCurrentText("Capital Preservation")
+    assert tab.profile().name == "Capital Preservation"
+    assert combo.findText("Balanced Growth (edited)") >= 0
+    combo.setCurrentText("Balanced Growth (edited)")
+    assert tab.profile() == edited
+    assert tab.profile().class_ranges["Equity"].maximum == pytest.approx(0.60)
+    combo.setCurrentText("Balanced Growth")
+    assert tab.profile().class_ranges["Equity"].maximum == pytest.approx(0.70)  # the bundled one
+
+
+def test_a_projects_edited_profile_is_its_own_item(qtbot, window):
+    from dataclasses import replace
+
+    profile = window.ips_tab.profile()
+    ranges = dict(profile.class_ranges)
+    ranges["Equity"] = replace(ranges["Equity"], maximum=0.6)
+    edited = profile.with_changes(class_ranges=ranges)
+    window.install_workspace(window.context.universe, edited)
+    combo = window.ips_tab.profile_combo
+    assert combo.currentText() == "Balanced Growth (project)"
+    assert combo.findText("Balanced Growth") >= 0
+    combo.setCurrentText("Balanced Growth")
+    combo.setCurrentText("Balanced Growth (project)")
+    assert window.ips_tab.profile() == edited
