@@ -23,7 +23,6 @@ def run_gui(argv: Sequence[str]) -> int:
     from app.shell.error_dialog import ErrorReporter
     from app.shell.logging_setup import configure_logging
     from app.shell.main_window import MainWindow
-    from app.shell.prewarm import freeze_import_objects
     from app.shell.settings import ORGANIZATION, restore_geometry
     from core.project import SUFFIX
 
@@ -32,7 +31,6 @@ def run_gui(argv: Sequence[str]) -> int:
     qt_app.setOrganizationName(ORGANIZATION)
     configure_logging()
     follow_system_theme(qt_app)
-    freeze_import_objects()  # out of the garbage collector's way, before the window exists
     window = MainWindow()
     reporter = ErrorReporter(lambda: window)
     reporter.install()

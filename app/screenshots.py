@@ -95,8 +95,14 @@ def take_screenshots(
             paths.append(path)
         return paths
     finally:
+        from shiboken6 import delete
+
         window.close()
-        window.deleteLater()
+        window.runner.cancel_all()
+        window.runner.wait_for_done()
+        # No event loop runs here: deleteLater() would leave the window to interpreter exit, after
+        # the QApplication (the object-lifetime rules of app.kit.feature).
+        delete(window)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

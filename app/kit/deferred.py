@@ -7,9 +7,8 @@ stall for at most 50 ms). A tab therefore queues its drawing in a :class:`Deferr
 - while the tab is hidden, pieces wait, keyed (a newer piece of the same key replaces the older
   one: only the latest chart of a result is ever drawn) and run when the tab is next shown;
 - while the tab is shown, the queue drains one piece per event-loop turn, so input, timers and
-  painting get their turn between two charts; while the chart modules are still being imported
-  in the background (:mod:`app.shell.prewarm`, right after start-up) it waits for that import instead
-  of blocking on it.
+  painting get their turn between two charts. The first chart drawn in the process imports
+  pyqtgraph, on the GUI thread (the object-lifetime rules of :mod:`app.kit.feature`).
 
 :meth:`DeferredWork.flush` runs everything now (for the exporter, screenshots and tests).
 """
@@ -21,11 +20,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
-
-from app.shell import prewarm
-
-WAIT_FOR_IMPORT_MS = 25
-"""How often a shown page looks again whether the chart modules' background import has finished."""
 
 
 class DeferredWork(QObject):
@@ -86,9 +80,6 @@ class DeferredWork(QObject):
 
     def _on_timer(self) -> None:
         if self._pending and self._page_shown():
-            if prewarm.importing():  # charts would wait for it frozen: keep the window responsive
-                self._timer.start(WAIT_FOR_IMPORT_MS)
-                return
             self._run_one()
             self._schedule()
 

@@ -27,17 +27,49 @@ scrolling page               :meth:`FeatureTab.full_page` (screenshots of the wh
 
 Controllers iterate over every tab and call these; nothing probes attribute names.
 
-Object lifetime (the rules the window relies on; read before changing a tab):
+Object lifetime: the one place these rules are written. Read them before changing a tab, a
+chart, an export or a job; ``bench/soak.py`` (issue 13) checks them over hundreds of cycles.
+
+Who owns what
 
 * The window owns every tab (Qt parent: the tab widget). A workspace rebuild or the window's
   close calls :meth:`FeatureTab.retire` on each tab first: deferred drawing is dropped and the
   tab's running jobs are cancelled. A tab's :class:`JobRunner` may outlive its tab until its
   jobs finish: the window re-parents it to itself (``retire`` returns it) and drops it when
   idle; a job's result is delivered to the runner, never to a tab that is gone.
-* Workers never touch widgets: job bodies are plain functions of ``core`` data (``jobs.py`` of
-  each feature), their answers reach the GUI thread through queued signals.
-* pyqtgraph is imported on the GUI thread only, on first use of a chart (``ChartSlot``).
-* A tab is deleted with ``deleteLater()``, never ``del``: queued events may still name it.
+* A tab owns its charts. A chart is a pyqtgraph widget made on first use inside a
+  :class:`~app.kit.views.ChartSlot`, a child of the tab, so it lives exactly as long as its tab;
+  nothing keeps a chart in a module or class variable, and a chart's timers and deferred calls
+  name it as their context (``QTimer.singleShot(0, chart, fn)``) so they die with it.
+* Export figures belong to no tab: :func:`app.shell.chart_export.chart_steps` makes each one
+  top-level, renders it and deletes it in the same step (or when the export is abandoned).
+
+When a Qt object may be deleted
+
+* Inside the window: with ``deleteLater()``, never ``del``: queued events, timers and the call
+  stack may still name the object; the event loop deletes it once control returns there.
+* ``deleteLater()`` needs an event loop. With none running (the headless report, a test
+  between two loops) the object waits for a loop that never comes and is torn down at
+  interpreter exit, after the ``QApplication``: a crash. Code that must free Qt objects with no
+  loop deletes them directly (``shiboken6.delete``), on their own thread and never from inside
+  one of their own event handlers or signals (``chart_export._dispose``). Never flush
+  ``DeferredDelete`` events by hand: that deletes every other pending object too.
+* Nothing is frozen out of the garbage collector (``gc.freeze()`` is not used): pyqtgraph objects
+  live in reference cycles, and frozen ones kept dead views registered until a later paint
+  crashed on them. A tab's Python side is freed by the cyclic collector, its C++ side by Qt.
+
+Which thread may do what
+
+* The GUI thread alone makes, changes and deletes widgets and imports Qt-based modules
+  (PySide6, pyqtgraph, our chart modules). pyqtgraph is imported by the first chart drawn
+  (``ChartSlot``), never to open the window and never in another thread: importing Qt extension
+  modules off the GUI thread is nothing Qt or pyqtgraph promise, and it crashed at exit.
+* Workers are :class:`~app.kit.workers.Job` runnables of a :class:`JobRunner` (no bare
+  ``threading.Thread``). Their bodies are plain functions of ``core`` data (``jobs.py`` of each
+  feature) that import only ``core`` and non-Qt libraries (numpy, openpyxl) and never touch a
+  widget; their answers reach the GUI thread through queued signals. Quitting cancels and waits
+  for every job (``app.__main__.run_gui``, ``MainWindow.closeEvent``): no thread outlives the
+  window.
 """
 
 from __future__ import annotations

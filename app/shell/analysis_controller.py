@@ -21,7 +21,6 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from app.kit.workers import Job, JobRunner, JobSignals
-from app.shell import prewarm
 from core.data.dataset import ReturnsDataset
 from core.jobs import CancelToken, ProgressCallback
 from core.pipeline import (
@@ -188,7 +187,6 @@ class AnalysisController(QObject):
         if current != result.profile:
             window.workspace.set_profile(current)
         self.result_ready.emit(result)
-        prewarm.start()  # charts' modules, off the GUI thread, while the first result is read
 
     @Slot(str)
     def _on_job_error(self, message: str) -> None:

@@ -303,12 +303,18 @@ def write_charts(
 
 
 def _dispose(widget: Any) -> None:
-    """Delete a pyqtgraph view: one left alive until interpreter exit can crash Python. With
-    no event loop running (the headless report) the deletion is done here and now."""
-    from PySide6.QtCore import QEvent, QThread
-    from PySide6.QtWidgets import QApplication
+    """Delete a figure now, whether an event loop runs or not (rules: :mod:`app.kit.feature`).
 
-    widget.close()
-    widget.deleteLater()
-    if QThread.currentThread().loopLevel() == 0:
-        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    ``deleteLater()`` is not enough here: Qt deletes such an object only when control returns to
+    an event loop, and the headless report has none (a deferred delete posted with no loop
+    running waits for a loop that never starts). The figure then lived until interpreter exit,
+    where it was torn down after ``QApplication``, which can crash Python. A direct delete is
+    safe because of how :func:`chart_steps` runs: on the GUI thread, from its own loop or a
+    timer, never inside one of the figure's event handlers or signals (the case Qt warns about);
+    ``~QObject`` drops the figure's still-posted events and its child timers with it.
+    """
+    from shiboken6 import delete, isValid
+
+    if isValid(widget):
+        widget.close()
+        delete(widget)

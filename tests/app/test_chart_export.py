@@ -8,13 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEventLoop
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
 from app.cli import main as cli_main
 from app.shell.chart_export import (
     CHART_NAMES,
     EXPORT_SIZE,
     ChartExportError,
+    chart_steps,
     profile_suffix,
     write_charts,
 )
@@ -66,6 +69,33 @@ def test_write_charts_renders_the_seven_readable_pngs(qapp, analyses, tmp_path):
             f"{path.name}: {white:.1%} white (background white, some drawing)"
         )
         assert (rgb[0, 0] > 245).all(), f"{path.name}: the background is not white"
+
+
+def test_each_figure_is_deleted_when_rendered_or_abandoned_with_no_event_loop(qapp, analyses):
+    """No export figure outlives its step, even where no event loop runs (the headless report,
+    this test): a figure left for ``deleteLater`` waits for a loop that never comes, and dies
+    at interpreter exit after the QApplication (a crash)."""
+    from pyqtgraph import GraphicsView
+
+    def figures() -> list:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, GraphicsView)]
+
+    results, risks, stresses = analyses
+    assert QApplication.instance().thread().loopLevel() == 0
+    steps = chart_steps(results[:1], risks[:1], stresses[:1])
+    images = 0
+    for step in steps:
+        if step is None:
+            assert len(figures()) == 1  # the one being drawn
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+            continue
+        assert figures() == []
+        images += 1
+        if images == 2:
+            break
+    assert next(steps) is None and len(figures()) == 1
+    steps.close()  # the export abandoned halfway through a figure (cancel, error, window closed)
+    assert figures() == []
 
 
 @pytest.mark.slow

@@ -151,18 +151,3 @@ def test_result_shown_comes_first_and_once(qtbot, key):
         assert seen == [("shown", True, False), ("ready", True, True)]
     else:  # the IPS tab shows no result: the window is up to date before any tab is served
         assert seen == [("shown", False, False), ("ready", True, True)]
-
-
-def test_shown_page_waits_for_the_background_chart_import(qtbot, page, monkeypatch):
-    from app.shell import prewarm
-
-    importing = [True]
-    monkeypatch.setattr(prewarm, "importing", lambda: importing[0])
-    page.show()
-    work = DeferredWork(page)
-    ran: list[str] = []
-    work.add("chart", lambda: ran.append("chart"))
-    qtbot.wait(100)  # the window keeps running its event loop meanwhile
-    assert ran == [] and work.pending() == ("chart",)
-    importing[0] = False
-    qtbot.waitUntil(lambda: ran == ["chart"], timeout=5_000)

@@ -1,4 +1,5 @@
-"""Guard against a Qt binding that leaks references to None (PySide6 6.12.0 on Python < 3.12)."""
+"""Guard against a Qt binding that leaks references to None (PySide6 6.12.0 on Python < 3.12: it
+aborts this test with "none_dealloc"; the pin in pyproject.toml says when it was last checked)."""
 
 from __future__ import annotations
 
