@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data.prices import LatestPrices
 from core.errors import DataError
 
 MIN_MONTHS = 36
@@ -53,6 +54,9 @@ class Provenance:
         UTC ISO time of the download (market mode) or file read (import).
     notes : tuple of str
         Anything else a reader of the report should know.
+    latest_prices : LatestPrices or None
+        The prices the data came with (see :mod:`core.data.prices`): market closes, an imported
+        price file's last row, illustrative prices for synthetic data; None for returns-only data.
     """
 
     mode: DataMode
@@ -67,6 +71,7 @@ class Provenance:
     fetched_at: str | None = None
     input_sha256: str | None = None
     notes: tuple[str, ...] = ()
+    latest_prices: LatestPrices | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +87,9 @@ class Provenance:
             "fetched_at": self.fetched_at,
             "input_sha256": self.input_sha256,
             "notes": list(self.notes),
+            "latest_prices": (
+                self.latest_prices.to_dict() if self.latest_prices is not None else None
+            ),
         }
 
 
@@ -153,3 +161,8 @@ class ReturnsDataset:
     @property
     def tickers(self) -> tuple[str, ...]:
         return tuple(str(c) for c in self.returns.columns)
+
+    @property
+    def prices(self) -> LatestPrices | None:
+        """The prices the data came with (``provenance.latest_prices``); None for returns only."""
+        return self.provenance.latest_prices

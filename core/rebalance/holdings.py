@@ -334,5 +334,17 @@ def load_holdings_file(
 
 
 def demo_holdings(universe: Universe | None = None) -> Holdings:
-    """The bundled demo account (``resources/demo_holdings.csv``; its header describes the drift)."""
-    return load_holdings_file(resource_path(DEMO_HOLDINGS_FILE), universe)
+    """The bundled demo account (``resources/demo_holdings.csv``; its header describes the drift).
+
+    Its prices are round illustrative numbers, recorded as
+    :attr:`~core.data.prices.PriceSource.ILLUSTRATIVE`; :func:`core.rebalance.pricing.reprice_holdings`
+    replaces them with a data set's prices.
+    """
+    from core.data.prices import PricePoint, PriceSource
+
+    demo = load_holdings_file(resource_path(DEMO_HOLDINGS_FILE), universe)
+    detail = "demo account price (illustrative, not market data)"
+    sources = {
+        t: PricePoint(p, PriceSource.ILLUSTRATIVE, None, detail) for t, p in demo.prices.items()
+    }
+    return Holdings(demo.positions, demo.prices, demo.cash, demo.cost_basis, sources)

@@ -15,6 +15,14 @@ See :mod:`core.rebalance.trades` for the model in words. Three details live here
   optimality and hit a 30 s time limit on the 14-ETF demo account; with them it takes well
   under a second.
 * **Scaling.** Every constraint row is divided by its largest coefficient before the solve.
+* **Hard limits.** The IPS limits (:class:`HardLimits`, from a
+  :class:`~core.policy.constraints.ConstraintSet`) are constraints on the post-trade weights,
+  always against the exact post-trade total ``P = base - costs`` (linear in the trades, so exact
+  in both models): ``lower_i P <= value_i <= upper_i P`` and ``row_lower_k P <= A_k value (+ cash
+  after, for the cash class) <= row_upper_k P``. When whole shares, the minimum trade or the
+  cash buffer make them impossible, the program is solved again with an elastic slack ``s >= 0``
+  (currency) on every limit, priced at :data:`ELASTIC_PENALTY` per unit: the plan then breaks
+  the limits as little as it can, and the caller reports what it could not meet.
 """
 
 from __future__ import annotations
@@ -34,6 +42,45 @@ combinations of a band-edge rebalance with a contribution (a subset-sum) to a hu
 random accounts and the demo account with a $150,000 contribution hit the 30 s time limit."""
 TIME_LIMIT_SECONDS = 30.0
 MAX_TOTAL_PASSES = 4
+ELASTIC_PENALTY = 1_000.0
+"""Objective cost of one unit of currency by which a hard limit is broken (elastic solve only).
+A unit of trade moves the drift and cost terms by at most a few units, so any reduction of a
+breach is worth more than any drift it causes."""
+
+
+@dataclass(frozen=True)
+class HardLimits:
+    """Hard limits on post-trade weights, in the trade model's ticker order (decimal weights).
+
+    ``lower``/``upper`` shape (n,); ``rows`` shape (m, n) membership of asset-class and group
+    rows; ``row_cash`` shape (m,) 1 where the row also holds the account's cash after trading.
+    """
+
+    lower: np.ndarray
+    upper: np.ndarray
+    rows: np.ndarray
+    row_cash: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+    def specs(self) -> list[tuple[np.ndarray, float, float, int]]:
+        """``(members, cash flag, fraction, sense)`` of each binding side: sense +1 for
+        ``value >= fraction P``, -1 for ``value <= fraction P``; sides at 0 / 100% are left out."""
+        n = len(self.lower)
+        out: list[tuple[np.ndarray, float, float, int]] = []
+        for i in range(n):
+            unit = np.zeros(n)
+            unit[i] = 1.0
+            if self.lower[i] > 0:
+                out.append((unit, 0.0, float(self.lower[i]), 1))
+            if self.upper[i] < 1:
+                out.append((unit, 0.0, float(self.upper[i]), -1))
+        for k in range(self.rows.shape[0]):
+            if self.row_lower[k] > 0:
+                out.append((self.rows[k], float(self.row_cash[k]), float(self.row_lower[k]), 1))
+            if self.row_upper[k] < 1:
+                out.append((self.rows[k], float(self.row_cash[k]), float(self.row_upper[k]), -1))
+        return out
 
 
 @dataclass(frozen=True)
@@ -55,6 +102,7 @@ class TradeModel:
     center_reserve: float  # cash set aside before the targets are applied
     base: float
     min_trade: float
+    limits: HardLimits | None = None
 
     def trade_costs(self, trades: np.ndarray) -> np.ndarray:
         """Cost of each signed share trade, currency."""
@@ -63,8 +111,9 @@ class TradeModel:
 
 def solve_trades(
     model: TradeModel, *, whole_shares: bool, continuous: np.ndarray | None = None
-) -> np.ndarray:
-    """Signed share trades (+ buy) of the optimal plan; see the module docstring.
+) -> tuple[np.ndarray, bool]:
+    """Signed share trades (+ buy) of the optimal plan, and whether the hard limits had to be
+    relaxed (the elastic solve); see the module docstring.
 
     ``continuous`` (the fractional-share solution, if already known) seeds the whole-share
     model's post-trade total.
@@ -72,16 +121,16 @@ def solve_trades(
     if not whole_shares:
         return _solve(model, whole_shares=False, post_total=None)
     if continuous is None:
-        continuous = _solve(model, whole_shares=False, post_total=None)
+        continuous = _solve(model, whole_shares=False, post_total=None)[0]
     estimate = model.base - float(model.trade_costs(continuous).sum())
-    trades = np.zeros(len(model.tickers))
+    trades, elastic = np.zeros(len(model.tickers)), False
     for _ in range(MAX_TOTAL_PASSES):
-        trades = _solve(model, whole_shares=True, post_total=estimate)
+        trades, elastic = _solve(model, whole_shares=True, post_total=estimate)
         actual = model.base - float(model.trade_costs(trades).sum())
         if abs(actual - estimate) <= 1e-9 * max(model.base, 1.0):
             break
         estimate = actual
-    return trades
+    return trades, elastic
 
 
 def _chord_cuts(model: TradeModel, i: int, post_total: float) -> list[tuple[float, float]]:
@@ -102,13 +151,40 @@ def _chord_cuts(model: TradeModel, i: int, post_total: float) -> list[tuple[floa
     return cuts
 
 
-def _solve(model: TradeModel, *, whole_shares: bool, post_total: float | None) -> np.ndarray:
+def _solve(
+    model: TradeModel, *, whole_shares: bool, post_total: float | None
+) -> tuple[np.ndarray, bool]:
+    """The hard-limit program, or its elastic version when that is infeasible."""
+    specs = model.limits.specs() if model.limits is not None else []
+    try:
+        return _solve_once(
+            model, whole_shares=whole_shares, post_total=post_total, specs=specs, elastic=False
+        ), False
+    except InfeasibleError:
+        if not specs:
+            raise
+    trades = _solve_once(
+        model, whole_shares=whole_shares, post_total=post_total, specs=specs, elastic=True
+    )
+    return trades, True
+
+
+def _solve_once(
+    model: TradeModel,
+    *,
+    whole_shares: bool,
+    post_total: float | None,
+    specs: list[tuple[np.ndarray, float, float, int]],
+    elastic: bool,
+) -> np.ndarray:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     m = model
     n, k = len(m.tickers), m.class_rows.shape[0]
     use_min = m.min_trade > 0
-    nvar = 3 * n + k + (2 * n if use_min else 0)
+    n_core = 3 * n + k + (2 * n if use_min else 0)
+    nvar = n_core + len(specs)
+    slack = slice(n_core, nvar)
     buy, sell, exc, cls = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n), slice(3 * n, 3 * n + k)
     zb, zs = slice(3 * n + k, 4 * n + k), slice(4 * n + k, 5 * n + k)
     wealth = m.cash + max(m.contribution, 0.0) + float(m.held @ m.price)
@@ -172,11 +248,29 @@ def _solve(model: TradeModel, *, whole_shares: bool, post_total: float | None) -
             one_side = np.zeros(nvar)
             one_side[zb.start + i] = one_side[zs.start + i] = 1.0
             add(one_side, -np.inf, 1.0)
+    exact_costs = np.zeros(nvar)  # P = base - exact_costs.x, whatever post_total is
+    exact_costs[buy] = exact_costs[sell] = m.cost * m.price
+    for j, (members, cash_flag, fraction, sense) in enumerate(specs):
+        # value - fraction P >= 0 (sense +1) or <= 0 (sense -1), with slack s_j on the wrong side
+        row = np.zeros(nvar)
+        row[buy] = members * m.price
+        row[sell] = -members * m.price
+        row -= cash_flag * cash_out
+        row += fraction * exact_costs
+        start = float(members @ held_value + cash_flag * (m.cash + m.contribution))
+        row[slack.start + j] = float(sense)
+        if sense > 0:
+            add(row, fraction * m.base - start, np.inf)
+        else:
+            add(row, -np.inf, fraction * m.base - start)
 
     objective = np.zeros(nvar)
     objective[buy] = objective[sell] = (m.cost + TIE_BREAK) * m.price
     objective[exc] = objective[cls] = 1.0
+    objective[slack] = ELASTIC_PENALTY
     hi_bounds = np.full(nvar, np.inf)
+    if not elastic:
+        hi_bounds[slack] = 0.0
     hi_bounds[buy], hi_bounds[sell] = buy_cap, sell_cap
     integrality = np.zeros(nvar)
     if whole_shares:
@@ -207,6 +301,8 @@ def _solve(model: TradeModel, *, whole_shares: bool, post_total: float | None) -
             options={**options, "presolve": False},
         )
     if result.status == 2:
+        if specs and not elastic:
+            raise InfeasibleError("The hard IPS limits cannot all be met by this trade list.")
         raise InfeasibleError(
             "No trade list keeps the cash buffer"
             + (f" with a minimum trade of {m.min_trade:,.2f}" if use_min else "")

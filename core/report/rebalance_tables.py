@@ -1,7 +1,9 @@
 """Tables of a rebalancing plan: ``rebalancing_trades.csv`` and its one-row summary.
 
-Column conventions: weights and drift are decimals (0.05 = 5 pp); ``trade_shares`` and
-``trade_notional`` are unsigned (the direction says which way), ``continuous_trade_shares`` is
+Column conventions: weights and drift are decimals (0.05 = 5 pp); ``price_source`` says where
+each price came from ("market close of 2026-07-31", "imported file prices.csv, 2026-07-31",
+"typed", "illustrative"); ``trade_shares`` and ``trade_notional`` are unsigned (the direction
+says which way), ``continuous_trade_shares`` is
 signed (+ buy); amounts are in the account's currency. The last row is the cash line
 (ticker ``CASH``): its ``trade_notional`` is the change in cash, so ``current_weight`` and
 ``post_trade_weight`` each add up to 1 over the file.
@@ -24,6 +26,7 @@ TRADE_COLUMNS: tuple[str, ...] = (
     "ticker",
     "asset_class",
     "price",
+    "price_source",
     "current_shares",
     "current_value",
     "current_weight",
@@ -78,6 +81,7 @@ def rebalancing_trades(
             "ticker": CASH_LABEL,
             "asset_class": "",
             "price": math.nan,
+            "price_source": "",
             "current_shares": math.nan,
             "current_value": plan.cash_before,
             "current_weight": cash_before,
