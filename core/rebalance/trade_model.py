@@ -42,6 +42,9 @@ combinations of a band-edge rebalance with a contribution (a subset-sum) to a hu
 random accounts and the demo account with a $150,000 contribution hit the 30 s time limit."""
 TIME_LIMIT_SECONDS = 30.0
 MAX_TOTAL_PASSES = 4
+FEASIBILITY_TOLERANCE = 1e-5
+"""Largest row violation (rows scaled to a unit largest coefficient, so about currency / price)
+accepted from HiGHS before the plan is re-solved without presolve."""
 ELASTIC_PENALTY = 1_000.0
 """Objective cost of one unit of currency by which a hard limit is broken (elastic solve only).
 A unit of trade moves the drift and cost terms by at most a few units, so any reduction of a
@@ -176,13 +179,15 @@ def _solve_once(
     post_total: float | None,
     specs: list[tuple[np.ndarray, float, float, int]],
     elastic: bool,
+    one_side: bool = False,
 ) -> np.ndarray:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     m = model
     n, k = len(m.tickers), m.class_rows.shape[0]
     use_min = m.min_trade > 0
-    n_core = 3 * n + k + (2 * n if use_min else 0)
+    use_flags = use_min or one_side
+    n_core = 3 * n + k + (2 * n if use_flags else 0)
     nvar = n_core + len(specs)
     slack = slice(n_core, nvar)
     buy, sell, exc, cls = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n), slice(3 * n, 3 * n + k)
@@ -237,13 +242,14 @@ def _solve_once(
         value -= m.class_cash[j] * cash_out
         start = float(m.class_rows[j] @ held_value + m.class_cash[j] * (m.cash + m.contribution))
         band_rows(value, start, float(m.class_rows[j] @ m.weight), m.class_band, cls.start + j)
-    if use_min:
+    if use_flags:
         for i in range(n):
             for trade, flag, cap in ((buy, zb, buy_cap), (sell, zs, sell_cap)):
                 floor_row, cap_row = np.zeros(nvar), np.zeros(nvar)
                 floor_row[trade.start + i], floor_row[flag.start + i] = m.price[i], -m.min_trade
                 cap_row[trade.start + i], cap_row[flag.start + i] = 1.0, -cap[i]
-                add(floor_row, 0.0, np.inf)
+                if use_min:
+                    add(floor_row, 0.0, np.inf)
                 add(cap_row, -np.inf, 0.0)
             one_side = np.zeros(nvar)
             one_side[zb.start + i] = one_side[zs.start + i] = 1.0
@@ -275,7 +281,7 @@ def _solve_once(
     integrality = np.zeros(nvar)
     if whole_shares:
         integrality[buy] = integrality[sell] = 1
-    if use_min:
+    if use_flags:
         hi_bounds[zb] = hi_bounds[zs] = 1.0
         integrality[zb] = integrality[zs] = 1
     matrix, low, high = np.array(rows), np.array(lower), np.array(upper)
@@ -292,7 +298,21 @@ def _solve_once(
         bounds=Bounds(np.zeros(nvar), hi_bounds),
         options=options,
     )
-    if result.status == 4:  # numerical trouble: one retry without presolve
+    scaled = matrix / scale[:, None]
+
+    def infeasible(x: np.ndarray | None) -> bool:
+        # HiGHS can report "optimal" for a MIP point that its postsolve left outside a row
+        # (seen: $5.88 over a class maximum on a $1.9M account); never pass that on.
+        if x is None:
+            return False
+        values = scaled @ x
+        return bool(
+            np.any(values < low / scale - FEASIBILITY_TOLERANCE)
+            or np.any(values > high / scale + FEASIBILITY_TOLERANCE)
+        )
+
+    if result.status == 4 or (result.status == 0 and infeasible(result.x)):
+        # numerical trouble or an infeasible "optimum": one retry without presolve
         result = milp(
             objective,
             constraints=constraints,
@@ -308,12 +328,29 @@ def _solve_once(
             + (f" with a minimum trade of {m.min_trade:,.2f}" if use_min else "")
             + ": lower the minimum trade size, the cash buffer or the withdrawal."
         )
+    if result.status == 0 and infeasible(result.x):
+        raise SolverError(
+            "The trade optimizer returned a plan that breaks its own constraints; allow "
+            "fractional shares or report this case."
+        )
     if result.status != 0 or result.x is None:
         raise SolverError(
             f"The trade optimizer stopped without an optimal plan ({result.message}); "
             "allow fractional shares, remove the minimum trade size or try again."
         )
-    trades = result.x[buy] - result.x[sell]
+    bought, sold = result.x[buy], result.x[sell]
+    if not use_flags and np.any(np.minimum(bought * m.price, sold * m.price) > 1e-6):
+        # Buying and selling one ETF pays costs for nothing, which loosens a hard limit (it burns
+        # cash); the trade list nets the two, so forbid it (one side per ETF) and solve again.
+        return _solve_once(
+            model,
+            whole_shares=whole_shares,
+            post_total=post_total,
+            specs=specs,
+            elastic=elastic,
+            one_side=True,
+        )
+    trades = bought - sold
     if whole_shares:
         return np.round(trades)
     trades[np.abs(trades * m.price) < 1e-9 * max(m.base, 1.0)] = 0.0
