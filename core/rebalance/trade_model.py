@@ -251,9 +251,9 @@ def _solve_once(
                 if use_min:
                     add(floor_row, 0.0, np.inf)
                 add(cap_row, -np.inf, 0.0)
-            one_side = np.zeros(nvar)
-            one_side[zb.start + i] = one_side[zs.start + i] = 1.0
-            add(one_side, -np.inf, 1.0)
+            side_row = np.zeros(nvar)
+            side_row[zb.start + i] = side_row[zs.start + i] = 1.0
+            add(side_row, -np.inf, 1.0)
     exact_costs = np.zeros(nvar)  # P = base - exact_costs.x, whatever post_total is
     exact_costs[buy] = exact_costs[sell] = m.cost * m.price
     for j, (members, cash_flag, fraction, sense) in enumerate(specs):
