@@ -186,7 +186,10 @@ def _solve_once(
     m = model
     n, k = len(m.tickers), m.class_rows.shape[0]
     use_min = m.min_trade > 0
-    use_flags = use_min or one_side
+    # With hard limits, whole-share plans always get one side per ETF: a buy and a sell of one
+    # ETF (paying costs to burn cash) loosens the limits, and the LP relaxation that allows it
+    # is so weak that HiGHS hit the 30 s limit on the demo account; with the flags it takes 0.05 s.
+    use_flags = use_min or one_side or (whole_shares and bool(specs))
     n_core = 3 * n + k + (2 * n if use_flags else 0)
     nvar = n_core + len(specs)
     slack = slice(n_core, nvar)
