@@ -186,14 +186,10 @@ def build_project(args: argparse.Namespace):  # noqa: ANN201
         profiles = _profiles(args.profile or DEFAULT_PROFILE_NAME)
         project = Project(profile=profiles[0], universe=default_universe())
     changes: dict = {"profile": profiles[0]}
-    if args.holdings:
-        from core.rebalance import demo_holdings, load_holdings_file
+    if args.holdings == "demo":
+        from core.rebalance import demo_holdings
 
-        changes["holdings"] = (
-            demo_holdings(project.universe)
-            if args.holdings == "demo"
-            else load_holdings_file(Path(args.holdings), project.universe)
-        )
+        changes["holdings"] = demo_holdings(project.universe)  # priced with the data (below)
     trade = {
         "method": METHOD_FLAGS[args.method] if args.method else None,
         "cost_bps": args.cost_bps,
@@ -246,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             analysis_settings,
             export_project_report,
             load_project_dataset,
+            priced_project,
         )
         from core.report.publish import unlisted_files
 
@@ -255,6 +252,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             refresh=args.refresh,
             base_dir=args.project.parent if args.project is not None else None,
         )
+        if args.holdings and args.holdings != "demo":
+            # Read after the data: a price left empty takes the data set's own price (the
+            # window does the same), so a shares-only file works in MARKET and price-file modes.
+            import dataclasses
+
+            from core.rebalance import load_holdings_file
+
+            data_prices = dataset.prices.as_dict() if dataset.prices is not None else {}
+            project = dataclasses.replace(
+                project,
+                holdings=load_holdings_file(
+                    Path(args.holdings), project.universe, prices=data_prices
+                ),
+            )
+        project = priced_project(project, dataset)
         if args.factors is not None:
             dataset = _with_factors(dataset, args.factors)
         analyses = []

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from core.data.dataset import DataMode
+from core.data.prices import PricePoint
 from core.errors import IPSStudioError
 from core.jsonio import write_json_atomic
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
@@ -85,6 +86,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
             "prices": dict(h.prices),
             "cash": h.cash,
             "cost_basis": dict(h.cost_basis),
+            "price_sources": {t: point.to_dict() for t, point in h.price_sources.items()},
         }
     s = project.settings
     return {
@@ -164,6 +166,10 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
                 prices=dict(holdings_raw.get("prices", {})),
                 cash=holdings_raw.get("cash", 0.0),
                 cost_basis=dict(holdings_raw.get("cost_basis", {})),
+                price_sources={
+                    str(t): PricePoint.from_dict(point)
+                    for t, point in dict(holdings_raw.get("price_sources", {})).items()
+                },
             )
             unknown = sorted(set(holdings.positions) - set(universe.tickers))
             if unknown:

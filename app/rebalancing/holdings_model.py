@@ -17,7 +17,7 @@ move on every row), row inserts or removals where the tickers changed, and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
@@ -25,14 +25,16 @@ from PySide6.QtGui import QUndoStack
 
 from app.kit import formatting as fmt
 from app.kit.editable_model import Cell, EditableTableModel, EditRefused
+from core.data.prices import LatestPrices, PriceSource
 from core.errors import DataError
 from core.rebalance import CASH_LABEL, Holdings, HoldingsInputError, parse_holdings_table
+from core.rebalance.pricing import reprice_holdings
 from core.universe import Universe
 
 Index = QModelIndex | QPersistentModelIndex
 
-TICKER, SHARES, PRICE, VALUE, WEIGHT = range(5)
-HEADERS = ("Ticker", "Shares", "Price", "Market value", "Weight")
+TICKER, SHARES, PRICE, VALUE, WEIGHT, SOURCE = range(6)
+HEADERS = ("Ticker", "Shares", "Price", "Market value", "Weight", "Price source")
 GRID_COLUMNS = ("ticker", "shares", "price", "cost_basis")
 COLUMN_TITLES = {
     "ticker": "Ticker",
@@ -84,7 +86,7 @@ class HoldingsModel(EditableTableModel):
         self, universe: Universe, undo_stack: QUndoStack | None = None, parent: Any = None
     ) -> None:
         self._universe = universe
-        self._default_prices: dict[str, float] = {}
+        self._data_prices: LatestPrices | None = None
         super().__init__(Holdings({}, {}, 0.0), undo_stack, parent)
         self.state_changed.connect(self.holdings_changed)
 
@@ -96,21 +98,28 @@ class HoldingsModel(EditableTableModel):
         """Replace everything without an undo entry (the start-up account, a project file)."""
         self.set_state(holdings)
 
-    def set_default_prices(self, prices: Mapping[str, float]) -> None:
-        """Prices used for an empty price cell and new rows (the data set's latest prices).
+    def set_data_prices(self, prices: LatestPrices | None) -> str | None:
+        """Use the data set's prices (None: a returns-only data set has none): typed prices
+        stay, data-set and illustrative prices are replaced, ETFs not held get one so the plan
+        can buy them (no undo entry: nothing typed changes). Returns a message when a held ETF
+        has no price any more (the account keeps its old prices until one is typed)."""
+        self._data_prices = prices
+        try:
+            repriced = self.priced(self.holdings())
+        except DataError as exc:
+            return str(exc)
+        if repriced != self.holdings() or repriced.price_sources != self.holdings().price_sources:
+            self._apply(repriced)
+        return None
 
-        Universe ETFs the account has no price for get one (no undo entry: nothing the user
-        typed changes), so that the rebalancer can buy them.
-        """
-        self._default_prices = {str(t): float(p) for t, p in prices.items()}
-        holdings = self.holdings()
-        missing = {
-            t: p
-            for t, p in self._default_prices.items()
-            if t in self._universe.tickers and t not in holdings.prices
-        }
-        if missing:
-            self._apply(holdings.with_prices(missing))
+    def priced(self, holdings: Holdings) -> Holdings:
+        """``holdings`` at the data set's prices where no price was typed (a loaded file, the
+        demo account); raises :class:`DataError` naming ETFs with no price at all."""
+        return reprice_holdings(holdings, self._data_prices, also_price=self._universe.tickers)
+
+    def default_prices(self) -> dict[str, float]:
+        """The data set's prices, ``{ticker: price}`` (for an empty price cell)."""
+        return self._data_prices.as_dict() if self._data_prices is not None else {}
 
     @property
     def universe(self) -> Universe:
@@ -176,11 +185,27 @@ class HoldingsModel(EditableTableModel):
         weights = state.weights.to_dict() if state.total_value > 0 else {}
         values = state.market_values.to_dict()
         rows = [
-            self._row(t, s, state.prices[t], values[t], weights.get(t), cash=False)
+            self._row(
+                t,
+                s,
+                state.prices[t],
+                values[t],
+                weights.get(t),
+                cash=False,
+                source=state.price_point(t).label,
+            )
             for t, s in state.positions.items()
         ]
         rows.append(
-            self._row(CASH_LABEL, state.cash, 1.0, state.cash, weights.get(CASH_LABEL), cash=True)
+            self._row(
+                CASH_LABEL,
+                state.cash,
+                1.0,
+                state.cash,
+                weights.get(CASH_LABEL),
+                cash=True,
+                source="cash at $1.00",
+            )
         )
         return tuple(rows)
 
@@ -193,6 +218,7 @@ class HoldingsModel(EditableTableModel):
         weight: float | None,
         *,
         cash: bool,
+        source: str = "",
     ) -> tuple[Cell, ...]:
         style = "subtotal" if cash else None
         if cash:
@@ -238,6 +264,13 @@ class HoldingsModel(EditableTableModel):
                 style,
                 clip="" if weight is None else f"{weight * 100:.10g}%",
             ),
+            Cell(
+                source,
+                source,
+                f"Where {ticker}'s price comes from: {source}. A typed price stays when the data "
+                "change; a data-set or illustrative price follows the data in use.",
+                style="blank" if "illustrative" in source else style,
+            ),
         )
 
     def edited(self, row: int, column: int, value: Any) -> tuple[Holdings, str]:
@@ -282,7 +315,31 @@ class HoldingsModel(EditableTableModel):
     def _defaults(self) -> dict[str, float]:
         holdings = self.holdings()
         kept = {t: p for t, p in holdings.prices.items() if t not in holdings.positions}
-        return {**self._default_prices, **kept}
+        return {**self.default_prices(), **kept}
+
+    def _with_sources(self, after: Holdings) -> Holdings:
+        """``after`` (read back from the grid, every price counted as typed) with the sources
+        of the prices that did not change: an edit of the shares keeps "market close of DATE";
+        a price the user typed is typed. Prices taken for empty cells are the data set's."""
+        before = self.holdings()
+        sources = {}
+        for ticker, price in after.prices.items():
+            if ticker in before.prices:
+                point = before.price_point(ticker)
+                if point.source is not PriceSource.TYPED and abs(
+                    point.price - price
+                ) <= 1e-12 * max(price, 1.0):
+                    sources[ticker] = point
+                    continue
+                if ticker in before.prices and abs(before.prices[ticker] - price) <= 1e-12 * max(
+                    price, 1.0
+                ):
+                    continue  # a typed price kept as typed
+            if self._data_prices is not None and ticker in self._data_prices:
+                point = self._data_prices[ticker]
+                if abs(point.price - price) <= 1e-12 * max(price, 1.0):
+                    sources[ticker] = point
+        return Holdings(after.positions, after.prices, after.cash, after.cost_basis, sources)
 
     def _overlaid(
         self, block: list[list[str]], row: int, column: int
@@ -324,11 +381,13 @@ class HoldingsModel(EditableTableModel):
         pasted_cash = any(str(r[TICKER]).strip().upper() == CASH_LABEL for r in rows)
         table = rows if pasted_cash else [*rows, [CASH_LABEL, cash, None, None]]
         try:
-            return parse_holdings_table(
-                table,
-                universe=self._universe,
-                default_prices=self._defaults(),
-                columns=GRID_COLUMNS,
+            return self._with_sources(
+                parse_holdings_table(
+                    table,
+                    universe=self._universe,
+                    default_prices=self._defaults(),
+                    columns=GRID_COLUMNS,
+                )
             )
         except HoldingsInputError as exc:
             names = [str(r[TICKER] or "").strip().upper() for r in table]

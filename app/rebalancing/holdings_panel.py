@@ -90,12 +90,10 @@ class HoldingsPanel(QGroupBox):
     def __init__(
         self,
         model: HoldingsModel,
-        default_prices: Callable[[], dict[str, float]],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Holdings (the account as of today)", parent)
         self.model = model
-        self._default_prices = default_prices
         self.table = QTableView()
         self.table.setObjectName("holdings_table")
         self.table.setModel(model)
@@ -166,7 +164,9 @@ class HoldingsPanel(QGroupBox):
     def import_file(self, path: str | Path) -> bool:
         """Replace the holdings with those of ``path`` as one undoable step; False if refused."""
         try:
-            holdings = load_holdings_file(path, self.model.universe, prices=self._default_prices())
+            holdings = self.model.priced(
+                load_holdings_file(path, self.model.universe, prices=self.model.default_prices())
+            )
         except DataError as exc:  # HoldingsInputError names every bad cell
             self.status_message.emit(f"Import refused, the table was not changed: {exc}")
             return False
@@ -216,10 +216,9 @@ class HoldingsPanel(QGroupBox):
 
     @Slot()
     def _on_demo_button_clicked(self) -> None:
-        holdings = start_account(self.model.universe)
-        self.model.replace_holdings(
-            holdings.with_prices(
-                {t: p for t, p in self._default_prices().items() if t not in holdings.prices}
-            ),
-            "Load the demo account",
-        )
+        try:
+            holdings = self.model.priced(start_account(self.model.universe))
+        except DataError as exc:
+            self.status_message.emit(f"Demo account not loaded: {exc}")
+            return
+        self.model.replace_holdings(holdings, "Load the demo account")

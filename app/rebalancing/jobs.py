@@ -13,7 +13,7 @@ import pandas as pd
 
 from core.data.dataset import DataMode
 from core.jobs import CancelToken, ProgressCallback
-from core.policy.profile import DriftBands
+from core.policy.profile import DriftBands, IPSProfile
 from core.rebalance import Holdings, RebalanceMethod, RebalancePlan, rebalance
 from core.universe import Universe
 
@@ -36,11 +36,15 @@ class RebalanceRequest:
     profile_name: str = ""
     """Labels the trade list (as in ``rebalancing_trades.csv``)."""
     data_mode: DataMode | None = None
+    profile: IPSProfile | None = None
+    """Its hard limits bind the post-trade portfolio (the plan's compliance table)."""
 
     def same_inputs(self, other: RebalanceRequest) -> bool:
         """True when ``other`` asks for the same plan (targets compared by value)."""
         return (
             self.holdings == other.holdings
+            and self.holdings.price_sources == other.holdings.price_sources
+            and self.profile == other.profile
             and self.bands == other.bands
             and self.targets.equals(other.targets)
             and (
@@ -83,6 +87,7 @@ def rebalance_job(
         min_trade_value=request.min_trade_value,
         cash_buffer=request.cash_buffer,
         contribution=request.contribution,
+        profile=request.profile,
     )
     cancel.raise_if_cancelled()
     from core.report.rebalance_tables import rebalancing_trades

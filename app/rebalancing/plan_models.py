@@ -175,6 +175,45 @@ def trades_frame(plan: RebalancePlan, trades: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _status_style(value: Any) -> str | None:
+    return {"PASS": "pass", "FAIL": "fail"}.get(value) if isinstance(value, str) else None
+
+
+def _limit_value(value: Any) -> str:
+    """A compliance value: a weight in percent (the cash buffer row is in dollars, > 1)."""
+    if fmt.is_missing(value):
+        return fmt.MISSING
+    number = float(value)
+    return f"${number:,.0f}" if abs(number) > 1.5 else f"{number:.2%}"
+
+
+COMPLIANCE_SPECS = (
+    ColumnSpec("rule", "Rule"),
+    ColumnSpec("limit", "Limit"),
+    ColumnSpec("current", "Current", fmt.PERCENT, formatter=_limit_value),
+    ColumnSpec(
+        "current_status",
+        "Now",
+        style=_status_style,
+        tooltip="The account as held, before any trade",
+    ),
+    ColumnSpec("post_trade", "Post-trade", fmt.PERCENT, formatter=_limit_value),
+    ColumnSpec(
+        "post_trade_status",
+        "After",
+        style=_status_style,
+        tooltip="The account after the trades of the plan",
+    ),
+    ColumnSpec("comment", "Comment (after the trades)"),
+)
+"""The plan's compliance table (:meth:`core.rebalance.compliance.ComplianceTable.to_frame`):
+every hard IPS limit before and after the trades, as in the workbook and the memo."""
+
+
+def compliance_model(parent: Any = None) -> DataFrameModel:
+    return DataFrameModel(parent=parent)
+
+
 def drift_model(parent: Any = None) -> DataFrameModel:
     return DataFrameModel(parent=parent)
 

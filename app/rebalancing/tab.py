@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -49,15 +50,17 @@ from app.rebalancing.jobs import (
     rebalance_job,
 )
 from app.rebalancing.plan_models import (
+    COMPLIANCE_SPECS,
     DRIFT_SPECS,
     TRADE_SPECS,
+    compliance_model,
     drift_frame,
     drift_model,
     empty_drift_frame,
     trades_frame,
     trades_model,
 )
-from core.errors import DataError, IPSStudioError
+from core.errors import IPSStudioError
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
 from core.rebalance import (
@@ -66,7 +69,6 @@ from core.rebalance import (
     RebalancePlan,
     drift_report,
     rebalance_targets,
-    synthetic_price_levels,
 )
 from core.rebalance.settings import DEFAULT_COST_BPS, TradeSettings
 
@@ -139,7 +141,6 @@ class RebalanceTab(FeatureTab):
         self._result: AnalysisResult | None = None
         self._plan: RebalancePlan | None = None
         self._plan_request: RebalanceRequest | None = None
-        self._default_prices: dict[str, float] = {}
         self.runner = JobRunner(self)
         self.deferred = DeferredWork(self)  # the drift chart waits until the tab is shown
 
@@ -150,7 +151,7 @@ class RebalanceTab(FeatureTab):
         self.warning_label = warning_banner("rebalance_warning_label")
 
         self.holdings_model = HoldingsModel(context.universe, context.undo_stack, self)
-        self.holdings_panel = HoldingsPanel(self.holdings_model, lambda: dict(self._default_prices))
+        self.holdings_panel = HoldingsPanel(self.holdings_model)
         self.drift_model = drift_model(self)
         self.drift_table = read_only_table("drift_table", self.drift_model)
         self.drift_slot = figure_slot(
@@ -159,6 +160,11 @@ class RebalanceTab(FeatureTab):
         self.trades_model = trades_model(self)
         self.trades_table = read_only_table("trades_table", self.trades_model, FittedTableView())
         self.trades_table.verticalHeader().hide()
+        self.compliance_model = compliance_model(self)
+        self.compliance_table = read_only_table(
+            "compliance_table", self.compliance_model, FittedTableView()
+        )
+        self.compliance_table.verticalHeader().hide()
 
         self.method_combo = QComboBox()
         self.method_combo.setObjectName("rebalance_method_combo")
@@ -232,10 +238,15 @@ class RebalanceTab(FeatureTab):
         settings.setMaximumWidth(330)
 
         self._drift_box = group_box("Drift against the targets", self.drift_table)
+        self.plan_pages = QTabWidget()
+        self.plan_pages.setObjectName("plan_pages")
+        self.plan_pages.setDocumentMode(True)
+        self.plan_pages.addTab(self.trades_table, "Trades")
+        self.plan_pages.addTab(self.compliance_table, "Policy compliance")
         self._trades_box = group_box(
             "Trades (whole shares; the fractional solution beside them)",
             self.message_label,
-            self.trades_table,
+            self.plan_pages,
         )
         top = QSplitter(Qt.Orientation.Horizontal)
         for widget in (
@@ -346,19 +357,22 @@ class RebalanceTab(FeatureTab):
             contribution=trade.contribution,
             profile_name=self._result.profile.name,
             data_mode=self._result.dataset.mode,
+            profile=self._result.profile,
         )
 
     # -- tab protocol ----------------------------------------------------------------------
     def show_result(self, result: AnalysisResult) -> None:
         """New targets: default prices from the data set, fresh drift, and a new plan."""
         self._result = result
-        try:
-            self._default_prices = synthetic_price_levels(result.dataset.returns).iloc[-1].to_dict()
-        except DataError:
-            self._default_prices = {}
-        self.holdings_model.set_default_prices(self._default_prices)
+        # The account is valued at the data set's own prices (market closes, an imported price
+        # file's last row, or labelled illustrative prices): never at prices made up from returns.
+        missing = self.holdings_model.set_data_prices(result.dataset.prices)
         self.rebalance_button.setEnabled(True)
-        self.warning_label.hide()
+        if missing:
+            self.warning_label.setText(f"Prices: {missing}")
+            self.warning_label.show()
+        else:
+            self.warning_label.hide()
         self.deferred.add("drift", self._show_drift)  # drift table, chart and summary: when shown
         self.run()
 
@@ -391,6 +405,18 @@ class RebalanceTab(FeatureTab):
         self.message_label.hide()
         if result is not None:
             self.trades_model.set_frame(trades_frame(plan, answer.trades), TRADE_SPECS)
+            self.compliance_model.set_frame(plan.compliance.to_frame(), COMPLIANCE_SPECS)
+            failing_before = len(plan.compliance.current_failures)
+            failing_after = len(plan.compliance.unmet)
+            self.plan_pages.setTabText(
+                1, f"Policy compliance ({failing_before} fail before → {failing_after} after)"
+            )
+            if plan.unmet_limits:
+                self.message_label.setText(
+                    "Whole shares, the minimum trade or the cash buffer leave limits unmet: "
+                    + "; ".join(plan.unmet_limits)
+                )
+                self.message_label.show()
             self._trades_box.setTitle(
                 f"Trades to {result.recommended_name} — "
                 f"{self._method_text(plan.method).lower()}; "

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.data.prices import LatestPrices
 from core.errors import DataError
 
 MIN_MONTHS = 36
@@ -57,6 +58,9 @@ class Provenance:
         ``{ticker: statement}`` for every series spliced with a stand-in's returns, e.g.
         ``{"SGOV": "BIL returns for 2007-07..2020-06, before SGOV's first full month (2020-07)"}``;
         shown wherever the provenance is (memo, workbook, manifest, window, CLI).
+    latest_prices : LatestPrices or None
+        The prices the data came with (see :mod:`core.data.prices`): market closes, an imported
+        price file's last row, illustrative prices for synthetic data; None for returns-only data.
     """
 
     mode: DataMode
@@ -72,6 +76,7 @@ class Provenance:
     input_sha256: str | None = None
     notes: tuple[str, ...] = ()
     proxies: dict[str, str] = field(default_factory=dict)
+    latest_prices: LatestPrices | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +93,9 @@ class Provenance:
             "input_sha256": self.input_sha256,
             "notes": list(self.notes),
             "proxies": dict(self.proxies),
+            "latest_prices": (
+                self.latest_prices.to_dict() if self.latest_prices is not None else None
+            ),
         }
 
 
@@ -159,3 +167,8 @@ class ReturnsDataset:
     @property
     def tickers(self) -> tuple[str, ...]:
         return tuple(str(c) for c in self.returns.columns)
+
+    @property
+    def prices(self) -> LatestPrices | None:
+        """The prices the data came with (``provenance.latest_prices``); None for returns only."""
+        return self.provenance.latest_prices

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.dataset import MIN_MONTHS, DataMode, Provenance, ReturnsDataset, returns_hash
-from core.data.prices import prices_to_monthly_returns
+from core.data.prices import LatestPrices, PriceSource, last_prices, prices_to_monthly_returns
 from core.errors import DataError
 from core.universe import Universe
 
@@ -249,7 +249,9 @@ def load_returns_file(
     -------
     ReturnsDataset
         Mode IMPORTED; ``returns`` shape (T, n), decimal, month-end index; ``risk_free`` the
-        cash ticker's returns when the universe has one; ``factors`` None.
+        cash ticker's returns when the universe has one; ``factors`` None; ``prices`` the
+        file's last row (each ticker's last non-empty price, source "imported file") for a
+        price file, None for a returns file (holdings then need typed prices).
 
     Raises
     ------
@@ -289,6 +291,7 @@ def load_returns_file(
         kind_used, kind_note = kind, f"Read as {kind} (as requested)."
 
     dropped: tuple[str, ...] = ()
+    latest: LatestPrices | None = None
     if kind_used == "returns":
         frame = _returns_frame(dates, values, lines, tickers, name)
     else:
@@ -307,6 +310,7 @@ def load_returns_file(
             )
         prices = pd.DataFrame(values, index=dates, columns=tickers)
         frame, dropped = prices_to_monthly_returns(prices, as_of=as_of)
+        latest = last_prices(prices, PriceSource.IMPORTED_FILE, detail=name)
     frame = frame[list(universe.tickers)]
     if len(frame) < MIN_MONTHS:
         extra = (
@@ -329,6 +333,12 @@ def load_returns_file(
     cash = universe.cash_ticker
     if cash is not None:
         notes.append(f"risk_free is the imported {cash} return (the universe cash ticker).")
+    if latest is None:
+        notes.append("No prices: the file holds returns; type the prices of the holdings.")
+    else:
+        dates = sorted({p.as_of for p in latest.points.values() if p.as_of})
+        notes.append(f"Prices: the file's last row ({', '.join(dates)}).")
+        latest = LatestPrices({t: latest[t] for t in universe.tickers})
     provenance = Provenance(
         mode=DataMode.IMPORTED,
         source=f"Imported file {name}",
@@ -341,6 +351,7 @@ def load_returns_file(
         fetched_at=read_at,
         input_sha256=hashlib.sha256(raw).hexdigest(),
         notes=tuple(notes),
+        latest_prices=latest,
     )
     risk_free = frame[cash].rename("RF") if cash is not None else None
     return ReturnsDataset(returns=frame, provenance=provenance, risk_free=risk_free)

@@ -13,6 +13,10 @@
   back to 2007 and covers the 2008, 2013 and 2020 episodes. The splice (ticker, stand-in,
   months) is stated in ``Provenance.proxies``, the per-asset source and the notes;
   ``proxies={}`` turns it off.
+* The data set keeps each ETF's last close (:class:`~core.data.prices.LatestPrices`, source
+  "market close of DATE") on the last date on or before ``as_of``: the traded "Close" when the
+  download has it (the cache keeps those closes in its request record), else the last "Adj
+  Close", which equals the traded close on the last date (the point's ``detail`` says which).
 * A successful download replaces the :class:`~core.data.cache.PriceCache` snapshot, and
   :func:`load_cached_market_dataset` rebuilds the same dataset offline.
 """
@@ -27,7 +31,15 @@ import pandas as pd
 
 from core.data.cache import PriceCache, frame_sha256
 from core.data.dataset import MIN_MONTHS, DataMode, Provenance, ReturnsDataset, returns_hash
-from core.data.prices import month_end_prices, returns_from_month_prices, validate_prices
+from core.data.prices import (
+    LatestPrices,
+    PricePoint,
+    PriceSource,
+    last_prices,
+    month_end_prices,
+    returns_from_month_prices,
+    validate_prices,
+)
 from core.errors import DataError
 from core.jobs import CancelToken, ProgressCallback
 from core.universe import Universe
@@ -103,6 +115,74 @@ def extract_adjusted_close(frame: pd.DataFrame, symbols: list[str]) -> pd.DataFr
     return adjusted[symbols]
 
 
+TRADED_CLOSE = "Close"
+
+
+def extract_traded_close(frame: pd.DataFrame, symbols: list[str]) -> pd.DataFrame | None:
+    """The unadjusted "Close" of ``symbols`` from a ``yfinance.download`` frame, or None.
+
+    None when the frame has no "Close" field or lacks a symbol (the adjusted close then gives the
+    last price, which equals the traded close on the last date).
+    """
+    if frame is None or frame.empty:
+        return None
+    columns = frame.columns
+    if isinstance(columns, pd.MultiIndex):
+        level = next(
+            (k for k in range(columns.nlevels) if TRADED_CLOSE in columns.get_level_values(k)),
+            None,
+        )
+        if level is None:
+            return None
+        closes = frame.xs(TRADED_CLOSE, axis=1, level=level).copy()
+    elif TRADED_CLOSE in columns and len(symbols) == 1:
+        closes = frame[[TRADED_CLOSE]].set_axis(symbols[:1], axis=1)
+    else:
+        return None
+    closes.columns = [str(c).upper() for c in closes.columns]
+    if any(s not in closes.columns for s in symbols):
+        return None
+    return closes[symbols]
+
+
+def market_last_prices(
+    prices: pd.DataFrame,
+    tickers: tuple[str, ...] | list[str],
+    *,
+    closes: pd.DataFrame | None = None,
+    as_of: str | pd.Timestamp | None = None,
+) -> LatestPrices:
+    """Last close of each ticker on or before ``as_of``, source "market close of DATE".
+
+    The traded close from ``closes`` where it has a price on the same date as the adjusted
+    close's last price, else the adjusted close itself (equal on the last date); ``detail`` says
+    which was used.
+    """
+    adjusted = last_prices(
+        prices[list(tickers)],
+        PriceSource.MARKET_CLOSE,
+        as_of=as_of,
+        detail=f"{SOURCE}, last {FIELD} (equals the traded close on that date)",
+    )
+    if closes is None:
+        return adjusted
+    points = dict(adjusted.points)
+    frame = validate_prices(closes)
+    for ticker, point in adjusted.points.items():
+        if ticker not in frame.columns:
+            continue
+        stamp = pd.Timestamp(point.as_of)
+        value = frame[ticker].get(stamp)
+        if value is not None and pd.notna(value):
+            points[ticker] = PricePoint(
+                float(value),
+                PriceSource.MARKET_CLOSE,
+                point.as_of,
+                f"{SOURCE}, traded {TRADED_CLOSE}",
+            )
+    return LatestPrices(points)
+
+
 def build_market_dataset(
     prices: pd.DataFrame,
     universe: Universe,
@@ -111,6 +191,8 @@ def build_market_dataset(
     as_of: str | pd.Timestamp | None = None,
     fetched_at: str | None = None,
     extra_notes: tuple[str, ...] = (),
+    closes: pd.DataFrame | None = None,
+    latest_prices: LatestPrices | None = None,
 ) -> ReturnsDataset:
     """Turn daily adjusted closes into the market-mode dataset.
 
@@ -128,12 +210,18 @@ def build_market_dataset(
         UTC ISO time of the download.
     extra_notes : tuple of str
         Appended to the provenance notes.
+    closes : DataFrame, optional
+        Daily traded (unadjusted) closes of the universe tickers, for the last prices.
+    latest_prices : LatestPrices, optional
+        Last prices already known (the cache's record); computed from ``closes`` / ``prices``
+        (:func:`market_last_prices`) when None.
 
     Returns
     -------
     ReturnsDataset
         Mode MARKET; returns shape (T, n), decimal monthly; ``risk_free`` the cash ticker's
-        return (when the universe has one); ``factors`` None.
+        return (when the universe has one); ``factors`` None; ``prices`` the last close of
+        every universe ETF on or before ``as_of``.
     """
     proxies = dict(proxies or {})
     month_prices, incomplete = month_end_prices(prices, as_of=as_of)
@@ -200,6 +288,14 @@ def build_market_dataset(
     cash = universe.cash_ticker
     if cash is not None:
         notes.append(f"risk_free is the {cash} monthly return.")
+    if latest_prices is None:
+        latest_prices = market_last_prices(prices, universe.tickers, closes=closes, as_of=as_of)
+    dates = sorted({p.as_of for p in latest_prices.points.values() if p.as_of})
+    traded = all("traded" in p.detail for p in latest_prices.points.values())
+    notes.append(
+        f"Prices: the last {'traded' if traded else 'adjusted (= traded on that date)'} close of "
+        f"each ETF, {', '.join(dates)}."
+    )
     provenance = Provenance(
         mode=DataMode.MARKET,
         source=f"{SOURCE}, adjusted close ({FIELD})",
@@ -213,6 +309,7 @@ def build_market_dataset(
         input_sha256=frame_sha256(validate_prices(prices)),
         notes=tuple(notes) + tuple(extra_notes),
         proxies=proxy_statements,
+        latest_prices=latest_prices,
     )
     risk_free = returns[cash].rename("RF") if cash is not None else None
     return ReturnsDataset(returns=returns, provenance=provenance, risk_free=risk_free)
@@ -302,8 +399,15 @@ def fetch_market_dataset(
         cancel.raise_if_cancelled()
     report(0.6, "Checking prices and building monthly returns")
     prices = validate_prices(extract_adjusted_close(raw, symbols))
+    closes = extract_traded_close(raw, list(universe.tickers))
+    latest = market_last_prices(prices, universe.tickers, closes=closes, as_of=as_of)
     dataset = build_market_dataset(
-        prices, universe, proxies=proxy_map, as_of=as_of, fetched_at=fetched_at
+        prices,
+        universe,
+        proxies=proxy_map,
+        as_of=as_of,
+        fetched_at=fetched_at,
+        latest_prices=latest,
     )
     if cancel is not None:
         cancel.raise_if_cancelled()
@@ -316,6 +420,7 @@ def fetch_market_dataset(
             "start": start,
             "end": last_day.isoformat(),
             "as_of": as_of.isoformat(),
+            "latest_prices": latest.to_dict(),
         }
         cache.store(prices, request=request, source=SOURCE, field=FIELD, fetched_at=fetched_at)
     report(1.0, f"Market data ready: {dataset.provenance.months} months")
@@ -346,6 +451,12 @@ def load_cached_market_dataset(
             f" This download has no {', '.join(sorted(set(stale.values())))} stand-in for "
             f"{', '.join(stale)}: refresh the market data to extend the sample back to 2007."
         )
+    stored = meta.get("latest_prices")
+    latest = (
+        LatestPrices.from_dict({t: v for t, v in stored.items() if t in universe.tickers})
+        if isinstance(stored, dict) and all(t in stored for t in universe.tickers)
+        else None
+    )
     return build_market_dataset(
         prices,
         universe,
@@ -353,4 +464,5 @@ def load_cached_market_dataset(
         as_of=meta.get("as_of"),
         fetched_at=meta["fetched_at"],
         extra_notes=(note,),
+        latest_prices=latest,
     )

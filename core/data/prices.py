@@ -1,4 +1,22 @@
-"""Adjusted closes (daily or monthly) to month-end simple returns, with nothing filled in.
+"""Prices: adjusted closes to month-end returns, and the latest price of each ETF with its source.
+
+Latest prices
+-------------
+A data set carries the prices it came with (:class:`LatestPrices`, one :class:`PricePoint` per
+ticker: price in the account currency per share, ISO as-of date, :class:`PriceSource`):
+
+* MARKET: the last traded close of each ETF on the last download date (on that date the adjusted
+  and the traded close coincide, so the adjusted close is used when the traded one is absent;
+  the point says which);
+* IMPORTED price file: the file's last row (per ticker, its last non-empty cell);
+* IMPORTED returns file: no prices (None);
+* SYNTHETIC: illustrative prices, labelled as such.
+
+Typed prices (a user's or a holdings file's price column) are :attr:`PriceSource.TYPED`.
+Nothing is ever derived from returns: a price is either given or missing.
+
+Returns from prices
+-------------------
 
 Rules
 -----
@@ -16,10 +34,149 @@ Rules
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+
+
+class PriceSource(str, Enum):
+    """Where a price came from; written on every trade row."""
+
+    MARKET_CLOSE = "market close"
+    IMPORTED_FILE = "imported file"
+    TYPED = "typed"
+    ILLUSTRATIVE = "illustrative"
+
+
+@dataclass(frozen=True)
+class PricePoint:
+    """One price: currency per share, its as-of date (ISO, None when unknown) and its source.
+
+    ``detail`` says more (the vendor and field, the file name); :attr:`label` is the short text
+    of a trade row ("market close of 2026-07-31", "imported file prices.csv, 2026-07-31",
+    "typed", "illustrative").
+    """
+
+    price: float
+    source: PriceSource
+    as_of: str | None = None
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "price", float(self.price))
+        object.__setattr__(self, "source", PriceSource(self.source))
+        if not math.isfinite(self.price) or self.price <= 0:
+            raise DataError(f"Price {self.price!r} must be a positive number.")
+
+    @property
+    def label(self) -> str:
+        if self.source is PriceSource.MARKET_CLOSE:
+            return f"market close of {self.as_of}"
+        if self.source is PriceSource.IMPORTED_FILE:
+            name = f" {self.detail}" if self.detail else ""
+            return f"imported file{name}, {self.as_of}" if self.as_of else f"imported file{name}"
+        return self.source.value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "price": self.price,
+            "source": self.source.value,
+            "as_of": self.as_of,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PricePoint:
+        return cls(
+            price=float(data["price"]),
+            source=PriceSource(data["source"]),
+            as_of=data.get("as_of"),
+            detail=str(data.get("detail", "")),
+        )
+
+
+@dataclass(frozen=True)
+class LatestPrices:
+    """The latest price of each ticker a data set came with: ``{ticker: PricePoint}``."""
+
+    points: dict[str, PricePoint]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "points", {str(t): p for t, p in self.points.items()})
+
+    def __contains__(self, ticker: object) -> bool:
+        return ticker in self.points
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.points)
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def __getitem__(self, ticker: str) -> PricePoint:
+        return self.points[ticker]
+
+    @property
+    def tickers(self) -> tuple[str, ...]:
+        return tuple(self.points)
+
+    def as_dict(self) -> dict[str, float]:
+        """``{ticker: price}``, currency per share."""
+        return {t: p.price for t, p in self.points.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {t: p.to_dict() for t, p in self.points.items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Mapping[str, Any]]) -> LatestPrices:
+        return cls({str(t): PricePoint.from_dict(v) for t, v in data.items()})
+
+
+def last_prices(
+    prices: pd.DataFrame,
+    source: PriceSource,
+    *,
+    as_of: str | pd.Timestamp | None = None,
+    detail: str = "",
+) -> LatestPrices:
+    """Each ticker's last non-missing price on or before ``as_of`` (all dates when None).
+
+    Parameters
+    ----------
+    prices : DataFrame, shape (D, n)
+        Prices (currency per share), DatetimeIndex, ticker columns, NaN = missing.
+    source : PriceSource
+    as_of : date-like, optional
+        Later rows (e.g. an intraday print of today) are not used.
+    detail : str
+        Copied to every point.
+
+    Raises
+    ------
+    DataError
+        A ticker has no price at all on or before ``as_of``.
+    """
+    frame = validate_prices(prices)
+    if as_of is not None:
+        frame = frame.loc[frame.index <= pd.Timestamp(as_of).normalize()]
+    points: dict[str, PricePoint] = {}
+    missing = []
+    for ticker in frame.columns:
+        column = frame[ticker].dropna()
+        if column.empty:
+            missing.append(ticker)
+            continue
+        points[ticker] = PricePoint(float(column.iloc[-1]), source, _iso(column.index[-1]), detail)
+    if missing:
+        raise DataError(f"No price for {', '.join(missing)} in the data: nothing to value them at.")
+    return LatestPrices(points)
 
 
 def _iso(stamp: pd.Timestamp) -> str:

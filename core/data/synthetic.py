@@ -45,6 +45,7 @@ import pandas as pd
 
 from core.data.calibrate import FACTOR_PROXIES, load_calibration
 from core.data.dataset import MIN_MONTHS, DataMode, Provenance, ReturnsDataset, returns_hash
+from core.data.prices import LatestPrices, PricePoint, PriceSource
 from core.errors import DataError
 from core.universe import Universe, default_universe
 
@@ -309,6 +310,25 @@ def _match_variances(
     return idio * np.outer(scale, scale)
 
 
+ILLUSTRATIVE_PRICE = 100.0
+"""Illustrative price of an ETF that the demo account does not list, currency per share."""
+
+
+def illustrative_prices(universe: Universe, as_of: str) -> LatestPrices:
+    """Round illustrative prices (the demo account's, else :data:`ILLUSTRATIVE_PRICE`), labelled
+    :attr:`~core.data.prices.PriceSource.ILLUSTRATIVE`: synthetic data have no market prices."""
+    from core.rebalance.holdings import demo_holdings
+
+    demo = demo_holdings().prices
+    detail = "illustrative price for synthetic data (not market data)"
+    return LatestPrices(
+        {
+            t: PricePoint(demo.get(t, ILLUSTRATIVE_PRICE), PriceSource.ILLUSTRATIVE, as_of, detail)
+            for t in universe.tickers
+        }
+    )
+
+
 def generate_synthetic_dataset(
     universe: Universe | None = None,
     *,
@@ -337,7 +357,8 @@ def generate_synthetic_dataset(
     -------
     ReturnsDataset
         ``returns`` shape (months, n), decimal monthly simple returns; ``risk_free`` the RF path;
-        ``factors`` shape (months, 10) with columns :data:`EXPORTED_FACTORS`, decimal monthly.
+        ``factors`` shape (months, 10) with columns :data:`EXPORTED_FACTORS`, decimal monthly;
+        ``prices`` illustrative (:func:`illustrative_prices`), as of the last month-end.
     """
     universe = universe if universe is not None else default_universe()
     calibration = calibration if calibration is not None else load_calibration()
@@ -434,7 +455,9 @@ def generate_synthetic_dataset(
             )
             + ".",
             "risk_free is the generated RF path; factors are generated together with the returns.",
+            "Prices are illustrative round numbers (the demo account's), not market prices.",
         ),
+        latest_prices=illustrative_prices(universe, index[-1].date().isoformat()),
     )
     return ReturnsDataset(
         returns=frame,

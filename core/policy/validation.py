@@ -100,22 +100,31 @@ def _range_row(
     return ValidationRow(rule, category, limit, actual, slack, passed, comment)
 
 
-def validate_portfolio(
+def weight_rule_rows(
     weights: np.ndarray,
     profile: IPSProfile,
     universe: Universe,
     *,
-    ex_ante_volatility: float,
-    historical_max_drawdown: float,
+    cash_weight: float = 0.0,
+    cash_asset_class: str | None = None,
     tol: float = TOLERANCE,
-) -> ValidationReport:
-    """Validate ``weights`` (shape (n,), universe order, decimal) against every rule of ``profile``.
+) -> list[ValidationRow]:
+    """The weight rules of ``profile``: fully invested, long only, max single ETF, asset-class
+    ranges, ETF minimums and caps, group limits (in that order, one row each).
 
-    ``historical_max_drawdown`` is negative (e.g. -0.18); the tolerance is a positive loss.
+    Parameters
+    ----------
+    weights : ndarray, shape (n,)
+        Decimal ETF weights in universe order.
+    cash_weight : float
+        Uninvested cash of an account, decimal weight (0 for a model portfolio): it counts in
+        the fully-invested total and in ``cash_asset_class``'s allocation.
+    cash_asset_class : str, optional
+        The asset class that holds the account's cash line.
     """
     w = np.asarray(weights, dtype=float)
     rows: list[ValidationRow] = []
-    total = float(w.sum())
+    total = float(w.sum()) + cash_weight
     ok = abs(total - 1.0) <= tol
     rows.append(
         ValidationRow(
@@ -126,6 +135,7 @@ def validate_portfolio(
             -abs(total - 1.0),
             ok,
             f"weights add up to {total:.4%}"
+            + (f" (cash {cash_weight:.2%} included)" if cash_weight else "")
             + ("" if ok else f", off by {(total - 1) * 100:+.4f} pp"),
         )
     )
@@ -162,6 +172,8 @@ def validate_portfolio(
         if rng is None:
             continue
         actual = float(sum(w[universe.index(t)] for t in universe.class_members(cls)))
+        if cls == cash_asset_class:
+            actual += cash_weight
         rows.append(
             _range_row(f"{cls} allocation", "Asset class", actual, rng.minimum, rng.maximum, tol)
         )
@@ -190,6 +202,23 @@ def validate_portfolio(
                 tol,
             )
         )
+    return rows
+
+
+def validate_portfolio(
+    weights: np.ndarray,
+    profile: IPSProfile,
+    universe: Universe,
+    *,
+    ex_ante_volatility: float,
+    historical_max_drawdown: float,
+    tol: float = TOLERANCE,
+) -> ValidationReport:
+    """Validate ``weights`` (shape (n,), universe order, decimal) against every rule of ``profile``.
+
+    ``historical_max_drawdown`` is negative (e.g. -0.18); the tolerance is a positive loss.
+    """
+    rows = weight_rule_rows(weights, profile, universe, tol=tol)
     row = _range_row(
         "Volatility target (ex-ante, annualized)",
         "Risk",

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from core.rebalance.account import CASH_LABEL, Holdings, synthetic_price_levels
+from core.rebalance.account import CASH_LABEL, Holdings
 from core.rebalance.cells import CellProblem, HoldingsInputError, parse_number, parse_pasted_block
 from core.rebalance.drift import (
     ClassDrift,
@@ -53,5 +53,4 @@ __all__ = [
     "rebalance_targets",
     "parse_pasted_block",
     "rebalance",
-    "synthetic_price_levels",
 ]

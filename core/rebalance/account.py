@@ -5,7 +5,12 @@ cost basis are amounts in the account's currency; weights are decimal fractions 
 account value **including the cash line** (they add up to 1).
 
 Cost basis is the total cost of a position as brokers report it (not per share). Reading
-holdings from tables and files is :mod:`core.rebalance.holdings`, which re-exports this class.
+holdings from tables and files is :mod:`core.rebalance.holdings`, which re-exports this class;
+pricing an account from typed prices and a data set's prices is :mod:`core.rebalance.pricing`.
+
+Every price has a source (:class:`~core.data.prices.PricePoint`): ``price_sources`` records
+the prices that came from a data set or are illustrative; a price without a record there was
+typed (by the user or in a holdings file's price column).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from core.data.prices import PricePoint, PriceSource
 from core.errors import DataError
 
 CASH_LABEL = "CASH"
@@ -40,12 +46,16 @@ class Holdings:
         Uninvested cash, currency, >= 0.
     cost_basis : dict
         ``{ticker: total cost}`` for the positions where it is known, currency.
+    price_sources : dict
+        ``{ticker: PricePoint}`` for prices that were not typed (market close, imported file,
+        illustrative); each point's price equals ``prices[ticker]``.
     """
 
     positions: dict[str, float]
     prices: dict[str, float]
     cash: float = 0.0
     cost_basis: dict[str, float] = field(default_factory=dict)
+    price_sources: dict[str, PricePoint] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "positions", _frozen_floats(self.positions))
@@ -64,6 +74,14 @@ class Holdings:
             raise DataError(f"Cash is {self.cash!r}; enter a cash balance of 0 or more.")
         if CASH_LABEL in self.positions:
             raise DataError(f"'{CASH_LABEL}' is the cash line, not a position: give it as cash.")
+        object.__setattr__(self, "price_sources", dict(self.price_sources or {}))
+        for ticker, point in self.price_sources.items():
+            given = self.prices.get(ticker)
+            if given is None or abs(point.price - given) > 1e-12 * max(given, 1.0):
+                raise DataError(
+                    f"{ticker}: the recorded price source ({point.label}, {point.price!r}) does "
+                    f"not match the price {given!r}; set the price and its source together."
+                )
 
     # -- derived ---------------------------------------------------------------------------
     @property
@@ -108,9 +126,22 @@ class Holdings:
             {t: values[t] - b for t, b in self.cost_basis.items() if t in values}, dtype=float
         )
 
+    def price_point(self, ticker: str) -> PricePoint:
+        """The price of ``ticker`` with its source (:attr:`PriceSource.TYPED` when none is recorded)."""
+        recorded = self.price_sources.get(ticker)
+        if recorded is not None:
+            return recorded
+        if ticker not in self.prices:
+            raise DataError(f"{ticker} has no price: type one in or load market data.")
+        return PricePoint(self.prices[ticker], PriceSource.TYPED)
+
     def with_prices(self, prices: Mapping[str, float]) -> Holdings:
-        """A copy whose prices are updated from ``prices`` (other prices kept)."""
-        return Holdings(self.positions, {**self.prices, **prices}, self.cash, self.cost_basis)
+        """A copy whose prices are updated from ``prices`` (other prices kept); the new prices
+        count as typed."""
+        sources = {t: p for t, p in self.price_sources.items() if t not in prices}
+        return Holdings(
+            self.positions, {**self.prices, **prices}, self.cash, self.cost_basis, sources
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Columns ticker, shares, price, market_value, weight, cost_basis; the cash line last."""
@@ -137,30 +168,3 @@ class Holdings:
             }
         )
         return pd.DataFrame(rows)
-
-
-def synthetic_price_levels(returns: pd.DataFrame, start_price: float = 100.0) -> pd.DataFrame:
-    """Price levels implied by compounding monthly returns from ``start_price``.
-
-    Synthetic data have returns but no prices; these levels stand in for prices so that the
-    rebalancer can turn weights into share counts. ``P[t] = start_price * prod(1 + r[1..t])``,
-    so the first row is already one month of growth; ``levels.iloc[-1]`` is the "latest price".
-
-    Parameters
-    ----------
-    returns : DataFrame, shape (T, n)
-        Decimal monthly simple returns, no NaN.
-    start_price : float
-        Price of every ETF before the first month, currency.
-
-    Returns
-    -------
-    DataFrame, shape (T, n), same index and columns.
-    """
-    if start_price <= 0 or not math.isfinite(start_price):
-        raise DataError(f"Start price {start_price!r} must be a positive number.")
-    if returns.isna().any().any():
-        raise DataError(
-            "Returns contain missing values; price levels cannot be compounded through gaps."
-        )
-    return start_price * (1.0 + returns).cumprod()

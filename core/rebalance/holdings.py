@@ -1,7 +1,7 @@
 """Holdings of an account and how they are read from typed or pasted tables and CSV / XLSX files.
 
 The :class:`Holdings` dataclass itself lives in :mod:`core.rebalance.account` and is re-exported
-here with :data:`CASH_LABEL` and :func:`synthetic_price_levels`.
+here with :data:`CASH_LABEL`.
 
 Input tables have a header row naming the columns, in any order, case-insensitive: ``ticker``
 (or symbol), ``shares`` (or quantity, qty, units), optional ``price``, optional ``cost_basis``
@@ -9,8 +9,8 @@ Input tables have a header row naming the columns, in any order, case-insensitiv
 value, weight) are ignored, so a table copied out of the app reads back in. Cash is given either
 as a row whose ticker is ``CASH`` with the amount in the shares column, or as a ``cash`` column
 (the same amount on every row that fills it). A price left empty is taken from
-``default_prices`` (the latest prices of the data set; in synthetic mode
-:func:`~core.rebalance.holdings.synthetic_price_levels` gives them). Cells are read by
+``default_prices`` (the data set's own prices: market closes, an imported price file's last row
+or the labelled illustrative prices of synthetic data; see :mod:`core.rebalance.pricing`). Cells are read by
 :mod:`core.rebalance.cells`; validation is all-or-nothing and every bad cell is reported.
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from core.errors import DataError
-from core.rebalance.account import CASH_LABEL, Holdings, synthetic_price_levels
+from core.rebalance.account import CASH_LABEL, Holdings
 from core.rebalance.cells import CellProblem, HoldingsInputError, parse_number
 from core.resources import resource_path
 from core.universe import Universe
@@ -35,7 +35,6 @@ __all__ = [
     "demo_holdings",
     "load_holdings_file",
     "parse_holdings_table",
-    "synthetic_price_levels",
 ]
 
 _ALIASES: dict[str, str] = {
@@ -334,5 +333,17 @@ def load_holdings_file(
 
 
 def demo_holdings(universe: Universe | None = None) -> Holdings:
-    """The bundled demo account (``resources/demo_holdings.csv``; its header describes the drift)."""
-    return load_holdings_file(resource_path(DEMO_HOLDINGS_FILE), universe)
+    """The bundled demo account (``resources/demo_holdings.csv``; its header describes the drift).
+
+    Its prices are round illustrative numbers, recorded as
+    :attr:`~core.data.prices.PriceSource.ILLUSTRATIVE`; :func:`core.rebalance.pricing.reprice_holdings`
+    replaces them with a data set's prices.
+    """
+    from core.data.prices import PricePoint, PriceSource
+
+    demo = load_holdings_file(resource_path(DEMO_HOLDINGS_FILE), universe)
+    detail = "demo account price (illustrative, not market data)"
+    sources = {
+        t: PricePoint(p, PriceSource.ILLUSTRATIVE, None, detail) for t, p in demo.prices.items()
+    }
+    return Holdings(demo.positions, demo.prices, demo.cash, demo.cost_basis, sources)

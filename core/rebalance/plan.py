@@ -11,7 +11,9 @@ from enum import Enum
 
 import pandas as pd
 
+from core.data.prices import PricePoint, PriceSource
 from core.rebalance.account import Holdings
+from core.rebalance.compliance import ComplianceTable
 from core.rebalance.drift import DriftReport
 
 
@@ -30,7 +32,11 @@ class TradeAction(str, Enum):
 
 @dataclass(frozen=True)
 class TradeLine:
-    """One ETF of a plan. ``shares`` are signed (+ buy, - sell); weights decimal; amounts currency."""
+    """One ETF of a plan. ``shares`` are signed (+ buy, - sell); weights decimal; amounts currency.
+
+    ``price_source`` says where ``price`` came from (market close of DATE, imported file, typed,
+    illustrative); a line built without one counts its price as typed.
+    """
 
     ticker: str
     asset_class: str
@@ -44,6 +50,14 @@ class TradeLine:
     post_trade_shares: float
     post_trade_weight: float
     continuous_shares: float
+    price_source: PricePoint | None = None
+
+    @property
+    def price_point(self) -> PricePoint:
+        """The price with its source (typed when the line records none)."""
+        if self.price_source is not None:
+            return self.price_source
+        return PricePoint(self.price, PriceSource.TYPED)
 
     @property
     def drift(self) -> float:
@@ -93,6 +107,11 @@ class RebalancePlan:
         Shares and cash after trading; its weights add up to 1.
     continuous : ContinuousSolution
         The fractional-share solution of the same model.
+    compliance : ComplianceTable or None
+        Every hard IPS rule before and after the trades (None when no profile was given).
+    limits_relaxed : bool
+        True when whole shares, the minimum trade or the buffer made the hard limits impossible
+        and the elastic program was solved; :attr:`unmet_limits` then says what is not met.
     """
 
     method: RebalanceMethod
@@ -108,6 +127,20 @@ class RebalancePlan:
     post_trade_drift: DriftReport
     post_trade_holdings: Holdings
     continuous: ContinuousSolution
+    compliance: ComplianceTable | None = None
+    limits_relaxed: bool = False
+
+    @property
+    def breaks_policy_before(self) -> bool:
+        """True when the account breaks a hard IPS rule before trading (even inside its bands)."""
+        return self.compliance is not None and not self.compliance.current_passed
+
+    @property
+    def unmet_limits(self) -> tuple[str, ...]:
+        """Each hard rule the post-trade account still breaks, with its shortfall, in words."""
+        if self.compliance is None:
+            return ()
+        return tuple(row.unmet_text for row in self.compliance.unmet)
 
     @property
     def trades(self) -> tuple[TradeLine, ...]:
@@ -160,6 +193,7 @@ class RebalancePlan:
                     "ticker": line.ticker,
                     "asset_class": line.asset_class,
                     "price": line.price,
+                    "price_source": line.price_point.label,
                     "current_shares": line.current_shares,
                     "current_weight": line.current_weight,
                     "target_weight": line.target_weight,

@@ -15,6 +15,14 @@ See :mod:`core.rebalance.trades` for the model in words. Three details live here
   optimality and hit a 30 s time limit on the 14-ETF demo account; with them it takes well
   under a second.
 * **Scaling.** Every constraint row is divided by its largest coefficient before the solve.
+* **Hard limits.** The IPS limits (:class:`HardLimits`, from a
+  :class:`~core.policy.constraints.ConstraintSet`) are constraints on the post-trade weights,
+  always against the exact post-trade total ``P = base - costs`` (linear in the trades, so exact
+  in both models): ``lower_i P <= value_i <= upper_i P`` and ``row_lower_k P <= A_k value (+ cash
+  after, for the cash class) <= row_upper_k P``. When whole shares, the minimum trade or the
+  cash buffer make them impossible, the program is solved again with an elastic slack ``s >= 0``
+  (currency) on every limit, priced at :data:`ELASTIC_PENALTY` per unit: the plan then breaks
+  the limits as little as it can, and the caller reports what it could not meet.
 """
 
 from __future__ import annotations
@@ -27,13 +35,62 @@ import numpy as np
 from core.errors import InfeasibleError, SolverError
 
 TIE_BREAK = 1e-6
-MIP_REL_GAP = 1e-5
-"""Relative optimality gap HiGHS must prove. The objective is in currency (hundreds to thousands
-for a typical account), so 1e-5 is a cent or two. 1e-7 asked HiGHS to rank near-equal buy
-combinations of a band-edge rebalance with a contribution (a subset-sum) to a hundredth of a cent:
-random accounts and the demo account with a $150,000 contribution hit the 30 s time limit."""
-TIME_LIMIT_SECONDS = 30.0
+MIP_REL_GAP = 1e-4
+"""Relative optimality gap HiGHS must prove. The objective is in currency: the drift beyond the
+bands (band edge, hundreds to thousands) or the distance to target (tens of thousands on a $2M
+account), plus costs; 1e-4 is a few cents to a dollar or two of distance on such an account.
+1e-7 asked HiGHS to rank near-equal buy combinations of a band-edge rebalance with a
+contribution (a subset-sum) to a hundredth of a cent, and 1e-5 still took 30 s without a proof
+for a to-target plan with a withdrawal and a cash buffer under hard IPS limits (0.4 s at 1e-4)."""
+TIME_LIMIT_SECONDS = 5.0
+ACCEPTED_GAP = 1e-3
+"""A plan found when the time limit stops HiGHS is used when its proven gap to the optimum is at
+most this (relative, on the currency objective: 0.1%). Proving 1e-5 can take minutes when many
+near-equal whole-share combinations exist (to target with a withdrawal and a cash buffer under
+hard IPS limits: 30 s and no proof), while the incumbent's gap was 2e-5 after 3 s."""
 MAX_TOTAL_PASSES = 4
+FEASIBILITY_TOLERANCE = 1e-5
+"""Largest row violation (rows scaled to a unit largest coefficient, so about currency / price)
+accepted from HiGHS before the plan is re-solved without presolve."""
+ELASTIC_PENALTY = 1_000.0
+"""Objective cost of one unit of currency by which a hard limit is broken (elastic solve only).
+A unit of trade moves the drift and cost terms by at most a few units, so any reduction of a
+breach is worth more than any drift it causes."""
+
+
+@dataclass(frozen=True)
+class HardLimits:
+    """Hard limits on post-trade weights, in the trade model's ticker order (decimal weights).
+
+    ``lower``/``upper`` shape (n,); ``rows`` shape (m, n) membership of asset-class and group
+    rows; ``row_cash`` shape (m,) 1 where the row also holds the account's cash after trading.
+    """
+
+    lower: np.ndarray
+    upper: np.ndarray
+    rows: np.ndarray
+    row_cash: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+    def specs(self) -> list[tuple[np.ndarray, float, float, int]]:
+        """``(members, cash flag, fraction, sense)`` of each binding side: sense +1 for
+        ``value >= fraction P``, -1 for ``value <= fraction P``; sides at 0 / 100% are left out."""
+        n = len(self.lower)
+        out: list[tuple[np.ndarray, float, float, int]] = []
+        for i in range(n):
+            unit = np.zeros(n)
+            unit[i] = 1.0
+            if self.lower[i] > 0:
+                out.append((unit, 0.0, float(self.lower[i]), 1))
+            if self.upper[i] < 1:
+                out.append((unit, 0.0, float(self.upper[i]), -1))
+        for k in range(self.rows.shape[0]):
+            if self.row_lower[k] > 0:
+                out.append((self.rows[k], float(self.row_cash[k]), float(self.row_lower[k]), 1))
+            if self.row_upper[k] < 1:
+                out.append((self.rows[k], float(self.row_cash[k]), float(self.row_upper[k]), -1))
+        return out
 
 
 @dataclass(frozen=True)
@@ -55,6 +112,7 @@ class TradeModel:
     center_reserve: float  # cash set aside before the targets are applied
     base: float
     min_trade: float
+    limits: HardLimits | None = None
 
     def trade_costs(self, trades: np.ndarray) -> np.ndarray:
         """Cost of each signed share trade, currency."""
@@ -63,8 +121,9 @@ class TradeModel:
 
 def solve_trades(
     model: TradeModel, *, whole_shares: bool, continuous: np.ndarray | None = None
-) -> np.ndarray:
-    """Signed share trades (+ buy) of the optimal plan; see the module docstring.
+) -> tuple[np.ndarray, bool]:
+    """Signed share trades (+ buy) of the optimal plan, and whether the hard limits had to be
+    relaxed (the elastic solve); see the module docstring.
 
     ``continuous`` (the fractional-share solution, if already known) seeds the whole-share
     model's post-trade total.
@@ -72,16 +131,16 @@ def solve_trades(
     if not whole_shares:
         return _solve(model, whole_shares=False, post_total=None)
     if continuous is None:
-        continuous = _solve(model, whole_shares=False, post_total=None)
+        continuous = _solve(model, whole_shares=False, post_total=None)[0]
     estimate = model.base - float(model.trade_costs(continuous).sum())
-    trades = np.zeros(len(model.tickers))
+    trades, elastic = np.zeros(len(model.tickers)), False
     for _ in range(MAX_TOTAL_PASSES):
-        trades = _solve(model, whole_shares=True, post_total=estimate)
+        trades, elastic = _solve(model, whole_shares=True, post_total=estimate)
         actual = model.base - float(model.trade_costs(trades).sum())
         if abs(actual - estimate) <= 1e-9 * max(model.base, 1.0):
             break
         estimate = actual
-    return trades
+    return trades, elastic
 
 
 def _chord_cuts(model: TradeModel, i: int, post_total: float) -> list[tuple[float, float]]:
@@ -102,13 +161,45 @@ def _chord_cuts(model: TradeModel, i: int, post_total: float) -> list[tuple[floa
     return cuts
 
 
-def _solve(model: TradeModel, *, whole_shares: bool, post_total: float | None) -> np.ndarray:
+def _solve(
+    model: TradeModel, *, whole_shares: bool, post_total: float | None
+) -> tuple[np.ndarray, bool]:
+    """The hard-limit program, or its elastic version when that is infeasible."""
+    specs = model.limits.specs() if model.limits is not None else []
+    try:
+        return _solve_once(
+            model, whole_shares=whole_shares, post_total=post_total, specs=specs, elastic=False
+        ), False
+    except InfeasibleError:
+        if not specs:
+            raise
+    trades = _solve_once(
+        model, whole_shares=whole_shares, post_total=post_total, specs=specs, elastic=True
+    )
+    return trades, True
+
+
+def _solve_once(
+    model: TradeModel,
+    *,
+    whole_shares: bool,
+    post_total: float | None,
+    specs: list[tuple[np.ndarray, float, float, int]],
+    elastic: bool,
+    one_side: bool = False,
+) -> np.ndarray:
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     m = model
     n, k = len(m.tickers), m.class_rows.shape[0]
     use_min = m.min_trade > 0
-    nvar = 3 * n + k + (2 * n if use_min else 0)
+    # With hard limits, whole-share plans always get one side per ETF: a buy and a sell of one
+    # ETF (paying costs to burn cash) loosens the limits, and the LP relaxation that allows it
+    # is so weak that HiGHS hit the 30 s limit on the demo account; with the flags it takes 0.05 s.
+    use_flags = use_min or one_side or (whole_shares and bool(specs))
+    n_core = 3 * n + k + (2 * n if use_flags else 0)
+    nvar = n_core + len(specs)
+    slack = slice(n_core, nvar)
     buy, sell, exc, cls = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n), slice(3 * n, 3 * n + k)
     zb, zs = slice(3 * n + k, 4 * n + k), slice(4 * n + k, 5 * n + k)
     wealth = m.cash + max(m.contribution, 0.0) + float(m.held @ m.price)
@@ -161,27 +252,46 @@ def _solve(model: TradeModel, *, whole_shares: bool, post_total: float | None) -
         value -= m.class_cash[j] * cash_out
         start = float(m.class_rows[j] @ held_value + m.class_cash[j] * (m.cash + m.contribution))
         band_rows(value, start, float(m.class_rows[j] @ m.weight), m.class_band, cls.start + j)
-    if use_min:
+    if use_flags:
         for i in range(n):
             for trade, flag, cap in ((buy, zb, buy_cap), (sell, zs, sell_cap)):
                 floor_row, cap_row = np.zeros(nvar), np.zeros(nvar)
                 floor_row[trade.start + i], floor_row[flag.start + i] = m.price[i], -m.min_trade
                 cap_row[trade.start + i], cap_row[flag.start + i] = 1.0, -cap[i]
-                add(floor_row, 0.0, np.inf)
+                if use_min:
+                    add(floor_row, 0.0, np.inf)
                 add(cap_row, -np.inf, 0.0)
-            one_side = np.zeros(nvar)
-            one_side[zb.start + i] = one_side[zs.start + i] = 1.0
-            add(one_side, -np.inf, 1.0)
+            side_row = np.zeros(nvar)
+            side_row[zb.start + i] = side_row[zs.start + i] = 1.0
+            add(side_row, -np.inf, 1.0)
+    exact_costs = np.zeros(nvar)  # P = base - exact_costs.x, whatever post_total is
+    exact_costs[buy] = exact_costs[sell] = m.cost * m.price
+    for j, (members, cash_flag, fraction, sense) in enumerate(specs):
+        # value - fraction P >= 0 (sense +1) or <= 0 (sense -1), with slack s_j on the wrong side
+        row = np.zeros(nvar)
+        row[buy] = members * m.price
+        row[sell] = -members * m.price
+        row -= cash_flag * cash_out
+        row += fraction * exact_costs
+        start = float(members @ held_value + cash_flag * (m.cash + m.contribution))
+        row[slack.start + j] = float(sense)
+        if sense > 0:
+            add(row, fraction * m.base - start, np.inf)
+        else:
+            add(row, -np.inf, fraction * m.base - start)
 
     objective = np.zeros(nvar)
     objective[buy] = objective[sell] = (m.cost + TIE_BREAK) * m.price
     objective[exc] = objective[cls] = 1.0
+    objective[slack] = ELASTIC_PENALTY
     hi_bounds = np.full(nvar, np.inf)
+    if not elastic:
+        hi_bounds[slack] = 0.0
     hi_bounds[buy], hi_bounds[sell] = buy_cap, sell_cap
     integrality = np.zeros(nvar)
     if whole_shares:
         integrality[buy] = integrality[sell] = 1
-    if use_min:
+    if use_flags:
         hi_bounds[zb] = hi_bounds[zs] = 1.0
         integrality[zb] = integrality[zs] = 1
     matrix, low, high = np.array(rows), np.array(lower), np.array(upper)
@@ -198,7 +308,21 @@ def _solve(model: TradeModel, *, whole_shares: bool, post_total: float | None) -
         bounds=Bounds(np.zeros(nvar), hi_bounds),
         options=options,
     )
-    if result.status == 4:  # numerical trouble: one retry without presolve
+    scaled = matrix / scale[:, None]
+
+    def infeasible(x: np.ndarray | None) -> bool:
+        # HiGHS can report "optimal" for a MIP point that its postsolve left outside a row
+        # (seen: $5.88 over a class maximum on a $1.9M account); never pass that on.
+        if x is None:
+            return False
+        values = scaled @ x
+        return bool(
+            np.any(values < low / scale - FEASIBILITY_TOLERANCE)
+            or np.any(values > high / scale + FEASIBILITY_TOLERANCE)
+        )
+
+    if result.status == 4 or (result.status == 0 and infeasible(result.x)):
+        # numerical trouble or an infeasible "optimum": one retry without presolve
         result = milp(
             objective,
             constraints=constraints,
@@ -207,17 +331,43 @@ def _solve(model: TradeModel, *, whole_shares: bool, post_total: float | None) -
             options={**options, "presolve": False},
         )
     if result.status == 2:
+        if specs and not elastic:
+            raise InfeasibleError("The hard IPS limits cannot all be met by this trade list.")
         raise InfeasibleError(
             "No trade list keeps the cash buffer"
             + (f" with a minimum trade of {m.min_trade:,.2f}" if use_min else "")
             + ": lower the minimum trade size, the cash buffer or the withdrawal."
         )
-    if result.status != 0 or result.x is None:
+    if result.status == 0 and infeasible(result.x):
+        raise SolverError(
+            "The trade optimizer returned a plan that breaks its own constraints; allow "
+            "fractional shares or report this case."
+        )
+    near_optimal = (
+        result.status == 1
+        and result.x is not None
+        and not infeasible(result.x)
+        and getattr(result, "mip_gap", None) is not None
+        and result.mip_gap <= ACCEPTED_GAP
+    )
+    if (result.status != 0 and not near_optimal) or result.x is None:
         raise SolverError(
             f"The trade optimizer stopped without an optimal plan ({result.message}); "
             "allow fractional shares, remove the minimum trade size or try again."
         )
-    trades = result.x[buy] - result.x[sell]
+    bought, sold = result.x[buy], result.x[sell]
+    if not use_flags and np.any(np.minimum(bought * m.price, sold * m.price) > 1e-6):
+        # Buying and selling one ETF pays costs for nothing, which loosens a hard limit (it burns
+        # cash); the trade list nets the two, so forbid it (one side per ETF) and solve again.
+        return _solve_once(
+            model,
+            whole_shares=whole_shares,
+            post_total=post_total,
+            specs=specs,
+            elastic=elastic,
+            one_side=True,
+        )
+    trades = bought - sold
     if whole_shares:
         return np.round(trades)
     trades[np.abs(trades * m.price) < 1e-9 * max(m.base, 1.0)] = 0.0

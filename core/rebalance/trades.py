@@ -35,6 +35,17 @@ Model (one row per ETF ``i``; currency amounts; ``V`` = account value before tra
 * The continuous solution is the same model with fractional shares (the binaries of the
   minimum trade size stay binary), solved beside the whole-share one.
 * Whole-share sells are at most ``floor(shares held)``: a fractional remainder is kept.
+
+Hard IPS limits (when ``profile`` is given)
+-------------------------------------------
+Every weight limit of the profile's :class:`~core.policy.constraints.ConstraintSet` (single-ETF
+cap, ETF minimums and caps, asset-class ranges, group limits) is a constraint on the post-trade
+weights (the account's cash counts in the cash class); the cash buffer is one already; the drift
+bands stay the objective. So band-edge mode trades an account that breaks the IPS back inside
+it even when every position sits inside its band. When whole shares, the minimum trade or the
+buffer make the limits impossible, an elastic version breaks them as little as it can and the
+plan names each unmet limit and its shortfall (:attr:`RebalancePlan.unmet_limits`), never
+silently. :attr:`RebalancePlan.compliance` holds every rule before and after the trades.
 """
 
 from __future__ import annotations
@@ -46,8 +57,9 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError, InfeasibleError, PolicyError, SolverError
-from core.policy.profile import DriftBands
+from core.policy.profile import DriftBands, IPSProfile
 from core.rebalance.account import Holdings
+from core.rebalance.compliance import compliance_table
 from core.rebalance.drift import check_targets, class_map, drift_report, effective_band
 from core.rebalance.plan import (
     ContinuousSolution,
@@ -56,7 +68,7 @@ from core.rebalance.plan import (
     TradeAction,
     TradeLine,
 )
-from core.rebalance.trade_model import TradeModel, solve_trades
+from core.rebalance.trade_model import HardLimits, TradeModel, solve_trades
 from core.universe import Universe
 
 
@@ -91,7 +103,9 @@ def _apply(
     positions = dict(zip(model.tickers, post.tolist(), strict=True))
     prices = {**holdings.prices, **dict(zip(model.tickers, model.price.tolist(), strict=True))}
     return (
-        Holdings(positions, prices, max(cash_after, 0.0), holdings.cost_basis),
+        Holdings(
+            positions, prices, max(cash_after, 0.0), holdings.cost_basis, holdings.price_sources
+        ),
         cost,
         max(cash_after, 0.0),
     )
@@ -133,6 +147,44 @@ def _check_cash_can_be_raised(
         )
 
 
+def _hard_limits(
+    profile: IPSProfile,
+    universe: Universe,
+    tickers: list[str],
+    cash_class: str | None,
+) -> HardLimits:
+    """The profile's weight limits (its :class:`ConstraintSet`) in the trade model's order."""
+    from core.policy.constraints import build_constraints
+
+    limits = build_constraints(profile, universe)
+    outside = [t for t in tickers if t not in limits.tickers]
+    if outside:
+        raise DataError(
+            f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not in the universe of "
+            "the policy, so its limits are unknown: add the ETF to the universe or sell it."
+        )
+    order = [limits.tickers.index(t) for t in tickers]
+    class_of = class_map(universe)
+    row_cash = np.array(
+        [
+            1.0
+            if row.kind == "asset_class"
+            and cash_class is not None
+            and class_of[row.tickers[0]] == cash_class
+            else 0.0
+            for row in limits.rows
+        ]
+    )
+    return HardLimits(
+        lower=limits.lower[order],
+        upper=limits.upper[order],
+        rows=limits.A[:, order].reshape(len(limits.rows), len(tickers)),
+        row_cash=row_cash,
+        row_lower=limits.row_lower,
+        row_upper=limits.row_upper,
+    )
+
+
 def rebalance(
     holdings: Holdings,
     targets: pd.Series,
@@ -147,6 +199,7 @@ def rebalance(
     contribution: float = 0.0,
     whole_shares: bool = True,
     cash_asset_class: str = "Cash",
+    profile: IPSProfile | None = None,
 ) -> RebalancePlan:
     """Trade ``holdings`` towards ``targets`` with cash-balanced trades (model in the module docstring).
 
@@ -175,6 +228,10 @@ def rebalance(
         Trade whole shares (the MILP); False trades fractional shares.
     cash_asset_class : str
         Asset class that the account's cash line counts in (class drift and class bands).
+    profile : IPSProfile, optional
+        The IPS whose hard limits the post-trade account must meet (module docstring);
+        ``asset_classes`` must then be its :class:`Universe`. Without it only the bands and the
+        cash buffer are used and the plan has no compliance table.
 
     Raises
     ------
@@ -188,6 +245,11 @@ def rebalance(
     """
     method = RebalanceMethod(method)  # "to_band_edge" must not silently mean TO_TARGET below
     target = check_targets(targets)
+    if profile is not None and not isinstance(asset_classes, Universe):
+        raise PolicyError(
+            "Give the universe as asset_classes when a profile is given: its limits are set on "
+            "the universe's ETFs and asset classes."
+        )
     for label, value in (
         ("minimum trade size", min_trade_value),
         ("cash buffer amount", cash_buffer_amount),
@@ -252,12 +314,17 @@ def rebalance(
         center_reserve=0.0 if band_edge else buffer,
         base=base,
         min_trade=min_trade_value,
+        limits=(
+            _hard_limits(profile, asset_classes, tickers, cash_asset_class)
+            if profile is not None and isinstance(asset_classes, Universe)
+            else None
+        ),
     )
-    continuous = solve_trades(model, whole_shares=False)
-    trades = (
+    continuous, continuous_elastic = solve_trades(model, whole_shares=False)
+    trades, elastic = (
         solve_trades(model, whole_shares=True, continuous=continuous)
         if whole_shares
-        else continuous
+        else (continuous, continuous_elastic)
     )
     post, cost_paid, cash_after = _apply(model, holdings, trades)
     cont_post, cont_cost, cont_cash = _apply(model, holdings, continuous)
@@ -276,10 +343,23 @@ def rebalance(
             post_trade_shares=post.positions[t],
             post_trade_weight=float(post_weights[t]),
             continuous_shares=float(continuous[i]),
+            price_source=holdings.price_point(t),
         )
         for i, t in enumerate(tickers)
     )
     post_report = drift_report(post, target, bands, class_source, cash_asset_class=cash_class)
+    compliance = (
+        compliance_table(
+            holdings,
+            post,
+            profile,
+            asset_classes,
+            cash_asset_class=cash_asset_class,
+            cash_buffer=buffer,
+        )
+        if profile is not None and isinstance(asset_classes, Universe)
+        else None
+    )
     return RebalancePlan(
         method=method,
         lines=lines,
@@ -299,6 +379,8 @@ def rebalance(
             cash_after=cont_cash,
             total_cost=float(cont_cost.sum()),
         ),
+        compliance=compliance,
+        limits_relaxed=elastic,
     )
 
 

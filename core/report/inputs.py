@@ -16,6 +16,7 @@ gives one report whichever way it is exported:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,27 @@ def load_project_dataset(
     return generate_synthetic_dataset(project.universe)
 
 
+def priced_project(project: Project, dataset: ReturnsDataset) -> Project:
+    """``project`` with its holdings valued at ``dataset``'s own prices: typed prices stay, data
+    and illustrative prices follow the data set (:func:`core.rebalance.pricing.reprice_holdings`),
+    as the window's Rebalancing tab does when the data change. Holdings are never valued at
+    prices the data set does not carry.
+
+    Raises
+    ------
+    DataError
+        A held ETF has no typed price and the data set has none (a returns-only file).
+    """
+    if project.holdings is None:
+        return project
+    from core.rebalance.pricing import reprice_holdings
+
+    holdings = reprice_holdings(
+        project.holdings, dataset.prices, also_price=project.universe.tickers
+    )
+    return dataclasses.replace(project, holdings=holdings)
+
+
 def analysis_settings(project: Project) -> AnalysisSettings:
     """The project's settings with the portfolio value of its account when it has holdings."""
     holdings = project.holdings
@@ -151,6 +173,7 @@ def report_inputs(
     from core.report.package import plan_for
 
     report, token = progress or no_progress, cancel or CancelToken()
+    project = priced_project(project, dataset)
     settings = analysis_settings(project)
     chosen = list(profiles) if profiles is not None else [project.profile]
     if not chosen:

@@ -161,6 +161,53 @@ def rebalancing_section(plan: Any | None) -> list[str]:
         + (", ".join(remaining) if remaining else "none")
         + "."
     )
+    sources = sorted({line.price_point.label for line in plan.trades})
+    if sources:
+        lines += ["", f"Trade prices: {'; '.join(sources)}."]
+    return lines + compliance_section(plan)
+
+
+def _compliance_value(value: float, unit: str) -> str:
+    return money(value) if unit == "currency" else f"{value:.2%}"
+
+
+def compliance_section(plan: Any) -> list[str]:
+    """Post-trade compliance: every hard IPS rule before and after the trades (limit, current,
+    post-trade, PASS/FAIL), and any limit the trades could not meet with its shortfall."""
+    table_data = plan.compliance
+    if table_data is None:
+        return []
+    lines = [
+        "",
+        "**Post-trade compliance** (every hard IPS limit, before and after the trades):",
+        "",
+    ]
+    rows = [
+        [
+            r.rule,
+            r.limit_text,
+            _compliance_value(r.current, r.unit),
+            "PASS" if r.current_passed else "FAIL",
+            _compliance_value(r.post_trade, r.unit),
+            "PASS" if r.post_trade_passed else "FAIL",
+        ]
+        for r in table_data.rows
+    ]
+    lines += table(["Rule", "Limit", "Current", "Status", "Post-trade", "Status"], rows)
+    lines.append("")
+    if plan.breaks_policy_before:
+        failed = ", ".join(r.rule for r in table_data.current_failures)
+        lines.append(
+            f"The account breaks the IPS before trading ({failed}), whether or not it sits inside "
+            "its drift bands."
+        )
+    if plan.unmet_limits:
+        lines.append(
+            "Not met after trading (whole shares, the minimum trade or the cash buffer make it "
+            "impossible): " + "; ".join(plan.unmet_limits) + "."
+        )
+    else:
+        lines.append("After the trades the account meets every hard IPS limit.")
     return lines
 
 

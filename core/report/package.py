@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Any
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.rebalance.settings import TradeSettings
 from core.report.memo import MEMO_NAME, build_memo
-from core.report.sheet_data import REBALANCING_CSV, rebalance_plans, rebalancing_frame
+from core.report.sheet_data import (
+    COMPLIANCE_CSV,
+    REBALANCING_CSV,
+    compliance_frame,
+    rebalance_plans,
+    rebalancing_frame,
+)
 from core.report.workbook import WORKBOOK_NAME, write_workbook
 
 if TYPE_CHECKING:
@@ -58,7 +64,8 @@ class ReportBundle:
 def plan_for(
     result: AnalysisResult, holdings: Any, *, trade_settings: TradeSettings | None = None
 ) -> Any:
-    """Rebalance ``holdings`` to the recommended weights with the profile's drift bands.
+    """Rebalance ``holdings`` to the recommended weights with the profile's drift bands, keeping
+    every hard limit of the profile (the plan carries its compliance table).
 
     ``trade_settings`` (method, cost, minimum trade, cash buffer, contribution) default to
     :class:`~core.rebalance.settings.TradeSettings` (to target, 5 bps). Weights below 1e-9
@@ -73,6 +80,7 @@ def plan_for(
         bands=result.profile.drift_bands,
         asset_classes=result.universe,
         **trade.rebalance_kwargs(),
+        profile=result.profile,
     )
 
 
@@ -153,6 +161,10 @@ def write_report_package(
     if trades is not None and not (folder / REBALANCING_CSV).exists():
         _write_csv(trades, folder / REBALANCING_CSV, mode)
         written.append(folder / REBALANCING_CSV)
+    compliance = compliance_frame(results, bundle.plans)
+    if compliance is not None and not (folder / COMPLIANCE_CSV).exists():
+        _write_csv(compliance, folder / COMPLIANCE_CSV, mode)
+        written.append(folder / COMPLIANCE_CSV)
     token.raise_if_cancelled()
 
     report(0.2, "Drawing the charts")

@@ -1,7 +1,9 @@
 """Tables of a rebalancing plan: ``rebalancing_trades.csv`` and its one-row summary.
 
-Column conventions: weights and drift are decimals (0.05 = 5 pp); ``trade_shares`` and
-``trade_notional`` are unsigned (the direction says which way), ``continuous_trade_shares`` is
+Column conventions: weights and drift are decimals (0.05 = 5 pp); ``price_source`` says where
+each price came from ("market close of 2026-07-31", "imported file prices.csv, 2026-07-31",
+"typed", "illustrative"); ``trade_shares`` and ``trade_notional`` are unsigned (the direction
+says which way), ``continuous_trade_shares`` is
 signed (+ buy); amounts are in the account's currency. The last row is the cash line
 (ticker ``CASH``): its ``trade_notional`` is the change in cash, so ``current_weight`` and
 ``post_trade_weight`` each add up to 1 over the file.
@@ -24,6 +26,7 @@ TRADE_COLUMNS: tuple[str, ...] = (
     "ticker",
     "asset_class",
     "price",
+    "price_source",
     "current_shares",
     "current_value",
     "current_weight",
@@ -78,6 +81,7 @@ def rebalancing_trades(
             "ticker": CASH_LABEL,
             "asset_class": "",
             "price": math.nan,
+            "price_source": "",
             "current_shares": math.nan,
             "current_value": plan.cash_before,
             "current_weight": cash_before,
@@ -123,8 +127,49 @@ def rebalancing_summary(
                 "breaches_before": len(plan.drift.breaches) + len(plan.drift.class_breaches),
                 "breaches_after": len(plan.post_trade_drift.breaches)
                 + len(plan.post_trade_drift.class_breaches),
+                "policy_breaches_before": len(plan.compliance.current_failures)
+                if plan.compliance is not None
+                else math.nan,
+                "policy_breaches_after": len(plan.compliance.unmet)
+                if plan.compliance is not None
+                else math.nan,
+                "limits_relaxed": plan.limits_relaxed,
                 "continuous_cash_after": plan.continuous.cash_after,
                 "continuous_total_cost": plan.continuous.total_cost,
             }
         ]
     )
+
+
+COMPLIANCE_COLUMNS: tuple[str, ...] = (
+    "profile_name",
+    "data_mode",
+    "method",
+    "rule",
+    "category",
+    "limit",
+    "unit",
+    "current",
+    "post_trade",
+    "current_status",
+    "post_trade_status",
+    "shortfall",
+    "comment",
+)
+"""Columns of ``rebalancing_compliance.csv``: every hard IPS rule before and after the trades.
+``current``/``post_trade``/``shortfall`` are decimal weights, or currency when ``unit`` is
+"currency" (the cash buffer); the rule wording is that of the policy validation table."""
+
+
+def rebalancing_compliance(
+    plan: RebalancePlan, *, profile_name: str, data_mode: DataMode | str | None = None
+) -> pd.DataFrame:
+    """The plan's compliance table (:class:`core.rebalance.compliance.ComplianceTable`), one
+    row per rule, columns :data:`COMPLIANCE_COLUMNS`; empty when the plan has no profile."""
+    if plan.compliance is None:
+        return pd.DataFrame(columns=list(COMPLIANCE_COLUMNS))
+    frame = plan.compliance.to_frame()
+    frame.insert(0, "method", plan.method.value)
+    frame.insert(0, "data_mode", _mode_label(data_mode))
+    frame.insert(0, "profile_name", profile_name)
+    return frame[list(COMPLIANCE_COLUMNS)]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from core.stress.engine import StressResult
 
 REBALANCING_CSV = "rebalancing_trades.csv"
+COMPLIANCE_CSV = "rebalancing_compliance.csv"
 
 CSV_SHEETS: dict[str, str] = {
     "recommended_allocation.csv": "Recommended Allocation",
@@ -37,6 +38,7 @@ CSV_SHEETS: dict[str, str] = {
     "efficient_frontier.csv": "Efficient Frontier",
     "stress_test_results.csv": "Stress Tests",
     REBALANCING_CSV: "Drift and Rebalancing",
+    COMPLIANCE_CSV: "Post-trade Compliance",
 }
 """CSV file name -> the sheet that tabulates it."""
 
@@ -71,6 +73,23 @@ def rebalancing_frame(
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
+def compliance_frame(
+    results: Sequence[AnalysisResult], plans: Mapping[str, Any]
+) -> pd.DataFrame | None:
+    """The stacked compliance tables of the plans that have one (``rebalancing_compliance.csv``),
+    or None."""
+    from core.report.rebalance_tables import rebalancing_compliance
+
+    frames = [
+        rebalancing_compliance(
+            plans[r.profile.name], profile_name=r.profile.name, data_mode=r.dataset.mode
+        )
+        for r in results
+        if r.profile.name in plans and plans[r.profile.name].compliance is not None
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
 def csv_tables(
     results: Sequence[AnalysisResult],
     risk_reports: Sequence[RiskReport],
@@ -94,6 +113,9 @@ def csv_tables(
     trades = rebalancing_frame(results, plans or {})
     if trades is not None:
         out[REBALANCING_CSV] = trades
+    compliance = compliance_frame(results, plans or {})
+    if compliance is not None:
+        out[COMPLIANCE_CSV] = compliance
     return {name: with_data_mode(frame, mode) for name, frame in out.items() if name in CSV_SHEETS}
 
 

@@ -9,7 +9,7 @@ sheet that tabulates a CSV of the report holds the frame that CSV holds
 Executive Summary, IPS Profile, Recommended Allocation, Candidate Comparison, Risk Metrics,
 Constraint Validation, Risk Contribution, Factor Exposure, Equity Sleeve Factors, Rolling Risk,
 Cumulative Performance, Efficient Frontier, Stress Summary, Stress Tests, Drift and Rebalancing
-(when a rebalancing plan is given), ETF Rationale, Methodology, Data Provenance.
+and Post-trade Compliance (when a rebalancing plan is given), ETF Rationale, Methodology, Data Provenance.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from core import __version__
 from core.report import workbook_charts as charts
 from core.report.insights import committee_notes, etf_rationale
 from core.report.sheet_data import (
+    COMPLIANCE_CSV,
     CSV_SHEETS,
     REBALANCING_CSV,
     candidate_comparison,
@@ -194,6 +195,8 @@ def write_workbook(
     if REBALANCING_CSV in frames:
         ws, frame = csv_sheet(REBALANCING_CSV)
         _rebalancing_extras(ws, results, plans, len(frame) + 4)
+    if COMPLIANCE_CSV in frames:
+        csv_sheet(COMPLIANCE_CSV)
 
     rationale = pd.concat(
         [

@@ -234,10 +234,12 @@ def test_import_csv_through_the_button(qtbot, tab, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
     before = tab.holdings()
     tab.holdings_panel.import_button.click()
-    expected = load_holdings_file(path, default_universe(), prices=tab._default_prices)
+    expected = load_holdings_file(
+        path, default_universe(), prices=tab.holdings_model.default_prices()
+    )
     assert tab.holdings() == expected and tab.holdings_model.rowCount() == 3
     assert tab.holdings().prices["AGG"] == pytest.approx(
-        tab._default_prices["AGG"]
+        tab.holdings_model.default_prices()["AGG"]
     )  # the data set's price
     tab.undo_stack.undo()
     assert tab.holdings() == before
@@ -253,8 +255,8 @@ def test_copy_as_tsv_round_trip(tab):
     table.selectAll()
     tab.holdings_panel.copy_action.trigger()
     text = QGuiApplication.clipboard().text()
-    assert text.startswith("SPY\t762\t600\t457200\t22.86%\r\n") and text.endswith(
-        "CASH\t11987\t1\t11987\t0.59935%\r\n"
+    assert text.startswith("SPY\t762\t600\t457200\t22.86%\tillustrative\r\n") and text.endswith(
+        "CASH\t11987\t1\t11987\t0.59935%\tcash at $1.00\r\n"
     )
     assert len(split_block(text)) == model.rowCount()
     model.setData(model.index(0, SHARES), "1")
@@ -270,6 +272,7 @@ def test_copy_as_tsv_round_trip(tab):
 
 
 def test_add_remove_rows_cash_cell_and_header_paste(tab):
+    initial = tab.holdings()  # the demo account at the data set's (illustrative) prices
     model, stack = tab.holdings_model, tab.undo_stack
     table = tab.holdings_panel.table
     table.selectRow(row_of(model, "VNQ"))
@@ -285,13 +288,8 @@ def test_add_remove_rows_cash_cell_and_header_paste(tab):
     assert stack.count() == 4
     for _ in range(4):
         stack.undo()
-    assert tab.holdings() == demo_holdings(default_universe()).with_prices(
-        {
-            t: p
-            for t, p in tab._default_prices.items()
-            if t not in demo_holdings(default_universe()).prices
-        }
-    )
+    assert tab.holdings() == initial
+    assert tab.holdings().price_sources == initial.price_sources
 
 
 def test_set_holdings_has_no_undo_entry(tab):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,7 +17,6 @@ from core.rebalance import (
     parse_holdings_table,
     parse_number,
     parse_pasted_block,
-    synthetic_price_levels,
 )
 from core.universe import default_universe
 
@@ -57,15 +55,6 @@ def test_invalid_holdings_are_refused_with_what_to_change(positions, prices, cas
 def test_an_empty_account_has_no_weights():
     with pytest.raises(DataError, match="empty"):
         _ = Holdings({}, {}, 0.0).weights
-
-
-def test_synthetic_price_levels_compound_returns():
-    returns = pd.DataFrame(
-        {"A": [0.10, -0.50], "B": [0.0, 0.25]}, index=pd.to_datetime(["2024-01-31", "2024-02-29"])
-    )
-    levels = synthetic_price_levels(returns, start_price=100.0)
-    assert levels["A"].tolist() == pytest.approx([110.0, 55.0])
-    assert levels["B"].tolist() == pytest.approx([100.0, 125.0])
 
 
 # -- number cells -----------------------------------------------------------------------------
