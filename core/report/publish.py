@@ -15,6 +15,14 @@ all-or-nothing step and come back on a rollback; a subfolder they leave empty is
 Only files a previous manifest listed are ever removed: a file that no manifest lists (the
 user's own notes, a report written before manifests existed) is kept, and
 :func:`unlisted_files` names it so the caller can say so.
+
+Publishing replaces only regular files at the report's own file names. Anything else in the way
+(a folder named ``investment_memo.pdf``, a link, a file named ``charts`` where the charts folder
+goes) was not written by a report: the export stops before anything moves, with a message naming
+the path and what to do, and the previous report stays as it was.
+
+A replaced file keeps its permission bits (a report shared with colleagues stays readable by
+them); a new file gets the permissions ``open()`` gives it, i.e. those of the umask.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -108,6 +117,42 @@ def _message(exc: OSError, *, unchanged: bool = True) -> str:
     )
 
 
+_KINDS = {stat.S_IFDIR: "a folder", stat.S_IFLNK: "a link", stat.S_IFREG: "a file"}
+
+
+def _in_the_way(dest: Path, stage: Path) -> str | None:
+    """A message when something the report did not write occupies a path it writes, else None.
+
+    A report file may replace a regular file of the same name; a folder, link or other object at
+    a report file's path, or a non-folder where a report subfolder goes, is the user's.
+    """
+    for src in sorted(p for p in stage.rglob("*") if p.is_file()):
+        relative = src.relative_to(stage)
+        for depth in range(1, len(relative.parts) + 1):
+            target = dest.joinpath(*relative.parts[:depth])
+            is_file_place = depth == len(relative.parts)
+            if not os.path.lexists(target):
+                break
+            mode = target.lstat().st_mode
+            if is_file_place and stat.S_ISREG(mode):
+                break
+            if not is_file_place and stat.S_ISDIR(mode):
+                continue
+            kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+            wanted = "the report file" if is_file_place else "the report folder"
+            return (
+                f"The report was not written: {target} is {kind}, where the export writes "
+                f"{wanted} {relative.parts[depth - 1]!r}. Nothing was changed (the previous "
+                f"report is unchanged). Move or rename {target}, or export to another folder."
+            )
+    return None
+
+
+def _keep_mode(src: Path, target: Path) -> None:
+    # os.replace gives the target the new file's mode; a report others could read must stay so.
+    os.chmod(src, stat.S_IMODE(target.stat().st_mode))
+
+
 def _swap_in(dest: Path, stage: Path, backup: Path, stale: list[str]) -> list[Path]:
     """Move the ``stale`` files aside and the staged files into ``dest``, backing up what they
     replace; undo everything on failure."""
@@ -123,7 +168,8 @@ def _swap_in(dest: Path, stage: Path, backup: Path, stale: list[str]) -> list[Pa
             relative = src.relative_to(stage)
             target = dest / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
+            if target.is_file():
+                _keep_mode(src, target)
                 aside = backup / relative
                 aside.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(target, aside)
@@ -163,6 +209,9 @@ def publish(out_dir: str | Path, write: Callable[[Path], object]) -> list[Path]:
     backup = stage.with_name(stage.name.replace(".ips-stage-", ".ips-backup-"))
     try:
         write(stage)
+        collision = _in_the_way(dest, stage)
+        if collision is not None:
+            raise PublishError(collision)
         backup.mkdir()
         stale = _stale(dest, stage)
         published = _swap_in(dest, stage, backup, stale)
