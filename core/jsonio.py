@@ -19,11 +19,40 @@ from typing import Any
 from core.errors import IPSStudioError
 
 
+def json_kind(value: object) -> str:
+    """What a parsed JSON value is, in the words of a JSON file ("a list", "text", ...).
+
+    Messages about a damaged file use it instead of Python's type names.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return "a value of another kind"
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """``value`` as it reads in the JSON file, shortened to ``limit`` characters."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    except (TypeError, ValueError):
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def read_json(path: str | Path, error: type[IPSStudioError], what: str) -> Any:
     """Parse ``path``; any problem raises ``error`` naming the file (``what`` = "Profile file")."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")  # a BOM, as Notepad writes, is not an error
     except FileNotFoundError:
         raise error(f"{what} {file} does not exist.") from None
     except (OSError, UnicodeDecodeError) as exc:

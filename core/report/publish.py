@@ -27,6 +27,7 @@ them); a new file gets the permissions ``open()`` gives it, i.e. those of the um
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -107,14 +108,42 @@ def _order(files: list[Path], stage: Path) -> list[Path]:
     )
 
 
-def _message(exc: OSError, *, unchanged: bool = True) -> str:
+_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space on it or choose another folder, then export "
+    "again",
+    errno.EROFS: "the folder is read-only: choose another folder",
+    errno.EACCES: "if a file is open in another program (for example the workbook in Excel), "
+    "close it and export again; otherwise choose a folder you may write to",
+    errno.EPERM: "if a file is open in another program (for example the workbook in Excel), "
+    "close it and export again; otherwise choose a folder you may write to",
+}
+_DEFAULT_ADVICE = (
+    "if a file is open in another program (for example the workbook in Excel), close it and "
+    "export again"
+)
+if hasattr(errno, "EDQUOT"):
+    _ADVICE[errno.EDQUOT] = "the disk quota is used up: free some space or choose another folder"
+
+
+def _failed_path(exc: OSError, dest: Path, stage: Path | None) -> Path:
+    """The path the user would look for: a staged file named as its place in ``dest``."""
     name = getattr(exc, "filename", None)
-    where = f" ({name})" if name else ""
-    tail = "; the previous report is unchanged." if unchanged else "."
-    return (
-        f"The report was not written{where}: {exc.strerror or exc}. If a file is open in another "
-        f"program (for example the workbook in Excel), close it and export again{tail}"
-    )
+    if not name:
+        return dest
+    path = Path(os.fsdecode(name))
+    if stage is not None:
+        for private in (stage, stage.with_name(stage.name.replace(".ips-stage-", ".ips-backup-"))):
+            if path == private or path.is_relative_to(private):
+                return dest / path.relative_to(private)
+    return path
+
+
+def _message(exc: OSError, dest: Path, stage: Path | None = None, *, unchanged: bool = True) -> str:
+    where = _failed_path(exc, dest, stage)
+    reason = exc.strerror or "the system refused the write"
+    advice = _ADVICE.get(exc.errno or 0, _DEFAULT_ADVICE)
+    tail = " The previous report is unchanged." if unchanged else ""
+    return f"The report was not written: {where}: {reason}; {advice}.{tail}"
 
 
 _KINDS = {stat.S_IFDIR: "a folder", stat.S_IFLNK: "a link", stat.S_IFREG: "a file"}
@@ -222,10 +251,10 @@ def publish(out_dir: str | Path, write: Callable[[Path], object]) -> list[Path]:
         kept = [p for p in backup.rglob("*") if p.is_file()] if backup.exists() else []
         if kept:  # the undo itself failed: say where the previous files are
             raise PublishError(
-                f"{_message(exc, unchanged=False)} Some previous files could not be put "
+                f"{_message(exc, dest, stage, unchanged=False)} Some previous files could not be put "
                 f"back; they are in {backup}."
             ) from None
-        raise PublishError(_message(exc)) from None
+        raise PublishError(_message(exc, dest, stage)) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
         if backup.exists() and not any(p.is_file() for p in backup.rglob("*")):
