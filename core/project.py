@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from core.data.dataset import DataMode
-from core.errors import IPSStudioError
+from core.errors import DataError, IPSStudioError
 from core.jsonio import json_kind, shown, write_json_atomic
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
 from core.pipeline import AnalysisSettings
@@ -166,12 +166,13 @@ def _holdings(raw: Any, universe: Universe, where: str) -> Holdings | None:
         raise ProjectFileError(
             f"{where}: 'holdings.cash' is {shown(cash)}; enter the cash balance as a number."
         )
-    holdings = Holdings(
-        positions=_amounts(raw.get("positions", {}), "positions", where, "shares"),
-        prices=_amounts(raw.get("prices", {}), "prices", where, "price"),
-        cash=cash,
-        cost_basis=_amounts(raw.get("cost_basis", {}), "cost_basis", where, "total cost"),
-    )
+    positions = _amounts(raw.get("positions", {}), "positions", where, "shares")
+    prices = _amounts(raw.get("prices", {}), "prices", where, "price")
+    cost_basis = _amounts(raw.get("cost_basis", {}), "cost_basis", where, "total cost")
+    try:
+        holdings = Holdings(positions, prices, cash, cost_basis)
+    except DataError as exc:  # "SPY has no price": say it is the holdings section's
+        raise ProjectFileError(f"{where}: holdings: {exc}") from None
     unknown = sorted(set(holdings.positions) - set(universe.tickers))
     if unknown:
         raise ProjectFileError(
