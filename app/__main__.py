@@ -101,6 +101,10 @@ def run_smoke_test(argv: Sequence[str], timeout_ms: int = 120_000) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point (``ips-studio``); ``argv`` defaults to ``sys.argv``."""
     args = list(sys.argv if argv is None else argv)
+    from app.cli import exit_code_before_gui  # Qt-free: unknown commands never open the window
+
+    if (code := exit_code_before_gui(args[1:])) is not None:
+        return code
     if args[1:2] == ["report"]:
         from app.cli import main as cli_main
 

@@ -11,6 +11,11 @@ does not write are removed, files of the user's own are kept and named.
 
 Importing this module loads no Qt. The charts and the memo PDF import Qt when they are drawn
 (offscreen when there is no display); ``--no-charts`` skips both.
+
+:func:`route` decides, before anything is loaded, what a command line asks for: the window
+(no arguments, project files, ``--smoke-test``, Qt's own options), the report, help, or an
+error. An unknown command or option never opens the window (a script calling it would wait
+forever); it prints :data:`USAGE` and exits with status 2.
 """
 
 from __future__ import annotations
@@ -18,10 +23,97 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from core import DISCLAIMER
 from core.errors import IPSStudioError
+
+USAGE = """\
+usage: python -m app [PROJECT.ipsproj] [--smoke-test]
+       python -m app report --out DIR [options]
+
+  python -m app                    open the window
+  python -m app FUND.ipsproj       open the window with a project
+  python -m app --smoke-test       open the window, run two analyses, exit (0 = success)
+  python -m app report --help      the options of the headless report
+"""
+
+GUI_FLAGS = frozenset({"--smoke-test"})
+"""Options of the window itself."""
+QT_OPTIONS = frozenset({"-reverse", "-nograb", "-dograb", "-widgetcount"})
+QT_OPTIONS_WITH_VALUE = frozenset(
+    {"-platform", "-platformpluginpath", "-platformtheme", "-style", "-stylesheet", "-session"}
+)
+"""Options ``QApplication`` reads from the command line itself (Qt documentation)."""
+PROJECT_SUFFIX = ".ipsproj"  # core.project.SUFFIX; not imported so this module stays light
+
+
+class Command(Enum):
+    """What a command line asks for."""
+
+    GUI = "gui"
+    REPORT = "report"
+    HELP = "help"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Route:
+    """The outcome of :func:`route`: ``command``, and for HELP / ERROR the text to print and
+    the exit status."""
+
+    command: Command
+    message: str = ""
+    exit_code: int | None = None
+
+
+def route(argv: Sequence[str]) -> Route:
+    """What ``argv`` (the arguments after the program name) asks for; loads nothing.
+
+    Window: no arguments, project files (``*.ipsproj``), ``--smoke-test``, Qt's own options
+    (``-platform offscreen``, ``-style fusion``). Report: the first word is ``report`` (its
+    options are checked by :func:`build_parser`). Help: ``-h`` / ``--help`` / ``help`` alone.
+    Anything else is an ERROR whose message names the word and shows :data:`USAGE`; exit
+    status 2, as argparse uses for a usage error.
+    """
+    words = list(argv)
+    if words[:1] == ["report"]:
+        return Route(Command.REPORT)
+    if words in (["-h"], ["--help"], ["help"]):
+        return Route(Command.HELP, USAGE, 0)
+    expect_value = False
+    for word in words:
+        if expect_value:
+            expect_value = False
+        elif word in GUI_FLAGS or word in QT_OPTIONS or word.startswith("-psn_"):
+            continue  # -psn_0_123: the process serial number an old macOS Finder adds
+        elif word in QT_OPTIONS_WITH_VALUE:
+            expect_value = True
+        elif word.lower().endswith(PROJECT_SUFFIX) and not word.startswith("-"):
+            continue
+        else:
+            what = "option" if word.startswith("-") else "command"
+            return Route(
+                Command.ERROR,
+                f"error: unknown {what} {word!r}: use one of the forms below.\n\n{USAGE}",
+                2,
+            )
+    if expect_value:
+        return Route(Command.ERROR, f"error: {words[-1]} needs a value.\n\n{USAGE}", 2)
+    return Route(Command.GUI)
+
+
+def exit_code_before_gui(argv: Sequence[str]) -> int | None:
+    """Print the usage (help, or an unknown command or option) and return the exit status; None
+    when ``argv`` asks for the window or the report and the caller goes on."""
+    outcome = route(argv)
+    if outcome.command is Command.HELP:
+        print(outcome.message, end="")
+    elif outcome.command is Command.ERROR:
+        print(outcome.message, end="", file=sys.stderr)
+    return outcome.exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -232,10 +324,20 @@ def _with_factors(dataset, spec: str):  # noqa: ANN001, ANN202
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; ``argv`` may start with the ``report`` sub-command word, which is skipped."""
+    """Entry point; ``argv`` may start with the ``report`` sub-command word, which is skipped.
+
+    Another first word (``book``) is not a command: the usage goes to stderr, status 2.
+    """
     words = list(sys.argv[1:] if argv is None else argv)
     if words[:1] == ["report"]:
         words = words[1:]
+    elif words and not words[0].startswith("-"):
+        print(
+            f"error: unknown command {words[0]!r}: use one of the forms below.\n\n{USAGE}",
+            end="",
+            file=sys.stderr,
+        )
+        return 2
     args = build_parser().parse_args(words)
     try:
         from core.report.inputs import (

@@ -41,8 +41,8 @@ from typing import Any
 
 from core.data.dataset import DataMode
 from core.data.prices import PricePoint
-from core.errors import IPSStudioError
-from core.jsonio import write_json_atomic
+from core.errors import DataError, IPSStudioError
+from core.jsonio import json_kind, shown, write_json_atomic
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
 from core.pipeline import AnalysisSettings
 from core.policy.profile import IPSProfile
@@ -116,14 +116,12 @@ def upgrade_document(data: Mapping[str, Any]) -> dict[str, Any]:
     return upgraded
 
 
-def _section(data: Mapping[str, Any], key: str, where: str, kind: type = dict) -> Any:
+def _section(data: Mapping[str, Any], key: str, where: str) -> Any:
     if key not in data:
         raise ProjectFileError(f"{where}: the '{key}' section is missing.")
     value = data[key]
-    if not isinstance(value, kind):
-        raise ProjectFileError(
-            f"{where}: '{key}' must be a JSON {'object' if kind is dict else kind.__name__}."
-        )
+    if not isinstance(value, Mapping):
+        raise ProjectFileError(f"{where}: '{key}' must be a JSON object, not {json_kind(value)}.")
     return value
 
 
@@ -133,8 +131,106 @@ def _enum(cls: type[Enum], raw: Any, key: str, where: str) -> Any:
     except (ValueError, KeyError, TypeError):
         choices = ", ".join(cls.__members__)
         raise ProjectFileError(
-            f"{where}: settings '{key}' is {raw!r}; use one of {choices}."
+            f"{where}: settings '{key}' is {shown(raw)}; use one of {choices}."
         ) from None
+
+
+def _amounts(raw: Any, key: str, where: str, what: str) -> dict[str, float]:
+    """``holdings.<key>``: an object of ticker -> finite number, named entry by entry."""
+    if not isinstance(raw, Mapping):
+        raise ProjectFileError(
+            f"{where}: 'holdings.{key}' must be an object of ticker: {what}, e.g. "
+            f'{{"SPY": 100}}, not {json_kind(raw)}.'
+        )
+    out: dict[str, float] = {}
+    for ticker, value in raw.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
+            raise ProjectFileError(
+                f"{where}: 'holdings.{key}.{ticker}' is {shown(value)}; enter {what} as a number."
+            )
+        out[str(ticker)] = float(value)
+    return out
+
+
+def _holdings(raw: Any, universe: Universe, where: str) -> Holdings | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise ProjectFileError(
+            f"{where}: 'holdings' must be a JSON object or null, not {json_kind(raw)}."
+        )
+    cash = raw.get("cash", 0.0)
+    if isinstance(cash, bool) or not isinstance(cash, (int, float)) or not math.isfinite(cash):
+        raise ProjectFileError(
+            f"{where}: 'holdings.cash' is {shown(cash)}; enter the cash balance as a number."
+        )
+    positions = _amounts(raw.get("positions", {}), "positions", where, "shares")
+    prices = _amounts(raw.get("prices", {}), "prices", where, "price")
+    cost_basis = _amounts(raw.get("cost_basis", {}), "cost_basis", where, "total cost")
+    sources_raw = raw.get("price_sources", {})
+    if not isinstance(sources_raw, Mapping):
+        raise ProjectFileError(
+            f"{where}: 'holdings.price_sources' must be a JSON object, not {json_kind(sources_raw)}."
+        )
+    try:
+        sources = {str(t): PricePoint.from_dict(point) for t, point in sources_raw.items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ProjectFileError(
+            f"{where}: 'holdings.price_sources' has an entry that is not a price with its source "
+            "(price, source, as_of): remove it to count that price as typed."
+        ) from None
+    try:
+        holdings = Holdings(positions, prices, cash, cost_basis, sources)
+    except DataError as exc:  # "SPY has no price": say it is the holdings section's
+        raise ProjectFileError(f"{where}: holdings: {exc}") from None
+    unknown = sorted(set(holdings.positions) - set(universe.tickers))
+    if unknown:
+        raise ProjectFileError(
+            f"{where}: holdings name {', '.join(unknown)}, not in the universe: add "
+            "them to the universe or remove the positions."
+        )
+    return holdings
+
+
+def _settings(raw: Any, where: str) -> AnalysisSettings:
+    if not isinstance(raw, Mapping):
+        raise ProjectFileError(f"{where}: 'settings' must be a JSON object, not {json_kind(raw)}.")
+    defaults = AnalysisSettings()
+    value = raw.get("portfolio_value", defaults.portfolio_value)
+    level = raw.get("var_level", defaults.var_level)
+    for key, number, ok, hint in (
+        ("portfolio_value", value, lambda v: v > 0, "a positive amount"),
+        ("var_level", level, lambda v: 0.5 <= v < 1, "a confidence level from 0.5 to 0.999"),
+    ):
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, (int, float))
+            or not math.isfinite(number)
+            or not ok(number)
+        ):
+            raise ProjectFileError(
+                f"{where}: settings '{key}' has an invalid value {shown(number)}; enter {hint}."
+            )
+    return AnalysisSettings(
+        covariance=_enum(
+            CovarianceEstimator,
+            raw.get("covariance", defaults.covariance.name),
+            "covariance",
+            where,
+        ),
+        expected_returns=_enum(
+            ReturnEstimator,
+            raw.get("expected_returns", defaults.expected_returns.name),
+            "expected_returns",
+            where,
+        ),
+        portfolio_value=float(value),
+        var_level=float(level),
+    )
 
 
 def project_from_dict(data: Any, *, where: str = "project") -> Project:
@@ -152,92 +248,56 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
             f"this version reads up to {SCHEMA_VERSION}). Update the application to open it."
         )
     data = upgrade_document(data)
+    section = "universe"  # named by the last-resort message below
     try:
-        universe = Universe.from_dict(_section(data, "universe", where))
-        profile = profile_from_dict(_section(data, "profile", where), source=f"{where} profile")
+        universe = Universe.from_dict(_section(data, "universe", where), source="universe")
+        section = "profile"
+        profile = profile_from_dict(_section(data, "profile", where), source="profile")
         profile.check_universe(universe)
-        holdings_raw = data.get("holdings")
-        holdings = None
-        if holdings_raw is not None:
-            if not isinstance(holdings_raw, Mapping):
-                raise ProjectFileError(f"{where}: 'holdings' must be a JSON object or null.")
-            holdings = Holdings(
-                positions=dict(holdings_raw.get("positions", {})),
-                prices=dict(holdings_raw.get("prices", {})),
-                cash=holdings_raw.get("cash", 0.0),
-                cost_basis=dict(holdings_raw.get("cost_basis", {})),
-                price_sources={
-                    str(t): PricePoint.from_dict(point)
-                    for t, point in dict(holdings_raw.get("price_sources", {})).items()
-                },
-            )
-            unknown = sorted(set(holdings.positions) - set(universe.tickers))
-            if unknown:
-                raise ProjectFileError(
-                    f"{where}: holdings name {', '.join(unknown)}, not in the universe."
-                )
+        section = "holdings"
+        holdings = _holdings(data.get("holdings"), universe, where)
+        section = "custom_scenarios"
         scen_raw = data.get("custom_scenarios") or {"schema_version": 1, "scenarios": []}
         if not isinstance(scen_raw, Mapping):
-            raise ProjectFileError(f"{where}: 'custom_scenarios' must be a JSON object.")
+            raise ProjectFileError(
+                f"{where}: 'custom_scenarios' must be a JSON object, not {json_kind(scen_raw)}."
+            )
         scenarios = scenarios_from_dict(
-            scen_raw, tickers=universe.tickers, origin=f"{where} custom scenarios"
+            scen_raw, tickers=universe.tickers, origin="custom scenarios"
         )
-        settings_raw = data.get("settings") or {}
-        if not isinstance(settings_raw, Mapping):
-            raise ProjectFileError(f"{where}: 'settings' must be a JSON object.")
-        defaults = AnalysisSettings()
-        value = settings_raw.get("portfolio_value", defaults.portfolio_value)
-        level = settings_raw.get("var_level", defaults.var_level)
-        for key, number, ok in (
-            ("portfolio_value", value, lambda v: v > 0),
-            ("var_level", level, lambda v: 0.5 <= v < 1),
-        ):
-            if (
-                isinstance(number, bool)
-                or not isinstance(number, (int, float))
-                or not math.isfinite(number)
-                or not ok(number)
-            ):
-                raise ProjectFileError(
-                    f"{where}: settings '{key}' has an invalid value {number!r}."
-                )
-        settings = AnalysisSettings(
-            covariance=_enum(
-                CovarianceEstimator,
-                settings_raw.get("covariance", defaults.covariance.name),
-                "covariance",
-                where,
-            ),
-            expected_returns=_enum(
-                ReturnEstimator,
-                settings_raw.get("expected_returns", defaults.expected_returns.name),
-                "expected_returns",
-                where,
-            ),
-            portfolio_value=float(value),
-            var_level=float(level),
-        )
+        section = "settings"
+        settings = _settings(data.get("settings") or {}, where)
+        section = "data"
         data_raw = data.get("data") or {}
         if not isinstance(data_raw, Mapping):
-            raise ProjectFileError(f"{where}: 'data' must be a JSON object.")
+            raise ProjectFileError(
+                f"{where}: 'data' must be a JSON object, not {json_kind(data_raw)}."
+            )
         try:
             mode = DataMode(data_raw.get("mode", DataMode.SYNTHETIC.value))
         except ValueError:
             raise ProjectFileError(
-                f"{where}: data mode {data_raw.get('mode')!r} is unknown; use SYNTHETIC, MARKET or IMPORTED."
+                f"{where}: 'data.mode' is {shown(data_raw.get('mode'))}; use SYNTHETIC, MARKET "
+                "or IMPORTED."
             ) from None
         import_path = data_raw.get("import_path")
         if import_path is not None and not isinstance(import_path, str):
-            raise ProjectFileError(f"{where}: 'data.import_path' must be text or null.")
+            raise ProjectFileError(
+                f"{where}: 'data.import_path' must be text (a file path) or null, not "
+                f"{json_kind(import_path)}."
+            )
+        section = "trade_settings"
         trade_settings = TradeSettings.from_dict(_section(data, "trade_settings", where))
     except ProjectFileError:
         raise
     except IPSStudioError as exc:
         raise ProjectFileError(f"{where}: {exc}") from None
-    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        # A shape no check above foresaw: name the section, never Python's wording.
         raise ProjectFileError(
-            f"{where}: the file has a value of the wrong kind ({exc})."
-        ) from None
+            f"{where}: the '{section}' section holds a value of the wrong kind; compare it with "
+            "a project saved by the application and correct it."
+        ) from exc
     return Project(
         profile=profile,
         universe=universe,
@@ -269,7 +329,7 @@ def load_project(path: str | Path) -> Project:
     except OSError as exc:
         raise ProjectFileError(f"{where}: cannot be read ({exc.strerror or exc}).") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a BOM (Notepad's "UTF-8") is not an error
     except UnicodeDecodeError:
         raise ProjectFileError(
             f"{where}: not a text (UTF-8 JSON) file; is it a project file?"

@@ -112,27 +112,57 @@ class Universe:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Universe:
-        try:
-            assets = tuple(
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "Universe") -> Universe:
+        """A universe from its file form; :class:`PolicyError` names the entry to correct.
+
+        ``source`` names the document in messages (a file name, or "'universe'" in a project).
+        """
+        if not isinstance(data, Mapping):
+            raise PolicyError(f"{source} must be a JSON object with an 'assets' list.")
+        rows = data.get("assets")
+        if not isinstance(rows, list):
+            raise PolicyError(
+                f"{source}: 'assets' must be a list of objects with 'ticker' and 'asset_class'."
+            )
+        assets = []
+        for i, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                raise PolicyError(
+                    f"{source}: 'assets[{i}]' must be an object with 'ticker' and 'asset_class'."
+                )
+            for key in ("ticker", "asset_class"):
+                if not isinstance(row.get(key), str) or not row[key].strip():
+                    raise PolicyError(
+                        f"{source}: 'assets[{i}].{key}' is missing or not text; each asset "
+                        "needs a ticker and an asset class, e.g. "
+                        '{"ticker": "SPY", "asset_class": "Equity"}.'
+                    )
+            assets.append(
                 Asset(
-                    ticker=str(row["ticker"]).strip().upper(),
-                    asset_class=str(row["asset_class"]),
+                    ticker=row["ticker"].strip().upper(),
+                    asset_class=row["asset_class"],
                     name=str(row.get("name", "")),
                     description=str(row.get("description", "")),
                 )
-                for row in data["assets"]
             )
-        except (KeyError, TypeError) as exc:
+        classes = data.get("asset_classes", ASSET_CLASSES)
+        if not isinstance(classes, (list, tuple)) or not all(isinstance(c, str) for c in classes):
             raise PolicyError(
-                f"Universe definition is missing field {exc}: each asset needs ticker and asset_class."
-            ) from None
-        return cls(
-            assets=assets,
-            asset_classes=tuple(data.get("asset_classes", ASSET_CLASSES)),
-            cash_ticker=data.get("cash_ticker"),
-            name=str(data.get("name", "Universe")),
-        )
+                f"{source}: 'asset_classes' must be a list of names, e.g. "
+                '["Equity", "Fixed Income", "Alternatives", "Cash"].'
+            )
+        cash_ticker = data.get("cash_ticker")
+        if cash_ticker is not None and not isinstance(cash_ticker, str):
+            raise PolicyError(f"{source}: 'cash_ticker' must be a ticker (text) or null.")
+        try:
+            return cls(
+                assets=tuple(assets),
+                asset_classes=tuple(classes),
+                cash_ticker=cash_ticker,
+                name=str(data.get("name", "Universe")),
+            )
+        except PolicyError as exc:
+            raise PolicyError(f"{source}: {exc}") from None
 
     def subset(self, tickers: Iterable[str]) -> Universe:
         keep = set(tickers)
@@ -146,14 +176,14 @@ def load_universe(path: str | Path | None = None) -> Universe:
     """Load a universe JSON file; the bundled default when ``path`` is None."""
     file = Path(path) if path is not None else resource_path("universe.json")
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise PolicyError(f"Universe file {file} does not exist.") from None
     except json.JSONDecodeError as exc:
         raise PolicyError(
             f"Universe file {file} is not valid JSON (line {exc.lineno}): {exc.msg}."
         ) from None
-    return Universe.from_dict(data)
+    return Universe.from_dict(data, source=f"Universe file {file.name}")
 
 
 def default_universe() -> Universe:

@@ -9,8 +9,10 @@ place that asks for a folder (``QFileDialog``); :meth:`ExportController.export_t
    --project`` takes too);
 2. the charts, drawn on the GUI thread (pyqtgraph widgets must live there) one small step per
    event-loop turn (:func:`app.shell.chart_export.chart_steps`), so the window stays responsive;
-3. a worker job writing the chart images (PNG encoding) and publishing every file atomically (:func:`core.report.publish.publish` of
-   :func:`core.report.package.write_report_package`, with :func:`app.shell.memo_pdf.render_memo_pdf`).
+3. a worker job publishing every file atomically (:func:`core.report.publish.publish` of
+   :func:`core.report.package.write_report_package`, with :func:`app.shell.memo_pdf.render_memo_pdf`);
+   the chart images are PNG-encoded into its stage folder (:func:`drawn_charts`), so a failure
+   names the report file it concerns.
 
 Progress goes to the status bar. ``export_finished(ok, text)`` reports the folder on success or
 the reason on failure; a failure leaves the previous report in the folder unchanged. The files
@@ -20,9 +22,11 @@ kept and the status bar says so.
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +64,37 @@ def prepare_job(
     )
 
 
+def drawn_charts(images: list[tuple[str, Any]], cancel: CancelToken) -> Callable[..., list[Path]]:
+    """A chart writer (:data:`core.report.package.ChartWriter`) that PNG-encodes the images drawn
+    on the GUI thread straight into the report's stage folder.
+
+    Written there, a failure (a full disk) is reported by the publisher as the report file it
+    would have become (``<folder>/charts/<name>.png``), not as a private temporary path.
+    """
+    from app.shell.chart_export import ChartExportError, save_image
+
+    def write(*_inputs: object, **_plans: object) -> list[Path]:
+        target = Path(_inputs[3])  # (results, risk_reports, stress_results, folder)
+        paths = []
+        for name, image in images:
+            cancel.raise_if_cancelled()
+            try:
+                paths.append(save_image(image, target / name))
+            except ChartExportError:  # QImage.save says only "no"; a full disk is the usual why
+                full = shutil.disk_usage(target).free < _FULL_DISK_BYTES
+                raise OSError(
+                    errno.ENOSPC if full else errno.EIO,
+                    os.strerror(errno.ENOSPC) if full else "the chart image could not be written",
+                    str(target / name),
+                ) from None
+        return paths
+
+    return write
+
+
+_FULL_DISK_BYTES = 1 << 20
+
+
 def publish_job(
     bundle: ReportBundle,
     folder: str,
@@ -69,24 +104,22 @@ def publish_job(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> list[Path]:
-    """Worker body of step 3: write the chart images into ``charts``, stage every file, then move
-    them into ``folder`` together."""
-    from app.shell.chart_export import save_image
+    """Worker body of step 3: stage every file (the drawn chart images PNG-encoded into the
+    stage), then move them into ``folder`` together.
+
+    ``charts`` is a folder of chart images already written (used when ``images`` is empty).
+    """
     from app.shell.memo_pdf import render_memo_pdf
     from core.report.package import write_report_package
     from core.report.publish import publish
 
-    if charts is not None:
-        for name, image in images or ():
-            cancel.raise_if_cancelled()
-            save_image(image, charts / name)
-
+    chart_source = drawn_charts(images, cancel) if images else charts
     return publish(
         folder,
         lambda stage: write_report_package(
             bundle,
             stage,
-            charts=charts,
+            charts=chart_source,
             render_pdf=render_memo_pdf,
             progress=progress,
             cancel=cancel,

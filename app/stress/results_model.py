@@ -14,6 +14,7 @@ from app.kit.dataframe_model import (
     ColumnSpec,
     DataFrameModel,
 )
+from core.stress.defaults import DEFAULT_MARK
 from core.stress.engine import StressResult
 
 BREACH, WITHIN = "BREACH", "no"
@@ -122,6 +123,8 @@ class StressResultsModel(DataFrameModel):
                 scenario.description,
                 scenario.period,
                 scenario.source and f"Source: {scenario.source}",
+                # an ETF the scenario does not cover itself (one added to the universe)
+                *(scenario.note(t) for t, note in scenario.notes.items() if DEFAULT_MARK in note),
             ]
             return "\n".join(p for p in parts if p)
         return value

@@ -28,7 +28,7 @@ import pandas as pd
 from core.data.dataset import ReturnsDataset
 from core.errors import DataError
 from core.jobs import CancelToken
-from core.jsonio import write_json_atomic
+from core.jsonio import write_json_atomic, write_text_atomic
 
 FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/F-F_Research_Data_5_Factors_2x3_CSV.zip"
 SOURCE = "Kenneth R. French Data Library, Fama/French 5 Factors (2x3), monthly"
@@ -159,9 +159,7 @@ def fetch_french_factors(
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / CACHE_NAME
-    tmp = folder / f".{CACHE_NAME}.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    write_text_atomic(text, target)
     write_json_atomic(
         {
             "source": SOURCE,

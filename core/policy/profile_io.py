@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import PolicyError
-from core.jsonio import read_json, write_json_atomic
+from core.jsonio import json_kind, read_json, shown, write_json_atomic
 from core.policy.profile import (
     SCHEMA_VERSION,
     DriftBands,
@@ -52,7 +52,7 @@ _REQUIRED = (
 def _number(data: Mapping[str, Any], key: str, where: str) -> float:
     value = data[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise PolicyError(f"{where}: field '{key}' must be a number, got {value!r}.")
+        raise PolicyError(f"{where}: field '{key}' must be a number, got {shown(value)}.")
     return float(value)
 
 
@@ -64,7 +64,7 @@ def _weights(value: Any, key: str, where: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for ticker, w in value.items():
         if isinstance(w, bool) or not isinstance(w, (int, float)):
-            raise PolicyError(f"{where}: field '{key}.{ticker}' must be a number, got {w!r}.")
+            raise PolicyError(f"{where}: field '{key}.{ticker}' must be a number, got {shown(w)}.")
         out[str(ticker).strip().upper()] = float(w)
     return out
 
@@ -74,9 +74,14 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
     if not isinstance(data, Mapping):
         raise PolicyError(f"{source}: a profile must be a JSON object.")
     version = data.get("schema_version", SCHEMA_VERSION)
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise PolicyError(
-            f"{source}: schema_version {version!r} is newer than this program understands "
+            f"{source}: 'schema_version' is {shown(version)}; it must be a whole number "
+            f"({SCHEMA_VERSION} for this program)."
+        )
+    if version > SCHEMA_VERSION:
+        raise PolicyError(
+            f"{source}: schema_version {shown(version)} is newer than this program understands "
             f"({SCHEMA_VERSION}); update IPS Allocation Studio."
         )
     missing = [k for k in _REQUIRED if k not in data]
@@ -97,7 +102,7 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in pair)
         ):
             raise PolicyError(
-                f"{where}: 'asset_class_ranges.{cls}' must be [min, max] numbers, got {pair!r}."
+                f"{where}: 'asset_class_ranges.{cls}' must be [min, max] numbers, got {shown(pair)}."
             )
         class_ranges[str(cls)] = Range(float(pair[0]), float(pair[1]))
 
@@ -118,10 +123,22 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
             caps[key] = _number(spec, "max", f"{where} asset_bounds.{ticker}")
 
     groups: list[GroupLimit] = []
-    for i, g in enumerate(data.get("groups", []) or []):
-        if not isinstance(g, Mapping) or "tickers" not in g or not isinstance(g["tickers"], list):
+    groups_raw = data.get("groups", []) or []
+    if not isinstance(groups_raw, list):
+        raise PolicyError(
+            f"{where}: 'groups' must be a list of groups, e.g. "
+            '[{"name": "International equity", "tickers": ["EFA", "EEM"], "max": 0.25}], '
+            f"not {json_kind(groups_raw)}."
+        )
+    for i, g in enumerate(groups_raw):
+        if (
+            not isinstance(g, Mapping)
+            or not isinstance(g.get("tickers"), list)
+            or not all(isinstance(t, str) and t.strip() for t in g["tickers"])
+        ):
             raise PolicyError(
-                f"{where}: 'groups[{i}]' needs 'name', 'tickers' (a list) and 'min' and/or 'max'."
+                f"{where}: 'groups[{i}]' needs 'name', 'tickers' (a list of tickers) and "
+                "'min' and/or 'max'."
             )
         groups.append(
             GroupLimit(

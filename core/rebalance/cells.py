@@ -56,13 +56,14 @@ class HoldingsInputError(DataError):
         Every invalid cell found, in reading order. ``str(error)`` shows the first few.
     """
 
-    def __init__(self, problems: Sequence[CellProblem]) -> None:
+    def __init__(self, problems: Sequence[CellProblem], *, source: str = "") -> None:
         self.problems = tuple(problems)
+        self.source = source
         shown = "; ".join(str(p) for p in self.problems[:3])
         more = len(self.problems) - 3
         if more > 0:
             shown += f" (and {more} more problem{'s' if more > 1 else ''})"
-        super().__init__(shown + ". Nothing was changed.")
+        super().__init__(f"{source}: " * bool(source) + shown + ". Nothing was changed.")
 
 
 def clean_cell(value: object) -> Cell:

@@ -280,8 +280,11 @@ def _read_xlsx_rows(file: Path) -> list[list[object]]:
 
     try:
         book = load_workbook(file, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types for a bad file
-        raise DataError(f"{file.name} could not be opened as an Excel workbook ({exc}).") from None
+    except Exception:  # openpyxl raises several unrelated types (and wordings) for a bad file
+        raise DataError(
+            f"{file.name} could not be opened as an Excel workbook (it is damaged or not .xlsx): "
+            "open it in Excel and save it again as .xlsx, or save the sheet as CSV."
+        ) from None
     try:
         sheet = book.worksheets[0]
         return [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -327,9 +330,12 @@ def load_holdings_file(
             raise DataError(
                 f"{file.name} holds no table: put a header row (ticker, shares, ...) first."
             )
-    return parse_holdings_table(
-        rows[skipped:], universe=universe, default_prices=prices, first_row_number=1 + skipped
-    )
+    try:
+        return parse_holdings_table(
+            rows[skipped:], universe=universe, default_prices=prices, first_row_number=1 + skipped
+        )
+    except HoldingsInputError as exc:  # the rows are the file's rows: name the file too
+        raise HoldingsInputError(exc.problems, source=file.name) from None
 
 
 def demo_holdings(universe: Universe | None = None) -> Holdings:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import PolicyError
+from core.jsonio import shown
 from core.rebalance.plan import RebalanceMethod
 
 DEFAULT_COST_BPS = 5.0
@@ -24,7 +25,7 @@ MAX_CASH_BUFFER = 0.5
 
 def _number(raw: Any, name: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
-        raise PolicyError(f"Trade setting '{name}' is {raw!r}; enter a finite number.")
+        raise PolicyError(f"Trade setting '{name}' is {shown(raw)}; enter a finite number.")
     return float(raw)
 
 
@@ -59,7 +60,7 @@ class TradeSettings:
         except ValueError:
             choices = ", ".join(m.value for m in RebalanceMethod)
             raise PolicyError(
-                f"Trade method {self.method!r} is unknown; use one of {choices}."
+                f"Trade method {shown(self.method)} is unknown; use one of {choices}."
             ) from None
         object.__setattr__(self, "method", method)
         for name in ("cost_bps", "min_trade_value", "cash_buffer", "contribution"):

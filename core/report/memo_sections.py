@@ -83,6 +83,20 @@ def factor_section(risk: RiskReport) -> list[str]:
     ]
 
 
+def _stand_ins(stress: StressResult) -> list[str]:
+    """One line per ETF whose built-in shocks are its asset class representative's."""
+    from core.stress.defaults import defaulted_tickers
+
+    found = defaulted_tickers([o.scenario for o in stress.outcomes])
+    return [
+        f"- {ticker} has no shock of its own in the built-in scenarios: "
+        + (f"{proxy}'s shock stands in for it" if proxy != "0%" else "0% stands in")
+        + " (see the per-ETF notes in stress_test_results.csv); a custom scenario can give "
+        f"{ticker} its own."
+        for ticker, proxy in found.items()
+    ]
+
+
 def stress_section(stress: StressResult) -> list[str]:
     """Worst, best and worst-relative scenarios, breaches, then every scenario in a table."""
     worst, worst_rel = stress.worst, stress.worst_relative
@@ -101,6 +115,7 @@ def stress_section(stress: StressResult) -> list[str]:
             else f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}: no scenario of {len(stress.outcomes)} breaches it "
             f"(worst leaves {pp(stress.drawdown_tolerance + worst.portfolio_return)})."
         ),
+        *_stand_ins(stress),
         "",
     ]
     rows = [

@@ -15,13 +15,23 @@ all-or-nothing step and come back on a rollback; a subfolder they leave empty is
 Only files a previous manifest listed are ever removed: a file that no manifest lists (the
 user's own notes, a report written before manifests existed) is kept, and
 :func:`unlisted_files` names it so the caller can say so.
+
+Publishing replaces only regular files at the report's own file names. Anything else in the way
+(a folder named ``investment_memo.pdf``, a link, a file named ``charts`` where the charts folder
+goes) was not written by a report: the export stops before anything moves, with a message naming
+the path and what to do, and the previous report stays as it was.
+
+A replaced file keeps its permission bits (a report shared with colleagues stays readable by
+them); a new file gets the permissions ``open()`` gives it, i.e. those of the umask.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
@@ -98,14 +108,78 @@ def _order(files: list[Path], stage: Path) -> list[Path]:
     )
 
 
-def _message(exc: OSError, *, unchanged: bool = True) -> str:
+_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space on it or choose another folder, then export "
+    "again",
+    errno.EROFS: "the folder is read-only: choose another folder",
+    errno.EACCES: "if a file is open in another program (for example the workbook in Excel), "
+    "close it and export again; otherwise choose a folder you may write to",
+    errno.EPERM: "if a file is open in another program (for example the workbook in Excel), "
+    "close it and export again; otherwise choose a folder you may write to",
+}
+_DEFAULT_ADVICE = (
+    "if a file is open in another program (for example the workbook in Excel), close it and "
+    "export again"
+)
+if hasattr(errno, "EDQUOT"):
+    _ADVICE[errno.EDQUOT] = "the disk quota is used up: free some space or choose another folder"
+
+
+def _failed_path(exc: OSError, dest: Path, stage: Path | None) -> Path:
+    """The path the user would look for: a staged file named as its place in ``dest``."""
     name = getattr(exc, "filename", None)
-    where = f" ({name})" if name else ""
-    tail = "; the previous report is unchanged." if unchanged else "."
-    return (
-        f"The report was not written{where}: {exc.strerror or exc}. If a file is open in another "
-        f"program (for example the workbook in Excel), close it and export again{tail}"
-    )
+    if not name:
+        return dest
+    path = Path(os.fsdecode(name))
+    if stage is not None:
+        for private in (stage, stage.with_name(stage.name.replace(".ips-stage-", ".ips-backup-"))):
+            if path == private or path.is_relative_to(private):
+                return dest / path.relative_to(private)
+    return path
+
+
+def _message(exc: OSError, dest: Path, stage: Path | None = None, *, unchanged: bool = True) -> str:
+    where = _failed_path(exc, dest, stage)
+    reason = exc.strerror or "the system refused the write"
+    advice = _ADVICE.get(exc.errno or 0, _DEFAULT_ADVICE)
+    tail = " The previous report is unchanged." if unchanged else ""
+    return f"The report was not written: {where}: {reason}; {advice}.{tail}"
+
+
+_KINDS = {stat.S_IFDIR: "a folder", stat.S_IFLNK: "a link", stat.S_IFREG: "a file"}
+
+
+def _in_the_way(dest: Path, stage: Path) -> str | None:
+    """A message when something the report did not write occupies a path it writes, else None.
+
+    A report file may replace a regular file of the same name; a folder, link or other object at
+    a report file's path, or a non-folder where a report subfolder goes, is the user's.
+    """
+    for src in sorted(p for p in stage.rglob("*") if p.is_file()):
+        relative = src.relative_to(stage)
+        for depth in range(1, len(relative.parts) + 1):
+            target = dest.joinpath(*relative.parts[:depth])
+            is_file_place = depth == len(relative.parts)
+            if not os.path.lexists(target):
+                break
+            mode = target.lstat().st_mode
+            if is_file_place and stat.S_ISREG(mode):
+                break
+            if not is_file_place and stat.S_ISDIR(mode):
+                continue
+            kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+            wanted = "the report file" if is_file_place else "the report folder"
+            return (
+                f"The report was not written: {target} is {kind}, where the export writes "
+                f"{wanted} {relative.parts[depth - 1]!r}. Nothing was changed (the previous "
+                f"report is unchanged). Move or rename {target}, or export to another folder."
+            )
+    return None
+
+
+def _keep_mode(src: Path, target: Path) -> None:
+    # os.replace gives the target the new file's mode; a report others could read must stay so.
+    os.chmod(src, stat.S_IMODE(target.stat().st_mode))
 
 
 def _swap_in(dest: Path, stage: Path, backup: Path, stale: list[str]) -> list[Path]:
@@ -123,7 +197,8 @@ def _swap_in(dest: Path, stage: Path, backup: Path, stale: list[str]) -> list[Pa
             relative = src.relative_to(stage)
             target = dest / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
+            if target.is_file():
+                _keep_mode(src, target)
                 aside = backup / relative
                 aside.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(target, aside)
@@ -163,6 +238,9 @@ def publish(out_dir: str | Path, write: Callable[[Path], object]) -> list[Path]:
     backup = stage.with_name(stage.name.replace(".ips-stage-", ".ips-backup-"))
     try:
         write(stage)
+        collision = _in_the_way(dest, stage)
+        if collision is not None:
+            raise PublishError(collision)
         backup.mkdir()
         stale = _stale(dest, stage)
         published = _swap_in(dest, stage, backup, stale)
@@ -173,10 +251,10 @@ def publish(out_dir: str | Path, write: Callable[[Path], object]) -> list[Path]:
         kept = [p for p in backup.rglob("*") if p.is_file()] if backup.exists() else []
         if kept:  # the undo itself failed: say where the previous files are
             raise PublishError(
-                f"{_message(exc, unchanged=False)} Some previous files could not be put "
+                f"{_message(exc, dest, stage, unchanged=False)} Some previous files could not be put "
                 f"back; they are in {backup}."
             ) from None
-        raise PublishError(_message(exc)) from None
+        raise PublishError(_message(exc, dest, stage)) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
         if backup.exists() and not any(p.is_file() for p in backup.rglob("*")):

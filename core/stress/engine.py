@@ -314,9 +314,12 @@ def stress_analysis(
     Runs the bundled hypothetical and historical scenarios, the bundled conditional ones
     propagated through the analysis covariance (``result.inputs.covariance``, annualized; the
     betas are scale-free), then ``custom``. Value and tolerance come from the analysis settings
-    and the IPS profile.
+    and the IPS profile. An ETF of the universe that a built-in scenario does not cover (one
+    added by the user) gets its asset class representative's shock there, with a note
+    (:mod:`core.stress.defaults`).
     """
     from core.stress.conditional import covariance_frame
+    from core.stress.defaults import cover_universe
     from core.stress.library import bundled_scenarios
 
     universe = result.universe
@@ -325,7 +328,9 @@ def stress_analysis(
         if include_conditional
         else None
     )
-    scenarios = bundled_scenarios(covariance) + tuple(custom)
+    # An ETF added to the universe takes its class representative's shock in the built-in
+    # scenarios, stated in a note (core.stress.defaults), rather than stopping the stress test.
+    scenarios = cover_universe(bundled_scenarios(covariance), universe) + tuple(custom)
     return run_stress(
         result.recommended.weights,
         result.benchmark_weights,

@@ -35,7 +35,7 @@ import numpy as np
 
 from core.errors import DataError
 from core.inputs import parse_number
-from core.jsonio import read_json, write_json_atomic
+from core.jsonio import read_json, shown, write_json_atomic
 
 SCHEMA_VERSION = 1
 MIN_SHOCK = -1.0
@@ -77,7 +77,7 @@ def parse_shock(value: object, *, scenario: str = "", ticker: str = "") -> float
     where = _where(scenario, ticker)
     if isinstance(value, bool) or value is None:
         raise ScenarioError(
-            f"{where}: the shock {value!r} is not a number; enter a decimal return such "
+            f"{where}: the shock {shown(value)} is not a number; enter a decimal return such "
             "as -0.25 or a percent such as -25%."
         )
     if isinstance(value, str):
@@ -95,7 +95,7 @@ def parse_shock(value: object, *, scenario: str = "", ticker: str = "") -> float
         number = float(value)  # type: ignore[arg-type]
     else:
         raise ScenarioError(
-            f"{where}: the shock {value!r} is not a number; enter a decimal return such "
+            f"{where}: the shock {shown(value)} is not a number; enter a decimal return such "
             "as -0.25 or a percent such as -25%."
         )
     if not math.isfinite(number):
@@ -254,7 +254,13 @@ def scenario_from_dict(
     where = f"{origin}: " if origin else ""
     if not isinstance(data, Mapping):
         raise ScenarioError(f"{where}each scenario must be an object with name, kind and shocks.")
-    name = str(data.get("name", "")).strip()
+    name = data.get("name", "")
+    if not isinstance(name, str):
+        raise ScenarioError(
+            f"{where}a scenario's 'name' is {shown(name)}; type the name as text, e.g. "
+            '"Committee bear case".'
+        )
+    name = name.strip()
     raw_kind = data.get("kind", ScenarioKind.CUSTOM.value)
     try:
         kind = (
@@ -262,12 +268,15 @@ def scenario_from_dict(
         )
     except ValueError:
         raise ScenarioError(
-            f"{where}scenario {name!r}: kind {raw_kind!r} is not one of "
+            f"{where}scenario {name!r}: kind {shown(raw_kind)} is not one of "
             f"{', '.join(k.value for k in ScenarioKind)}."
         ) from None
     raw_shocks = data.get("shocks")
     if not isinstance(raw_shocks, Mapping):
-        raise ScenarioError(f"{where}scenario {name!r} has no 'shocks' object of ticker: return.")
+        raise ScenarioError(
+            f"{where}scenario {name!r} has no 'shocks' object of ticker: return, e.g. "
+            '{"SPY": -0.2}.'
+        )
     shocks: dict[str, object] = {}
     notes: dict[str, str] = {}
     proxies: dict[str, str] = {}
@@ -313,11 +322,14 @@ def scenarios_from_dict(
     """Every scenario of a file-format dict, validated; names must be unique."""
     where = f"{origin}: " if origin else ""
     if not isinstance(data, Mapping) or not isinstance(data.get("scenarios"), list):
-        raise ScenarioError(f"{where}expected an object with a 'scenarios' list.")
+        raise ScenarioError(
+            f"{where}expected an object with a 'scenarios' list, e.g. "
+            '{"schema_version": 1, "scenarios": [...]}.'
+        )
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise ScenarioError(
-            f"{where}schema_version {version!r} is not supported (expected {SCHEMA_VERSION})."
+            f"{where}schema_version {shown(version)} is not supported (expected {SCHEMA_VERSION})."
         )
     known = tuple(tickers) if tickers is not None else None
     result = tuple(

@@ -7,6 +7,7 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from app.shell.data_controller import DATA_JOB
@@ -229,3 +230,36 @@ def test_factors_that_do_not_cover_the_sample_are_not_attached_and_it_is_said(qt
     (ok, _text), result = refresh_and_wait(qtbot, window, data)
     assert ok and result.dataset.mode is DataMode.MARKET and result.dataset.factors is None
     assert any("Fama-French factors not attached" in n for n in result.dataset.provenance.notes)
+
+
+@pytest.mark.slow
+def test_an_added_etf_gets_stress_results_and_the_report(qtbot, window, monkeypatch, tmp_path):
+    """Issue 15 #5: Data > Edit universe, add XLE (Equity): the Stress tab showed empty panels
+    under "waiting for the analysis..." and every export failed (no shock for XLE)."""
+
+    def add_xle(dialog):  # the dialog's own add path, then OK
+        assert dialog.add_ticker("XLE", "Equity", "Energy Select Sector SPDR")
+        return 1
+
+    monkeypatch.setattr(UniverseDialog, "exec", add_xle)
+    with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS):
+        window.data_controller.action_universe.trigger()  # data_controller -> apply_universe
+    wait_idle(qtbot, window)
+    assert "XLE" in window.context.universe.tickers
+    assert window.result.recommended.weights["XLE"] > 0  # held: a missing shock would stop it
+    stress_tab = window.tab_widgets["stress"]  # the tabs were rebuilt for the new universe
+    window.tabs.setCurrentWidget(stress_tab)  # a hidden tab defers its stress run
+    qtbot.waitUntil(
+        lambda: stress_tab.stress is not None or stress_tab.warning_label.isVisible(),
+        timeout=TIMEOUT_MS,
+    )
+    qtbot.waitUntil(lambda: not stress_tab.busy() and not stress_tab.deferred.pending())
+    assert not stress_tab.warning_label.isVisible(), stress_tab.warning_label.text()
+    stress = stress_tab.stress
+    bear = stress.outcome("Equity Bear Market")
+    assert bear.shocks["XLE"] == bear.shocks["SPY"]
+    assert not stress_tab.warning_label.isVisible()
+    model = stress_tab.results_model
+    row = next(r for r in range(model.rowCount()) if model.scenario_at(r) == "Equity Bear Market")
+    tooltip = model.data(model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
+    assert "XLE has no driver exposures of its own" in tooltip and "SPY" in tooltip

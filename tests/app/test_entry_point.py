@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ def test_report_dispatches_to_cli_without_qt():
         "import sys, types\n"
         "fake = types.ModuleType('app.cli')\n"
         "fake.main = lambda argv: print('CLI', argv) or 7\n"
+        "fake.exit_code_before_gui = lambda argv: None\n"
         "sys.modules['app.cli'] = fake\n"
         "from app.__main__ import main\n"
         "code = main(['prog', 'report', '--out', 'x'])\n"
@@ -44,3 +46,20 @@ def test_app_imports_stay_light():
     )
     done = run(code)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.slow
+def test_an_unknown_command_exits_with_usage_instead_of_opening_the_window():
+    """``python -m app book --help`` opened the window and never returned (issue 15, #18)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "book", "--help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "unknown command 'book'" in done.stderr and "usage:" in done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -115,6 +116,32 @@ def test_save_is_atomic(tmp_path, project, monkeypatch):
         save_project(Project(bundled_profiles()["Balanced Growth"], default_universe()), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["a.ipsproj"]
+
+
+@pytest.fixture
+def umask_027():
+    old = os.umask(0o027)
+    yield
+    os.umask(old)
+
+
+def test_a_new_project_and_its_autosave_follow_the_umask(tmp_path, project, umask_027):
+    """Issue 15 #11: mkstemp made every project and autosave 0600 whatever the umask."""
+    path = save_project(project, tmp_path / "new.ipsproj")
+    (tmp_path / "autosave").mkdir()
+    autosave = save_project(project, autosave_path(path, tmp_path / "autosave"))
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert autosave.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o664, 0o600])
+def test_saving_over_a_project_keeps_its_mode(tmp_path, project, umask_027, mode):
+    path = tmp_path / "shared.ipsproj"
+    path.write_text("{}")
+    os.chmod(path, mode)
+    save_project(project, path)
+    assert path.stat().st_mode & 0o777 == mode
+    assert load_project(path).profile == project.profile
 
 
 @pytest.mark.parametrize(

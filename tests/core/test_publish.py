@@ -275,3 +275,52 @@ def test_files_no_manifest_lists_are_never_removed(tmp_path):
     assert unlisted_files(out) == ["old_report.xlsx"]
     (out / MANIFEST_NAME).write_text("{not json")
     assert listed_files(out) == set()  # an unreadable manifest lists nothing, removes nothing
+
+
+def test_a_folder_named_like_a_report_file_is_never_replaced(first_run):
+    """Issue 15 #9: a folder ``investment_memo.pdf/`` with a file inside was deleted."""
+    (first_run / "investment_memo.pdf").unlink()
+    (first_run / "investment_memo.pdf").mkdir()
+    (first_run / "investment_memo.pdf" / "draft.txt").write_text("the user's draft")
+    before = snapshot(first_run)
+    with pytest.raises(PublishError) as caught:
+        publish(first_run, run_writing(FIRST_RUN))
+    message = str(caught.value)
+    assert str(first_run / "investment_memo.pdf") in message
+    assert "is a folder" in message and "Move or rename" in message
+    assert "previous report is unchanged" in message
+    assert snapshot(first_run) == before  # the draft and every earlier report file
+    assert not leftovers(first_run)
+
+
+def test_a_file_where_the_charts_folder_goes_is_never_replaced(first_run):
+    (first_run / "charts" / "c.png").unlink()
+    (first_run / "charts").rmdir()
+    (first_run / "charts").write_text("a file of the user's named charts")
+    before = snapshot(first_run)
+    with pytest.raises(PublishError, match=r"charts is a file.*report folder 'charts'"):
+        publish(first_run, run_writing(FIRST_RUN))
+    assert snapshot(first_run) == before and not leftovers(first_run)
+
+
+def test_a_link_named_like_a_report_file_is_never_replaced(first_run, tmp_path):
+    elsewhere = tmp_path / "elsewhere.pdf"
+    elsewhere.write_bytes(b"the user's pdf")
+    (first_run / "investment_memo.pdf").unlink()
+    (first_run / "investment_memo.pdf").symlink_to(elsewhere)
+    with pytest.raises(PublishError, match="investment_memo.pdf is a link"):
+        publish(first_run, run_writing(FIRST_RUN))
+    assert (first_run / "investment_memo.pdf").is_symlink()
+    assert elsewhere.read_bytes() == b"the user's pdf"
+
+
+def test_a_replaced_report_file_keeps_its_mode_and_a_new_one_follows_the_umask(first_run):
+    """Issue 15 #11: publishing never narrows who can read a shared report."""
+    os.chmod(first_run / "a.csv", 0o664)
+    old_umask = os.umask(0o027)
+    try:
+        publish(first_run, run_writing({**FIRST_RUN, "new.csv": b"new"}))
+    finally:
+        os.umask(old_umask)
+    assert (first_run / "a.csv").stat().st_mode & 0o777 == 0o664
+    assert (first_run / "new.csv").stat().st_mode & 0o777 == 0o640
