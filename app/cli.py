@@ -361,11 +361,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             from core.rebalance import load_holdings_file
 
-            data_prices = dataset.prices.as_dict() if dataset.prices is not None else {}
             project = dataclasses.replace(
                 project,
                 holdings=load_holdings_file(
-                    Path(args.holdings), project.universe, prices=data_prices
+                    Path(args.holdings), project.universe, prices=dataset.prices
                 ),
             )
         project = priced_project(project, dataset)

@@ -117,6 +117,11 @@ class HoldingsModel(EditableTableModel):
         demo account); raises :class:`DataError` naming ETFs with no price at all."""
         return reprice_holdings(holdings, self._data_prices, also_price=self._universe.tickers)
 
+    @property
+    def data_prices(self) -> LatestPrices | None:
+        """The data set's prices with their sources (None: a returns-only data set)."""
+        return self._data_prices
+
     def default_prices(self) -> dict[str, float]:
         """The data set's prices, ``{ticker: price}`` (for an empty price cell)."""
         return self._data_prices.as_dict() if self._data_prices is not None else {}

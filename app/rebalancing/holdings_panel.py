@@ -165,7 +165,7 @@ class HoldingsPanel(QGroupBox):
         """Replace the holdings with those of ``path`` as one undoable step; False if refused."""
         try:
             holdings = self.model.priced(
-                load_holdings_file(path, self.model.universe, prices=self.model.default_prices())
+                load_holdings_file(path, self.model.universe, prices=self.model.data_prices)
             )
         except DataError as exc:  # HoldingsInputError names every bad cell
             self.status_message.emit(f"Import refused, the table was not changed: {exc}")

@@ -20,6 +20,7 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from core.data.prices import LatestPrices
 from core.errors import DataError
 from core.rebalance.account import CASH_LABEL, Holdings
 from core.rebalance.cells import CellProblem, HoldingsInputError, parse_number
@@ -90,7 +91,7 @@ def parse_holdings_table(
     rows: Sequence[Sequence[object]],
     *,
     universe: Universe | None = None,
-    default_prices: Mapping[str, float] | None = None,
+    default_prices: Mapping[str, float] | LatestPrices | None = None,
     columns: Sequence[str] | None = None,
     first_row_number: int = 1,
 ) -> Holdings:
@@ -103,9 +104,11 @@ def parse_holdings_table(
         is given (then every row is data and ``columns`` names its columns in order).
     universe : Universe, optional
         Tickers are checked against it (and ``CASH``); unchecked when None.
-    default_prices : mapping, optional
+    default_prices : mapping or LatestPrices, optional
         ``{ticker: price}`` used where a row leaves the price empty, and for universe ETFs that are
-        not held (so the rebalancer can buy them).
+        not held (so the rebalancer can buy them). Given as the data set's
+        :class:`~core.data.prices.LatestPrices`, the prices taken from it keep their source
+        ("market close of DATE"); a price in the table counts as typed.
     columns : sequence of str, optional
         Column names for a header-less block, e.g. ``("ticker", "shares")``.
     first_row_number : int
@@ -118,7 +121,13 @@ def parse_holdings_table(
         conflicting cash: every problem is listed with its row and column. Nothing is returned
         partially: the caller keeps its previous table.
     """
-    defaults = {str(k): float(v) for k, v in (default_prices or {}).items()}
+    points = default_prices.points if isinstance(default_prices, LatestPrices) else {}
+    defaults = (
+        default_prices.as_dict()
+        if isinstance(default_prices, LatestPrices)
+        else {str(k): float(v) for k, v in (default_prices or {}).items()}
+    )
+    from_defaults: set[str] = set()
     if columns is not None:
         colmap = _header_map(list(columns), first_row_number)
         data_rows, start = list(rows), first_row_number
@@ -232,6 +241,7 @@ def parse_holdings_table(
             prices[ticker] = price
         elif ticker in defaults:
             prices[ticker] = defaults[ticker]
+            from_defaults.add(ticker)
         if cost is not None:
             basis[ticker] = cost
 
@@ -258,9 +268,12 @@ def parse_holdings_table(
         raise HoldingsInputError(problems)
     for ticker, price in defaults.items():
         if price > 0 and math.isfinite(price) and (known is None or ticker in known):
-            prices.setdefault(ticker, price)
+            if ticker not in prices:
+                prices[ticker] = price
+                from_defaults.add(ticker)
     cash = cash_amounts[0][1] if cash_amounts else 0.0
-    return Holdings(positions, prices, cash, basis)
+    sources = {t: points[t] for t in from_defaults if t in points}
+    return Holdings(positions, prices, cash, basis, sources)
 
 
 def _read_csv_rows(file: Path) -> list[list[object]]:
@@ -295,7 +308,7 @@ def _read_xlsx_rows(file: Path) -> list[list[object]]:
 def load_holdings_file(
     path: str | Path,
     universe: Universe | None = None,
-    prices: Mapping[str, float] | None = None,
+    prices: Mapping[str, float] | LatestPrices | None = None,
 ) -> Holdings:
     """Read holdings from a CSV (comma), TSV/TXT (tab) or XLSX file (first sheet).
 

@@ -91,3 +91,23 @@ def test_the_window_and_the_report_command_give_the_same_trades(qtbot, window, t
         ]
 
     assert rows(written) == rows(on_screen)
+
+
+def test_a_shares_only_file_takes_the_data_sets_prices_in_the_report(tmp_path):
+    """The CLI refused a shares-only file ("no default price") while the window valued it at
+    invented prices; both now take the data set's prices, with their source."""
+    account = tmp_path / "account.csv"
+    account.write_text("ticker,shares\nSPY,1200\nQQQ,900\nAGG,4000\nCASH,15000\n", encoding="utf-8")
+    out = tmp_path / "report"
+    code = cli_main(
+        ["report", "--out", str(out), "--returns", str(REAL), "--holdings", str(account)]
+        + ["--method", "to-band-edge", "--no-charts"]
+    )
+    assert code == 0
+    trades = pd.read_csv(out / "rebalancing_trades.csv").set_index("ticker")
+    assert trades.loc["SPY", "price"] == pytest.approx(CLOSE_SPY, rel=1e-6)
+    label = "imported file realdata_month_end_closes.csv, 2026-07-31"
+    assert set(trades.drop(index="CASH")["price_source"]) == {label}
+    compliance = pd.read_csv(out / "rebalancing_compliance.csv")
+    assert (compliance["post_trade_status"] == "PASS").all()
+    assert (compliance["current_status"] == "FAIL").any()  # this account broke the IPS

@@ -235,7 +235,7 @@ def test_import_csv_through_the_button(qtbot, tab, tmp_path, monkeypatch):
     before = tab.holdings()
     tab.holdings_panel.import_button.click()
     expected = load_holdings_file(
-        path, default_universe(), prices=tab.holdings_model.default_prices()
+        path, default_universe(), prices=tab.holdings_model.data_prices
     )
     assert tab.holdings() == expected and tab.holdings_model.rowCount() == 3
     assert tab.holdings().prices["AGG"] == pytest.approx(
