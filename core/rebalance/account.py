@@ -31,6 +31,39 @@ def _frozen_floats(values: Mapping[str, float] | None) -> dict[str, float]:
     return {str(k): float(v) for k, v in (values or {}).items()}
 
 
+MAX_PRICE = 10_000_000.0
+"""The highest price a share may have (the dearest listed share trades near $1M)."""
+MAX_VALUE = 1e13
+"""The largest market value a position, the cash line or the account may have ($10 trillion):
+anything above is a typing slip (1e308 shares made the account "$inf" and broke every chart)."""
+
+
+def check_plausible(
+    positions: Mapping[str, float], prices: Mapping[str, float], cash: float
+) -> None:
+    """Raise :class:`DataError` naming the position whose price or value is not a plausible
+    amount (finite, price at most :data:`MAX_PRICE`, value at most :data:`MAX_VALUE`)."""
+    for ticker, price in prices.items():
+        if price > MAX_PRICE:
+            raise DataError(
+                f"{ticker}: a price of {price:,.6g} is not plausible (more than "
+                f"${MAX_PRICE:,.0f} a share); check the price."
+            )
+    total = cash
+    for ticker, shares in positions.items():
+        value = shares * prices.get(ticker, 0.0)
+        if not math.isfinite(value) or value > MAX_VALUE:
+            raise DataError(
+                f"{ticker}: {shares:,.6g} shares at {prices.get(ticker, 0.0):,.6g} are worth more "
+                f"than ${MAX_VALUE:,.0f}; check the number of shares."
+            )
+        total += value
+    if cash > MAX_VALUE or total > MAX_VALUE:
+        raise DataError(
+            f"The account is worth more than ${MAX_VALUE:,.0f}; check the shares, prices and cash."
+        )
+
+
 @dataclass(frozen=True)
 class Holdings:
     """Positions of one account at given prices.
@@ -72,6 +105,7 @@ class Holdings:
                 raise DataError(f"{ticker}: price {price!r}; a price must be a positive number.")
         if not math.isfinite(self.cash) or self.cash < 0:
             raise DataError(f"Cash is {self.cash!r}; enter a cash balance of 0 or more.")
+        check_plausible(self.positions, self.prices, self.cash)
         if CASH_LABEL in self.positions:
             raise DataError(f"'{CASH_LABEL}' is the cash line, not a position: give it as cash.")
         object.__setattr__(self, "price_sources", dict(self.price_sources or {}))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from core.data.prices import LatestPrices
 from core.errors import DataError
-from core.rebalance.account import CASH_LABEL, Holdings
+from core.rebalance.account import CASH_LABEL, MAX_PRICE, MAX_VALUE, Holdings
 from core.rebalance.cells import CellProblem, HoldingsInputError, parse_number
 from core.resources import resource_path
 from core.universe import Universe
@@ -158,6 +158,11 @@ def parse_holdings_table(
         except ValueError as exc:
             problems.append(CellProblem(r, key, str(exc)))
             return None
+        if value is not None and abs(value) > MAX_VALUE:
+            problems.append(
+                CellProblem(r, key, f"{value:,.6g} is not a plausible amount; check {what}")
+            )
+            return None
         if value is not None and value < 0:
             problems.append(
                 CellProblem(r, key, f"{value:,.10g} is negative; enter {what} (0 or more)")
@@ -226,6 +231,27 @@ def parse_holdings_table(
                 CellProblem(r, "price", f"a price of 0 for {ticker}; type a positive price")
             )
             price = None
+        if price is not None and price > MAX_PRICE:
+            problems.append(
+                CellProblem(
+                    r,
+                    "price",
+                    f"a price of {price:,.6g} for {ticker} is not plausible (over "
+                    f"${MAX_PRICE:,.0f} a share); check the price",
+                )
+            )
+            price = None
+        unit = price if price is not None else defaults.get(ticker)
+        if shares is not None and unit is not None and shares * unit > MAX_VALUE:
+            problems.append(
+                CellProblem(
+                    r,
+                    "shares",
+                    f"{shares:,.6g} shares of {ticker} are worth more than ${MAX_VALUE:,.0f}; "
+                    "check the number of shares",
+                )
+            )
+            shares = None
         if price is None and cell(row, "price") in (None, "") and ticker not in defaults:
             problems.append(
                 CellProblem(

@@ -275,3 +275,12 @@ def test_a_projects_edited_profile_is_its_own_item(qtbot, window):
     combo.setCurrentText("Balanced Growth")
     combo.setCurrentText("Balanced Growth (project)")
     assert window.ips_tab.profile() == edited
+
+
+def test_an_implausible_number_of_shares_is_refused_at_entry(window):
+    tab = window.tab_widgets["rebalancing"]
+    model, before = tab.holdings_model, tab.holdings()
+    assert not model.setData(model.index(0, 1), "1e308")
+    assert "not a plausible amount" in tab.holdings_panel.refusal_label.text()
+    assert "Shares" in tab.holdings_panel.refusal_label.text()  # the cell is named
+    assert tab.holdings() == before

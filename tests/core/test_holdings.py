@@ -288,3 +288,30 @@ def test_demo_account_has_the_documented_value_and_drifted_weights():
     assert w["HYG"] == pytest.approx(0.09376, abs=1e-12)  # 2,344 x 80
     assert set(h.prices) == set(UNIVERSE.tickers)
     assert np.isclose(w.sum(), 1.0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("rows", "column", "words"),
+    [
+        ([["SPY", "1e308", "600"]], "shares", "not a plausible amount"),
+        ([["SPY", "100", "1e306"]], "price", "not a plausible amount"),
+        ([["SPY", "100", "20000000"]], "price", "is not plausible"),
+        ([["SPY", "2e10", "600"]], "shares", "worth more than"),
+    ],
+)
+def test_implausible_amounts_are_refused_naming_the_cell(rows, column, words):
+    """1e308 shares or a 1e306 price made the account '$inf' and broke the window (issue 15,
+    #6): refused at entry, with the row and column."""
+    with pytest.raises(HoldingsInputError) as caught:
+        parse_holdings_table([["ticker", "shares", "price"], *rows], universe=UNIVERSE)
+    problem = caught.value.problems[0]
+    assert (problem.row, problem.column) == (2, column) and words in problem.message
+
+
+def test_holdings_refuse_an_implausible_value_from_any_source():
+    with pytest.raises(DataError, match="worth more than"):
+        Holdings({"SPY": 1e300}, {"SPY": 600.0}, 0.0)
+    with pytest.raises(DataError, match="is not plausible"):
+        Holdings({"SPY": 1.0}, {"SPY": 1e9}, 0.0)
+    with pytest.raises(DataError, match="worth more than"):
+        Holdings({}, {}, 2e13)
