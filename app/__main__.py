@@ -31,6 +31,9 @@ def run_gui(argv: Sequence[str]) -> int:
     qt_app.setOrganizationName(ORGANIZATION)
     configure_logging()
     follow_system_theme(qt_app)
+    from app.kit import collector
+
+    collector.install(qt_app)  # cyclic garbage collection on the GUI thread only
     window = MainWindow()
     reporter = ErrorReporter(lambda: window)
     reporter.install()
@@ -44,6 +47,7 @@ def run_gui(argv: Sequence[str]) -> int:
     reporter.uninstall()
     window.runner.cancel_all()  # quit without a close event must not strand a worker
     window.runner.wait_for_done()
+    collector.uninstall()
     return code
 
 
@@ -58,9 +62,11 @@ def run_smoke_test(argv: Sequence[str], timeout_ms: int = 120_000) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app.kit import collector
     from app.shell.main_window import MainWindow
 
     qt_app = QApplication.instance() or QApplication(list(argv))
+    collector.install(qt_app)  # as run_gui: garbage collection on the GUI thread only
     window = MainWindow()
     outcome = {"code": 3, "results": 0}
 
@@ -93,6 +99,7 @@ def run_smoke_test(argv: Sequence[str], timeout_ms: int = 120_000) -> int:
     window.runner.cancel_all()
     window.runner.wait_for_done()
     window.close()
+    collector.uninstall()
     if outcome["code"] == 3:
         print("smoke test: timed out waiting for the analysis", file=sys.stderr)
     return outcome["code"]

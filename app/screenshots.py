@@ -61,9 +61,12 @@ def take_screenshots(
     from PySide6.QtWidgets import QApplication
 
     from app.features import FEATURES
+    from app.kit import collector
     from app.shell.main_window import MainWindow
 
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    if not collector.installed():
+        collector.install(qt_app)  # as run_gui: garbage collection on the GUI thread only
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     window = MainWindow()

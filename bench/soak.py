@@ -251,6 +251,9 @@ def exports_and_switches(exports: int, log: bool = True) -> Tally:
             loop.exec()
         return False
 
+    from app.kit import collector
+
+    collector.install()  # as run_gui: garbage collection on the GUI thread only
     window = MainWindow()
     window.resize(1400, 900)
     window.show()

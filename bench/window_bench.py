@@ -166,9 +166,10 @@ def gui_measures(runs: int) -> dict[str, float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from app.kit import collector
     from app.shell.main_window import MainWindow
 
-    QApplication.instance() or QApplication([])
+    collector.install(QApplication.instance() or QApplication([]))  # as run_gui
     window = MainWindow()
     window.resize(1400, 900)
     window.show()

@@ -392,8 +392,15 @@ def _evaluate(
     )
 
 
-def with_candidate(result: AnalysisResult, cand: Candidate) -> AnalysisResult:
-    """``result`` with one more candidate (replacing one of the same name), selection re-applied."""
+def with_candidate(
+    result: AnalysisResult, cand: Candidate, *, reselect: bool = False
+) -> AnalysisResult:
+    """``result`` with one more candidate (replacing one of the same name), for comparison.
+
+    The recommendation stays as it was unless ``reselect`` (the selection rule applied again
+    over every candidate, the new one included): a robustness check such as the resampled
+    frontier must not change the committee's decision as a side effect.
+    """
     import dataclasses
 
     returns = result.dataset.returns[list(result.universe.tickers)]
@@ -408,7 +415,16 @@ def with_candidate(result: AnalysisResult, cand: Candidate) -> AnalysisResult:
         result.settings,
     )
     candidates = [c for c in result.candidates if c.name != cand.name] + [extra]
-    name, reason = select_recommended(candidates)
+    if reselect:
+        name, reason = select_recommended(candidates)
+    else:
+        name = result.recommended_name
+        reason = (
+            f"{result.selection_reason} {cand.name} is shown for comparison only; it was not "
+            "part of the selection."
+        )
+        if name == cand.name:  # the replaced candidate was the recommendation: select again
+            name, reason = select_recommended(candidates)
     return dataclasses.replace(
         result, candidates=tuple(candidates), recommended_name=name, selection_reason=reason
     )

@@ -57,6 +57,11 @@ When a Qt object may be deleted
 * Nothing is frozen out of the garbage collector (``gc.freeze()`` is not used): pyqtgraph objects
   live in reference cycles, and frozen ones kept dead views registered until a later paint
   crashed on them. A tab's Python side is freed by the cyclic collector, its C++ side by Qt.
+* The cyclic collector runs on the GUI thread only (:mod:`app.kit.collector`, installed by
+  ``run_gui``, the smoke test, the screenshots and the test suite): run automatically it fired
+  in whichever thread allocated, and a collection in a rebalance worker freed Qt wrappers of the
+  GUI thread mid-paint (a segmentation fault). Anything that makes a window and runs jobs
+  installs it first.
 
 Which thread may do what
 

@@ -52,6 +52,17 @@ def discard_on_close(monkeypatch):
 RESULT_TIMEOUT_MS = 60_000
 
 
+@pytest.fixture(scope="session", autouse=True)
+def gui_thread_garbage_collection(qapp):
+    """As the app does (app.kit.collector): the cyclic collector runs on the GUI thread only,
+    never in a worker thread that would free Qt wrappers of this thread's objects."""
+    from app.kit import collector
+
+    collector.install(qapp)
+    yield
+    collector.uninstall()
+
+
 @pytest.fixture(autouse=True)
 def no_running_jobs(qtbot):
     """Fail a test that leaves a job running in the global thread pool."""
@@ -61,6 +72,10 @@ def no_running_jobs(qtbot):
         qtbot.waitUntil(lambda: pool.activeThreadCount() == 0, timeout=5_000)
     except Exception:  # pytest-qt's TimeoutError
         pytest.fail(f"{pool.activeThreadCount()} worker thread(s) still running after the test")
+    from app.kit import collector
+
+    if collector.installed():  # what the timer would have collected, here on the GUI thread
+        collector._state["collector"].check()
 
 
 @pytest.fixture

@@ -13,6 +13,9 @@ def test_resampling_adds_the_candidate_to_every_view(qtbot, window):
     result = blocker.args[0]
     names = [c.name for c in result.candidates]
     assert "Resampled Frontier" in names
+    # The robustness check did not silently change the decision (issue 15, #15).
+    assert result.recommended_name != "Resampled Frontier"
+    assert "for comparison only" in result.selection_reason
     tab = window.tab_widgets["allocation"]
     headers = [
         str(tab.weights_model.headerData(i, Qt.Orientation.Horizontal)).replace("\n", " ")

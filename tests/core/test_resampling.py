@@ -83,8 +83,13 @@ def test_resampled_candidate_joins_the_analysis(setup):
     assert len(updated.candidates) == len(result.candidates) + 1
     added = updated.candidate("Resampled Frontier")
     assert added.weights.sum() == pytest.approx(1)
-    compliant = {c.name: c.utility for c in updated.candidates if c.passes}
-    assert updated.recommended_name == max(compliant, key=compliant.get)
+    # A robustness check never changes the decision as a side effect (issue 15, #15) ...
+    assert updated.recommended_name == result.recommended_name
+    assert "for comparison only" in updated.selection_reason
+    # ... unless the selection is asked to consider it.
+    reselected = with_candidate(result, cand, reselect=True)
+    compliant = {c.name: c.utility for c in reselected.candidates if c.passes}
+    assert reselected.recommended_name == max(compliant, key=compliant.get)
 
 
 def test_cancel_stops_the_resampling(setup):
