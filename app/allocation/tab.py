@@ -210,6 +210,11 @@ class AllocationTab(FeatureTab):
         )
 
         validation = recommended.validation.to_frame()
+        # Failing rules first (a stable sort keeps the policy's order within each group): the
+        # committee reads what breaks before what holds.
+        validation = validation.sort_values(
+            "pass_fail", key=lambda s: s.ne("FAIL"), kind="stable"
+        ).reset_index(drop=True)
         self.validation_model.set_frame(
             validation,
             [ColumnSpec(key, title, kind, decimals=2) for key, title, kind in VALIDATION_COLUMNS],

@@ -108,6 +108,7 @@ def build_menus_and_toolbar(window: MainWindow) -> QToolBar:
     toolbar = QToolBar("Main toolbar")
     toolbar.setObjectName("main_toolbar")
     toolbar.setMovable(False)
+    toolbar.toggleViewAction().setEnabled(False)  # it carries the data-mode badge: never hidden
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
     toolbar.addAction(actions.optimize)
     toolbar.addAction(window.data_controller.action_refresh)

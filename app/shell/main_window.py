@@ -34,7 +34,7 @@ from app.kit.feature import FeatureTab
 from app.kit.views import keep_place
 from app.kit.workers import Job, JobRunner
 from app.shell import settings
-from app.shell.actions import WindowActions, badge, build_menus_and_toolbar
+from app.shell.actions import WindowActions, build_menus_and_toolbar
 from app.shell.analysis_controller import ANALYSIS_JOB, AnalysisController, analyse
 from app.shell.data_controller import DataController
 from app.shell.export_controller import ExportController
@@ -141,10 +141,8 @@ class MainWindow(QMainWindow):
         self.disclaimer_label.setObjectName("disclaimer_label")
         self.disclaimer_label.setToolTip(DISCLAIMER)
         self.disclaimer_label.setStyleSheet(theme.disclaimer_style())
-        self.status_data_mode_label = badge("status_data_mode_label")
         status.addPermanentWidget(self.progress_bar)
         status.addPermanentWidget(self.disclaimer_label)
-        status.addPermanentWidget(self.status_data_mode_label)
 
     # -- pass-through names ------------------------------------------------------------------
     @property
@@ -218,10 +216,10 @@ class MainWindow(QMainWindow):
         text = data_mode_text(dataset)
         colours = MODE_STYLES[dataset.mode] if dataset is not None else PENDING_STYLE
         tooltip = data_mode_tooltip(dataset) if dataset is not None else ""
-        for label in (self.data_mode_label, self.status_data_mode_label):
-            label.setText(text)
-            label.setStyleSheet(BADGE_STYLE.format(colours))
-            label.setToolTip(tooltip)
+        # One badge, on the toolbar (which cannot be hidden): the data mode is always in view.
+        self.data_mode_label.setText(text)
+        self.data_mode_label.setStyleSheet(BADGE_STYLE.format(colours))
+        self.data_mode_label.setToolTip(tooltip)
 
     # -- slots -------------------------------------------------------------------------------
     @Slot(object)

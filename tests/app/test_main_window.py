@@ -41,7 +41,8 @@ def test_window_shell(window):
     assert [spec.title for spec in FEATURES[:2]] == ["IPS", "Allocation"]
     badge = window.findChild(QLabel, "data_mode_label")
     assert "SYNTHETIC" in badge.text() and "seed" in badge.text()
-    assert "SYNTHETIC" in window.findChild(QLabel, "status_data_mode_label").text()
+    assert window.findChild(QLabel, "status_data_mode_label") is None  # one badge, not two
+    assert not window.toolbar.toggleViewAction().isEnabled()  # and its toolbar cannot be hidden
     assert window.findChild(QLabel, "disclaimer_label").text() == SHORT_DISCLAIMER
     assert window.action_optimize.objectName() == "action_optimize"
     assert window.action_optimize.shortcut() == QKeySequence("Ctrl+R")

@@ -284,3 +284,21 @@ def test_an_implausible_number_of_shares_is_refused_at_entry(window):
     assert "not a plausible amount" in tab.holdings_panel.refusal_label.text()
     assert "Shares" in tab.holdings_panel.refusal_label.text()  # the cell is named
     assert tab.holdings() == before
+
+
+def test_failing_policy_rules_are_listed_first(qtbot, window):
+    """Issue 15, #17: the validation table showed passing rules first and failing ones below
+    the fold. With a 1% drawdown tolerance no candidate passes: the failing rule is row 1."""
+    from core.pipeline import run_analysis
+
+    profile = window.ips_tab.profile().with_changes(max_drawdown=0.01)
+    result = run_analysis(profile, window.dataset, window.context.universe)
+    tab = window.tab_widgets["allocation"]
+    tab.show_result(result)
+    model = tab.validation_model
+    statuses = [
+        model.data(model.index(r, model.column_of("pass_fail"))) for r in range(model.rowCount())
+    ]
+    assert "FAIL" in statuses and "PASS" in statuses
+    first_pass = statuses.index("PASS")
+    assert all(s == "FAIL" for s in statuses[:first_pass]) and "FAIL" not in statuses[first_pass:]
