@@ -102,6 +102,8 @@ class AnalysisController(QObject):
         to a workspace about to go (or a window closing)."""
         self._runner.cancel(ANALYSIS_JOB)
         self._delivery += 1
+        self._delivery_timer.stop()
+        self._next_delivery = None
 
     def optimize(self) -> Job:
         """Start an analysis of the current IPS in the worker; a running one is superseded."""
@@ -173,6 +175,8 @@ class AnalysisController(QObject):
         if delivery != self._delivery:
             return  # superseded by a newer result (or a new workspace)
         window = self._window
+        on_screen = set(window.workspace.tabs.values())
+        receivers = [tab for tab in receivers if tab in on_screen]  # a retired tab gets nothing
         if receivers:
             receivers[0].show_result(result)
             if first and receivers[0] is window.tabs.currentWidget():  # served first: on screen

@@ -194,9 +194,11 @@ class MainWindow(QMainWindow):
         """(Re)build every tab for ``universe`` with ``profile`` current; the undo history, the
         result on screen and the data set (unless it covers ``universe``) are dropped."""
         self.analysis.supersede()  # its result belongs to the workspace about to go
+        # Dropped before the undo stack is cleared: clearing it emits indexChanged, which would
+        # re-state the old result and start handing it to the tabs about to be deleted.
+        self.analysis.result = None
         self.undo_stack.clear()  # its commands point at the models about to go
         self.workspace.install(universe, profile)
-        self.analysis.result = None
         dataset = self.analysis.dataset
         if dataset is not None and not set(universe.tickers) <= set(dataset.tickers):
             self.analysis.dataset = None

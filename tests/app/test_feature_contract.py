@@ -106,3 +106,30 @@ def test_the_shell_never_probes_tab_attributes_by_name():
             ):
                 offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
+
+
+def test_a_workspace_rebuild_drops_a_result_being_handed_out(qtbot, window):
+    """Found by bench/soak.py: clearing the undo stack in a rebuild re-stated the old result for
+    a new portfolio value, and its delivery then reached a deleted tab ("Internal C++ object
+    already deleted", raised in the event loop: pytest-qt fails the test on it)."""
+    import dataclasses
+
+    from core.rebalance import Holdings
+
+    window.tab_widgets["rebalancing"].set_holdings(Holdings({}, {}, 0.0))  # no account value
+    model = window.ips_tab.constraints_model  # an undoable edit: the rebuild clears the stack
+    assert model.setData(model.index(model.row_of("Asset class", "Equity"), 3), "69")
+    window.analysis.settings = dataclasses.replace(window.analysis.settings, portfolio_value=5e6)
+    old_tabs = dict(window.tab_widgets)
+    window.install_workspace(window.context.universe, window.ips_tab.profile())
+    # Nothing of the old result may still be on its way to a tab (its next step would reach a
+    # tab deleted as soon as the event loop runs its deferred deletes).
+    assert window.analysis._next_delivery is None and not window.analysis._delivery_timer.isActive()
+    qtbot.wait(300)
+    assert window.result is None
+    assert all(window.tab_widgets[k] is not old_tabs[k] for k in old_tabs)
+    with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS) as ready:
+        window.optimize()
+    assert ready.args[0].settings.portfolio_value == pytest.approx(
+        window.tab_widgets["rebalancing"].holdings().total_value
+    )
