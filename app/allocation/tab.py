@@ -169,7 +169,7 @@ class AllocationTab(FeatureTab):
         body.addWidget(right)
         body.setSizes([880, 460])
 
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.scrolling_page("allocation_scroll"))
         layout.addWidget(self.recommended_label)
         layout.addWidget(self.selection_label)
         layout.addWidget(self.stale_label)

@@ -75,6 +75,11 @@ class IPSTab(FeatureTab):
         self.profile_combo.setObjectName("profile_combo")
         self.profile_combo.addItems(list(context.profiles))
         self.profile_combo.setCurrentText(context.default_profile)
+        # A long profile name is elided in the box, never widening the window.
+        self.profile_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.profile_combo.setMinimumContentsLength(24)
         self.profile_combo.setToolTip(
             "Bundled IPS profiles and your own (a project's, an edited one, a loaded file). "
             "Switching is undoable (Ctrl+Z) and keeps your edits as an item of their own."
@@ -175,7 +180,7 @@ class IPSTab(FeatureTab):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([520, 780])
-        layout = QHBoxLayout(self)
+        layout = QHBoxLayout(self.scrolling_page("ips_scroll"))
         layout.addWidget(splitter)
 
         self._show_profile(profile)

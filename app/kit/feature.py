@@ -113,6 +113,7 @@ class FeatureTab(QWidget):
         super().__init__(parent)
         self.runner: JobRunner | None = None
         self.deferred: DeferredWork | None = None
+        self._page: QWidget | None = None
 
     # -- results and IPS edits -----------------------------------------------------------------
     def show_result(self, result: AnalysisResult) -> None:
@@ -146,7 +147,25 @@ class FeatureTab(QWidget):
 
     def full_page(self) -> QWidget | None:
         """The whole scrolling page, when the tab scrolls (for full-page screenshots)."""
-        return None
+        return self._page
+
+    def scrolling_page(self, object_name: str) -> QWidget:
+        """The widget to lay the tab's content out on, inside a frameless scroll area that fills
+        the tab: the content keeps its own minimum size and scrolls in a small window (a
+        1280x720 screen) instead of forcing the window's minimum size up."""
+        from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout
+
+        scroll = QScrollArea(self)
+        scroll.setObjectName(object_name)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        page = QWidget()
+        scroll.setWidget(page)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self._page = page
+        return page
 
 
 @dataclass(frozen=True)

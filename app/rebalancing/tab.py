@@ -264,7 +264,7 @@ class RebalanceTab(FeatureTab):
         body.addWidget(top)
         body.addWidget(bottom)
         body.setSizes([400, 380])
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self.scrolling_page("rebalancing_scroll"))
         layout.addWidget(self.summary_label)
         layout.addWidget(self.warning_label)
         layout.addWidget(body, 1)

@@ -302,3 +302,23 @@ def test_failing_policy_rules_are_listed_first(qtbot, window):
     assert "FAIL" in statuses and "PASS" in statuses
     first_pass = statuses.index("PASS")
     assert all(s == "FAIL" for s in statuses[:first_pass]) and "FAIL" not in statuses[first_pass:]
+
+
+def test_the_window_fits_a_small_screen_on_every_tab(qtbot, window):
+    """Issue 15, #14: the window could not be smaller than 924x821 (1264x821 on Rebalancing);
+    a long profile name or note widened it for good. Tabs now scroll inside the window."""
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+        window.resize(1280, 720)
+        qtbot.wait(10)
+        assert (window.width(), window.height()) == (1280, 720), window.tabs.tabText(index)
+        assert window.minimumSizeHint().width() <= 1280
+        assert window.minimumSizeHint().height() <= 720
+    window.tabs.setCurrentIndex(0)
+    profile = window.ips_tab.profile()
+    window.ips_tab.constraints_model.replace_profile(
+        profile.with_changes(name="Long name " * 30, notes="note " * 1000)
+    )
+    qtbot.wait(10)
+    window.resize(1280, 720)
+    assert window.width() == 1280 and window.minimumSizeHint().width() <= 1280
