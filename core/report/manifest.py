@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import platform
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,9 +59,18 @@ def package_versions(names: Iterable[str] = PACKAGES) -> dict[str, str]:
 
 
 def build_manifest(
-    results: Sequence[AnalysisResult], folder: str | Path, *, created_utc: str | None = None
+    results: Sequence[AnalysisResult],
+    folder: str | Path,
+    *,
+    created_utc: str | None = None,
+    made_from: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The manifest of the files now in ``folder`` (every file but the manifest itself)."""
+    """The manifest of the files now in ``folder`` (every file but the manifest itself).
+
+    ``made_from`` records the state the report was computed from (:func:`report_state`: the IPS
+    profiles, the account with its prices and their sources, the trade settings, the custom
+    scenarios and the portfolio value), so a reader can tell which screen the pack shows.
+    """
     root = Path(folder)
     first = results[0]
     prov = first.dataset.provenance
@@ -92,16 +101,57 @@ def build_manifest(
             "proxies": dict(prov.proxies),
             "estimation": {r.profile.name: r.inputs.describe() for r in results},
         },
+        "made_from": dict(made_from or {}),
         "packages": package_versions(),
         "files": files,
     }
 
 
+def report_state(
+    results: Sequence[AnalysisResult], plans: Mapping[str, Any], stress_results: Sequence[Any]
+) -> dict[str, Any]:
+    """What a report was made from, as JSON: every profile in full, the first profile's
+    account (shares, prices with their source, cash) and trade settings, the custom stress
+    scenarios with their shocks, and the portfolio value behind the dollar figures."""
+    from core.policy.profile_io import profile_to_dict
+    from core.stress.scenarios import ScenarioKind, scenario_to_dict
+
+    state: dict[str, Any] = {
+        "profiles": {r.profile.name: profile_to_dict(r.profile) for r in results},
+        "portfolio_value": results[0].settings.portfolio_value_text if results else None,
+    }
+    plan = plans.get(results[0].profile.name) if results else None
+    if plan is not None:
+        state["account"] = {
+            "positions": {line.ticker: line.current_shares for line in plan.lines},
+            "prices": {line.ticker: line.price for line in plan.lines},
+            "price_sources": {
+                line.ticker: (line.price_source.label if line.price_source else "typed")
+                for line in plan.lines
+            },
+            "cash": plan.cash_before,
+            "method": plan.method.value,
+            "cash_buffer": plan.cash_buffer,
+            "contribution": plan.contribution,
+        }
+    if stress_results:
+        state["custom_scenarios"] = [
+            scenario_to_dict(o.scenario)
+            for o in stress_results[0].outcomes
+            if o.scenario.kind is ScenarioKind.CUSTOM
+        ]
+    return state
+
+
 def write_manifest(
-    results: Sequence[AnalysisResult], folder: str | Path, *, created_utc: str | None = None
+    results: Sequence[AnalysisResult],
+    folder: str | Path,
+    *,
+    created_utc: str | None = None,
+    made_from: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``run_manifest.json`` into ``folder`` (module docstring); returns its path."""
     path = Path(folder) / MANIFEST_NAME
-    manifest = build_manifest(results, folder, created_utc=created_utc)
+    manifest = build_manifest(results, folder, created_utc=created_utc, made_from=made_from)
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return path

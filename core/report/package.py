@@ -204,7 +204,10 @@ def write_report_package(
     token.raise_if_cancelled()
 
     report(0.95, "Writing the manifest")
-    written.append(write_manifest(results, folder))
+    from core.report.manifest import report_state
+
+    state = report_state(results, bundle.plans, bundle.stress_results)
+    written.append(write_manifest(results, folder, made_from=state))
     report(1.0, "Report written")
     return written
 
