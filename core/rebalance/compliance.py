@@ -30,6 +30,22 @@ from core.universe import Universe
 WEIGHT, CURRENCY = "weight", "currency"
 
 
+FRAME_COLUMNS: tuple[str, ...] = (
+    "rule",
+    "category",
+    "limit",
+    "unit",
+    "current",
+    "post_trade",
+    "current_status",
+    "post_trade_status",
+    "shortfall",
+    "comment",
+)
+"""Columns of :meth:`ComplianceTable.to_frame` (and of ``rebalancing_compliance.csv`` after
+its profile, data mode and method columns)."""
+
+
 @dataclass(frozen=True)
 class ComplianceRow:
     """One rule, before and after trading (see the module docstring for units)."""
@@ -92,18 +108,7 @@ class ComplianceTable:
     def to_frame(self) -> pd.DataFrame:
         """Columns rule, category, limit, unit, current, post_trade, current_status,
         post_trade_status (PASS / FAIL), shortfall, comment (the post-trade comment)."""
-        columns = [
-            "rule",
-            "category",
-            "limit",
-            "unit",
-            "current",
-            "post_trade",
-            "current_status",
-            "post_trade_status",
-            "shortfall",
-            "comment",
-        ]
+        columns = list(FRAME_COLUMNS)
         return pd.DataFrame(
             [
                 {

@@ -16,6 +16,7 @@ import math
 import pandas as pd
 
 from core.data.dataset import DataMode
+from core.rebalance.compliance import FRAME_COLUMNS
 from core.rebalance.holdings import CASH_LABEL
 from core.rebalance.plan import RebalancePlan
 
@@ -141,21 +142,7 @@ def rebalancing_summary(
     )
 
 
-COMPLIANCE_COLUMNS: tuple[str, ...] = (
-    "profile_name",
-    "data_mode",
-    "method",
-    "rule",
-    "category",
-    "limit",
-    "unit",
-    "current",
-    "post_trade",
-    "current_status",
-    "post_trade_status",
-    "shortfall",
-    "comment",
-)
+COMPLIANCE_COLUMNS: tuple[str, ...] = ("profile_name", "data_mode", "method", *FRAME_COLUMNS)
 """Columns of ``rebalancing_compliance.csv``: every hard IPS rule before and after the trades.
 ``current``/``post_trade``/``shortfall`` are decimal weights, or currency when ``unit`` is
 "currency" (the cash buffer); the rule wording is that of the policy validation table."""
