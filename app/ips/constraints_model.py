@@ -233,6 +233,11 @@ class ConstraintsModel(EditableTableModel):
     def edited(self, row: int, column: int, value: Any) -> tuple[IPSProfile, str]:
         layout = self._layout[row]
         what = f"{layout.label} {HEADERS[column].lower()}"
+        question = fmt.ambiguous_fraction(
+            value, fmt.percent_edit_value(cell_value(self.profile, layout, column))
+        )
+        if question:
+            raise EditRefused(f"{what} not changed: {question}")
         try:
             decimal = fmt.parse_percent(value, optional=layout.optional)
             after = with_cell(self.profile, layout, column, decimal)

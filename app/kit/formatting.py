@@ -85,3 +85,28 @@ def percent_decimals(value: float) -> int:
 def percent_edit_value(value: float | None) -> float | None:
     """Edit-role value of a decimal fraction in percent units (0.15 -> 15.0)."""
     return None if value is None else round(value * 100.0, 10)
+
+
+def ambiguous_fraction(typed: Any, current_percent: float | None) -> str | None:
+    """A question when ``typed`` looks like a decimal fraction typed into a percent cell.
+
+    Percent cells read ``0.15`` as 0.15%, but someone who types 0.15 often means 15%. Text
+    strictly between -1 and 1 (not 0), without a ``%`` sign and different from the cell's
+    current value (``current_percent``, percent units: pressing Enter on an unchanged 0.5%
+    limit is no question) returns the message asking which was meant; otherwise None.
+    """
+    if not isinstance(typed, str) or "%" in typed:
+        return None
+    try:
+        number = float(typed.strip().replace("\u2212", "-"))
+    except ValueError:
+        return None
+    if number == 0 or not -1 < number < 1:
+        return None
+    if current_percent is not None and abs(number - current_percent) <= 1e-9:
+        return None
+    shown = f"{number:g}"
+    return (
+        f"{shown} would mean {shown}%: percent cells take percent units. Type "
+        f"{number * 100:g} for {number * 100:g}%, or {shown}% if you mean {shown}%."
+    )

@@ -192,6 +192,12 @@ class CustomScenariosModel(EditableTableModel):
         current = self.scenarios()
         scenario = current[row]
         what = "Name" if column == NAME else self._tickers[column - 1]
+        if column != NAME:
+            question = fmt.ambiguous_fraction(
+                value, fmt.percent_edit_value(scenario.shocks.get(what))
+            )
+            if question:
+                raise EditRefused(f"{scenario.name} / {what} not changed: {question}")
         try:
             changed = self._with_cell(scenario, column, value)
         except (ScenarioError, ValueError) as exc:

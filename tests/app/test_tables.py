@@ -322,3 +322,26 @@ def test_the_window_fits_a_small_screen_on_every_tab(qtbot, window):
     qtbot.wait(10)
     window.resize(1280, 720)
     assert window.width() == 1280 and window.minimumSizeHint().width() <= 1280
+
+
+def test_a_decimal_typed_in_a_percent_cell_is_asked_about(qtbot, constraints):
+    """Issue 15, #17: typing 0.15 in a percent cell silently meant 0.15%."""
+    model, stack = constraints
+    cell = model.index(model.row_of("ETF", "GLD"), MAXIMUM)
+    with qtbot.waitSignal(model.edit_rejected, timeout=1_000) as asked:
+        assert not model.setData(cell, "0.15")
+    assert "Type 15 for 15%, or 0.15% if you mean 0.15%" in asked.args[0]
+    assert model.setData(cell, "0.15%")  # said explicitly: taken
+    assert model.profile.asset_caps["GLD"] == pytest.approx(0.0015)
+    assert model.setData(cell, "0.15")  # the cell's own value, Enter pressed again: no question
+    assert model.setData(cell, "15") and model.profile.asset_caps["GLD"] == pytest.approx(0.15)
+
+
+def test_a_decimal_shock_is_asked_about(qtbot):
+    model = CustomScenariosModel(("SPY", "AGG"))
+    model.add_scenario()
+    with qtbot.waitSignal(model.edit_rejected, timeout=1_000) as asked:
+        assert not model.setData(model.index(0, 1), "-0.2")
+    assert "Type -20 for -20%" in asked.args[0]
+    assert model.setData(model.index(0, 1), "-20")
+    assert model.scenarios()[0].shocks["SPY"] == pytest.approx(-0.2)
