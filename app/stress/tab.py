@@ -93,7 +93,9 @@ class StressTab(FeatureTab):
         )
         self.results_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.results_table.verticalHeader().hide()
-        self.results_table.horizontalHeader().setStretchLastSection(True)
+        # The scenario names take the spare width (they were cut while Breach, a "yes"/"no"
+        # column, stretched); the figures keep their fitted widths.
+        self.results_table.horizontalHeader().setStretchLastSection(False)
         self.stress_slot = figure_slot("stress_chart")  # charts are made when first drawn
         self.contribution_slot = figure_slot("stress_contribution_chart", panels=2)
 
@@ -282,9 +284,11 @@ class StressTab(FeatureTab):
     def _fit_results_columns(self) -> None:
         self.results_table.resizeColumnsToContents()
         header = self.results_table.horizontalHeader()
-        header.resizeSection(
-            0, min(header.sectionSize(0), SCENARIO_COLUMN_WIDTH)
-        )  # full name in tooltip
+        others = header.length() - header.sectionSize(0)
+        room = self.results_table.viewport().width() - others
+        # The names get the room the figures leave (at least SCENARIO_COLUMN_WIDTH or their
+        # length); a longer name is elided, whole in its tooltip.
+        header.resizeSection(0, max(room, min(header.sectionSize(0), SCENARIO_COLUMN_WIDTH)))
 
     def _show_contributions(self, row: int) -> None:
         if (

@@ -320,3 +320,24 @@ def test_scenarios_model_alone(qtmodeltester):
     assert model.scenarios()[0].shocks["QQQ"] == pytest.approx(-0.06)
     assert not model.paste("1\t2\t3", 0, len(TICKERS))  # wider than the table
     qtmodeltester.check(model)
+
+
+def test_scenario_names_get_the_spare_width_not_the_breach_column(stress_window):
+    """Issue 15, #17: names were cut while the yes/no Breach column stretched."""
+    tab = stress_window.tab_widgets["stress"]
+    table, model = tab.results_table, tab.results_model
+    header = table.horizontalHeader()
+    breach = (
+        model.column_of("breaches_drawdown_tolerance")
+        if model.column_of("breaches_drawdown_tolerance") >= 0
+        else model.columnCount() - 1
+    )
+    assert header.sectionSize(0) > 2 * header.sectionSize(breach)
+    assert not header.stretchLastSection()
+    longest = max((model.data(model.index(r, 0)) for r in range(model.rowCount())), key=len)
+    metrics = table.fontMetrics()
+    shown = sum(
+        metrics.horizontalAdvance(model.data(model.index(r, 0))) + 12 <= header.sectionSize(0)
+        for r in range(model.rowCount())
+    )
+    assert shown >= model.rowCount() - 2, longest  # at most the two longest names are elided
