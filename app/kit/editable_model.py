@@ -77,7 +77,7 @@ class EditableTableModel(QAbstractTableModel):
         self._undo_stack = undo_stack
         self._state = state
         self._keys: tuple[Hashable, ...] = ()
-        self._rows: tuple[tuple[Cell, ...], ...] = ()
+        self._rows: dict[int, tuple[Cell, ...]] = {}  # row -> its cells, made when first asked
         self._store(state)
 
     # -- hooks ---------------------------------------------------------------------------------
@@ -99,8 +99,16 @@ class EditableTableModel(QAbstractTableModel):
         raise NotImplementedError
 
     def cells(self, state: Any) -> tuple[tuple[Cell, ...], ...]:
-        """Every row's cells for ``state``."""
+        """Every row's cells for ``state`` (small tables: made at once). A table that may hold
+        thousands of rows (pasted scenarios) overrides :meth:`row_cells` instead."""
+        return tuple(self.row_cells(state, row) for row in range(len(self.row_keys(state))))
+
+    def row_cells(self, state: Any, row: int) -> tuple[Cell, ...]:
+        """One row's cells, made when a view first asks for that row (see :meth:`cells`)."""
         raise NotImplementedError
+
+    LAZY_ROWS: bool = False
+    """True when the cells of a row are made on first use (:meth:`row_cells`)."""
 
     def edited(self, row: int, column: int, value: Any) -> tuple[Any, str]:
         """The new state after typing ``value`` in the cell, and the undo text; raises
@@ -175,13 +183,20 @@ class EditableTableModel(QAbstractTableModel):
         return "\r\n".join(lines) + "\r\n"
 
     def cell_at(self, row: int, column: int) -> Cell:
-        return self._rows[row][column]
+        return self._row(row)[column]
+
+    def _row(self, row: int) -> tuple[Cell, ...]:
+        cells = self._rows.get(row)
+        if cells is None:
+            cells = self.row_cells(self._state, row)
+            self._rows[row] = cells
+        return cells
 
     # -- applying a state ------------------------------------------------------------------------
     def _store(self, state: Any) -> None:
         self._state = state
         self._keys = tuple(self.row_keys(state))
-        self._rows = tuple(self.cells(state))
+        self._rows = {} if self.LAZY_ROWS else dict(enumerate(self.cells(state)))
 
     def _apply(self, state: Any) -> None:
         old_keys, old_rows = self._keys, self._rows
@@ -215,9 +230,13 @@ class EditableTableModel(QAbstractTableModel):
             return
         # dataChanged over the rows whose cells differ (after an insert or remove: every row
         # whose content moved or changed), in one block.
-        count = len(self._rows)
-        if old == new:
+        count = len(self._keys)
+        if old == new and not self.LAZY_ROWS:
             changed = [r for r in range(count) if self._rows[r] != old_rows[r]]
+        elif old == new:  # rows made lazily: a row whose key changed is a changed row
+            changed = [r for r in range(count) if self._keys[r] != old_keys[r]] or list(
+                range(count)
+            )
         else:
             changed = list(range(count))
         if changed:
@@ -227,7 +246,7 @@ class EditableTableModel(QAbstractTableModel):
         self.state_changed.emit(state)
 
     def _clip(self, row: int, column: int) -> str:
-        cell = self._rows[row][column]
+        cell = self._row(row)[column]
         if cell.clip is not None:
             return cell.clip
         value = cell.value
@@ -239,17 +258,17 @@ class EditableTableModel(QAbstractTableModel):
 
     # -- Qt model API ----------------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._keys)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt signature
         return 0 if parent.isValid() else len(self.headers())
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (
-            0 <= index.row() < len(self._rows) and 0 <= index.column() < self.columnCount()
+            0 <= index.row() < len(self._keys) and 0 <= index.column() < self.columnCount()
         ):
             return None
-        cell = self._rows[index.row()][index.column()]
+        cell = self._row(index.row())[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return cell.text
         if role == Qt.ItemDataRole.EditRole:
@@ -279,10 +298,10 @@ class EditableTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        if not index.isValid() or not 0 <= index.row() < len(self._keys):
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self._rows[index.row()][index.column()].editable:
+        if self._row(index.row())[index.column()].editable:
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 

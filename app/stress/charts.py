@@ -9,6 +9,19 @@ from app.kit import chart_kit as kit
 from core.stress.engine import ScenarioOutcome, StressResult
 
 LABEL_LIMIT = 42
+MAX_BARS = 30
+"""Most scenarios one chart draws: the worst ones for the portfolio, the others counted in the
+title ("and 9,986 more in the table"), so thousands of pasted scenarios stay a legible chart."""
+
+
+def shown_outcomes(stress: StressResult, limit: int = MAX_BARS) -> tuple[ScenarioOutcome, ...]:
+    """Every outcome when there are at most ``limit``; else the ``limit`` worst for the
+    portfolio, in the table's order."""
+    outcomes = stress.outcomes
+    if len(outcomes) <= limit:
+        return outcomes
+    worst = set(sorted(range(len(outcomes)), key=lambda k: outcomes[k].portfolio_return)[:limit])
+    return tuple(o for k, o in enumerate(outcomes) if k in worst)
 
 
 def _dollars(value: float) -> str:
@@ -39,7 +52,8 @@ def draw_stress_results(
     each bar's value (off where a table beside the chart gives the numbers); scenario names
     longer than ``label_limit`` characters are shortened with "…"."""
     item = fig.plot
-    outcomes = stress.outcomes
+    outcomes = shown_outcomes(stress)
+    hidden = len(stress.outcomes) - len(outcomes)
     kit.grouped_hbars(
         item,
         [scenario_label(o, label_limit) for o in outcomes],
@@ -73,9 +87,10 @@ def draw_stress_results(
         if stress.portfolio_value >= 1e6
         else f"${stress.portfolio_value:,.0f}"
     )
+    more = f"; the worst {len(outcomes)}, {hidden:,} more in the table" if hidden else ""
     kit.style_plot(
         item,
-        f"Scenario return: portfolio vs benchmark (P&L on {value})",
+        f"Scenario return: portfolio vs benchmark (P&L on {value}{more})",
         "Total return over the scenario (%)",
     )
     legend = [

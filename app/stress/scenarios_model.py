@@ -152,8 +152,10 @@ class CustomScenariosModel(EditableTableModel):
     def row_keys(self, state: tuple[Scenario, ...]) -> tuple[Scenario, ...]:
         return state
 
-    def cells(self, state: tuple[Scenario, ...]) -> tuple[tuple[Cell, ...], ...]:
-        return tuple(self._row_cells(scenario) for scenario in state)
+    LAZY_ROWS = True  # a pasted block may add thousands of scenarios
+
+    def row_cells(self, state: tuple[Scenario, ...], row: int) -> tuple[Cell, ...]:
+        return self._row_cells(state[row])
 
     def _row_cells(self, scenario: Scenario) -> tuple[Cell, ...]:
         about = "\n".join(

@@ -341,3 +341,32 @@ def test_scenario_names_get_the_spare_width_not_the_breach_column(stress_window)
         for r in range(model.rowCount())
     )
     assert shown >= model.rowCount() - 2, longest  # at most the two longest names are elided
+
+
+def test_thousands_of_scenarios_make_a_legible_chart(qtbot):
+    """Issue 15, #8: 10,000 pasted scenarios drew a black block of labels. The chart shows the
+    30 worst for the portfolio and says how many more the table holds."""
+    from app.kit import chart_kit as kit
+    from app.stress.charts import MAX_BARS, draw_stress_results, shown_outcomes
+    from core.pipeline import load_default_dataset, run_analysis
+    from core.policy.profile_io import bundled_profiles
+    from core.stress.engine import stress_analysis
+
+    result = run_analysis(bundled_profiles()["Balanced Growth"], load_default_dataset())
+    custom = tuple(
+        Scenario(f"S{k}", ScenarioKind.CUSTOM, dict.fromkeys(TICKERS, -0.001 * k))
+        for k in range(1, 201)
+    )
+    stress = stress_analysis(result, custom)
+    shown = shown_outcomes(stress)
+    assert len(shown) == MAX_BARS
+    worst = sorted(stress.outcomes, key=lambda o: o.portfolio_return)[:MAX_BARS]
+    assert {o.name for o in shown} == {o.name for o in worst}
+    order = [o.name for o in stress.outcomes]
+    assert [o.name for o in shown] == sorted((o.name for o in shown), key=order.index)
+    fig = kit.Figure("many_scenarios")
+    qtbot.addWidget(fig)
+    draw_stress_results(fig, stress)
+    ticks = fig.plot.getAxis("left")._tickLevels[0]
+    assert len(ticks) == MAX_BARS
+    assert f"{len(stress.outcomes) - MAX_BARS:,} more in the table" in fig.plot.titleLabel.text

@@ -345,3 +345,18 @@ def test_a_decimal_shock_is_asked_about(qtbot):
     assert "Type -20 for -20%" in asked.args[0]
     assert model.setData(model.index(0, 1), "-20")
     assert model.scenarios()[0].shocks["SPY"] == pytest.approx(-0.2)
+
+
+def test_a_ten_thousand_row_scenario_paste_makes_cells_only_when_shown(qtbot):
+    """Issue 15, #8: the paste built every cell of every row on the GUI thread; rows are now
+    made when a view asks for them (the paste itself is one undo step, validated whole)."""
+    tickers = ("SPY", "AGG", "GLD")
+    stack = QUndoStack()
+    model = CustomScenariosModel(tickers, stack)
+    block = ["Name\t" + "\t".join(tickers)]
+    block += [f"S{k}\t-5\t1\t2" for k in range(10_000)]
+    assert model.paste("\r\n".join(block), 0, 0)
+    assert model.rowCount() == 10_000 and stack.count() == 1
+    assert len(model._rows) == 0  # nothing drawn yet: no cell made
+    assert model.data(model.index(9_999, 1)) == "-5.0%"
+    assert len(model._rows) == 1
