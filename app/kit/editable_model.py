@@ -183,9 +183,9 @@ class EditableTableModel(QAbstractTableModel):
         return "\r\n".join(lines) + "\r\n"
 
     def cell_at(self, row: int, column: int) -> Cell:
-        return self._row(row)[column]
+        return self._cells_at(row)[column]
 
-    def _row(self, row: int) -> tuple[Cell, ...]:
+    def _cells_at(self, row: int) -> tuple[Cell, ...]:
         cells = self._rows.get(row)
         if cells is None:
             cells = self.row_cells(self._state, row)
@@ -246,7 +246,7 @@ class EditableTableModel(QAbstractTableModel):
         self.state_changed.emit(state)
 
     def _clip(self, row: int, column: int) -> str:
-        cell = self._row(row)[column]
+        cell = self._cells_at(row)[column]
         if cell.clip is not None:
             return cell.clip
         value = cell.value
@@ -268,7 +268,7 @@ class EditableTableModel(QAbstractTableModel):
             0 <= index.row() < len(self._keys) and 0 <= index.column() < self.columnCount()
         ):
             return None
-        cell = self._row(index.row())[index.column()]
+        cell = self._cells_at(index.row())[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return cell.text
         if role == Qt.ItemDataRole.EditRole:
@@ -301,7 +301,7 @@ class EditableTableModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._keys):
             return Qt.ItemFlag.NoItemFlags
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self._row(index.row())[index.column()].editable:
+        if self._cells_at(index.row())[index.column()].editable:
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
