@@ -321,14 +321,23 @@ def _solve_once(
             or np.any(values > high / scale + FEASIBILITY_TOLERANCE)
         )
 
-    if result.status == 4 or (result.status == 0 and infeasible(result.x)):
-        # numerical trouble or an infeasible "optimum": one retry without presolve
+    # Numerical trouble ("Solve error") or an infeasible "optimum": HiGHS's verdict depends on
+    # its presolve and gap settings (a case that fails at gap 1e-4 solves at 1e-5 and the
+    # reverse), so retry with other settings before giving up: without presolve, then with a
+    # tighter gap, then both.
+    for retry in (
+        {"presolve": False},
+        {"mip_rel_gap": MIP_REL_GAP / 10},
+        {"mip_rel_gap": MIP_REL_GAP / 10, "presolve": False},
+    ):
+        if not (result.status == 4 or (result.status == 0 and infeasible(result.x))):
+            break
         result = milp(
             objective,
             constraints=constraints,
             integrality=integrality,
             bounds=Bounds(np.zeros(nvar), hi_bounds),
-            options={**options, "presolve": False},
+            options={**options, **retry},
         )
     if result.status == 2:
         if specs and not elastic:
