@@ -322,18 +322,20 @@ def _solve_once(
         )
 
     # Numerical trouble ("Solve error") or an infeasible "optimum": HiGHS's verdict depends on
-    # its presolve and gap settings (a case that fails at gap 1e-4 solves at 1e-5 and the
-    # reverse), so retry with other settings before giving up: without presolve, then with a
-    # tighter gap, then both.
-    for retry in (
-        {"presolve": False},
-        {"mip_rel_gap": MIP_REL_GAP / 10},
-        {"mip_rel_gap": MIP_REL_GAP / 10, "presolve": False},
+    # its presolve, its gap and even the objective's scale (a hypothesis account that fails at
+    # gap 1e-4 solves at 1e-5, another fails with every setting but solves with the objective
+    # times 10 or 0.1, the same optimum), so retry with other settings before giving up.
+    for factor, retry in (
+        (1.0, {"presolve": False}),
+        (1.0, {"mip_rel_gap": MIP_REL_GAP / 10}),
+        (10.0, {}),
+        (0.1, {}),
+        (10.0, {"presolve": False}),
     ):
         if not (result.status == 4 or (result.status == 0 and infeasible(result.x))):
             break
         result = milp(
-            objective,
+            objective * factor,
             constraints=constraints,
             integrality=integrality,
             bounds=Bounds(np.zeros(nvar), hi_bounds),
