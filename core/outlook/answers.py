@@ -41,12 +41,16 @@ class OutlookPolicy:
     cash_flows: CashFlows = CashFlows()
     reserve: float = 0.0
 
-    def target_wealth(self, months: int) -> float:
-        """Terminal wealth of a path earning exactly the objective every month, with the same
-        cash flows (the yardstick of the expected shortfall)."""
+    def target_path(self, months: int) -> np.ndarray:
+        """Wealth, shape (months + 1,), of a path earning exactly the objective every month with
+        the same cash flows (column 0 is the start, 1)."""
         monthly = (1.0 + self.return_objective) ** (1.0 / MONTHS_PER_YEAR)
         growth = monthly ** np.arange(1, months + 1)[None, :]
-        return float(wealth_from_growth(growth, self.cash_flows)[0, -1])
+        return np.concatenate([[1.0], wealth_from_growth(growth, self.cash_flows)[0]])
+
+    def target_wealth(self, months: int) -> float:
+        """Terminal wealth of :meth:`target_path` (the yardstick of the expected shortfall)."""
+        return float(self.target_path(months)[-1])
 
 
 @dataclass(frozen=True)

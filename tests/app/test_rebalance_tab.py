@@ -234,9 +234,7 @@ def test_import_csv_through_the_button(qtbot, tab, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
     before = tab.holdings()
     tab.holdings_panel.import_button.click()
-    expected = load_holdings_file(
-        path, default_universe(), prices=tab.holdings_model.data_prices
-    )
+    expected = load_holdings_file(path, default_universe(), prices=tab.holdings_model.data_prices)
     assert tab.holdings() == expected and tab.holdings_model.rowCount() == 3
     assert tab.holdings().prices["AGG"] == pytest.approx(
         tab.holdings_model.default_prices()["AGG"]

@@ -1,0 +1,105 @@
+"""The Outlook tab (issue 17): a worker simulation with progress and cancel, the answers across
+portfolios (checked against core called directly), fan chart and histogram, reverse stress."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from app.outlook.tab import OutlookTab
+from core.outlook.analysis import BENCHMARK, analysis_outlook
+from core.pipeline import load_default_dataset, run_analysis
+from core.policy.profile_io import bundled_profiles
+
+TIMEOUT_MS = 60_000
+ENDOWMENT = "Long-Term Endowment Growth"
+
+
+@pytest.fixture(scope="module")
+def endowment_result():
+    return run_analysis(bundled_profiles()[ENDOWMENT], load_default_dataset())
+
+
+@pytest.fixture
+def tab(qtbot):
+    widget = OutlookTab(None)  # type: ignore[arg-type] - the tab reads nothing from the context
+    qtbot.addWidget(widget)
+    widget.resize(1300, 900)
+    widget.show()
+    return widget
+
+
+def _settle(qtbot, tab):
+    qtbot.waitUntil(lambda: not tab.busy() and not tab.deferred.pending(), timeout=10_000)
+
+
+def test_a_result_is_simulated_and_agrees_with_core(qtbot, qtmodeltester, tab, endowment_result):
+    tab.paths_spin.setValue(600)
+    with qtbot.waitSignal(tab.outlook_ready, timeout=TIMEOUT_MS):
+        tab.show_result(endowment_result)
+    _settle(qtbot, tab)
+    assert tab.horizon_spin.value() == 30.0  # the profile's horizon
+    shown = tab.outlook.outlook
+    direct = analysis_outlook(endowment_result, tab.settings()).outlook
+    names = [p.name for p in shown.portfolios]
+    assert names[0] == endowment_result.recommended_name and names[-1] == BENCHMARK
+    assert tab.answers_model.rowCount() == len(names) == len(endowment_result.candidates) + 1
+    for ours, core_answer in zip(shown.portfolios, direct.portfolios, strict=True):
+        assert ours.prob_objective == core_answer.prob_objective
+        np.testing.assert_array_equal(
+            ours.simulated.terminal_wealth, core_answer.simulated.terminal_wealth
+        )
+    # the 5% spending rule of the endowment reaches the simulation
+    assert shown.policy.cash_flows.annual == pytest.approx(0.05)
+    first = tab.answers_model.index(0, 1)
+    assert tab.answers_model.data(first, Qt.ItemDataRole.DisplayRole).endswith("%")
+    qtmodeltester.check(tab.answers_model)
+    qtmodeltester.check(tab.reverse_model)
+    assert tab.reverse_model.rowCount() == len(endowment_result.universe.tickers)
+    assert "Mahalanobis" in tab.reverse_label.text()
+    assert tab.fan_slot.is_made() and tab.histogram_slot.is_made()
+    assert tab.fan_chart.plot.listDataItems()
+    assert "chance of earning 7.5%" in tab.summary_label.text()
+
+
+def test_choosing_a_portfolio_redraws_the_charts(qtbot, tab, endowment_result):
+    tab.paths_spin.setValue(300)
+    with qtbot.waitSignal(tab.outlook_ready, timeout=TIMEOUT_MS):
+        tab.show_result(endowment_result)
+    _settle(qtbot, tab)
+    tab.portfolio_combo.setCurrentIndex(tab.portfolio_combo.count() - 1)
+    _settle(qtbot, tab)
+    assert BENCHMARK in tab.fan_chart.plot.titleLabel.text
+
+
+def test_settings_change_the_run_and_a_run_can_be_cancelled(qtbot, tab, endowment_result):
+    tab.paths_spin.setValue(300)
+    with qtbot.waitSignal(tab.outlook_ready, timeout=TIMEOUT_MS):
+        tab.show_result(endowment_result)
+    _settle(qtbot, tab)
+    tab.seed_spin.setValue(99)
+    tab.horizon_spin.setValue(5.0)
+    with qtbot.waitSignal(tab.outlook_ready, timeout=TIMEOUT_MS) as blocker:
+        tab.run_button.click()
+    assert blocker.args[0].outlook.settings.seed == 99
+    assert blocker.args[0].outlook.settings.months == 60
+    _settle(qtbot, tab)
+    tab.paths_spin.setValue(200_000)
+    job = tab.run()
+    assert job is not None and tab.cancel_button.isEnabled()
+    with qtbot.waitSignal(job.signals.cancelled, timeout=TIMEOUT_MS):
+        tab.cancel_button.click()
+    _settle(qtbot, tab)
+    assert not tab.progress.isVisible()
+    assert tab.outlook.outlook.settings.seed == 99  # the cancelled run replaced nothing
+
+
+def test_the_window_has_an_outlook_tab_after_stress(qtbot):
+    from app.shell.main_window import MainWindow
+
+    win = MainWindow(run_at_start=False)
+    qtbot.addWidget(win)
+    titles = [win.tabs.tabText(i) for i in range(win.tabs.count())]
+    assert titles.index("Outlook") == titles.index("Stress") + 1
+    assert isinstance(win.tab_widgets["outlook"], OutlookTab)
