@@ -19,7 +19,9 @@ import time
 import numpy as np
 
 
-def baseline(values: np.ndarray, weights: np.ndarray, paths: int, months: int, block: float) -> np.ndarray:
+def baseline(
+    values: np.ndarray, weights: np.ndarray, paths: int, months: int, block: float
+) -> np.ndarray:
     """Path by path: draw blocks until the path is full, rebalance monthly, pay 5% of assets a
     year monthly, track the drawdown; then the fan percentiles (the same figures as ours)."""
     rng = np.random.default_rng(0)

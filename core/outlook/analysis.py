@@ -64,6 +64,25 @@ def default_settings(
 
 
 @dataclass(frozen=True)
+class OutlookRequest:
+    """What a report asks of the Outlook: ``horizon_years`` None means each profile's own."""
+
+    paths: int = DEFAULT_PATHS
+    horizon_years: float | None = None
+    block_length: float = DEFAULT_BLOCK_LENGTH
+    seed: int = DEFAULT_SEED
+
+    def settings_for(self, profile: IPSProfile) -> SimulationSettings:
+        return default_settings(
+            profile,
+            paths=self.paths,
+            horizon_years=self.horizon_years,
+            block_length=self.block_length,
+            seed=self.seed,
+        )
+
+
+@dataclass(frozen=True)
 class AnalysisOutlook:
     """The simulation answers and the reverse stress of the recommended portfolio and the
     benchmark, for one analysis result."""
@@ -76,6 +95,14 @@ class AnalysisOutlook:
     def recommended_name(self) -> str:
         return self.result.recommended_name
 
+    def summary_frame(self) -> pd.DataFrame:
+        """``monte_carlo_summary.csv``: :meth:`OutlookResult.summary_frame` with the profile
+        and portfolio as columns and the recommended portfolio flagged."""
+        frame = self.outlook.summary_frame().reset_index()
+        frame.insert(0, "profile_name", self.result.profile.name)
+        frame.insert(2, "recommended", frame["portfolio"] == self.result.recommended_name)
+        return frame
+
     def reverse_frame(self) -> pd.DataFrame:
         """``reverse_stress.csv``: one row per (portfolio, ETF) with the shock (decimal return),
         its size in the ETF's standard deviations, and the portfolio-level figures repeated."""
@@ -84,6 +111,7 @@ class AnalysisOutlook:
             for ticker in r.shocks.index:
                 rows.append(
                     {
+                        "profile_name": self.result.profile.name,
                         "portfolio": r.portfolio,
                         "ticker": ticker,
                         "shock_return": float(r.shocks[ticker]),

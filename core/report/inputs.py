@@ -28,6 +28,7 @@ from core.pipeline import AnalysisResult, AnalysisSettings, run_analysis, settin
 if TYPE_CHECKING:
     from core.data.cache import PriceCache
     from core.data.dataset import ReturnsDataset
+    from core.outlook.analysis import OutlookRequest
     from core.policy.profile import IPSProfile
     from core.project import Project
     from core.rebalance.plan import RebalancePlan
@@ -217,6 +218,7 @@ def prepare_project_report(
     *,
     profiles: Sequence[IPSProfile] | None = None,
     analyses: Sequence[AnalysisResult] = (),
+    outlook: OutlookRequest | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ReportBundle:
@@ -237,6 +239,7 @@ def prepare_project_report(
         inputs.results,
         rebalance=inputs.plan,
         custom_scenarios=inputs.custom_scenarios,
+        outlook=outlook,
         cancel=cancel,
         progress=lambda f, m: report(0.5 + 0.5 * f, m),
     )
@@ -251,6 +254,7 @@ def export_project_report(
     analyses: Sequence[AnalysisResult] = (),
     charts: Charts = None,
     render_pdf: PdfRenderer | None = None,
+    outlook: OutlookRequest | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> list[Path]:
@@ -265,6 +269,7 @@ def export_project_report(
         dataset,
         profiles=profiles,
         analyses=analyses,
+        outlook=outlook,
         cancel=cancel,
         progress=lambda f, m: report(0.4 * f, m),
     )
