@@ -307,6 +307,7 @@ class OutlookTab(FeatureTab):
         self._draw(self.portfolio_combo.currentText())
         reverse = answer.reverse[0]
         self.reverse_model.set_frame(reverse_frame(reverse), REVERSE_SPECS)
+        self.reverse_table.resizeColumnsToContents()
         window = (
             f"; its worst {reverse.window_months}-month window in the data: "
             f"{reverse.worst_window_return:+.1%} (to {reverse.worst_window_end:%b %Y})"
