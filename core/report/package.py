@@ -197,6 +197,7 @@ def write_report_package(
             folder / WORKBOOK_NAME,
             rebalance=bundle.plans,
             generated=generated,
+            outlooks=bundle.outlooks,
         )
     )
     token.raise_if_cancelled()
@@ -210,6 +211,7 @@ def write_report_package(
         rebalance=bundle.plans,
         charts=relative,
         generated=generated,
+        outlooks=bundle.outlooks,
     )
     memo_path = folder / MEMO_NAME
     memo_path.write_text(memo, encoding="utf-8")

@@ -91,6 +91,22 @@ def test_cli_report_paths_and_horizon(tmp_path, capsys):
     assert (summary["paths"] == 250).all() and (summary["horizon_years"] == 7).all()
     assert summary["cash_flows"].str.contains("5.00% of assets").all()
     assert (out / REVERSE_STRESS_CSV).exists()
+    # the workbook's Outlook sheet holds the CSV's numbers, with a native chart of the fan
+    from openpyxl import load_workbook
+
+    book = load_workbook(out / "investment_committee_report.xlsx")
+    sheet = book["Outlook"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("prob_meet_objective")
+    shown = [row[column].value for row in sheet.iter_rows(min_row=2, max_row=sheet.max_row)]
+    np.testing.assert_allclose(shown, summary["prob_meet_objective"].to_numpy())
+    assert len(sheet._charts) == 1
+    fan = book["Outlook Fan"]
+    assert [c.value for c in fan[2]][1:6] == [1, 1, 1, 1, 1]  # every path starts at 1
+    memo = (out / "investment_memo.md").read_text(encoding="utf-8")
+    assert "### Outlook over the horizon" in memo
+    assert f"{summary.loc[0, 'prob_meet_objective']:.1%}" in memo
+    assert "Reverse stress" in memo
     skipped = tmp_path / "skipped"
     assert main(["report", "--out", str(skipped), "--no-charts", "--paths", "0"]) == 0
     assert not (skipped / MONTE_CARLO_CSV).exists()
