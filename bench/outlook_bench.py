@@ -6,8 +6,13 @@ Measures, on the bundled data set (14 ETFs): one portfolio (target < 1 s), all p
 Outlook tab (recommended, every candidate, the benchmark; target < 3 s), and the baseline: the
 stationary bootstrap written path by path (a Python loop over paths, a while loop over blocks,
 NumPy inside) with the same monthly rebalancing, for the one portfolio. Prints medians of
-``--repeat`` runs and the ratio. No peer library offering a comparable block-bootstrap wealth
-simulation is installed here, so none is measured.
+``--repeat`` runs and the ratios.
+
+Peer: ``arch`` (Kevin Sheppard's ``arch.bootstrap.StationaryBootstrap``), when importable. It
+resamples a series to the sample's own length, so a 360-month path is made of consecutive
+180-month resamples of its index generator (``update_indices``, the same Politis-Romano scheme),
+then the same monthly-rebalanced wealth, drawdown and fan figures in NumPy. It is not a project
+dependency: ``pip install --no-deps --target DIR arch`` and put DIR on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,28 @@ def baseline(
         growth = np.cumprod(1.0 + values[rows[:months]] @ weights)
         wealth[p] = growth * (1.0 - 0.05 / 12) ** np.arange(1, months + 1)
         drawdown[p] = np.max(1.0 - growth / np.maximum(np.maximum.accumulate(growth), 1.0))
+    np.percentile(wealth, [5, 25, 50, 75, 95], axis=0)
+    return wealth[:, -1]
+
+
+def peer_arch(
+    values: np.ndarray, weights: np.ndarray, paths: int, months: int, block: float
+) -> np.ndarray | None:
+    """The arch package's stationary bootstrap indices, then our arithmetic; None without arch."""
+    try:
+        from arch.bootstrap import StationaryBootstrap
+    except ImportError:
+        return None
+    n = len(values)
+    boot = StationaryBootstrap(block, values, seed=0)
+    pieces = -(-months // n)
+    indices = np.empty((paths, pieces * n), dtype=np.int64)
+    for p in range(paths):
+        for k in range(pieces):
+            indices[p, k * n : (k + 1) * n] = boot.update_indices()
+    growth = np.cumprod(1.0 + (values @ weights)[indices[:, :months]], axis=1)
+    wealth = growth * (1.0 - 0.05 / 12) ** np.arange(1, months + 1)
+    np.max(1.0 - growth / np.maximum(np.maximum.accumulate(growth, axis=1), 1.0), axis=1)
     np.percentile(wealth, [5, 25, 50, 75, 95], axis=0)
     return wealth[:, -1]
 
@@ -75,11 +102,28 @@ def main() -> None:
     loop = timed(
         lambda: baseline(history.to_numpy(), w, args.paths, settings.months, settings.block_length)
     )
+    peer = None
+    try:
+        import arch
+
+        peer = timed(
+            lambda: peer_arch(
+                history.to_numpy(), w, args.paths, settings.months, settings.block_length
+            )
+        )
+        peer_name = f"arch {arch.__version__} StationaryBootstrap"
+    except ImportError:
+        peer_name = "arch (not installed)"
     print(f"{history.shape[1]} ETFs, {history.shape[0]} months of history; {settings.describe()}")
     print(f"ours, one portfolio:            {ours_one:.3f} s (target < 1 s)")
     print(f"ours, {len(every)} portfolios:           {ours_all:.3f} s (target < 3 s)")
     print(f"NumPy loop, one portfolio:       {loop:.3f} s (same figures)")
     print(f"ratio loop / ours (one portfolio): {loop / ours_one:.1f}x")
+    if peer is None:
+        print(f"peer: {peer_name}")
+    else:
+        print(f"{peer_name}, one portfolio: {peer:.3f} s")
+        print(f"ratio peer / ours (one portfolio): {peer / ours_one:.1f}x")
 
 
 if __name__ == "__main__":

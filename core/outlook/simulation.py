@@ -189,16 +189,24 @@ def simulate_portfolio(
     indices: np.ndarray,
     cash_flows: CashFlows,
     reserve: float,
+    cancel: CancelToken | None = None,
 ) -> SimulatedPortfolio:
     """Simulate one fixed-weight portfolio on precomputed bootstrap ``indices`` (see
-    :func:`simulate`)."""
+    :func:`simulate`); ``cancel`` is polled between the steps (each well under a second)."""
+
+    def check() -> None:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+
     missing = sorted(set(weights.index[weights.abs() > 0]) - set(history.columns))
     if missing:
         raise DataError(f"Portfolio {name!r} holds {', '.join(missing)}, absent from the history.")
     w = weights.reindex(history.columns, fill_value=0.0).to_numpy(dtype=float)
     series = history.to_numpy(dtype=float) @ w
     _, growth = growth_paths(series, indices)
+    check()
     wealth = wealth_from_growth(growth, cash_flows)
+    check()
     months = indices.shape[1]
     percentiles = np.ones((len(FAN_PERCENTILES), months + 1))
     percentiles[:, 1:] = np.percentile(wealth, FAN_PERCENTILES, axis=0)
@@ -243,6 +251,6 @@ def simulate(
         if cancel is not None:
             cancel.raise_if_cancelled()
         progress(i / max(len(items), 1), f"Simulating {name}")
-        out.append(simulate_portfolio(name, weights, history, indices, cash_flows, reserve))
+        out.append(simulate_portfolio(name, weights, history, indices, cash_flows, reserve, cancel))
     progress(1.0, "Simulation done")
     return tuple(out)
