@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+
+if TYPE_CHECKING:
+    from core.pipeline import AnalysisResult
 
 BASIS = "ETF returns under the analysis covariance (annual)"
 
@@ -118,4 +122,41 @@ def reverse_stress(
         window_months=window_months,
         worst_window_return=worst,
         worst_window_end=end,
+    )
+
+
+def recommended_reverse_stress(result: AnalysisResult) -> ReverseStress | None:
+    """:func:`reverse_stress` of ``result``'s recommended portfolio at its IPS drawdown
+    tolerance, under the analysis covariance (annual); None for a riskless portfolio."""
+    tickers = list(result.inputs.tickers)
+    covariance = pd.DataFrame(result.inputs.covariance, index=tickers, columns=tickers)
+    try:
+        return reverse_stress(
+            result.recommended_name,
+            result.recommended.weights,
+            covariance,
+            result.profile.max_drawdown,
+            result.dataset.returns,
+        )
+    except DataError:
+        return None
+
+
+def describe(reverse: ReverseStress, moves: int = 3) -> str:
+    """One sentence: distance, rarity, the largest moves and the worst historical window."""
+    largest = reverse.shocks.sort_values().head(moves)
+    named = ", ".join(
+        f"{t} {largest[t]:+.0%} ({reverse.standard_deviations[t]:+.1f} sd)" for t in largest.index
+    )
+    window = (
+        f"; worst {reverse.window_months}-month window in the data {reverse.worst_window_return:+.1%} "
+        f"(to {reverse.worst_window_end:%b %Y})"
+        if reverse.worst_window_end is not None
+        else ""
+    )
+    return (
+        f"Reverse stress of {reverse.portfolio}: the most plausible one-year move costing the "
+        f"{reverse.tolerance:.0%} drawdown tolerance is {reverse.distance:.2f} portfolio standard "
+        f"deviations away (about one year in {reverse.one_in_years:,.0f}); largest moves {named}"
+        f"{window}. Basis: {reverse.basis}."
     )

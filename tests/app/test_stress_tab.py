@@ -320,3 +320,15 @@ def test_scenarios_model_alone(qtmodeltester):
     assert model.scenarios()[0].shocks["QQQ"] == pytest.approx(-0.06)
     assert not model.paste("1\t2\t3", 0, len(TICKERS))  # wider than the table
     qtmodeltester.check(model)
+
+
+def test_reverse_stress_is_stated_beside_the_scenarios(stress_window):
+    """Issue 17: the most plausible shock that costs the drawdown tolerance, from core."""
+    from core.outlook.reverse_stress import recommended_reverse_stress
+
+    tab = stress_window.tab_widgets["stress"]
+    reverse = recommended_reverse_stress(stress_window.result)
+    text = tab.reverse_label.text()
+    assert text.startswith("Reverse stress of")
+    assert f"{reverse.distance:.2f} portfolio standard deviations" in text
+    assert f"{reverse.tolerance:.0%} drawdown tolerance" in text

@@ -110,3 +110,15 @@ def test_cli_report_paths_and_horizon(tmp_path, capsys):
     skipped = tmp_path / "skipped"
     assert main(["report", "--out", str(skipped), "--no-charts", "--paths", "0"]) == 0
     assert not (skipped / MONTE_CARLO_CSV).exists()
+
+
+def test_recommended_reverse_stress_and_its_sentence(endowment):
+    from core.outlook.reverse_stress import describe, recommended_reverse_stress
+
+    reverse = recommended_reverse_stress(endowment)
+    assert reverse is not None and reverse.portfolio == endowment.recommended_name
+    w = endowment.recommended.weights.reindex(reverse.shocks.index).to_numpy()
+    cov = endowment.inputs.covariance
+    assert reverse.distance == pytest.approx(endowment.profile.max_drawdown / np.sqrt(w @ cov @ w))
+    worst = reverse.shocks.idxmin()
+    assert worst in describe(reverse) and "Basis: ETF returns" in describe(reverse)
