@@ -103,3 +103,48 @@ def test_the_window_has_an_outlook_tab_after_stress(qtbot):
     titles = [win.tabs.tabText(i) for i in range(win.tabs.count())]
     assert titles.index("Outlook") == titles.index("Stress") + 1
     assert isinstance(win.tab_widgets["outlook"], OutlookTab)
+
+
+@pytest.mark.slow
+def test_a_new_user_sets_a_spending_rule_runs_reads_and_exports(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """Issue 17, tried as a new user would: a 5% spending rule on the endowment profile typed in
+    the IPS table, Optimize, the Outlook tab read, the report exported and its Outlook read."""
+    import pandas as pd
+    from openpyxl import load_workbook
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QFileDialog
+
+    ips = window.tab_widgets["ips"]
+    ips.profile_combo.setCurrentText(ENDOWMENT)
+    assert ips.profile().name == ENDOWMENT
+    model = ips.constraints_model
+    spending = model.index(model.row_of("Outlook", "spending_percent"), 3)
+    assert model.setData(spending, "")  # start from no spending, then type the rule
+    assert model.setData(spending, "5%")
+    tab = window.tab_widgets["outlook"]
+    window.tabs.setCurrentWidget(tab)
+    with qtbot.waitSignal(tab.outlook_ready, timeout=TIMEOUT_MS):
+        window.optimize()
+    qtbot.waitUntil(lambda: not tab.busy() and not tab.deferred.pending(), timeout=TIMEOUT_MS)
+    assert "spending 5.00% of assets a year" in tab.summary_label.text()
+    assert tab.answers_model.rowCount() == len(window.result.candidates) + 1
+
+    out = tmp_path / "committee"
+    out.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(out))
+    controller = window.export_controller
+    with qtbot.waitSignal(controller.export_finished, timeout=180_000) as blocker:
+        window.findChild(QAction, "action_export_report").trigger()
+    qtbot.waitUntil(lambda: not controller.is_running(), timeout=10_000)
+    assert blocker.args[0], blocker.args
+    summary = pd.read_csv(out / "monte_carlo_summary.csv")
+    assert summary["cash_flows"].str.contains("5.00% of assets").all()
+    assert (summary["paths"] == 10_000).all() and (summary["horizon_years"] == 30).all()
+    sheet = load_workbook(out / "investment_committee_report.xlsx")["Outlook"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(row=2, column=header.index("portfolio") + 1).value == (
+        window.result.recommended_name
+    )
+    assert "### Outlook over the horizon" in (out / "investment_memo.md").read_text()
