@@ -225,17 +225,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--paths",
         type=int,
-        default=10_000,
+        default=None,
         metavar="N",
         help="Outlook simulation paths for monte_carlo_summary.csv and reverse_stress.csv "
-        "(default 10,000; 0 skips the Outlook files)",
+        "(default: the project's, else 10,000; 0 skips the Outlook files)",
     )
     parser.add_argument(
         "--horizon",
         type=float,
         default=None,
         metavar="YEARS",
-        help="Outlook horizon in years (default: each profile's IPS horizon)",
+        help="Outlook horizon in years (default: the project's, else each profile's IPS horizon)",
     )
     parser.add_argument(
         "--no-charts",
@@ -412,8 +412,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.shell.memo_pdf import render_memo_pdf
 
             charts, render_pdf = write_charts, render_memo_pdf
-        from core.outlook.analysis import OutlookRequest
+        import dataclasses
 
+        outlook = project.outlook
+        if args.paths is not None:
+            outlook = dataclasses.replace(outlook, paths=args.paths)
+        if args.horizon is not None:
+            outlook = dataclasses.replace(outlook, horizon_years=args.horizon)
         paths = export_project_report(
             project,
             dataset,
@@ -422,9 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             analyses=analyses,
             charts=charts,
             render_pdf=render_pdf,
-            outlook=OutlookRequest(paths=args.paths, horizon_years=args.horizon)
-            if args.paths > 0
-            else None,
+            outlook=outlook,
         )
     except IPSStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,7 +9,7 @@ for the portfolio chosen, and the reverse-stress shock of the recommended portfo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -41,6 +41,7 @@ from app.kit.workers import Job, JobRunner
 from app.outlook.jobs import OUTLOOK_JOB, outlook_job
 from app.outlook.models import REVERSE_SPECS, answers_frame, answers_specs, reverse_frame
 from core.outlook.analysis import AnalysisOutlook
+from core.outlook.request import OutlookRequest
 from core.outlook.simulation import (
     DEFAULT_BLOCK_LENGTH,
     DEFAULT_PATHS,
@@ -49,6 +50,9 @@ from core.outlook.simulation import (
 )
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
+
+if TYPE_CHECKING:
+    from core.project import Project
 
 CONVENTION = (
     "Convention: monthly simple returns resampled by a stationary block bootstrap of the data "
@@ -196,6 +200,9 @@ class OutlookTab(FeatureTab):
         layout.addWidget(controls)
         layout.addWidget(self.scroll, 1)
 
+        self._profile_horizon: float | None = None
+        for spin in (self.paths_spin, self.horizon_spin, self.block_spin, self.seed_spin):
+            spin.valueChanged.connect(self._on_setting_changed)
         self.run_button.clicked.connect(self._on_run_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.portfolio_combo.currentIndexChanged.connect(self._on_portfolio_combo_changed)
@@ -215,6 +222,39 @@ class OutlookTab(FeatureTab):
     def full_page(self) -> QWidget:
         return self.scroll.widget()
 
+    def project_fields(self) -> dict[str, Any]:
+        return {"outlook": self.request()}
+
+    def restore_project(self, project: Project) -> None:
+        request = project.outlook
+        self._profile_horizon = project.profile.horizon_years
+        self._set_quietly(self.paths_spin, max(request.paths, self.paths_spin.minimum()))
+        self._set_quietly(
+            self.horizon_spin,
+            request.horizon_years
+            if request.horizon_years is not None
+            else project.profile.horizon_years,
+        )
+        self._set_quietly(self.block_spin, request.block_length)
+        self._set_quietly(self.seed_spin, request.seed)
+
+    def request(self) -> OutlookRequest:
+        """The settings for the project: the horizon is None while it is the IPS's own."""
+        horizon = self.horizon_spin.value()
+        same = self._profile_horizon is not None and abs(horizon - self._profile_horizon) < 0.05
+        return OutlookRequest(
+            paths=self.paths_spin.value(),
+            horizon_years=None if same else horizon,
+            block_length=self.block_spin.value(),
+            seed=self.seed_spin.value(),
+        )
+
+    @staticmethod
+    def _set_quietly(spin: QSpinBox | QDoubleSpinBox, value: float) -> None:
+        spin.blockSignals(True)
+        spin.setValue(value)  # type: ignore[arg-type]
+        spin.blockSignals(False)
+
     def settings(self) -> SimulationSettings:
         """The simulation settings of the controls."""
         return SimulationSettings(
@@ -226,11 +266,12 @@ class OutlookTab(FeatureTab):
 
     # -- tab protocol ----------------------------------------------------------------------
     def show_result(self, result: AnalysisResult) -> None:
-        if (
-            self._result is None
-            or result.profile.horizon_years != self._result.profile.horizon_years
-        ):
-            self.horizon_spin.setValue(result.profile.horizon_years)
+        horizon = result.profile.horizon_years
+        if self._profile_horizon is None or horizon != self._profile_horizon:
+            # a new IPS horizon replaces the shown one unless the user chose another
+            if self._profile_horizon is None or self.request().horizon_years is None:
+                self._set_quietly(self.horizon_spin, horizon)
+            self._profile_horizon = horizon
         self._result = result
         self.warning_label.hide()
         # waits until the tab is shown: a hidden tab's simulation would cost CPU for nothing
@@ -260,6 +301,10 @@ class OutlookTab(FeatureTab):
         self.progress.show()
         self.cancel_button.setEnabled(True)
         return job
+
+    @Slot()
+    def _on_setting_changed(self) -> None:
+        self.project_modified.emit()
 
     @Slot()
     def _on_run_button_clicked(self) -> None:

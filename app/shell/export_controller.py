@@ -57,17 +57,11 @@ def prepare_job(
     """Worker body of step 1: the project on screen through the one core path the headless
     report also takes (:func:`core.report.inputs.prepare_project_report`); the result on
     screen is reused when it was computed from the same inputs."""
-    from core.outlook.analysis import OutlookRequest
     from core.report.inputs import prepare_project_report
 
-    # The Outlook files at the defaults the CLI uses (10,000 paths, each profile's horizon).
+    # The Outlook files follow the project's Outlook settings (the Outlook tab's).
     return prepare_project_report(
-        project,
-        dataset,
-        analyses=analyses,
-        outlook=OutlookRequest(),
-        progress=progress,
-        cancel=cancel,
+        project, dataset, analyses=analyses, progress=progress, cancel=cancel
     )
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.outlook.answers import OutlookPolicy, OutlookResult, outlook
+from core.outlook.request import OutlookRequest
 from core.outlook.reverse_stress import ReverseStress, reverse_stress
 from core.outlook.simulation import (
     DEFAULT_BLOCK_LENGTH,
@@ -26,6 +27,7 @@ from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile, SpendingKind
 
 BENCHMARK = "Benchmark"
+__all__ = ["BENCHMARK", "AnalysisOutlook", "OutlookRequest", "analysis_outlook", "policy_of"]
 
 
 def policy_of(profile: IPSProfile, portfolio_value: float) -> OutlookPolicy:
@@ -61,25 +63,6 @@ def default_settings(
         block_length=block_length,
         seed=seed,
     )
-
-
-@dataclass(frozen=True)
-class OutlookRequest:
-    """What a report asks of the Outlook: ``horizon_years`` None means each profile's own."""
-
-    paths: int = DEFAULT_PATHS
-    horizon_years: float | None = None
-    block_length: float = DEFAULT_BLOCK_LENGTH
-    seed: int = DEFAULT_SEED
-
-    def settings_for(self, profile: IPSProfile) -> SimulationSettings:
-        return default_settings(
-            profile,
-            paths=self.paths,
-            horizon_years=self.horizon_years,
-            block_length=self.block_length,
-            seed=self.seed,
-        )
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from core.pipeline import AnalysisResult, AnalysisSettings, run_analysis, settin
 if TYPE_CHECKING:
     from core.data.cache import PriceCache
     from core.data.dataset import ReturnsDataset
-    from core.outlook.analysis import OutlookRequest
+    from core.outlook.request import OutlookRequest
     from core.policy.profile import IPSProfile
     from core.project import Project
     from core.rebalance.plan import RebalancePlan
@@ -223,7 +223,8 @@ def prepare_project_report(
     cancel: CancelToken | None = None,
 ) -> ReportBundle:
     """:func:`report_inputs` then :func:`core.report.package.prepare_report`: the bundle every
-    output of the report is written from (what the window's export job runs)."""
+    output of the report is written from (what the window's export job runs). ``outlook``
+    overrides the project's own Outlook settings (``project.outlook``)."""
     from core.report.package import prepare_report
 
     report = progress or no_progress
@@ -239,7 +240,7 @@ def prepare_project_report(
         inputs.results,
         rebalance=inputs.plan,
         custom_scenarios=inputs.custom_scenarios,
-        outlook=outlook,
+        outlook=outlook if outlook is not None else project.outlook,
         cancel=cancel,
         progress=lambda f, m: report(0.5 + 0.5 * f, m),
     )

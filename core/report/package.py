@@ -37,7 +37,8 @@ from core.report.workbook import WORKBOOK_NAME, write_workbook
 
 if TYPE_CHECKING:
     from core.analytics.risk_report import RiskReport
-    from core.outlook.analysis import AnalysisOutlook, OutlookRequest
+    from core.outlook.analysis import AnalysisOutlook
+    from core.outlook.request import OutlookRequest
     from core.pipeline import AnalysisResult
     from core.stress.engine import StressResult
 
@@ -110,7 +111,7 @@ def prepare_report(
         report(0.8 * k / len(results), f"Risk and stress analysis: {result.profile.name}")
         risk_reports.append(build_risk_report(result))
         stress_results.append(stress_analysis(result, tuple(custom_scenarios)))
-        if outlook is not None:
+        if outlook is not None and outlook.enabled:
             from core.outlook.analysis import analysis_outlook
 
             report(0.8 * (k + 0.5) / len(results), f"Outlook simulation: {result.profile.name}")

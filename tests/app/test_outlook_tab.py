@@ -148,3 +148,27 @@ def test_a_new_user_sets_a_spending_rule_runs_reads_and_exports(
         window.result.recommended_name
     )
     assert "### Outlook over the horizon" in (out / "investment_memo.md").read_text()
+
+
+def test_settings_are_project_fields_and_are_restored(qtbot, tab, endowment_result):
+    from core.outlook.request import OutlookRequest
+    from core.project import Project
+
+    tab.paths_spin.setValue(300)
+    with qtbot.waitSignal(tab.outlook_ready, timeout=TIMEOUT_MS):
+        tab.show_result(endowment_result)
+    _settle(qtbot, tab)
+    assert tab.project_fields() == {
+        "outlook": OutlookRequest(paths=300, horizon_years=None, block_length=12.0, seed=17)
+    }
+    with qtbot.waitSignal(tab.project_modified, timeout=1_000):
+        tab.horizon_spin.setValue(12.0)
+    assert tab.project_fields()["outlook"].horizon_years == 12.0
+    request = OutlookRequest(paths=1234, horizon_years=None, block_length=3.0, seed=8)
+    project = Project(
+        profile=endowment_result.profile, universe=endowment_result.universe, outlook=request
+    )
+    with qtbot.assertNotEmitted(tab.project_modified):
+        tab.restore_project(project)
+    assert tab.project_fields()["outlook"] == request
+    assert tab.horizon_spin.value() == endowment_result.profile.horizon_years

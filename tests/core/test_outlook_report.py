@@ -122,3 +122,30 @@ def test_recommended_reverse_stress_and_its_sentence(endowment):
     assert reverse.distance == pytest.approx(endowment.profile.max_drawdown / np.sqrt(w @ cov @ w))
     worst = reverse.shocks.idxmin()
     assert worst in describe(reverse) and "Basis: ETF returns" in describe(reverse)
+
+
+def test_project_keeps_its_outlook_settings_and_old_files_load():
+    import json
+
+    from core.errors import PolicyError
+    from core.outlook.request import OutlookRequest
+    from core.project import Project, ProjectFileError, project_from_dict, project_to_dict
+    from core.universe import default_universe
+
+    profile = bundled_profiles()["Balanced Growth"]
+    request = OutlookRequest(paths=2500, horizon_years=15.0, block_length=6.0, seed=3)
+    project = Project(profile=profile, universe=default_universe(), outlook=request)
+    data = json.loads(json.dumps(project_to_dict(project)))
+    assert project_from_dict(data).outlook == request
+    del data["outlook"]
+    assert project_from_dict(data).outlook == OutlookRequest()
+    data["outlook"] = {"paths": 10.5}
+    with pytest.raises(ProjectFileError, match="paths"):
+        project_from_dict(data)
+    data["outlook"] = {"seeds": 1}
+    with pytest.raises(ProjectFileError, match="seeds"):
+        project_from_dict(data)
+    with pytest.raises(PolicyError, match="paths"):
+        OutlookRequest(paths=-1)
+    assert request.settings_for(profile).horizon_years == 15.0
+    assert OutlookRequest().settings_for(profile).horizon_years == profile.horizon_years
