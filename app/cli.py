@@ -1,7 +1,8 @@
 """Headless pipeline: ``python -m app report --out DIR [--project FILE.ipsproj]
 [--profile NAME|all] [--returns FILE] [--data synthetic|market] [--holdings FILE|demo]
 [--method to-target|to-band-edge] [--cost-bps BPS] [--min-trade AMOUNT] [--cash-buffer PCT]
-[--contribution AMOUNT] [--portfolio-value AMOUNT] [--paths N] [--horizon YEARS] [--no-charts]``.
+[--contribution AMOUNT] [--portfolio-value AMOUNT] [--paths N] [--horizon YEARS]
+[--model bootstrap|parametric] [--no-charts]``.
 
 The flags make a :class:`core.project.Project` (``--project`` reads one; every other flag
 overrides it), which goes through the same core path as the window's File > Export report
@@ -238,6 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="Outlook horizon in years (default: the project's, else each profile's IPS horizon)",
     )
     parser.add_argument(
+        "--model",
+        choices=("bootstrap", "parametric"),
+        default=None,
+        help="Outlook return model: block bootstrap of the history, or normal returns from the "
+        "analysis's expected returns and covariance (default: the project's, else bootstrap)",
+    )
+    parser.add_argument(
         "--no-charts",
         action="store_true",
         help="skip charts/*.png and the memo PDF (both need Qt; the rest is written without it)",
@@ -419,6 +427,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             outlook = dataclasses.replace(outlook, paths=args.paths)
         if args.horizon is not None:
             outlook = dataclasses.replace(outlook, horizon_years=args.horizon)
+        if args.model is not None:
+            from core.outlook.simulation import ReturnModel
+
+            outlook = dataclasses.replace(outlook, model=ReturnModel(args.model))
         paths = export_project_report(
             project,
             dataset,

@@ -46,6 +46,7 @@ from core.outlook.simulation import (
     DEFAULT_BLOCK_LENGTH,
     DEFAULT_PATHS,
     DEFAULT_SEED,
+    ReturnModel,
     SimulationSettings,
 )
 from core.pipeline import AnalysisResult
@@ -56,7 +57,8 @@ if TYPE_CHECKING:
 
 CONVENTION = (
     "Convention: monthly simple returns resampled by a stationary block bootstrap of the data "
-    "set's history (Politis-Romano), each portfolio rebalanced monthly to its weights; wealth "
+    "set's history (Politis-Romano), or drawn normal from the analysis's expected returns and "
+    "covariance (parametric), each portfolio rebalanced monthly to its weights; wealth "
     "starts at 1 (the starting assets) and the IPS's spending is paid monthly after each month's "
     "return; the return objective is an annualized nominal geometric return over the horizon; "
     "drawdowns are measured on the return index (spending is not a loss); every portfolio sees "
@@ -117,6 +119,17 @@ class OutlookTab(FeatureTab):
         self.seed_spin.setObjectName("outlook_seed_spin")
         self.seed_spin.setRange(0, 2_000_000_000)
         self.seed_spin.setValue(DEFAULT_SEED)
+        self.model_combo = QComboBox()
+        self.model_combo.setObjectName("outlook_model_combo")
+        self.model_combo.addItem("Block bootstrap of history", ReturnModel.BOOTSTRAP.value)
+        self.model_combo.addItem(
+            "Parametric (capital market assumptions)", ReturnModel.PARAMETRIC.value
+        )
+        self.model_combo.setToolTip(
+            "Block bootstrap: months of the data set's history resampled in blocks (keeps fat "
+            "tails and autocorrelation). Parametric: normal monthly returns with the analysis's "
+            "expected returns and covariance."
+        )
         self.run_button = QPushButton("Simulate")
         self.run_button.setObjectName("outlook_run_button")
         self.cancel_button = QPushButton("Cancel")
@@ -131,6 +144,7 @@ class OutlookTab(FeatureTab):
         row = QHBoxLayout(controls)
         row.setContentsMargins(0, 0, 0, 0)
         for label, widget in (
+            ("Model:", self.model_combo),
             ("Paths:", self.paths_spin),
             ("Horizon:", self.horizon_spin),
             ("Block length:", self.block_spin),
@@ -203,6 +217,7 @@ class OutlookTab(FeatureTab):
         self._profile_horizon: float | None = None
         for spin in (self.paths_spin, self.horizon_spin, self.block_spin, self.seed_spin):
             spin.valueChanged.connect(self._on_setting_changed)
+        self.model_combo.currentIndexChanged.connect(self._on_setting_changed)
         self.run_button.clicked.connect(self._on_run_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.portfolio_combo.currentIndexChanged.connect(self._on_portfolio_combo_changed)
@@ -237,6 +252,9 @@ class OutlookTab(FeatureTab):
         )
         self._set_quietly(self.block_spin, request.block_length)
         self._set_quietly(self.seed_spin, request.seed)
+        self.model_combo.blockSignals(True)
+        self.model_combo.setCurrentIndex(self.model_combo.findData(request.model.value))
+        self.model_combo.blockSignals(False)
 
     def request(self) -> OutlookRequest:
         """The settings for the project: the horizon is None while it is the IPS's own."""
@@ -247,6 +265,7 @@ class OutlookTab(FeatureTab):
             horizon_years=None if same else horizon,
             block_length=self.block_spin.value(),
             seed=self.seed_spin.value(),
+            model=ReturnModel(self.model_combo.currentData()),
         )
 
     @staticmethod
@@ -262,6 +281,7 @@ class OutlookTab(FeatureTab):
             horizon_years=self.horizon_spin.value(),
             block_length=self.block_spin.value(),
             seed=self.seed_spin.value(),
+            model=ReturnModel(self.model_combo.currentData()),
         )
 
     # -- tab protocol ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from core.outlook.simulation import (
     DEFAULT_BLOCK_LENGTH,
     DEFAULT_PATHS,
     DEFAULT_SEED,
+    CapitalMarket,
     CashFlowKind,
     CashFlows,
     SimulationSettings,
@@ -128,12 +129,14 @@ def analysis_outlook(
     portfolios = [(recommended.name, recommended.weights)]
     portfolios += [(c.name, c.weights) for c in result.candidates if c.name != recommended.name]
     portfolios.append((BENCHMARK, result.benchmark_weights))
+    inputs = result.inputs
     simulated = simulate(
         result.dataset.returns,
         portfolios,
         settings,
         policy.cash_flows,
         policy.reserve,
+        market=CapitalMarket(inputs.tickers, inputs.expected_returns, inputs.covariance),
         progress=progress,
         cancel=cancel,
     )

@@ -159,6 +159,7 @@ class OutlookResult:
                     "drawdown_tolerance": self.policy.drawdown_tolerance,
                     "cash_flows": self.policy.cash_flows.describe(),
                     "liquidity_reserve": self.policy.reserve,
+                    "model": self.settings.model.value,
                     "paths": self.settings.paths,
                     "horizon_years": self.settings.horizon_years,
                     "block_length_months": self.settings.block_length,

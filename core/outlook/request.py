@@ -17,11 +17,12 @@ from core.outlook.simulation import (
     DEFAULT_BLOCK_LENGTH,
     DEFAULT_PATHS,
     DEFAULT_SEED,
+    ReturnModel,
     SimulationSettings,
 )
 from core.policy.profile import IPSProfile
 
-KEYS = ("paths", "horizon_years", "block_length", "seed")
+KEYS = ("paths", "horizon_years", "block_length", "seed", "model")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class OutlookRequest:
     horizon_years: float | None = None
     block_length: float = DEFAULT_BLOCK_LENGTH
     seed: int = DEFAULT_SEED
+    model: ReturnModel = ReturnModel.BOOTSTRAP
 
     def __post_init__(self) -> None:
         if self.paths < 0:
@@ -50,6 +52,7 @@ class OutlookRequest:
             else profile.horizon_years,
             block_length=self.block_length,
             seed=self.seed,
+            model=self.model,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,6 +61,7 @@ class OutlookRequest:
             "horizon_years": self.horizon_years,
             "block_length": self.block_length,
             "seed": self.seed,
+            "model": self.model.value,
         }
 
     @classmethod
@@ -90,7 +94,14 @@ class OutlookRequest:
                 )
             return int(value) if whole else float(value)
 
+        raw_model = data.get("model", ReturnModel.BOOTSTRAP.value)
+        try:
+            model = ReturnModel(raw_model)
+        except ValueError:
+            choices = ", ".join(m.value for m in ReturnModel)
+            raise PolicyError(f"Outlook setting 'model' is {raw_model!r}; use {choices}.") from None
         return cls(
+            model=model,
             paths=number("paths", defaults.paths, True, 0, 1_000_000),
             horizon_years=number("horizon_years", None, False, 1 / 12, 100),
             block_length=number("block_length", defaults.block_length, False, 1, 600),

@@ -43,6 +43,25 @@ DEFAULT_SEED = 17
 FAN_PERCENTILES = (5, 25, 50, 75, 95)
 
 
+class ReturnModel(str, Enum):
+    """Where the monthly returns of a path come from."""
+
+    BOOTSTRAP = "bootstrap"  # stationary block bootstrap of the monthly history (default)
+    PARAMETRIC = "parametric"  # normal, from the capital market assumptions
+
+
+@dataclass(frozen=True)
+class CapitalMarket:
+    """Capital market assumptions of the parametric model: annual arithmetic expected returns
+    (shape (n,), decimal) and annual covariance (shape (n, n)) of ``tickers``. Monthly simple
+    returns are drawn normal with mean ``expected_returns / 12`` and covariance
+    ``covariance / 12`` (no autocorrelation, no fat tails: the bootstrap keeps those)."""
+
+    tickers: tuple[str, ...]
+    expected_returns: np.ndarray
+    covariance: np.ndarray
+
+
 class CashFlowKind(str, Enum):
     """How the policy pays out (or takes in) cash each year, in twelve monthly payments."""
 
@@ -89,6 +108,7 @@ class SimulationSettings:
     horizon_years: float = 10.0
     block_length: float = DEFAULT_BLOCK_LENGTH
     seed: int = DEFAULT_SEED
+    model: ReturnModel = ReturnModel.BOOTSTRAP
 
     def __post_init__(self) -> None:
         if not 1 <= self.paths <= 1_000_000:
@@ -103,6 +123,11 @@ class SimulationSettings:
         return max(1, round(self.horizon_years * MONTHS_PER_YEAR))
 
     def describe(self) -> str:
+        if self.model is ReturnModel.PARAMETRIC:
+            return (
+                f"{self.paths:,} paths x {self.months} months, normal monthly returns from the "
+                f"capital market assumptions, seed {self.seed}"
+            )
         return (
             f"{self.paths:,} paths x {self.months} months, stationary block bootstrap "
             f"(expected block {self.block_length:g} months), seed {self.seed}"
@@ -182,32 +207,26 @@ def shortfall(wealth: np.ndarray, cash_flows: CashFlows, reserve: float) -> np.n
     return exhausted
 
 
-def simulate_portfolio(
+def summarise_paths(
     name: str,
     weights: pd.Series,
-    history: pd.DataFrame,
-    indices: np.ndarray,
+    returns: np.ndarray,
     cash_flows: CashFlows,
     reserve: float,
     cancel: CancelToken | None = None,
 ) -> SimulatedPortfolio:
-    """Simulate one fixed-weight portfolio on precomputed bootstrap ``indices`` (see
-    :func:`simulate`); ``cancel`` is polled between the steps (each well under a second)."""
+    """One portfolio's :class:`SimulatedPortfolio` from its monthly returns, shape
+    (paths, months); ``cancel`` is polled between the steps (each well under a second)."""
 
     def check() -> None:
         if cancel is not None:
             cancel.raise_if_cancelled()
 
-    missing = sorted(set(weights.index[weights.abs() > 0]) - set(history.columns))
-    if missing:
-        raise DataError(f"Portfolio {name!r} holds {', '.join(missing)}, absent from the history.")
-    w = weights.reindex(history.columns, fill_value=0.0).to_numpy(dtype=float)
-    series = history.to_numpy(dtype=float) @ w
-    _, growth = growth_paths(series, indices)
+    growth = np.cumprod(1.0 + returns, axis=1)
     check()
     wealth = wealth_from_growth(growth, cash_flows)
     check()
-    months = indices.shape[1]
+    months = returns.shape[1]
     percentiles = np.ones((len(FAN_PERCENTILES), months + 1))
     percentiles[:, 1:] = np.percentile(wealth, FAN_PERCENTILES, axis=0)
     return SimulatedPortfolio(
@@ -222,6 +241,31 @@ def simulate_portfolio(
     )
 
 
+def _weights_matrix(
+    items: Sequence[tuple[str, pd.Series]], tickers: Sequence[str], where: str
+) -> np.ndarray:
+    """Shape (n, k): each portfolio's weights in ``tickers`` order."""
+    columns = []
+    for name, weights in items:
+        missing = sorted(set(weights.index[weights.abs() > 0]) - set(tickers))
+        if missing:
+            raise DataError(f"Portfolio {name!r} holds {', '.join(missing)}, absent from {where}.")
+        columns.append(weights.reindex(list(tickers), fill_value=0.0).to_numpy(dtype=float))
+    return np.column_stack(columns) if columns else np.zeros((len(tickers), 0))
+
+
+def parametric_factors(market: CapitalMarket, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean, factor)`` of the portfolios' joint monthly returns: mean shape (k,), factor
+    shape (k, k) with ``factor @ factor.T = W' (S / 12) W`` (a symmetric square root, so a
+    singular covariance, e.g. two identical portfolios, is fine)."""
+    mean = (np.asarray(market.expected_returns, dtype=float) / MONTHS_PER_YEAR) @ weights
+    covariance = (
+        weights.T @ (np.asarray(market.covariance, dtype=float) / MONTHS_PER_YEAR) @ weights
+    )
+    values, vectors = np.linalg.eigh((covariance + covariance.T) / 2)
+    return mean, vectors * np.sqrt(np.clip(values, 0.0, None))
+
+
 def simulate(
     history: pd.DataFrame,
     portfolios: Mapping[str, pd.Series] | Sequence[tuple[str, pd.Series]],
@@ -229,18 +273,41 @@ def simulate(
     cash_flows: CashFlows = CashFlows(),
     reserve: float = 0.0,
     *,
+    market: CapitalMarket | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> tuple[SimulatedPortfolio, ...]:
-    """Simulate every portfolio on one set of bootstrap paths (drawn once, from ``settings.seed``).
+    """Simulate every portfolio on one set of paths (drawn once, from ``settings.seed``).
 
     ``history``: monthly simple returns, shape (T, n), columns tickers, no NaN. ``portfolios``:
     name -> decimal weights by ticker (rebalanced monthly to these weights). ``reserve``: the
-    liquidity reserve as a fraction of the starting assets.
+    liquidity reserve as a fraction of the starting assets. ``market``: the capital market
+    assumptions, needed by :attr:`ReturnModel.PARAMETRIC` (whose paths are normal draws shared by
+    every portfolio: one standard normal per portfolio dimension, month and path).
     """
+    items = list(portfolios.items()) if isinstance(portfolios, Mapping) else list(portfolios)
+    if settings.model is ReturnModel.PARAMETRIC:
+        if market is None:
+            raise DataError("The parametric model needs capital market assumptions.")
+        weights = _weights_matrix(items, market.tickers, "the capital market assumptions")
+        mean, factor = parametric_factors(market, weights)
+        progress(0.0, "Drawing normal paths")
+        rng = np.random.default_rng(settings.seed)
+        shocks = rng.standard_normal(
+            (settings.paths, settings.months, len(items)), dtype=np.float32
+        )
+        out = []
+        for i, (name, w) in enumerate(items):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            progress(i / max(len(items), 1), f"Simulating {name}")
+            returns = mean[i] + shocks @ factor[i].astype(np.float32)
+            out.append(summarise_paths(name, w, returns.astype(float), cash_flows, reserve, cancel))
+        progress(1.0, "Simulation done")
+        return tuple(out)
     if history.isna().to_numpy().any():
         raise DataError("The return history has missing values; fill or drop them first.")
-    items = list(portfolios.items()) if isinstance(portfolios, Mapping) else list(portfolios)
+    series = history.to_numpy(dtype=float) @ _weights_matrix(items, history.columns, "the history")
     progress(0.0, "Drawing bootstrap paths")
     rng = np.random.default_rng(settings.seed)
     indices = stationary_bootstrap_indices(
@@ -251,6 +318,8 @@ def simulate(
         if cancel is not None:
             cancel.raise_if_cancelled()
         progress(i / max(len(items), 1), f"Simulating {name}")
-        out.append(simulate_portfolio(name, weights, history, indices, cash_flows, reserve, cancel))
+        out.append(
+            summarise_paths(name, weights, series[:, i][indices], cash_flows, reserve, cancel)
+        )
     progress(1.0, "Simulation done")
     return tuple(out)

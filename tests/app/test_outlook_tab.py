@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 
 from app.outlook.tab import OutlookTab
 from core.outlook.analysis import BENCHMARK, analysis_outlook
+from core.outlook.simulation import ReturnModel
 from core.pipeline import load_default_dataset, run_analysis
 from core.policy.profile_io import bundled_profiles
 
@@ -161,6 +162,15 @@ def test_settings_are_project_fields_and_are_restored(qtbot, tab, endowment_resu
     assert tab.project_fields() == {
         "outlook": OutlookRequest(paths=300, horizon_years=None, block_length=12.0, seed=17)
     }
+    with qtbot.waitSignal(tab.project_modified, timeout=1_000):
+        tab.model_combo.setCurrentIndex(1)
+    assert tab.project_fields()["outlook"].model is ReturnModel.PARAMETRIC
+    with qtbot.waitSignal(tab.outlook_ready, timeout=TIMEOUT_MS) as blocker:
+        tab.run_button.click()
+    assert blocker.args[0].outlook.settings.model is ReturnModel.PARAMETRIC
+    assert "capital market" in tab.summary_label.text()
+    _settle(qtbot, tab)
+    tab.model_combo.setCurrentIndex(0)
     with qtbot.waitSignal(tab.project_modified, timeout=1_000):
         tab.horizon_spin.setValue(12.0)
     assert tab.project_fields()["outlook"].horizon_years == 12.0

@@ -301,3 +301,42 @@ def test_worst_window_against_a_loop():
     assert worst == pytest.approx(min(brute))
     assert end == r.index[int(np.argmin(brute)) + 11]
     assert math.isnan(worst_window(r.iloc[:5], 12)[0])
+
+
+# -- parametric model -------------------------------------------------------------------------------
+def test_parametric_paths_have_the_assumed_monthly_mean_and_covariance():
+    from core.outlook.simulation import CapitalMarket, ReturnModel, parametric_factors
+
+    market = CapitalMarket(
+        ("SPY", "AGG"), np.array([0.08, 0.03]), np.array([[0.04, 0.002], [0.002, 0.0025]])
+    )
+    weights = np.array([[1.0, 0.6], [0.0, 0.4]])  # columns: all SPY, 60/40
+    mean, factor = parametric_factors(market, weights)
+    np.testing.assert_allclose(mean, [0.08 / 12, (0.6 * 0.08 + 0.4 * 0.03) / 12])
+    np.testing.assert_allclose(factor @ factor.T, weights.T @ market.covariance @ weights / 12)
+    settings = SimulationSettings(paths=4000, horizon_years=5, seed=2, model=ReturnModel.PARAMETRIC)
+    portfolios = {"SPY": pd.Series({"SPY": 1.0}), "60/40": pd.Series({"SPY": 0.6, "AGG": 0.4})}
+    sims = simulate(_history(), portfolios, settings, market=market)
+    # second route: for independent months E[G_T] = (1 + m)^T exactly, within sampling error.
+    for sim, m in zip(sims, mean, strict=True):
+        expected = (1 + m) ** 60
+        se = sim.terminal_wealth.std() / math.sqrt(4000)
+        assert abs(sim.terminal_wealth.mean() - expected) < 4 * se
+    # both portfolios share the draws: their terminal wealth is strongly correlated
+    assert np.corrcoef(sims[0].terminal_wealth, sims[1].terminal_wealth)[0, 1] > 0.9
+    with pytest.raises(DataError, match="capital market"):
+        simulate(_history(), portfolios, settings)
+
+
+def test_parametric_draws_match_the_factor_month_by_month():
+    from core.outlook.simulation import CapitalMarket, ReturnModel, parametric_factors
+
+    market = CapitalMarket(("A", "B"), np.array([0.06, 0.02]), np.diag([0.03, 0.001]))
+    weights = {"A": pd.Series({"A": 1.0}), "B": pd.Series({"B": 1.0})}
+    settings = SimulationSettings(paths=3, horizon_years=1, seed=4, model=ReturnModel.PARAMETRIC)
+    sims = simulate(_history()[[]], weights, settings, market=market)
+    mean, factor = parametric_factors(market, np.eye(2))
+    z = np.random.default_rng(4).standard_normal((3, 12, 2), dtype=np.float32)
+    for i, sim in enumerate(sims):
+        r = mean[i] + (z @ factor[i].astype(np.float32)).astype(float)
+        np.testing.assert_allclose(sim.terminal_wealth, np.prod(1 + r, axis=1), rtol=1e-6)

@@ -107,6 +107,23 @@ def test_cli_report_paths_and_horizon(tmp_path, capsys):
     assert "### Outlook over the horizon" in memo
     assert f"{summary.loc[0, 'prob_meet_objective']:.1%}" in memo
     assert "Reverse stress" in memo
+    parametric = tmp_path / "parametric"
+    assert (
+        main(
+            [
+                "report",
+                "--out",
+                str(parametric),
+                "--no-charts",
+                "--paths",
+                "100",
+                "--model",
+                "parametric",
+            ]
+        )
+        == 0
+    )
+    assert pd.read_csv(parametric / MONTE_CARLO_CSV)["model"].eq("parametric").all()
     skipped = tmp_path / "skipped"
     assert main(["report", "--out", str(skipped), "--no-charts", "--paths", "0"]) == 0
     assert not (skipped / MONTE_CARLO_CSV).exists()
@@ -133,7 +150,11 @@ def test_project_keeps_its_outlook_settings_and_old_files_load():
     from core.universe import default_universe
 
     profile = bundled_profiles()["Balanced Growth"]
-    request = OutlookRequest(paths=2500, horizon_years=15.0, block_length=6.0, seed=3)
+    from core.outlook.simulation import ReturnModel
+
+    request = OutlookRequest(
+        paths=2500, horizon_years=15.0, block_length=6.0, seed=3, model=ReturnModel.PARAMETRIC
+    )
     project = Project(profile=profile, universe=default_universe(), outlook=request)
     data = json.loads(json.dumps(project_to_dict(project)))
     assert project_from_dict(data).outlook == request
@@ -142,6 +163,9 @@ def test_project_keeps_its_outlook_settings_and_old_files_load():
     data["outlook"] = {"paths": 10.5}
     with pytest.raises(ProjectFileError, match="paths"):
         project_from_dict(data)
+    data["outlook"] = {"model": "garch"}
+    with pytest.raises(ProjectFileError, match="garch"):
+        project_from_dict(data)
     data["outlook"] = {"seeds": 1}
     with pytest.raises(ProjectFileError, match="seeds"):
         project_from_dict(data)
@@ -149,3 +173,20 @@ def test_project_keeps_its_outlook_settings_and_old_files_load():
         OutlookRequest(paths=-1)
     assert request.settings_for(profile).horizon_years == 15.0
     assert OutlookRequest().settings_for(profile).horizon_years == profile.horizon_years
+
+
+def test_parametric_outlook_uses_the_analysis_inputs(endowment):
+    from core.outlook.simulation import ReturnModel
+
+    settings = SimulationSettings(
+        paths=2000, horizon_years=10, seed=1, model=ReturnModel.PARAMETRIC
+    )
+    answer = analysis_outlook(endowment, settings)
+    bench = answer.outlook.portfolio(BENCHMARK)
+    w = endowment.benchmark_weights.reindex(endowment.inputs.tickers).to_numpy()
+    monthly = w @ endowment.inputs.expected_returns / 12
+    # E[terminal wealth] of independent months, each keeping (1 - 0.05 / 12) after the 5% rule
+    expected = ((1 + monthly) * (1 - 0.05 / 12)) ** 120
+    se = bench.simulated.terminal_wealth.std() / np.sqrt(2000)
+    assert abs(bench.simulated.terminal_wealth.mean() - expected) < 4 * se
+    assert answer.outlook.summary_frame()["model"].eq("parametric").all()
