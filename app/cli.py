@@ -1,7 +1,8 @@
 """Headless pipeline: ``python -m app report --out DIR [--project FILE.ipsproj]
 [--profile NAME|all] [--returns FILE] [--data synthetic|market] [--holdings FILE|demo]
 [--method to-target|to-band-edge] [--cost-bps BPS] [--min-trade AMOUNT] [--cash-buffer PCT]
-[--contribution AMOUNT] [--portfolio-value AMOUNT] [--no-charts]``.
+[--contribution AMOUNT] [--portfolio-value AMOUNT] [--paths N] [--horizon YEARS]
+[--model bootstrap|parametric] [--no-charts]``.
 
 The flags make a :class:`core.project.Project` (``--project`` reads one; every other flag
 overrides it), which goes through the same core path as the window's File > Export report
@@ -223,6 +224,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the Resampled Frontier candidate from N resampled histories (e.g. 500)",
     )
     parser.add_argument(
+        "--paths",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Outlook simulation paths for monte_carlo_summary.csv and reverse_stress.csv "
+        "(default: the project's, else 10,000; 0 skips the Outlook files)",
+    )
+    parser.add_argument(
+        "--horizon",
+        type=float,
+        default=None,
+        metavar="YEARS",
+        help="Outlook horizon in years (default: the project's, else each profile's IPS horizon)",
+    )
+    parser.add_argument(
+        "--model",
+        choices=("bootstrap", "parametric"),
+        default=None,
+        help="Outlook return model: block bootstrap of the history, or normal returns from the "
+        "analysis's expected returns and covariance (default: the project's, else bootstrap)",
+    )
+    parser.add_argument(
         "--no-charts",
         action="store_true",
         help="skip charts/*.png and the memo PDF (both need Qt; the rest is written without it)",
@@ -397,6 +420,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.shell.memo_pdf import render_memo_pdf
 
             charts, render_pdf = write_charts, render_memo_pdf
+        import dataclasses
+
+        outlook = project.outlook
+        if args.paths is not None:
+            outlook = dataclasses.replace(outlook, paths=args.paths)
+        if args.horizon is not None:
+            outlook = dataclasses.replace(outlook, horizon_years=args.horizon)
+        if args.model is not None:
+            from core.outlook.simulation import ReturnModel
+
+            outlook = dataclasses.replace(outlook, model=ReturnModel(args.model))
         paths = export_project_report(
             project,
             dataset,
@@ -405,6 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             analyses=analyses,
             charts=charts,
             render_pdf=render_pdf,
+            outlook=outlook,
         )
     except IPSStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)

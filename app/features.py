@@ -14,5 +14,6 @@ FEATURES: tuple[Feature, ...] = (
     Feature("allocation", "Allocation", "app.allocation.tab", "AllocationTab"),
     Feature("risk", "Risk", "app.risk.tab", "RiskTab"),
     Feature("stress", "Stress", "app.stress.tab", "StressTab"),
+    Feature("outlook", "Outlook", "app.outlook.tab", "OutlookTab"),
     Feature("rebalancing", "Rebalancing", "app.rebalancing.tab", "RebalanceTab"),
 )

@@ -18,12 +18,16 @@ Layout (schema 2)::
                   "portfolio_value": 100000000.0, "var_level": 0.95},
      "trade_settings": {"method": "to_target", "cost_bps": 5.0, "min_trade_value": 0.0,
                         "cash_buffer": 0.0, "contribution": 0.0},
+     "outlook": {"paths": 10000, "horizon_years": null, "block_length": 12.0, "seed": 17},
      "data": {"mode": "SYNTHETIC", "import_path": null}}
 
 ``settings.portfolio_value`` is the value the user set; dollar VaR and stress P&L use the
 account's value instead whenever holdings are loaded (:func:`core.pipeline.settings_for_account`,
 applied by :func:`core.report.inputs.analysis_settings`). ``trade_settings`` is
 :class:`core.rebalance.settings.TradeSettings` (``cash_buffer`` a decimal fraction).
+
+``outlook`` (:class:`core.outlook.request.OutlookRequest`, optional: absent means the defaults)
+holds the Outlook tab's simulation settings, used by the report too; a null horizon is the IPS's.
 
 Schema 1 (before trade settings) is still read: :func:`upgrade_document` gives it the default
 trade settings, which is what the application used then.
@@ -44,6 +48,7 @@ from core.data.prices import PricePoint
 from core.errors import DataError, IPSStudioError
 from core.jsonio import json_kind, shown, write_json_atomic
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
+from core.outlook.request import OutlookRequest
 from core.pipeline import AnalysisSettings
 from core.policy.profile import IPSProfile
 from core.policy.profile_io import profile_from_dict, profile_to_dict
@@ -74,6 +79,7 @@ class Project:
     data_mode: DataMode = DataMode.SYNTHETIC
     import_path: str | None = None
     trade_settings: TradeSettings = field(default_factory=TradeSettings)
+    outlook: OutlookRequest = field(default_factory=OutlookRequest)
 
 
 def project_to_dict(project: Project) -> dict[str, Any]:
@@ -103,6 +109,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
             "var_level": s.var_level,
         },
         "trade_settings": project.trade_settings.to_dict(),
+        "outlook": project.outlook.to_dict(),
         "data": {"mode": project.data_mode.value, "import_path": project.import_path},
     }
 
@@ -288,6 +295,12 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
             )
         section = "trade_settings"
         trade_settings = TradeSettings.from_dict(_section(data, "trade_settings", where))
+        section = "outlook"
+        outlook = (
+            OutlookRequest.from_dict(_section(data, "outlook", where))
+            if "outlook" in data
+            else OutlookRequest()
+        )
     except ProjectFileError:
         raise
     except IPSStudioError as exc:
@@ -307,6 +320,7 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
         data_mode=mode,
         import_path=import_path,
         trade_settings=trade_settings,
+        outlook=outlook,
     )
 
 

@@ -2,7 +2,9 @@
 
 Rows, in order: one per asset-class range (minimum, maximum), one per ETF of the universe
 (minimum, cap), one per group limit, then the scalar limits (maximum volatility, maximum
-drawdown, maximum single-ETF weight, absolute drift band; maximum column only).
+drawdown, maximum single-ETF weight, absolute drift band; maximum column only), then the
+Outlook's policy numbers (return objective, spending as a percent of assets a year, liquidity
+reserve; the value in the maximum column; a blank objective or spending removes it).
 
 Cells show percentages; typed or pasted input is in percent units with or without ``%`` (the
 grammar of :mod:`core.inputs`). The table is an editable value-table model
@@ -27,7 +29,7 @@ from app.kit import formatting as fmt
 from app.kit.editable_model import Cell, EditableTableModel, EditRefused
 from core.errors import IPSStudioError, PolicyError
 from core.policy.constraints import build_constraints, check_feasibility
-from core.policy.profile import GroupLimit, IPSProfile, Range
+from core.policy.profile import GroupLimit, IPSProfile, Range, SpendingKind, SpendingPolicy
 from core.universe import Universe
 
 LABEL, SECTION, MINIMUM, MAXIMUM = range(4)
@@ -67,6 +69,31 @@ SCALAR_LIMITS = (
 )
 
 
+OUTLOOK = "Outlook"
+OUTLOOK_FIELDS = (
+    (
+        "target_return",
+        "Return objective (annual, nominal)",
+        True,
+        "The return the policy must earn a year over its horizon (the Outlook tab's objective). "
+        "Blank: none stated (the Outlook then asks only to preserve capital).",
+    ),
+    (
+        "spending_percent",
+        "Spending (% of assets a year)",
+        True,
+        "Paid monthly, e.g. 5 for an endowment's 5% rule. Blank: no spending. Contributions and "
+        "fixed-amount rules are set in the profile file (shown here as blank).",
+    ),
+    (
+        "liquidity_reserve",
+        "Liquidity reserve (of starting assets)",
+        False,
+        "Assets that must remain: the Outlook counts a path falling below it as a shortfall.",
+    ),
+)
+
+
 def constraint_rows(profile: IPSProfile, universe: Universe) -> tuple[ConstraintRow, ...]:
     """The row layout for ``profile`` over ``universe``."""
     rows = [
@@ -93,6 +120,10 @@ def constraint_rows(profile: IPSProfile, universe: Universe) -> tuple[Constraint
         ConstraintRow("Limit", label, field, False, True, False, tip)
         for field, label, tip in SCALAR_LIMITS
     ]
+    rows += [
+        ConstraintRow(OUTLOOK, label, field, False, True, optional, tip)
+        for field, label, optional, tip in OUTLOOK_FIELDS
+    ]
     return tuple(rows)
 
 
@@ -111,6 +142,11 @@ def cell_value(profile: IPSProfile, row: ConstraintRow, column: int) -> float | 
         return None
     if row.key == "drift_absolute":
         return profile.drift_bands.absolute
+    if row.key == "target_return":
+        return profile.target_return
+    if row.key == "spending_percent":
+        spending = profile.spending
+        return spending.value if spending.kind is SpendingKind.PERCENT_OF_ASSETS else None
     return float(getattr(profile, row.key))
 
 
@@ -139,6 +175,13 @@ def with_cell(
         return profile.with_changes(groups=tuple(groups))
     if row.key == "drift_absolute":
         return profile.with_changes(drift_bands=replace(profile.drift_bands, absolute=value))
+    if row.key == "spending_percent":
+        spending = (
+            SpendingPolicy()
+            if value is None
+            else SpendingPolicy(SpendingKind.PERCENT_OF_ASSETS, value)
+        )
+        return profile.with_changes(spending=spending)
     return profile.with_changes(**{row.key: value})
 
 

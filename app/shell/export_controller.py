@@ -59,6 +59,7 @@ def prepare_job(
     screen is reused when it was computed from the same inputs."""
     from core.report.inputs import prepare_project_report
 
+    # The Outlook files follow the project's Outlook settings (the Outlook tab's).
     return prepare_project_report(
         project, dataset, analyses=analyses, progress=progress, cancel=cancel
     )

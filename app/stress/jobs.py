@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.jobs import CancelToken, ProgressCallback
+from core.outlook.reverse_stress import ReverseStress, recommended_reverse_stress
 from core.pipeline import AnalysisResult
 from core.stress.engine import StressResult, stress_analysis
 from core.stress.scenarios import Scenario
@@ -23,6 +24,7 @@ class StressAnswer:
     result: AnalysisResult
     custom: tuple[Scenario, ...]
     stress: StressResult
+    reverse: ReverseStress | None = None
 
 
 def stress_job(
@@ -35,4 +37,4 @@ def stress_job(
     progress(0.0, "Stress scenarios")
     stress = stress_analysis(result, tuple(custom)).evaluated()  # the GUI thread only reads figures
     cancel.raise_if_cancelled()
-    return StressAnswer(result, tuple(custom), stress)
+    return StressAnswer(result, tuple(custom), stress, recommended_reverse_stress(result))

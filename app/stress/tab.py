@@ -33,6 +33,7 @@ from app.stress.editor import ConditionalPanel, CustomScenariosPanel
 from app.stress.jobs import STRESS_JOB, StressAnswer, stress_job
 from app.stress.results_model import StressResultsModel
 from app.stress.scenarios_model import CustomScenariosModel
+from core.outlook.reverse_stress import describe as describe_reverse
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile
 from core.stress.conditional import covariance_frame
@@ -83,6 +84,9 @@ class StressTab(FeatureTab):
         self.summary_label.setWordWrap(True)
         self.summary_label.setStyleSheet("font-size: 12pt; font-weight: bold; padding: 4px;")
         self.warning_label = warning_banner("stress_warning_label")
+        self.reverse_label = QLabel("")
+        self.reverse_label.setObjectName("stress_reverse_label")
+        self.reverse_label.setWordWrap(True)
 
         self.results_model = StressResultsModel(self)
         self.results_table = read_only_table(
@@ -104,7 +108,9 @@ class StressTab(FeatureTab):
         self.conditional_panel = ConditionalPanel(tickers)
 
         self._results_box = group_box(
-            "Scenario results (select a row for its contributions)", self.results_table
+            "Scenario results (select a row for its contributions)",
+            self.reverse_label,
+            self.results_table,
         )
         page = QWidget()
         page_layout = QVBoxLayout(page)
@@ -221,6 +227,9 @@ class StressTab(FeatureTab):
         )
         selected = self._selected_name()
         self.results_model.set_stress(stress)
+        self.reverse_label.setText(
+            describe_reverse(answer.reverse) if answer.reverse is not None else ""
+        )
         self.deferred.add("fit_results", self._fit_results_columns)
         names = list(stress.scenario_names)
         frame_row = names.index(selected) if selected in names else 0

@@ -52,6 +52,34 @@ class GroupLimit:
     maximum: float | None = None
 
 
+class SpendingKind(str, Enum):
+    """How the policy pays out cash (a negative value is a contribution)."""
+
+    NONE = "none"
+    FIXED_AMOUNT = "fixed_amount"  # value: currency a year
+    PERCENT_OF_ASSETS = "percent_of_assets"  # value: decimal of assets a year (0.05 = 5% rule)
+
+
+@dataclass(frozen=True)
+class SpendingPolicy:
+    """Spending (positive) or contributions (negative), paid in twelve monthly parts.
+
+    FIXED_AMOUNT: ``value`` in currency a year; PERCENT_OF_ASSETS: ``value`` a decimal of the
+    assets a year (an endowment's 5% rule is 0.05); NONE: ``value`` is ignored (keep it 0).
+    """
+
+    kind: SpendingKind = SpendingKind.NONE
+    value: float = 0.0
+
+    def describe(self) -> str:
+        if self.kind is SpendingKind.NONE or self.value == 0:
+            return "none"
+        verb = "spend" if self.value > 0 else "contribute"
+        if self.kind is SpendingKind.FIXED_AMOUNT:
+            return f"{verb} ${abs(self.value):,.0f} a year, paid monthly"
+        return f"{verb} {abs(self.value):.2%} of assets a year, paid monthly"
+
+
 @dataclass(frozen=True)
 class DriftBands:
     """Rebalancing tolerance bands.
@@ -89,6 +117,12 @@ class IPSProfile:
     risk_aversion: float = 4.0
     concentration_penalty: float = 0.05
     notes: str = ""
+    target_return: float | None = None
+    """The return objective as a number: annual, nominal, decimal (0.07 = 7% a year); None when
+    the IPS states none (the Outlook then asks only to preserve capital, 0%)."""
+    spending: SpendingPolicy = field(default_factory=SpendingPolicy)
+    liquidity_reserve: float = 0.0
+    """Assets that must remain, a decimal of the starting assets (0.05 = 5%)."""
 
     def __post_init__(self) -> None:
         _check_profile(self)
@@ -203,6 +237,19 @@ def _check_profile(p: IPSProfile) -> None:
     _check_weights(n, "benchmark", p.benchmark)
     if p.anchor_weights is not None:
         _check_weights(n, "anchor weights", p.anchor_weights)
+    if p.target_return is not None and (
+        isinstance(p.target_return, bool)
+        or not isinstance(p.target_return, (int, float))
+        or not -0.5 < p.target_return < 1.0
+    ):
+        raise PolicyError(
+            f"Profile '{n}': the numeric return objective must be a yearly decimal between -50% "
+            f"and 100% (0.07 = 7% a year), got {p.target_return!r}."
+        )
+    _check_spending(n, p.spending)
+    _fraction(n, "liquidity reserve", p.liquidity_reserve)
+    if p.liquidity_reserve >= 1:
+        raise PolicyError(f"Profile '{n}': the liquidity reserve must be below 100% of assets.")
     bands = p.drift_bands
     _fraction(n, "absolute drift band", bands.absolute, allow_zero=False)
     if bands.relative is not None and not (0 < bands.relative <= 10):
@@ -211,6 +258,19 @@ def _check_profile(p: IPSProfile) -> None:
         )
     if bands.asset_class is not None:
         _fraction(n, "asset-class drift band", bands.asset_class, allow_zero=False)
+
+
+def _check_spending(profile: str, spending: SpendingPolicy) -> None:
+    value = spending.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise PolicyError(
+            f"Profile '{profile}': the spending value must be a number, got {value!r}."
+        )
+    if spending.kind is SpendingKind.PERCENT_OF_ASSETS and not -1 <= value <= 1:
+        raise PolicyError(
+            f"Profile '{profile}': spending of {value:.2%} of assets a year is outside -100%..100%; "
+            "write 0.05 for a 5% rule."
+        )
 
 
 def _check_weights(profile: str, label: str, weights: Mapping[str, float]) -> None:

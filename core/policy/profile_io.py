@@ -14,8 +14,16 @@ File layout (all weights decimal fractions)::
       "anchor_weights": {"SPY": 0.20, ...},
       "drift_bands": {"absolute": 0.05, "relative": 0.25, "asset_class": 0.05},
       "benchmark": {"SPY": 0.60, "AGG": 0.40},
-      "risk_aversion": 4.0, "concentration_penalty": 0.05
+      "risk_aversion": 4.0, "concentration_penalty": 0.05,
+      "target_return": 0.06,
+      "spending": {"kind": "percent_of_assets", "value": 0.05},
+      "liquidity_reserve": 0.02
     }
+
+The last three are optional (schema 1 files without them load with no numeric objective, no
+spending and no reserve): ``target_return`` annual nominal decimal or null; ``spending.kind`` one
+of none / fixed_amount (value: currency a year) / percent_of_assets (value: decimal a year);
+``liquidity_reserve`` a decimal of the starting assets.
 
 Bundled profiles live in ``resources/profiles`` and are never rewritten by a run.
 """
@@ -36,6 +44,8 @@ from core.policy.profile import (
     LiquidityNeed,
     Range,
     RiskTolerance,
+    SpendingKind,
+    SpendingPolicy,
 )
 from core.resources import resource_path
 
@@ -170,6 +180,27 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
             choices = ", ".join(m.value for m in cls)  # type: ignore[attr-defined]
             raise PolicyError(f"{where}: '{key}' is {raw!r}; use one of {choices}.") from None
 
+    spending_raw = data.get("spending")
+    spending = SpendingPolicy()
+    if spending_raw is not None:
+        if not isinstance(spending_raw, Mapping) or "kind" not in spending_raw:
+            raise PolicyError(
+                f'{where}: \'spending\' must be like {{"kind": "percent_of_assets", "value": 0.05}}.'
+            )
+        raw_kind = str(spending_raw["kind"]).strip().lower()
+        try:
+            kind = SpendingKind(raw_kind)
+        except ValueError:
+            choices = ", ".join(m.value for m in SpendingKind)
+            raise PolicyError(
+                f"{where}: 'spending.kind' is {raw_kind!r}; use one of {choices}."
+            ) from None
+        value = (
+            _number(spending_raw, "value", f"{where} spending") if "value" in spending_raw else 0.0
+        )
+        spending = SpendingPolicy(kind, value)
+    target_raw = data.get("target_return")
+
     anchor = data.get("anchor_weights")
     try:
         return IPSProfile(
@@ -200,6 +231,11 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
                 else 0.05
             ),
             notes=str(data.get("notes", "")),
+            target_return=_number(data, "target_return", where) if target_raw is not None else None,
+            spending=spending,
+            liquidity_reserve=(
+                _number(data, "liquidity_reserve", where) if "liquidity_reserve" in data else 0.0
+            ),
         )
     except PolicyError as exc:
         msg = str(exc)
@@ -248,6 +284,9 @@ def profile_to_dict(profile: IPSProfile) -> dict[str, Any]:
         "risk_aversion": profile.risk_aversion,
         "concentration_penalty": profile.concentration_penalty,
         "notes": profile.notes,
+        "target_return": profile.target_return,
+        "spending": {"kind": profile.spending.kind.value, "value": profile.spending.value},
+        "liquidity_reserve": profile.liquidity_reserve,
     }
 
 

@@ -5,7 +5,8 @@ Files: ``recommended_allocation.csv``, ``portfolio_weights.csv`` (every candidat
 ``constraints_validation.csv``, ``monthly_returns.csv`` (the exact inputs used),
 ``data_provenance.json``; the risk files ``risk_contribution_summary.csv``,
 ``factor_exposure_summary.csv``, ``equity_sleeve_factor_summary.csv``,
-``rolling_risk_metrics.csv``, ``efficient_frontier.csv``; and ``stress_test_results.csv``. Several profiles are stacked in the same files with a
+``rolling_risk_metrics.csv``, ``efficient_frontier.csv``; ``stress_test_results.csv``; and, when
+the Outlook was computed, ``monte_carlo_summary.csv`` and ``reverse_stress.csv``. Several profiles are stacked in the same files with a
 ``profile_name`` column. Every file carries the data mode.
 """
 
@@ -25,9 +26,12 @@ from core.report.sanitize import sanitize_frame
 
 if TYPE_CHECKING:
     from core.analytics.risk_report import RiskReport
+    from core.outlook.analysis import AnalysisOutlook
     from core.stress.engine import StressResult
 
 CSV_FLOAT_FORMAT = "%.10g"
+MONTE_CARLO_CSV = "monte_carlo_summary.csv"
+REVERSE_STRESS_CSV = "reverse_stress.csv"
 
 
 def with_data_mode(frame: pd.DataFrame, mode: str) -> pd.DataFrame:
@@ -50,6 +54,7 @@ def write_analysis_files(
     *,
     risk_reports: Sequence[RiskReport] | None = None,
     stress_results: Sequence[StressResult] | None = None,
+    outlooks: Sequence[AnalysisOutlook] = (),
 ) -> list[Path]:
     """Write the files of the module docstring into ``folder``; returns their paths.
 
@@ -97,6 +102,15 @@ def write_analysis_files(
         stress_results = [stress_analysis(r) for r in results]
     _write_csv(stacked_stress_test_results(stress_results), path, mode)
     written.append(path)
+
+    if outlooks:
+        for name, frames in (
+            (MONTE_CARLO_CSV, [o.summary_frame() for o in outlooks]),
+            (REVERSE_STRESS_CSV, [o.reverse_frame() for o in outlooks]),
+        ):
+            path = folder / name
+            _write_csv(pd.concat(frames, ignore_index=True), path, mode)
+            written.append(path)
 
     returns = dataset.returns.copy()
     returns.index.name = "date"

@@ -28,6 +28,7 @@ from core.pipeline import AnalysisResult, AnalysisSettings, run_analysis, settin
 if TYPE_CHECKING:
     from core.data.cache import PriceCache
     from core.data.dataset import ReturnsDataset
+    from core.outlook.request import OutlookRequest
     from core.policy.profile import IPSProfile
     from core.project import Project
     from core.rebalance.plan import RebalancePlan
@@ -217,11 +218,13 @@ def prepare_project_report(
     *,
     profiles: Sequence[IPSProfile] | None = None,
     analyses: Sequence[AnalysisResult] = (),
+    outlook: OutlookRequest | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ReportBundle:
     """:func:`report_inputs` then :func:`core.report.package.prepare_report`: the bundle every
-    output of the report is written from (what the window's export job runs)."""
+    output of the report is written from (what the window's export job runs). ``outlook``
+    overrides the project's own Outlook settings (``project.outlook``)."""
     from core.report.package import prepare_report
 
     report = progress or no_progress
@@ -237,6 +240,7 @@ def prepare_project_report(
         inputs.results,
         rebalance=inputs.plan,
         custom_scenarios=inputs.custom_scenarios,
+        outlook=outlook if outlook is not None else project.outlook,
         cancel=cancel,
         progress=lambda f, m: report(0.5 + 0.5 * f, m),
     )
@@ -251,6 +255,7 @@ def export_project_report(
     analyses: Sequence[AnalysisResult] = (),
     charts: Charts = None,
     render_pdf: PdfRenderer | None = None,
+    outlook: OutlookRequest | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> list[Path]:
@@ -265,6 +270,7 @@ def export_project_report(
         dataset,
         profiles=profiles,
         analyses=analyses,
+        outlook=outlook,
         cancel=cancel,
         progress=lambda f, m: report(0.4 * f, m),
     )

@@ -284,11 +284,16 @@ def build_memo(
     rebalance: Any | None = None,
     charts: Sequence[str] = (),
     generated: str | None = None,
+    outlooks: Sequence[Any] = (),
 ) -> str:
     """The memo in Markdown (module docstring) for ``results[0]``; other profiles are listed at the end.
 
     ``charts`` are paths relative to the memo (``"charts/risk_contribution.png"``).
+    ``outlooks`` (one :class:`~core.outlook.analysis.AnalysisOutlook` per profile) add the
+    Outlook to the stress section.
     """
+    from core.report.outlook_tables import outlook_section
+
     result, risk, stress = results[0], risk_reports[0], stress_results[0]
     plan = rebalance_plans(results, rebalance).get(result.profile.name)
     generated = generated or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -302,7 +307,7 @@ def build_memo(
         _benchmark(result, risk),
         _risk_contribution(risk),
         factor_section(risk),
-        stress_section(stress),
+        stress_section(stress) + (["", *outlook_section(outlooks[0])] if outlooks else []),
         rebalancing_section(plan),
         key_risks(result, risk, stress),
         limitations(result, risk),

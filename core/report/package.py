@@ -37,6 +37,8 @@ from core.report.workbook import WORKBOOK_NAME, write_workbook
 
 if TYPE_CHECKING:
     from core.analytics.risk_report import RiskReport
+    from core.outlook.analysis import AnalysisOutlook
+    from core.outlook.request import OutlookRequest
     from core.pipeline import AnalysisResult
     from core.stress.engine import StressResult
 
@@ -59,6 +61,7 @@ class ReportBundle:
     risk_reports: tuple[RiskReport, ...]
     stress_results: tuple[StressResult, ...]
     plans: dict[str, Any] = field(default_factory=dict)
+    outlooks: tuple[AnalysisOutlook, ...] = ()
 
 
 def plan_for(
@@ -89,29 +92,39 @@ def prepare_report(
     *,
     rebalance: Any | None = None,
     custom_scenarios: Sequence[Any] = (),
+    outlook: OutlookRequest | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ReportBundle:
     """Risk report and stress result of every analysis (the bundled scenarios plus
-    ``custom_scenarios``), and the rebalancing plans by profile."""
+    ``custom_scenarios``), the rebalancing plans by profile and, when ``outlook`` is given, the
+    Outlook simulation and reverse stress of every analysis."""
     from core.analytics.risk_report import build_risk_report
     from core.stress.engine import stress_analysis
 
     if not results:
         raise ValueError("A report needs at least one analysis result.")
     report, token = progress or no_progress, cancel or CancelToken()
-    risk_reports, stress_results = [], []
+    risk_reports, stress_results, outlooks = [], [], []
     for k, result in enumerate(results):
         token.raise_if_cancelled()
         report(0.8 * k / len(results), f"Risk and stress analysis: {result.profile.name}")
         risk_reports.append(build_risk_report(result))
         stress_results.append(stress_analysis(result, tuple(custom_scenarios)))
+        if outlook is not None and outlook.enabled:
+            from core.outlook.analysis import analysis_outlook
+
+            report(0.8 * (k + 0.5) / len(results), f"Outlook simulation: {result.profile.name}")
+            outlooks.append(
+                analysis_outlook(result, outlook.settings_for(result.profile), cancel=token)
+            )
     report(1.0, "Analysis ready")
     return ReportBundle(
         tuple(results),
         tuple(risk_reports),
         tuple(stress_results),
         rebalance_plans(results, rebalance),
+        tuple(outlooks),
     )
 
 
@@ -155,7 +168,11 @@ def write_report_package(
 
     report(0.05, "Writing the CSV files")
     written = write_analysis_files(
-        results, folder, risk_reports=bundle.risk_reports, stress_results=bundle.stress_results
+        results,
+        folder,
+        risk_reports=bundle.risk_reports,
+        stress_results=bundle.stress_results,
+        outlooks=bundle.outlooks,
     )
     trades = rebalancing_frame(results, bundle.plans)
     if trades is not None and not (folder / REBALANCING_CSV).exists():
@@ -181,6 +198,7 @@ def write_report_package(
             folder / WORKBOOK_NAME,
             rebalance=bundle.plans,
             generated=generated,
+            outlooks=bundle.outlooks,
         )
     )
     token.raise_if_cancelled()
@@ -194,6 +212,7 @@ def write_report_package(
         rebalance=bundle.plans,
         charts=relative,
         generated=generated,
+        outlooks=bundle.outlooks,
     )
     memo_path = folder / MEMO_NAME
     memo_path.write_text(memo, encoding="utf-8")

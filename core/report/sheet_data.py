@@ -139,6 +139,13 @@ def ips_profile_frame(results: Sequence[AnalysisResult]) -> tuple[pd.DataFrame, 
     rows: list[tuple[str, str | None, list[Any]]] = [
         ("Objective", None, [p.objective for p in profiles]),
         ("Return objective", None, [p.return_objective for p in profiles]),
+        ("Return objective (annual, nominal)", "percent", [p.target_return for p in profiles]),
+        ("Spending policy", None, [p.spending.describe() for p in profiles]),
+        (
+            "Liquidity reserve (of starting assets)",
+            "percent",
+            [p.liquidity_reserve for p in profiles],
+        ),
         ("Risk tolerance", None, [p.risk_tolerance.value for p in profiles]),
         ("Horizon (years)", "years", [p.horizon_years for p in profiles]),
         ("Liquidity need", None, [p.liquidity_need.value for p in profiles]),

@@ -90,6 +90,7 @@ def write_workbook(
     *,
     rebalance: Any | None = None,
     generated: str | None = None,
+    outlooks: Sequence[Any] = (),
 ) -> Path:
     """Write the committee workbook to ``path`` (module docstring); returns the path.
 
@@ -101,6 +102,9 @@ def write_workbook(
         Adds the Drift and Rebalancing sheet, the rebalancing-cost KPI and a committee note.
     generated : str
         Timestamp printed on the summary (default: now, UTC).
+    outlooks : :class:`~core.outlook.analysis.AnalysisOutlook`, one per profile, or none
+        Adds the Outlook sheet (answers of every portfolio, the fan of the first profile's
+        recommended portfolio and its native line chart).
     """
     from openpyxl import Workbook
 
@@ -192,6 +196,22 @@ def write_workbook(
         height=12,
     )
     csv_sheet("stress_test_results.csv")
+    if outlooks:
+        from core.report.outlook_tables import OUTLOOK_SHEET, fan_frame, outlook_summary
+
+        outlook_ws = wb.create_sheet(OUTLOOK_SHEET)
+        summary_frame = outlook_summary(outlooks)
+        write_frame_sheet(outlook_ws, summary_frame)
+        fan = fan_frame(outlooks[0])
+        fan_ws = wb.create_sheet(f"{OUTLOOK_SHEET} Fan")
+        write_frame_sheet(fan_ws, fan)
+        charts.fan_chart(
+            outlook_ws,
+            fan_ws,
+            fan,
+            title=f"Wealth percentiles: {outlooks[0].recommended_name} ({first.profile.name})",
+            anchor=f"B{len(summary_frame) + 4}",
+        )
     if REBALANCING_CSV in frames:
         ws, frame = csv_sheet(REBALANCING_CSV)
         _rebalancing_extras(ws, results, plans, len(frame) + 4)

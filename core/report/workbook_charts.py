@@ -198,3 +198,34 @@ def anchor_beside(
     if columns <= wide or rows > short:
         return f"{get_column_letter(columns + 2)}{header_row + 1}"
     return f"B{header_row + rows + 3}"
+
+
+def fan_chart(target_ws: Any, data_ws: Any, frame: pd.DataFrame, *, title: str, anchor: str) -> Any:
+    """Wealth percentiles over the years (the Outlook fan) as lines, from a ``year`` column and
+    ``wealth_p*`` / ``objective_wealth`` columns of a table on ``data_ws``."""
+    from openpyxl.chart import LineChart, Reference, Series
+
+    chart = LineChart()
+    last = len(frame) + 1
+    for name in [c for c in frame.columns if c != "year"]:
+        col = _column(frame, name)
+        label = (
+            "earning the objective"
+            if name == "objective_wealth"
+            else name.replace("wealth_p", "") + "th percentile"
+        )
+        series = Series(Reference(data_ws, min_col=col, min_row=2, max_row=last), title=label)
+        series.smooth = False
+        chart.series.append(series)
+    chart.set_categories(
+        Reference(data_ws, min_col=_column(frame, "year"), min_row=2, max_row=last)
+    )
+    _finish(
+        chart,
+        title,
+        y_title="Wealth (x starting assets)",
+        x_title="Years",
+        number_format="0.00",
+    )
+    target_ws.add_chart(chart, anchor)
+    return chart

@@ -25,6 +25,8 @@ CSV_FILES = (
     "rolling_risk_metrics.csv",
     "efficient_frontier.csv",
     "stress_test_results.csv",
+    "monte_carlo_summary.csv",
+    "reverse_stress.csv",
 )
 
 

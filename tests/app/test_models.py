@@ -213,3 +213,29 @@ def test_switching_profile_is_undoable(constraints):
     assert model.profile == other
     stack.undo()
     assert model.profile.name == "Balanced Growth"
+
+
+def test_outlook_policy_numbers_are_editable_rows(qtbot, constraints):
+    """Issue 17: the return objective, the spending rule (percent of assets) and the liquidity
+    reserve are edited in the IPS table, one undo step each; blanks remove the optional ones."""
+    from core.policy.profile import SpendingKind
+
+    model, stack = constraints
+    objective = model.index(model.row_of("Outlook", "target_return"), MAXIMUM)
+    spending = model.index(model.row_of("Outlook", "spending_percent"), MAXIMUM)
+    reserve = model.index(model.row_of("Outlook", "liquidity_reserve"), MAXIMUM)
+    assert model.data(objective, DISPLAY) == "6.0%"
+    assert model.setData(spending, "5%")
+    assert model.profile.spending.kind is SpendingKind.PERCENT_OF_ASSETS
+    assert model.profile.spending.value == pytest.approx(0.05)
+    assert model.setData(objective, "7.5")
+    assert model.profile.target_return == pytest.approx(0.075)
+    assert model.setData(reserve, "10%")
+    assert model.profile.liquidity_reserve == pytest.approx(0.10)
+    assert model.setData(spending, "")
+    assert model.profile.spending.kind is SpendingKind.NONE
+    assert stack.count() == 4
+    stack.undo()
+    assert model.profile.spending.value == pytest.approx(0.05)
+    with qtbot.waitSignal(model.edit_rejected, timeout=1_000):
+        assert not model.setData(reserve, "")

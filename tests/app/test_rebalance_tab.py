@@ -86,9 +86,9 @@ def assert_executable(plan):
     assert all(line.post_trade_shares >= 0 for line in plan.lines)
 
 
-def test_registered_after_stress():
+def test_registered_last_after_stress_and_outlook():
     keys = [spec.key for spec in FEATURES]
-    assert keys[keys.index("stress") + 1] == "rebalancing"
+    assert keys[keys.index("stress") + 1 :] == ["outlook", "rebalancing"]
     assert next(s.title for s in FEATURES if s.key == "rebalancing") == "Rebalancing"
 
 

@@ -370,3 +370,15 @@ def test_thousands_of_scenarios_make_a_legible_chart(qtbot):
     ticks = fig.plot.getAxis("left")._tickLevels[0]
     assert len(ticks) == MAX_BARS
     assert f"{len(stress.outcomes) - MAX_BARS:,} more in the table" in fig.plot.titleLabel.text
+
+
+def test_reverse_stress_is_stated_beside_the_scenarios(stress_window):
+    """Issue 17: the most plausible shock that costs the drawdown tolerance, from core."""
+    from core.outlook.reverse_stress import recommended_reverse_stress
+
+    tab = stress_window.tab_widgets["stress"]
+    reverse = recommended_reverse_stress(stress_window.result)
+    text = tab.reverse_label.text()
+    assert text.startswith("Reverse stress of")
+    assert f"{reverse.distance:.2f} portfolio standard deviations" in text
+    assert f"{reverse.tolerance:.0%} drawdown tolerance" in text
