@@ -59,8 +59,11 @@ def methodology_frame(
             "decimal). Estimation and evaluation use the same sample: no out-of-sample claim.",
         ),
     ]
+    from core.optimize.estimation import DEFAULT_ESTIMATORS_REASON
+
     for r in results:
         rows.append(("Estimation", r.profile.name, r.inputs.describe()))
+    rows.append(("Estimation", "Default", DEFAULT_ESTIMATORS_REASON))
     rows.append(("Selection", "Rule", first.selection_rule))
     for r in results:
         rows.append(("Selection", r.profile.name, r.selection_reason))
