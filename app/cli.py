@@ -22,6 +22,7 @@ forever); it prints :data:`USAGE` and exits with status 2.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -210,6 +211,28 @@ def build_parser() -> argparse.ArgumentParser:
         "project's, or 100,000,000); with holdings the account's value is used",
     )
     parser.add_argument(
+        "--returns-estimator",
+        choices=tuple(RETURN_ESTIMATOR_FLAGS),
+        default=None,
+        help="expected returns: historical-mean (the in-sample mean), bayes-stein (Jorion's "
+        "shrinkage towards the minimum-variance portfolio's mean) or equilibrium (implied by "
+        "the policy benchmark). Default: the project's, or historical-mean",
+    )
+    parser.add_argument(
+        "--covariance",
+        choices=tuple(COVARIANCE_FLAGS),
+        default=None,
+        help="covariance: sample, ledoit-wolf or exponential (exponentially weighted, see "
+        "--covariance-half-life). Default: the project's, or ledoit-wolf",
+    )
+    parser.add_argument(
+        "--covariance-half-life",
+        type=float,
+        default=None,
+        metavar="MONTHS",
+        help="half-life of the exponential covariance in months (default: the project's, or 36)",
+    )
+    parser.add_argument(
         "--factors",
         default=None,
         help="Fama-French 5-factor returns for the equity factor regressions: a CSV (or zip) "
@@ -255,6 +278,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 METHOD_FLAGS = {"to-target": "to_target", "to-band-edge": "to_band_edge"}
 """``--method`` words -> :class:`core.rebalance.RebalanceMethod` values."""
+RETURN_ESTIMATOR_FLAGS = {
+    "historical-mean": "HISTORICAL_MEAN",
+    "bayes-stein": "BAYES_STEIN",
+    "equilibrium": "EQUILIBRIUM",
+}
+"""``--returns-estimator`` words -> :class:`core.optimize.estimation.ReturnEstimator` names."""
+COVARIANCE_FLAGS = {"sample": "SAMPLE", "ledoit-wolf": "LEDOIT_WOLF", "exponential": "EXPONENTIAL"}
+"""``--covariance`` words -> :class:`core.optimize.estimation.CovarianceEstimator` names."""
 
 
 def _profiles(spec: str) -> list:
@@ -323,6 +354,11 @@ def build_project(args: argparse.Namespace):  # noqa: ANN201
         changes["settings"] = dataclasses.replace(
             project.settings, portfolio_value=args.portfolio_value
         )
+    estimation = _estimation_settings(args)
+    if estimation:
+        changes["settings"] = dataclasses.replace(
+            changes.get("settings", project.settings), **estimation
+        )
     if args.returns is not None:
         from core.data.dataset import DataMode
 
@@ -332,6 +368,25 @@ def build_project(args: argparse.Namespace):  # noqa: ANN201
 
         changes["data_mode"], changes["import_path"] = DataMode(args.data.upper()), None
     return dataclasses.replace(project, **changes), profiles
+
+
+def _estimation_settings(args: argparse.Namespace) -> dict:
+    """The :class:`core.pipeline.AnalysisSettings` fields the estimator flags set."""
+    from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
+
+    out: dict = {}
+    if args.returns_estimator is not None:
+        out["expected_returns"] = ReturnEstimator[RETURN_ESTIMATOR_FLAGS[args.returns_estimator]]
+    if args.covariance is not None:
+        out["covariance"] = CovarianceEstimator[COVARIANCE_FLAGS[args.covariance]]
+    if args.covariance_half_life is not None:
+        if not (math.isfinite(args.covariance_half_life) and args.covariance_half_life > 0):
+            raise IPSStudioError(
+                f"--covariance-half-life {args.covariance_half_life:g} must be a positive "
+                "number of months, e.g. 36."
+            )
+        out["covariance_half_life"] = args.covariance_half_life
+    return out
 
 
 def _with_factors(dataset, spec: str):  # noqa: ANN001, ANN202
@@ -450,6 +505,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Proxy: {ticker} uses {text}")
     settings = analysis_settings(project)
     print(f"Portfolio value: {settings.portfolio_value_text}")
+    covariance = settings.covariance.value
+    if settings.covariance.name == "EXPONENTIAL":
+        covariance += f" (half-life {settings.covariance_half_life:g} months)"
+    print(
+        f"Estimators: expected returns {settings.expected_returns.value}; covariance {covariance}"
+    )
     if project.holdings is not None:
         trade = project.trade_settings
         print(

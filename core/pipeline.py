@@ -27,6 +27,7 @@ from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.optimize import candidates as strategies
 from core.optimize.candidates import Candidate, Strategy, penalized_utility, portfolio_volatility
 from core.optimize.estimation import (
+    DEFAULT_HALF_LIFE_MONTHS,
     CovarianceEstimator,
     MarketInputs,
     ReturnEstimator,
@@ -68,6 +69,8 @@ class AnalysisSettings:
     portfolio_value: float = DEFAULT_PORTFOLIO_VALUE
     var_level: float = 0.95
     value_basis: ValueBasis = ValueBasis.USER
+    covariance_half_life: float = DEFAULT_HALF_LIFE_MONTHS
+    """Months; used by ``CovarianceEstimator.EXPONENTIAL`` only."""
 
     @property
     def portfolio_value_text(self) -> str:
@@ -276,6 +279,7 @@ def run_analysis(
         expected=settings.expected_returns,
         benchmark_weights=bench_vec,
         risk_aversion=profile.risk_aversion,
+        half_life=settings.covariance_half_life,
     )
     rf = dataset.risk_free if dataset.risk_free is not None else 0.0
     benchmark_weights = pd.Series(bench_vec, index=universe.tickers)

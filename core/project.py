@@ -15,6 +15,7 @@ Layout (schema 2)::
                   "cost_basis": {}} | null,
      "custom_scenarios": {...scenario file...},
      "settings": {"covariance": "LEDOIT_WOLF", "expected_returns": "HISTORICAL_MEAN",
+                  "covariance_half_life": 36.0,
                   "portfolio_value": 100000000.0, "var_level": 0.95},
      "trade_settings": {"method": "to_target", "cost_bps": 5.0, "min_trade_value": 0.0,
                         "cash_buffer": 0.0, "contribution": 0.0},
@@ -105,6 +106,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "settings": {
             "covariance": s.covariance.name,
             "expected_returns": s.expected_returns.name,
+            "covariance_half_life": s.covariance_half_life,
             "portfolio_value": s.portfolio_value,
             "var_level": s.var_level,
         },
@@ -209,9 +211,11 @@ def _settings(raw: Any, where: str) -> AnalysisSettings:
     defaults = AnalysisSettings()
     value = raw.get("portfolio_value", defaults.portfolio_value)
     level = raw.get("var_level", defaults.var_level)
+    half_life = raw.get("covariance_half_life", defaults.covariance_half_life)
     for key, number, ok, hint in (
         ("portfolio_value", value, lambda v: v > 0, "a positive amount"),
         ("var_level", level, lambda v: 0.5 <= v < 1, "a confidence level from 0.5 to 0.999"),
+        ("covariance_half_life", half_life, lambda v: v > 0, "a positive number of months"),
     ):
         if (
             isinstance(number, bool)
@@ -237,6 +241,7 @@ def _settings(raw: Any, where: str) -> AnalysisSettings:
         ),
         portfolio_value=float(value),
         var_level=float(level),
+        covariance_half_life=float(half_life),
     )
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
     QLabel,
     QSplitter,
     QVBoxLayout,
@@ -30,7 +32,8 @@ from app.kit.views import (
     warning_banner,
 )
 from core.analytics.summary import PerformanceMetrics
-from core.pipeline import AnalysisResult
+from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
+from core.pipeline import AnalysisResult, AnalysisSettings
 from core.policy.profile import IPSProfile
 
 STAR = "★"
@@ -169,7 +172,32 @@ class AllocationTab(FeatureTab):
         body.addWidget(right)
         body.setSizes([880, 460])
 
+        self.returns_combo = self._estimator_combo("returns_estimator_combo", ReturnEstimator)
+        self.returns_combo.setToolTip(
+            "Expected returns: the in-sample historical mean; Bayes-Stein (Jorion) shrinkage of "
+            "the means towards the minimum-variance portfolio's mean; or the equilibrium returns "
+            "implied by the policy benchmark. Changing it re-optimizes."
+        )
+        self.covariance_combo = self._estimator_combo(
+            "covariance_estimator_combo", CovarianceEstimator
+        )
+        self.covariance_combo.setToolTip(
+            "Covariance: the sample covariance; Ledoit-Wolf shrinkage towards a scaled identity; "
+            "or exponentially weighted (half-life in the project, default 36 months). "
+            "Changing it re-optimizes."
+        )
+        self.returns_combo.currentIndexChanged.connect(self._on_estimator_combo_changed)
+        self.covariance_combo.currentIndexChanged.connect(self._on_estimator_combo_changed)
+        inputs_row = QHBoxLayout()
+        inputs_row.addWidget(QLabel("Expected returns:"))
+        inputs_row.addWidget(self.returns_combo)
+        inputs_row.addSpacing(16)
+        inputs_row.addWidget(QLabel("Covariance:"))
+        inputs_row.addWidget(self.covariance_combo)
+        inputs_row.addStretch(1)
+
         layout = QVBoxLayout(self.scrolling_page("allocation_scroll"))
+        layout.addLayout(inputs_row)
         layout.addWidget(self.recommended_label)
         layout.addWidget(self.selection_label)
         layout.addWidget(self.stale_label)
@@ -178,6 +206,31 @@ class AllocationTab(FeatureTab):
     @property
     def result(self) -> AnalysisResult | None:
         return self._result
+
+    def _estimator_combo(self, name: str, choices: type) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        for choice in choices:
+            combo.addItem(choice.value, choice.name)
+        return combo
+
+    def show_settings(self, settings: AnalysisSettings) -> None:
+        """Show the estimators in use (no request: a signal only for the user's choice)."""
+        for combo, choice in (
+            (self.returns_combo, settings.expected_returns),
+            (self.covariance_combo, settings.covariance),
+        ):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(combo.findData(choice.name))
+            combo.blockSignals(False)
+
+    def _on_estimator_combo_changed(self, _index: int) -> None:
+        self.settings_requested.emit(
+            {
+                "expected_returns": ReturnEstimator[self.returns_combo.currentData()],
+                "covariance": CovarianceEstimator[self.covariance_combo.currentData()],
+            }
+        )
 
     # -- tab protocol ----------------------------------------------------------------------
     def show_result(self, result: AnalysisResult) -> None:

@@ -15,6 +15,9 @@ unsaved changes              emits :attr:`FeatureTab.project_modified` when a pr
                              changes outside the undo stack (a setting)
 a new analysis result        emits :attr:`FeatureTab.result_replaced` (e.g. a resampled
                              candidate added to the result on screen)
+analysis settings            emits :attr:`FeatureTab.settings_requested` (the window applies
+                             the fields, marks the project modified and re-optimizes) and
+                             shows them in :meth:`FeatureTab.show_settings`
 jobs                         sets :attr:`FeatureTab.runner` (a :class:`JobRunner` it owns)
 deferred drawing             sets :attr:`FeatureTab.deferred` (a :class:`DeferredWork`)
 project state and report     :meth:`FeatureTab.project_fields` and
@@ -91,7 +94,7 @@ if TYPE_CHECKING:
     from app.kit.context import StudioContext
     from app.kit.deferred import DeferredWork
     from app.kit.workers import JobRunner
-    from core.pipeline import AnalysisResult
+    from core.pipeline import AnalysisResult, AnalysisSettings
     from core.policy.profile import IPSProfile
     from core.project import Project
 
@@ -108,6 +111,9 @@ class FeatureTab(QWidget):
     """A new :class:`~core.pipeline.AnalysisResult` made by this tab replaces the one on screen."""
     project_modified = Signal()
     """A project field changed outside the undo stack (e.g. a trade setting): unsaved changes."""
+    settings_requested = Signal(object)
+    """A request to change :class:`~core.pipeline.AnalysisSettings` fields (keyword: value), e.g.
+    the estimators chosen on the Allocation tab; the window applies them and re-optimizes."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,6 +127,9 @@ class FeatureTab(QWidget):
 
     def set_profile(self, profile: IPSProfile) -> None:
         """The IPS on screen changed: what the tab shows may now be stale."""
+
+    def show_settings(self, settings: AnalysisSettings) -> None:
+        """The window's analysis settings (a project opened, a request applied)."""
 
     # -- jobs ----------------------------------------------------------------------------------
     def busy(self) -> bool:

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         profiles = bundled_profiles()
         default = DEFAULT_PROFILE_NAME if DEFAULT_PROFILE_NAME in profiles else next(iter(profiles))
         self.workspace.install(default_universe(), profiles[default])  # the first workspace
+        self.workspace.show_settings(self.analysis.settings)
 
         self.actions = WindowActions(self)
         self.action_optimize = self.actions.optimize
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
         self.undo_stack.indexChanged.connect(self._on_undo_stack_index_changed)
         self.workspace.project_modified.connect(self.project_controller.mark_modified)
+        self.workspace.settings_requested.connect(self._on_workspace_settings_requested)
         self.update_title()
         self.show_data_mode()
         if run_at_start:
@@ -162,6 +164,7 @@ class MainWindow(QMainWindow):
     @analysis_settings.setter
     def analysis_settings(self, value: AnalysisSettings) -> None:
         self.analysis.settings = value
+        self.workspace.show_settings(value)
 
     @property
     def tab_widgets(self) -> dict[str, FeatureTab]:
@@ -199,6 +202,7 @@ class MainWindow(QMainWindow):
         self.analysis.result = None
         self.undo_stack.clear()  # its commands point at the models about to go
         self.workspace.install(universe, profile)
+        self.workspace.show_settings(self.analysis.settings)
         dataset = self.analysis.dataset
         if dataset is not None and not set(universe.tickers) <= set(dataset.tickers):
             self.analysis.dataset = None
@@ -228,6 +232,16 @@ class MainWindow(QMainWindow):
     def _on_workspace_profile_changed(self, profile: IPSProfile) -> None:
         self.update_title()
         self.workspace.set_profile(profile)
+
+    @Slot(object)
+    def _on_workspace_settings_requested(self, fields: dict) -> None:
+        """A tab chose analysis settings (the estimators): unsaved changes, and re-optimize."""
+        changed = dataclasses.replace(self.analysis.settings, **fields)
+        if changed == self.analysis.settings:
+            return
+        self.analysis_settings = changed
+        self.project_controller.mark_modified()
+        self.optimize()
 
     @Slot(str)
     def _on_workspace_status_message(self, message: str) -> None:

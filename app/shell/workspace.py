@@ -20,6 +20,7 @@ from app.kit.context import StudioContext
 from app.kit.feature import FeatureTab, merged
 from app.kit.workers import JobRunner
 from app.shell import settings
+from core.pipeline import AnalysisSettings
 from core.policy.profile import IPSProfile
 from core.policy.profile_io import bundled_profiles
 from core.project import Project
@@ -36,6 +37,7 @@ class Workspace(QObject):
     profile_changed = Signal(object)
     """The IPS tab's profile changed (an edit, an undo, a loaded file)."""
     project_modified = Signal()
+    settings_requested = Signal(object)
     """A tab's project field changed outside the undo stack."""
 
     def __init__(self, tab_widget: QTabWidget, undo_stack: QUndoStack, parent: QObject) -> None:
@@ -78,6 +80,7 @@ class Workspace(QObject):
             tab.status_message.connect(self.status_message)
             tab.result_replaced.connect(self.result_replaced)
             tab.project_modified.connect(self.project_modified)
+            tab.settings_requested.connect(self.settings_requested)
         ips_tab = self.tabs["ips"]
         if not isinstance(ips_tab, IPSTab):
             raise TypeError("the 'ips' feature must be the IPS tab: it holds the profile")
@@ -109,6 +112,10 @@ class Workspace(QObject):
     def set_profile(self, profile: IPSProfile) -> None:
         for tab in self.tabs.values():
             tab.set_profile(profile)
+
+    def show_settings(self, settings: AnalysisSettings) -> None:
+        for tab in self.tabs.values():
+            tab.show_settings(settings)
 
     def project_fields(self) -> dict[str, Any]:
         """The :class:`~core.project.Project` fields the tabs own (holdings, scenarios, ...)."""

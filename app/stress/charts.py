@@ -101,7 +101,9 @@ def draw_stress_results(
     if stress.breaches:
         legend.append(
             kit.LegendEntry(
-                "⚠", kit.BREACH_COLOR, f"breach: loss beyond tolerance ({len(stress.breaches)})"
+                "⚠",
+                kit.BREACH_COLOR,
+                f"breach: path drawdown beyond tolerance ({len(stress.breaches)})",
             )
         )
     fig.set_legend(legend)

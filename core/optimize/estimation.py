@@ -16,17 +16,37 @@ import pandas as pd
 from core.errors import DataError
 
 PERIODS_PER_YEAR = 12
+DEFAULT_HALF_LIFE_MONTHS = 36.0
+"""Half-life of the exponentially weighted covariance: three years of monthly data, so a
+month three years back counts half as much as the latest one. Long enough for a strategic
+allocation to see a full cycle of correlations, short enough to lean on the recent regime."""
 
 
 class CovarianceEstimator(str, Enum):
     SAMPLE = "Sample covariance"
     LEDOIT_WOLF = "Ledoit-Wolf shrinkage"
+    EXPONENTIAL = "Exponentially weighted"
 
 
 class ReturnEstimator(str, Enum):
     HISTORICAL_MEAN = "Historical mean"
     BAYES_STEIN = "Bayes-Stein shrinkage"
     EQUILIBRIUM = "Benchmark-implied equilibrium"
+
+
+DEFAULT_ESTIMATORS_REASON = (
+    "Expected returns default to the in-sample Historical mean. It is the noisiest input of a "
+    "mean-variance optimizer and the recommendation leans on it; Bayes-Stein shrinkage (Jorion "
+    "1986) is meant to replace it as the default, but it is not the default yet: with it, the "
+    "resampled-frontier optimizer does not yet solve every resampled problem. Bayes-Stein "
+    "shrinkage or benchmark-implied equilibrium returns are one choice away (Allocation tab, "
+    "project file, the CLI's --returns-estimator). Covariance defaults to Ledoit-Wolf "
+    "shrinkage, better conditioned than the sample covariance for this many ETFs; sample or "
+    "exponentially weighted covariance (half-life 36 months unless set) are chosen the same way "
+    "(--covariance)."
+)
+"""Why the defaults of :class:`core.pipeline.AnalysisSettings` are what they are (the workbook's
+Methodology sheet states it)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +57,7 @@ class MarketInputs:
     covariance : shape (n, n), annual.
     risk_free : annual, decimal.
     shrinkage : covariance shrinkage intensity in [0, 1] (0 for the sample estimator).
+    half_life : months, the exponentially weighted covariance's half-life (NaN for the others).
     return_shrinkage : weight on the shrinkage target of expected returns (0 for historical means).
     """
 
@@ -49,6 +70,7 @@ class MarketInputs:
     shrinkage: float
     return_shrinkage: float
     months: int
+    half_life: float = float("nan")
 
     @property
     def volatilities(self) -> np.ndarray:
@@ -58,6 +80,8 @@ class MarketInputs:
         cov = self.covariance_estimator.value
         if self.covariance_estimator is CovarianceEstimator.LEDOIT_WOLF:
             cov += f" (intensity {self.shrinkage:.2f})"
+        elif self.covariance_estimator is CovarianceEstimator.EXPONENTIAL:
+            cov += f" (half-life {self.half_life:g} months)"
         ret = self.return_estimator.value
         if self.return_estimator is ReturnEstimator.BAYES_STEIN:
             ret += f" (weight on target {self.return_shrinkage:.2f})"
@@ -67,6 +91,37 @@ class MarketInputs:
 def sample_covariance(x: np.ndarray) -> np.ndarray:
     """Unbiased sample covariance (ddof 1) of ``x``, shape (T, n) -> (n, n)."""
     return np.cov(x, rowvar=False, ddof=1)
+
+
+def exponential_covariance(
+    x: np.ndarray, half_life: float = DEFAULT_HALF_LIFE_MONTHS
+) -> np.ndarray:
+    """Exponentially weighted covariance of ``x``, shape (T, n) -> (n, n), per period.
+
+    Observation ``t`` (1 = oldest, T = latest) has weight ``2 ** (-(T - t) / half_life)``,
+    normalized to ``w`` summing to 1. With the weighted mean ``m = sum w_t x_t``, the estimate is
+    ``sum w_t (x_t - m)(x_t - m)' / (1 - sum w_t^2)``: the unbiased reliability-weighted form, so an
+    infinite half-life gives the sample covariance (ddof 1). It equals
+    ``np.cov(x, rowvar=False, aweights=w)`` and pandas' ``ewm(halflife=half_life).cov()`` at the
+    last row.
+
+    Parameters
+    ----------
+    x : ndarray, shape (T, n), T >= 2
+        Observations (monthly returns).
+    half_life : float
+        In periods (months), > 0.
+    """
+    if not (np.isfinite(half_life) and half_life > 0):
+        raise DataError(
+            f"The covariance half-life {half_life!r} must be a positive number of months, e.g. 36."
+        )
+    t = x.shape[0]
+    age = np.arange(t - 1, -1, -1, dtype=float)  # T - t: the latest month has age 0
+    w = 0.5 ** (age / half_life)
+    w /= w.sum()
+    centred = x - w @ x
+    return (centred * w[:, None]).T @ centred / (1.0 - float(w @ w))
 
 
 def ledoit_wolf(x: np.ndarray) -> tuple[np.ndarray, float]:
@@ -128,8 +183,11 @@ def estimate_inputs(
     expected: ReturnEstimator = ReturnEstimator.HISTORICAL_MEAN,
     benchmark_weights: np.ndarray | None = None,
     risk_aversion: float = 4.0,
+    half_life: float = DEFAULT_HALF_LIFE_MONTHS,
 ) -> MarketInputs:
     """Estimate annualized optimizer inputs from monthly returns (see module docstring).
+
+    ``half_life`` (months) is used by ``CovarianceEstimator.EXPONENTIAL`` only.
 
     ``EQUILIBRIUM`` returns are ``rf + risk_aversion * Sigma @ w_benchmark`` (reverse
     optimization: the returns under which the benchmark is the unconstrained optimum).
@@ -147,6 +205,8 @@ def estimate_inputs(
     rf = float(risk_free.mean() * PERIODS_PER_YEAR) if risk_free is not None else 0.0
     if covariance is CovarianceEstimator.LEDOIT_WOLF:
         cov_m, shrink = ledoit_wolf(x)
+    elif covariance is CovarianceEstimator.EXPONENTIAL:
+        cov_m, shrink = exponential_covariance(x, half_life), 0.0
     else:
         cov_m, shrink = sample_covariance(x), 0.0
     cov = cov_m * PERIODS_PER_YEAR
@@ -170,4 +230,7 @@ def estimate_inputs(
         shrinkage=shrink,
         return_shrinkage=ret_shrink,
         months=t,
+        half_life=float(half_life)
+        if covariance is CovarianceEstimator.EXPONENTIAL
+        else float("nan"),
     )

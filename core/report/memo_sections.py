@@ -102,6 +102,7 @@ def stress_section(stress: StressResult) -> list[str]:
     worst, worst_rel = stress.worst, stress.worst_relative
     best = max(stress.outcomes, key=lambda o: o.portfolio_return)
     breaches = stress.breaches
+    deepest = min(stress.outcomes, key=lambda o: o.path_drawdown)
     lines = [
         f"- Worst: {worst.name}, {worst.portfolio_return:.2%} ({money(worst.portfolio_pnl)}) against "
         f"{worst.benchmark_return:.2%} for the benchmark.",
@@ -109,11 +110,14 @@ def stress_section(stress: StressResult) -> list[str]:
         f"- Worst relative to the benchmark: {worst_rel.name}, {worst_rel.relative_performance * 100:+.2f} pp "
         f"({worst_rel.portfolio_return:.2%} vs {worst_rel.benchmark_return:.2%}).",
         (
-            f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}: breached in {len(breaches)} of "
-            f"{len(stress.outcomes)} scenarios ({', '.join(breaches)})."
+            f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}, compared with each scenario's "
+            f"path drawdown (peak to trough of a historical replay's monthly path): breached in "
+            f"{len(breaches)} of {len(stress.outcomes)} scenarios ({', '.join(breaches)})."
             if breaches
-            else f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}: no scenario of {len(stress.outcomes)} breaches it "
-            f"(worst leaves {pp(stress.drawdown_tolerance + worst.portfolio_return)})."
+            else f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}, compared with each scenario's "
+            f"path drawdown (peak to trough of a historical replay's monthly path): no scenario of "
+            f"{len(stress.outcomes)} breaches it (the deepest, {deepest.name} at "
+            f"{deepest.path_drawdown:.2%}, leaves {pp(stress.drawdown_tolerance + deepest.path_drawdown)})."
         ),
         *_stand_ins(stress),
         "",
@@ -123,7 +127,9 @@ def stress_section(stress: StressResult) -> list[str]:
             o.name,
             o.kind.value,
             f"{o.portfolio_return:.2%}",
+            f"{o.path_drawdown:.2%}",
             f"{o.benchmark_return:.2%}",
+            f"{o.benchmark_path_drawdown:.2%}",
             f"{o.relative_performance * 100:+.2f} pp",
             money(o.portfolio_pnl),
             "BREACH" if o.breaches_drawdown_tolerance else "",
@@ -131,7 +137,18 @@ def stress_section(stress: StressResult) -> list[str]:
         for o in stress.outcomes
     ]
     return lines + table(
-        ["Scenario", "Kind", "Portfolio", "Benchmark", "Relative", "P&L", "Tolerance"], rows
+        [
+            "Scenario",
+            "Kind",
+            "Portfolio",
+            "Path drawdown",
+            "Benchmark",
+            "Benchmark path drawdown",
+            "Relative",
+            "P&L",
+            "Tolerance",
+        ],
+        rows,
     )
 
 

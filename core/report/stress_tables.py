@@ -5,6 +5,10 @@ Written as ``stress_test_results.csv``. The first thirteen columns are the origi
 contributions and returns are decimals (negative = loss); P&L columns are in the portfolio's
 currency; ``asset_class_contribution`` is the portfolio's contribution of the row's asset class
 (repeated on every ETF row of that class); the per-scenario totals are repeated on every row.
+``portfolio_path_drawdown`` / ``benchmark_path_drawdown`` are the peak-to-trough falls of the
+monthly path of a historical replay (``min(return, 0)`` for a one-period scenario), negative
+decimals; ``breaches_drawdown_tolerance`` compares the tolerance with the portfolio's path
+drawdown (:mod:`core.stress.engine`).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ STRESS_COLUMNS: tuple[str, ...] = (
     "etf_pnl",
     "portfolio_pnl",
     "benchmark_pnl",
+    "portfolio_path_drawdown",
+    "benchmark_path_drawdown",
     "drawdown_tolerance",
     "breaches_drawdown_tolerance",
     "shock_source",
@@ -53,6 +59,8 @@ def stress_test_results(stress: StressResult, profile_name: str | None = None) -
             "portfolio_scenario_return": o.portfolio_return,
             "benchmark_scenario_return": o.benchmark_return,
             "relative_performance": o.relative_performance,
+            "portfolio_path_drawdown": o.path_drawdown,
+            "benchmark_path_drawdown": o.benchmark_path_drawdown,
         }
         for ticker in o.shocks.index:
             asset_class = o.asset_classes[ticker]

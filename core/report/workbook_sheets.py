@@ -59,8 +59,11 @@ def methodology_frame(
             "decimal). Estimation and evaluation use the same sample: no out-of-sample claim.",
         ),
     ]
+    from core.optimize.estimation import DEFAULT_ESTIMATORS_REASON
+
     for r in results:
         rows.append(("Estimation", r.profile.name, r.inputs.describe()))
+    rows.append(("Estimation", "Default", DEFAULT_ESTIMATORS_REASON))
     rows.append(("Selection", "Rule", first.selection_rule))
     for r in results:
         rows.append(("Selection", r.profile.name, r.selection_reason))
@@ -149,14 +152,22 @@ def methodology_frame(
         (
             "Stress tests",
             "Formula",
-            "One period, no rebalancing: ETF contribution = weight x shock; portfolio "
+            "Start to end, no rebalancing: ETF contribution = weight x shock; portfolio "
             "return = sum of contributions; P&L = return x portfolio value; relative = portfolio - benchmark return.",
         ),
         (
             "Stress tests",
+            "Path drawdown",
+            "Historical replays start at the pre-crisis month-end peak and are also replayed month by "
+            "month with the weights rebalanced each month: the path drawdown is the deepest fall from a "
+            "running peak of that path (W_0 = 1). A one-period scenario's path drawdown is its loss.",
+        ),
+        (
+            "Stress tests",
             "Breach rule",
-            f"A scenario breaches when the portfolio return is below minus the IPS "
-            f"drawdown tolerance ({stress.drawdown_tolerance:.2%} for {first.profile.name}).",
+            f"A scenario breaches when the portfolio's path drawdown is below minus the IPS "
+            f"drawdown tolerance ({stress.drawdown_tolerance:.2%} for {first.profile.name}), a "
+            "peak-to-trough limit compared with a peak-to-trough fall.",
         ),
     ]
     for o in stress.outcomes:

@@ -8,7 +8,10 @@ Usage::
 The price file has a ``date`` column (calendar month-end, YYYY-MM-DD) and one column of
 split- and dividend-adjusted closes per ticker (empty before a fund existed). An episode's
 return is ``close(end) / close(start) - 1``: the compounded monthly total returns of the months
-after ``start`` up to and including ``end``. Where an ETF has no price at ``start`` (it did not
+after ``start`` up to and including ``end``. Each episode starts at the pre-crisis peak: the
+last month-end high of its lead asset before the fall (SPY for the equity crises, AGG for the
+2013 taper tantrum), so the path of monthly returns that the file also records (``path_dates``
+and each ETF's ``monthly`` returns) measures the peak-to-trough fall from the start. Where an ETF has no price at ``start`` (it did not
 exist yet), a stated proxy is used and recorded in the file next to the number. The price file
 itself is not copied into the project; the app and the tests read the committed JSON.
 """
@@ -67,14 +70,16 @@ EPISODES: tuple[Episode, ...] = (
         "2009-03-31",
         "Nov 2007 - Mar 2009 monthly returns, compounded (2007-10-31 close, the S&P 500's month-end peak, "
         "to the 2009-03-31 close)",
-        "From the 2007 equity peak through the March 2009 bottom and first rebound month; SPY's month-end "
-        "trough (2009-02-28) was deeper.",
+        "From the 2007 equity peak to the end of March 2009, after the first rebound month: the "
+        "start-to-end return understates the fall, so the path drawdown (through SPY's 2009-02-28 "
+        "month-end trough) is what the drawdown tolerance is compared with.",
     ),
     Episode(
         "COVID Crash",
-        "2020-01-31",
+        "2019-12-31",
         "2020-03-31",
-        "Feb - Mar 2020 monthly returns, compounded (2020-01-31 close to 2020-03-31 close)",
+        "Jan - Mar 2020 monthly returns, compounded (2019-12-31 close, the S&P 500's month-end peak, "
+        "to the 2020-03-31 close)",
         "The pandemic sell-off and dash for cash, before the recovery from April 2020.",
     ),
     Episode(
@@ -140,6 +145,24 @@ def episode_return(
     )
 
 
+def episode_path(
+    prices: pd.DataFrame, episode: Episode, source: str
+) -> tuple[list[str], list[float]]:
+    """The month-ends after ``episode.start`` through ``episode.end`` and ``source``'s decimal
+    return in each: ``close(t) / close(t-1) - 1``; they compound to ``close(end) / close(start) - 1``."""
+    dates = list(prices.index)
+    first, last = dates.index(episode.start), dates.index(episode.end)
+    closes = [_price(prices, source, d) for d in dates[first : last + 1]]
+    if any(c is None for c in closes):
+        raise DataError(
+            f"{episode.name}: {source} has a missing month-end close between {episode.start} and "
+            f"{episode.end}; the monthly path needs every month."
+        )
+    values = [float(c) for c in closes if c is not None]
+    returns = [values[k] / values[k - 1] - 1.0 for k in range(1, len(values))]
+    return dates[first + 1 : last + 1], returns
+
+
 def build_historical(
     prices: pd.DataFrame,
     tickers: Sequence[str],
@@ -152,9 +175,16 @@ def build_historical(
     scenarios = []
     for episode in episodes:
         shocks: dict[str, Any] = {}
+        path_dates: list[str] = []
         for ticker in tickers:
             value, proxy, note = episode_return(prices, episode, ticker)
-            shocks[ticker] = {"value": round(value, 6), "note": note, "proxy": proxy}
+            path_dates, monthly = episode_path(prices, episode, proxy or ticker)
+            shocks[ticker] = {
+                "value": round(value, 6),
+                "note": note,
+                "proxy": proxy,
+                "monthly": [round(r, 8) for r in monthly],
+            }
         scenarios.append(
             {
                 "name": episode.name,
@@ -162,6 +192,7 @@ def build_historical(
                 "description": episode.description,
                 "source": SOURCE_NOTE,
                 "period": episode.period,
+                "path_dates": path_dates,
                 "shocks": shocks,
             }
         )
@@ -172,7 +203,9 @@ def build_historical(
         "source_file": source_file,
         "source_sha256": source_sha256,
         "method": "close(end) / close(start) - 1 on split- and dividend-adjusted month-end closes, i.e. the "
-        "compounded monthly total returns of the months after start through end; proxies as noted.",
+        "compounded monthly total returns of the months after start through end; proxies as noted. "
+        "'monthly' lists each ETF's return in each month of 'path_dates' (close(t) / close(t-1) - 1), "
+        "the path the stress engine measures the peak-to-trough drawdown on.",
         "scenarios": scenarios,
     }
     scenarios_from_dict(

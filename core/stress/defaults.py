@@ -95,6 +95,8 @@ def with_class_proxies(
     shocks = {t: v for t, v in scenario.shocks.items() if t in known}
     notes = {t: v for t, v in scenario.notes.items() if t in known}
     proxies = {t: v for t, v in scenario.proxies.items() if t in known}
+    monthly = {t: v for t, v in scenario.monthly.items() if t in known}
+    months = len(scenario.path_dates)
     for ticker in missing:
         asset_class = universe.asset_class_of(ticker)
         proxy = class_proxies.get(asset_class)
@@ -102,10 +104,16 @@ def with_class_proxies(
             shocks[ticker] = scenario.shocks[proxy]
             notes[ticker] = _default_note(ticker, asset_class, proxy, scenario.kind)
             proxies[ticker] = proxy
+            if scenario.has_path:  # the path follows the shock: the representative's months
+                monthly[ticker] = scenario.monthly[proxy]
         else:
             shocks[ticker] = 0.0
             notes[ticker] = _zero_note(ticker, asset_class, scenario.kind)
-    return dataclasses.replace(scenario, shocks=shocks, notes=notes, proxies=proxies)
+            if scenario.has_path:
+                monthly[ticker] = (0.0,) * months
+    return dataclasses.replace(
+        scenario, shocks=shocks, notes=notes, proxies=proxies, monthly=monthly
+    )
 
 
 def cover_universe(

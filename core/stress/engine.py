@@ -4,9 +4,17 @@ One period, no rebalancing: ETF ``i`` contributes ``w_i * shock_i``; the portfol
 sum of those contributions, so the contributions by ETF and by asset class add up to it exactly.
 The benchmark gets the same shocks. Conventions: decimal returns, negative = loss; dollar P&L
 = return x portfolio value (the benchmark's on the same value); relative performance =
-portfolio return - benchmark return. A scenario **breaches the drawdown tolerance** when the
-portfolio loses more than the IPS tolerance: ``portfolio_return < -drawdown_tolerance``
-(a -30% loss breaches a 25% tolerance; exactly -25% does not).
+portfolio return - benchmark return.
+
+The IPS drawdown tolerance is a peak-to-trough limit, so a scenario is compared with it on its
+**path drawdown**: for a historical replay (which carries a monthly path, starting at the
+pre-crisis peak) the deepest fall of ``W_t / max(W_0..W_t) - 1`` where ``W_0 = 1`` and ``W_t``
+compounds the monthly returns of the weights held, rebalanced to them each month
+(:func:`core.analytics.metrics.max_drawdown`); for a one-period scenario the path is its start
+and its end, so the path drawdown is ``min(return, 0)``. A scenario **breaches the drawdown
+tolerance** when ``path_drawdown < -drawdown_tolerance`` (a -30% fall breaches a 25% tolerance;
+exactly -25% does not). The start-to-end return (the weights held, not rebalanced) is reported
+beside it: the GFC replay ends after the March 2009 rebound, above its February trough.
 
 A held ETF (non-zero weight in the portfolio or the benchmark) must have a shock in every
 scenario: a missing one is refused rather than read as 0% (the original engine's mistake).
@@ -116,13 +124,41 @@ class ScenarioOutcome:
         return self.portfolio_pnl - self.benchmark_pnl
 
     @property
+    def has_path(self) -> bool:
+        """True when the scenario is replayed month by month (a historical episode)."""
+        return self.scenario.has_path
+
+    def _path_drawdown(self, weights: pd.Series, start_to_end: float) -> float:
+        if not self.scenario.has_path:
+            return min(start_to_end, 0.0)
+        from core.analytics.metrics import max_drawdown
+
+        held = [t for t in weights.index if weights[t] != 0]
+        monthly = pd.DataFrame(
+            {t: self.scenario.monthly[t] for t in held},
+            index=pd.Index(self.scenario.path_dates, name="date"),
+        )
+        path = monthly.mul(weights[held], axis=1).sum(axis=1)
+        return max_drawdown(path)
+
+    @cached_property  # immutable inputs: computed once (the GUI reads these per paint)
+    def path_drawdown(self) -> float:
+        """Peak-to-trough fall of the portfolio over the scenario, a NEGATIVE decimal (module
+        docstring: the monthly path rebalanced to the weights, or ``min(return, 0)``)."""
+        return self._path_drawdown(self.weights, self.portfolio_return)
+
+    @cached_property  # immutable inputs: computed once (the GUI reads these per paint)
+    def benchmark_path_drawdown(self) -> float:
+        return self._path_drawdown(self.benchmark_weights, self.benchmark_return)
+
+    @property
     def breaches_drawdown_tolerance(self) -> bool:
-        """True when the portfolio's loss exceeds the IPS drawdown tolerance."""
-        return self.portfolio_return < -self.drawdown_tolerance
+        """True when the portfolio's path drawdown is deeper than the IPS drawdown tolerance."""
+        return self.path_drawdown < -self.drawdown_tolerance
 
     @property
     def benchmark_breaches_drawdown_tolerance(self) -> bool:
-        return self.benchmark_return < -self.drawdown_tolerance
+        return self.benchmark_path_drawdown < -self.drawdown_tolerance
 
 
 @dataclass(frozen=True)
@@ -148,6 +184,8 @@ class StressResult:
             _ = (
                 o.portfolio_return,
                 o.benchmark_return,
+                o.path_drawdown,
+                o.benchmark_path_drawdown,
                 o.class_contributions,
                 o.benchmark_class_contributions,
             )
@@ -171,11 +209,12 @@ class StressResult:
 
     @property
     def breaches(self) -> tuple[str, ...]:
-        """Names of the scenarios whose portfolio loss exceeds the drawdown tolerance."""
+        """Names of the scenarios whose portfolio path drawdown exceeds the drawdown tolerance."""
         return tuple(o.name for o in self.outcomes if o.breaches_drawdown_tolerance)
 
     def summary_frame(self) -> pd.DataFrame:
-        """One row per scenario (index: name); returns decimal, P&L in currency."""
+        """One row per scenario (index: name); returns and path drawdowns decimal (negative = a
+        fall), P&L in currency."""
         rows = [
             {
                 "scenario_name": o.name,
@@ -185,6 +224,8 @@ class StressResult:
                 "relative_performance": o.relative_performance,
                 "portfolio_pnl": o.portfolio_pnl,
                 "benchmark_pnl": o.benchmark_pnl,
+                "portfolio_path_drawdown": o.path_drawdown,
+                "benchmark_path_drawdown": o.benchmark_path_drawdown,
                 "breaches_drawdown_tolerance": o.breaches_drawdown_tolerance,
             }
             for o in self.outcomes

@@ -4,7 +4,9 @@ Sign and unit conventions (every stress module follows them):
 
 - a shock is the ETF's **total return over the scenario** as a decimal (``-0.25`` = -25%);
   negative is a loss; ``-1.0`` (a total loss) is the lowest value accepted;
-- a scenario is one period: weights x shocks, no rebalancing, no path.
+- a scenario is one period: weights x shocks, no rebalancing. A historical replay also carries
+  its **monthly path** (``path_dates`` and each ETF's ``monthly`` returns, which compound to its
+  shock), from which the engine measures the peak-to-trough drawdown of the weights held.
 
 Errors: bad scenario input raises :class:`ScenarioError`, a :class:`~core.errors.DataError`
 (a scenario is input data, not IPS policy). Every message names the scenario, the ticker and
@@ -16,6 +18,9 @@ File format (custom scenarios, and the bundled historical replays)::
      "scenarios": [{"name": "...", "kind": "custom", "description": "...",
                     "source": "...", "period": "...",
                     "shocks": {"SPY": {"value": -0.2, "note": "...", "proxy": null}, ...}}]}
+
+A historical replay adds ``"path_dates": ["2007-11-30", ...]`` (the month-ends after the start)
+and, in each shock, ``"monthly": [...]`` (that ETF's decimal return in each of those months).
 
 A shock may also be written as a bare number (``"SPY": -0.2``) or a percent string
 (``"SPY": "-20%"``).
@@ -133,6 +138,9 @@ class Scenario:
         (e.g. ``{"SGOV": "BIL"}`` before SGOV's 2020 launch).
     source : where the scenario as a whole comes from.
     period : the dates of a historical episode, in words, or ``""``.
+    path_dates : the month-ends of a replay's monthly path (ISO dates, after the start), or ``()``.
+    monthly : ``{ticker: (decimal return in each month of path_dates, ...)}`` for every shocked
+        ticker when ``path_dates`` is given (the returns compound to the shock), else empty.
     """
 
     name: str
@@ -143,6 +151,8 @@ class Scenario:
     proxies: dict[str, str] = field(default_factory=dict)
     source: str = ""
     period: str = ""
+    path_dates: tuple[str, ...] = ()
+    monthly: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -178,6 +188,43 @@ class Scenario:
                     "for them: add the shock or remove the note."
                 )
             object.__setattr__(self, label, cleaned)
+        self._check_path()
+
+    def _check_path(self) -> None:
+        dates = tuple(str(d) for d in self.path_dates)
+        object.__setattr__(self, "path_dates", dates)
+        if not dates and not self.monthly:
+            return
+        monthly = {
+            _clean_ticker(t, self.name, values): tuple(
+                parse_shock(v, scenario=self.name, ticker=str(t)) for v in values
+            )
+            for t, values in dict(self.monthly).items()
+        }
+        if not dates or set(monthly) != set(self.shocks):
+            raise ScenarioError(
+                f"Scenario {self.name!r}: a monthly path needs its month-end dates and a monthly "
+                "return for every shocked ETF; give both or remove the path."
+            )
+        for ticker, values in monthly.items():
+            if len(values) != len(dates):
+                raise ScenarioError(
+                    f"Scenario {self.name!r}, ticker {ticker}: {len(values)} monthly returns for "
+                    f"{len(dates)} month-ends; give one return per month."
+                )
+            compounded = math.prod(1.0 + v for v in values) - 1.0
+            # the file rounds the shock to 6 decimals and the monthly returns to 8
+            if abs(compounded - self.shocks[ticker]) > 1e-5:
+                raise ScenarioError(
+                    f"Scenario {self.name!r}, ticker {ticker}: the monthly returns compound to "
+                    f"{compounded:.4%}, not the shock {self.shocks[ticker]:.4%}; correct one."
+                )
+        object.__setattr__(self, "monthly", monthly)
+
+    @property
+    def has_path(self) -> bool:
+        """True when the scenario carries a monthly path (a historical replay)."""
+        return bool(self.path_dates)
 
     @property
     def tickers(self) -> tuple[str, ...]:
@@ -234,17 +281,27 @@ def check_unique_names(scenarios: Sequence[Scenario]) -> None:
 # -- dict / JSON ----------------------------------------------------------------------------
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     """JSON-ready dict in the file format of the module docstring."""
-    return {
+    shocks: dict[str, Any] = {}
+    for t, v in scenario.shocks.items():
+        entry: dict[str, Any] = {
+            "value": v,
+            "note": scenario.notes.get(t, ""),
+            "proxy": scenario.proxies.get(t),
+        }
+        if scenario.has_path:
+            entry["monthly"] = list(scenario.monthly[t])
+        shocks[t] = entry
+    data: dict[str, Any] = {
         "name": scenario.name,
         "kind": scenario.kind.value,
         "description": scenario.description,
         "source": scenario.source,
         "period": scenario.period,
-        "shocks": {
-            t: {"value": v, "note": scenario.notes.get(t, ""), "proxy": scenario.proxies.get(t)}
-            for t, v in scenario.shocks.items()
-        },
     }
+    if scenario.has_path:
+        data["path_dates"] = list(scenario.path_dates)
+    data["shocks"] = shocks
+    return data
 
 
 def scenario_from_dict(
@@ -280,6 +337,7 @@ def scenario_from_dict(
     shocks: dict[str, object] = {}
     notes: dict[str, str] = {}
     proxies: dict[str, str] = {}
+    monthly: dict[str, Any] = {}
     for ticker, entry in raw_shocks.items():
         if isinstance(entry, Mapping):
             if "value" not in entry:
@@ -291,6 +349,13 @@ def scenario_from_dict(
                 notes[ticker] = str(entry["note"])
             if entry.get("proxy"):
                 proxies[ticker] = str(entry["proxy"])
+            if entry.get("monthly") is not None:
+                if not isinstance(entry["monthly"], list):
+                    raise ScenarioError(
+                        f"{where}scenario {name!r}, ticker {ticker}: 'monthly' must be a list "
+                        "of monthly returns."
+                    )
+                monthly[ticker] = entry["monthly"]
         else:
             shocks[ticker] = entry
     try:
@@ -303,12 +368,23 @@ def scenario_from_dict(
             proxies=proxies,
             source=str(data.get("source", "")),
             period=str(data.get("period", "")),
+            path_dates=tuple(_path_dates(data.get("path_dates", []), name, where)),
+            monthly=monthly,
         )
     except ScenarioError as exc:
         raise ScenarioError(f"{where}{exc}") from None
     if tickers is not None:
         check_tickers(scenario, tickers)
     return scenario
+
+
+def _path_dates(raw: object, name: str, where: str) -> list[str]:
+    if not isinstance(raw, list) or not all(isinstance(d, str) for d in raw):
+        raise ScenarioError(
+            f"{where}scenario {name!r}: 'path_dates' must be a list of month-end dates "
+            '("2008-01-31", ...).'
+        )
+    return raw
 
 
 def scenarios_to_dict(scenarios: Sequence[Scenario]) -> dict[str, Any]:

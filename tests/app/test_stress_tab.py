@@ -68,12 +68,17 @@ def test_results_table_rows_equal_the_stress_result(stress_window):
     table = stress_window.findChild(QTableView, "stress_results_table")
     model = table.model()
     assert model.rowCount() == len(expected.outcomes) >= 14
+    header = Qt.Orientation.Horizontal
+    assert model.headerData(3, header, DISPLAY) == "Path drawdown"
+    gfc = expected.outcome("Global Financial Crisis")  # the path falls below where it ends
+    assert gfc.has_path and gfc.path_drawdown < gfc.portfolio_return
     for row, outcome in enumerate(expected.outcomes):
         cells = [model.data(model.index(row, c), DISPLAY) for c in range(model.columnCount())]
         assert cells == [
             outcome.name,
             outcome.kind.label,
             fmt.format_value(outcome.portfolio_return, fmt.PERCENT, 2),
+            fmt.format_value(outcome.path_drawdown, fmt.PERCENT, 2),
             fmt.format_value(outcome.benchmark_return, fmt.PERCENT, 2),
             fmt.format_value(outcome.relative_performance, fmt.PERCENT, 2),
             fmt.format_value(outcome.portfolio_pnl, fmt.CURRENCY),

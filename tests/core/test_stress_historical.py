@@ -93,9 +93,16 @@ def test_builder_compounds_month_end_closes_and_records_the_proxy(tmp_path):
         "value": pytest.approx(50.2 / 50 - 1),
         "proxy": "BIL",
         "note": shocks["SGOV"]["note"],
+        # the proxy's monthly path too, one return per month after the start
+        "monthly": [
+            pytest.approx(50.1 / 50 - 1, abs=1e-8),
+            pytest.approx(50.2 / 50.1 - 1, abs=1e-8),
+        ],
     }
     assert "2020-01-31 to 2020-03-31" in shocks["SGOV"]["note"]
     assert shocks["SPY"]["proxy"] is None
+    assert data["scenarios"][0]["path_dates"] == ["2020-02-29", "2020-03-31"]
+    assert shocks["SPY"]["monthly"] == [-0.1, pytest.approx(80 / 90 - 1, abs=1e-8)]
 
 
 def test_builder_refuses_a_missing_fund_without_proxy_and_an_unknown_date(tmp_path):

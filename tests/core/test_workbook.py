@@ -300,3 +300,18 @@ def test_etf_rationale_names_the_binding_limits_from_the_weights(passing):
     not_held = [t for t, w in result.recommended.weights.items() if w <= 1e-6]
     for ticker in not_held:
         assert rows.loc[ticker, "rationale"].startswith("Not held")
+
+
+def test_the_methodology_sheet_states_the_estimators_and_why_they_are_the_default(passing):
+    from core.optimize.estimation import DEFAULT_ESTIMATORS_REASON
+    from core.pipeline import AnalysisSettings
+
+    _, wb = passing
+    rows = [tuple(c.value for c in row[:3]) for row in wb["Methodology"].iter_rows()]
+    estimation = {item: text for section, item, text in rows if section == "Estimation"}
+    assert "Expected returns: Historical mean;" in estimation["Balanced Growth"]
+    assert "covariance: Ledoit-Wolf shrinkage" in estimation["Balanced Growth"]
+    assert estimation["Default"] == DEFAULT_ESTIMATORS_REASON
+    defaults = AnalysisSettings()
+    assert defaults.expected_returns.value in DEFAULT_ESTIMATORS_REASON
+    assert defaults.covariance.value in DEFAULT_ESTIMATORS_REASON
