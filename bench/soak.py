@@ -13,7 +13,7 @@ Proves the object-lifetime rules of :mod:`app.kit.feature` over many cycles rath
    also reports the Python threads left and the pool's active jobs when ``run_gui`` has returned.
 2. **Export and switch**, in this process and one window: a fake market-data cache is filled by a
    fake downloader, then ``--exports`` cycles each switch the data mode (synthetic, cached market,
-   an imported returns CSV, in turn), switch the IPS profile and re-optimize, open the next result
+   an imported price CSV, in turn), switch the IPS profile and re-optimize, open the next result
    tab (its charts are made), export the full report (``export_controller.export_to``, waiting
    for ``export_finished``); every fifth cycle, from the second, first rebuilds the workspace (its
    tabs and their charts are deleted). After each cycle the window is left to settle, then the
@@ -269,8 +269,10 @@ def exports_and_switches(exports: int, log: bool = True) -> Tally:
         tally.errors.append(f"filling the fake market cache failed: {finished}")
         return tally
     settle(window)
-    csv = work / "returns.csv"
-    window.dataset.returns.rename_axis("date").to_csv(csv)
+    # A price file (not returns): a returns-only file carries no prices, so the demo account could
+    # not be valued and the export would refuse, rightly (issue 14), in every third cycle.
+    csv = work / "prices.csv"
+    (100.0 * (1.0 + window.dataset.returns).cumprod()).rename_axis("date").to_csv(csv)
     baseline = {t.ident for t in threading.enumerate()}
     profiles = list(window.context.profiles)
     modes = ("synthetic", "cached market", "imported CSV")
