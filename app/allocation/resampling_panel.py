@@ -149,11 +149,13 @@ class ResamplingPanel(QGroupBox):
             ResamplingMethod(self.method_combo.currentData()),
         )
         self.runner.start(job)
-        job.signals.progress.connect(self._on_job_progress)
-        job.signals.result.connect(self._on_job_result)
-        job.signals.error.connect(self._on_job_error)
-        job.signals.cancelled.connect(self._on_job_cancelled)
-        job.signals.finished.connect(self._on_job_finished)
+        job.connect(
+            progress=self._on_job_progress,
+            result=self._on_job_result,
+            error=self._on_job_error,
+            cancelled=self._on_job_cancelled,
+            finished=self._on_job_finished,
+        )
         self.progress.setValue(0)
         self.progress.show()
         self.cancel_button.setEnabled(True)

@@ -123,6 +123,32 @@ class Job(QRunnable):
         self._last_progress = 0.0
         self._done = threading.Event()
 
+    def connect(
+        self,
+        *,
+        started: Callable[..., Any] | None = None,
+        progress: Callable[..., Any] | None = None,
+        result: Callable[..., Any] | None = None,
+        error: Callable[..., Any] | None = None,
+        cancelled: Callable[..., Any] | None = None,
+        finished: Callable[..., Any] | None = None,
+    ) -> Job:
+        """Connect the given slots to this job's signals (the others stay unconnected); returns
+        the job. Connecting right after :meth:`JobRunner.start` misses nothing: every signal is
+        queued to the GUI thread (see the module docstring)."""
+        signals = self.signals
+        for signal, slot in (
+            (signals.started, started),
+            (signals.progress, progress),
+            (signals.result, result),
+            (signals.error, error),
+            (signals.cancelled, cancelled),
+            (signals.finished, finished),
+        ):
+            if slot is not None:
+                signal.connect(slot)
+        return self
+
     def cancel(self) -> None:
         """Ask the job to stop; its result, if any, will be replaced by ``cancelled``."""
         self.token.cancel()

@@ -120,11 +120,13 @@ class AnalysisController(QObject):
         )
         # Connected after start on purpose: the runner's own finished handler runs first,
         # so is_running() is already False in ours. Nothing is missed (see app.kit.workers).
-        job.signals.started.connect(self._on_job_started)
-        job.signals.progress.connect(self._on_job_progress)
-        job.signals.result.connect(self.accept_result)
-        job.signals.error.connect(self._on_job_error)
-        job.signals.finished.connect(self._on_job_finished)
+        job.connect(
+            started=self._on_job_started,
+            progress=self._on_job_progress,
+            result=self.accept_result,
+            error=self._on_job_error,
+            finished=self._on_job_finished,
+        )
         window.progress_bar.setValue(0)
         window.progress_bar.setFormat("Starting…")
         window.progress_bar.show()

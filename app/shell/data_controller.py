@@ -267,9 +267,11 @@ class DataController(QObject):
         )
         job = self._window.runner.start(Job(DATA_JOB, fn, *args))
         self._job = job
-        job.signals.progress.connect(self._on_job_progress)
-        job.signals.result.connect(self._on_job_result)
-        job.signals.error.connect(self._on_job_error)
+        job.connect(
+            progress=self._on_job_progress,
+            result=self._on_job_result,
+            error=self._on_job_error,
+        )
         self.progress_bar.setValue(0)
         self.progress_bar.setFormat("%p%")
         self.progress_bar.setToolTip(label)

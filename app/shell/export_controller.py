@@ -195,10 +195,12 @@ class ExportController(QObject):
         job = self._window.runner.start(
             Job(PREPARE_JOB, prepare_job, project, result.dataset, [result])
         )
-        job.signals.progress.connect(self._on_job_progress)
-        job.signals.result.connect(self._on_prepare_result)
-        job.signals.error.connect(self._on_job_error)
-        job.signals.cancelled.connect(self._on_job_cancelled)
+        job.connect(
+            progress=self._on_job_progress,
+            result=self._on_prepare_result,
+            error=self._on_job_error,
+            cancelled=self._on_job_cancelled,
+        )
         self._status("Exporting the report… preparing")
         return job
 
@@ -248,10 +250,12 @@ class ExportController(QObject):
         job = self._window.runner.start(
             Job(PUBLISH_JOB, publish_job, bundle, self._folder, self._charts_dir, images)
         )
-        job.signals.progress.connect(self._on_job_progress)
-        job.signals.result.connect(self._on_publish_result)
-        job.signals.error.connect(self._on_job_error)
-        job.signals.cancelled.connect(self._on_job_cancelled)
+        job.connect(
+            progress=self._on_job_progress,
+            result=self._on_publish_result,
+            error=self._on_job_error,
+            cancelled=self._on_job_cancelled,
+        )
 
     @Slot(object)
     def _on_publish_result(self, paths: list[Path]) -> None:

@@ -106,3 +106,16 @@ def test_progress_is_throttled_and_ends_at_one(qtbot):
         runner.start(job)
     assert 1 <= len(fractions) < 100
     assert fractions[-1] == 1.0
+
+
+def test_connect_wires_only_the_slots_given(qtbot):
+    runner = JobRunner()
+    seen = []
+    job = runner.start(Job("c", double, 4))
+    returned = job.connect(
+        result=lambda value: seen.append(("result", value)),
+        finished=lambda: seen.append(("finished",)),
+    )
+    assert returned is job
+    qtbot.waitUntil(lambda: ("finished",) in seen, timeout=5_000)
+    assert seen == [("result", 8), ("finished",)]
