@@ -9,22 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QGroupBox,
-    QLineEdit,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from app.kit.delegates import TextCellDelegate
 from app.kit.views import button_row, hint_label, push_button, refusal_bar
-from app.rebalancing.holdings_model import PRICE, SHARES, TICKER, VALUE, HoldingsModel, plain_number
+from app.rebalancing.holdings_model import PRICE, SHARES, TICKER, VALUE, HoldingsModel
 from core.errors import DataError
 from core.rebalance import Holdings, demo_holdings, load_holdings_file
 from core.universe import Universe
@@ -51,37 +49,6 @@ def start_account(universe: Universe) -> Holdings:
         )
 
 
-class NumberTextDelegate(QStyledItemDelegate):
-    """Edit cells as text, so that ``1,234``, ``$99.50`` or a mistyped word reach the model, which
-    reads (or refuses) them by core's rules instead of a spin box silently clamping them."""
-
-    def createEditor(
-        self,
-        parent: QWidget,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> QWidget:
-        editor = QLineEdit(parent)
-        editor.setFrame(False)
-        if index.column() != TICKER:
-            editor.setAlignment(Qt.AlignmentFlag.AlignRight)
-        return editor
-
-    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
-        value = index.data(Qt.ItemDataRole.EditRole)
-        if isinstance(editor, QLineEdit):
-            editor.setText(
-                "" if value is None else value if isinstance(value, str) else plain_number(value)
-            )
-            editor.selectAll()
-
-    def setModelData(
-        self, editor: QWidget, model: QAbstractItemModel, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
-        if isinstance(editor, QLineEdit):
-            model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
-
-
 class HoldingsPanel(QGroupBox):
     """Holdings table and its buttons (module docstring)."""
 
@@ -97,7 +64,8 @@ class HoldingsPanel(QGroupBox):
         self.table = QTableView()
         self.table.setObjectName("holdings_table")
         self.table.setModel(model)
-        self._delegate = NumberTextDelegate(self.table)
+        # Cells edited as text: the model reads '1,234' or '$99.50' by core's rules.
+        self._delegate = TextCellDelegate(self.table, left=lambda index: index.column() == TICKER)
         self.table.setItemDelegate(self._delegate)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)

@@ -18,6 +18,7 @@ from app.kit.views import copy_selection, read_only_table
 from app.rebalancing.holdings_model import HoldingsModel
 from app.stress.scenarios_model import CustomScenariosModel
 from core.policy.profile_io import bundled_profiles
+from core.rebalance import Holdings
 from core.universe import default_universe
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -360,3 +361,32 @@ def test_a_ten_thousand_row_scenario_paste_makes_cells_only_when_shown(qtbot):
     assert len(model._rows) == 0  # nothing drawn yet: no cell made
     assert model.data(model.index(9_999, 1)) == "-5.0%"
     assert len(model._rows) == 1
+
+
+def test_cells_are_edited_as_text_the_model_reads(qtbot):
+    """One text editor for every editable cell: what is typed reaches the model unchanged (the
+    model reads it by core's grammar); the editor starts from the full-precision value."""
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from app.kit.delegates import PercentDelegate, TextCellDelegate
+
+    model = CustomScenariosModel(("SPY",))
+    model.add_scenario()
+    shock = model.index(0, 1)
+    percent = PercentDelegate()
+    editor = percent.createEditor(None, QStyleOptionViewItem(), shock)
+    percent.setEditorData(editor, shock)
+    assert editor.text() == "0" and editor.placeholderText() == "e.g. 15 or 15%"
+    editor.setText("-12.5%")
+    percent.setModelData(editor, model, shock)
+    assert model.scenarios()[0].shocks["SPY"] == pytest.approx(-0.125)
+    holdings = HoldingsModel(default_universe())
+    holdings.set_holdings(Holdings({"SPY": 1234.5}, {"SPY": 600.0}, 0.0))
+    text = TextCellDelegate(left=lambda index: index.column() == 0)
+    cell = holdings.index(0, 1)
+    editor = text.createEditor(None, QStyleOptionViewItem(), cell)
+    text.setEditorData(editor, cell)
+    assert editor.text() == "1234.5"  # no thousands separator in the editor
+    editor.setText("1,300")
+    text.setModelData(editor, holdings, cell)
+    assert holdings.holdings().positions["SPY"] == 1300.0
