@@ -11,8 +11,8 @@ NumPy inside) with the same monthly rebalancing, for the one portfolio. Prints m
 Peer: ``arch`` (Kevin Sheppard's ``arch.bootstrap.StationaryBootstrap``), when importable. It
 resamples a series to the sample's own length, so a 360-month path is made of consecutive
 180-month resamples of its index generator (``update_indices``, the same Politis-Romano scheme),
-then the same monthly-rebalanced wealth, drawdown and fan figures in NumPy. It is not a project
-dependency: ``pip install --no-deps --target DIR arch`` and put DIR on ``PYTHONPATH``.
+then the same monthly-rebalanced wealth, drawdown and fan figures in NumPy. It is the project's
+``bench`` extra (``pip install -e ".[bench]"``); the app and the tests never import it.
 """
 
 from __future__ import annotations

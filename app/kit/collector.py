@@ -78,5 +78,12 @@ def uninstall() -> None:
     gc.collect()
 
 
+def collect_if_due() -> int:
+    """Run now, on this (GUI) thread, the collection the timer would run next (0 when none is
+    due or the collector is not installed); returns the unreachable objects found."""
+    collector = _state["collector"]
+    return collector.check() if collector is not None and installed() else 0
+
+
 def installed() -> bool:
     return _state["collector"] is not None and not gc.isenabled()

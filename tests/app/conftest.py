@@ -74,8 +74,7 @@ def no_running_jobs(qtbot):
         pytest.fail(f"{pool.activeThreadCount()} worker thread(s) still running after the test")
     from app.kit import collector
 
-    if collector.installed():  # what the timer would have collected, here on the GUI thread
-        collector._state["collector"].check()
+    collector.collect_if_due()  # what the timer would have collected, here on the GUI thread
 
 
 @pytest.fixture
