@@ -162,7 +162,8 @@ def rebalancing_section(plan: Any | None) -> list[str]:
     before, after = plan.drift, plan.post_trade_drift
     breaches = [*before.breaches, *before.class_breaches]
     lines = [
-        f"Account value {money(plan.value_before)} (cash {money(plan.cash_before)}); method {plan.method.value}. "
+        f"Account value {money(plan.value_before)} (cash {money(plan.cash_before)}); trades "
+        f"{plan.method.value.replace('_', ' ')}. "
         f"{len(breaches)} drift breaches before trading"
         + (f" ({', '.join(breaches)})." if breaches else "."),
         "",
