@@ -40,11 +40,12 @@ STAR = "★"
 RULE_COLUMN_WIDTH = 210
 BENCHMARK = "Benchmark"
 VALIDATION_COLUMNS = (
+    ("clause", "Clause", fmt.TEXT),
     ("rule", "Rule", fmt.TEXT),
     ("pass_fail", "Status", fmt.STATUS),
     ("actual", "Actual", fmt.PERCENT),
     ("limit", "Limit", fmt.TEXT),
-    ("slack", "Slack", fmt.PERCENT),
+    ("margin", "Margin", fmt.PERCENT),
     ("comment", "Comment", fmt.TEXT),
     ("category", "Category", fmt.TEXT),
 )

@@ -62,6 +62,7 @@ from app.rebalancing.plan_models import (
 )
 from core.errors import IPSStudioError
 from core.pipeline import AnalysisResult
+from core.policy.clauses import drift_band_clauses
 from core.policy.profile import IPSProfile
 from core.rebalance import (
     Holdings,
@@ -488,6 +489,7 @@ class RebalanceTab(FeatureTab):
                 rebalance_targets(result.recommended.weights),
                 result.profile.drift_bands,
                 self._universe,
+                band_clauses=drift_band_clauses(result.profile),
             )
         except IPSStudioError as exc:
             self.drift_model.set_frame(empty_drift_frame(), DRIFT_SPECS)

@@ -6,20 +6,23 @@ The portfolio ``w`` (shape (n,), universe order, decimal weights) must satisfy::
     lower <= w <= upper              long only, ETF minimums, min(max single, ETF cap)
     row_lower <= A @ w <= row_upper  asset-class ranges and group limits
 
-:func:`check_feasibility` runs before any solve. It names the limits in conflict in words and
-says what to relax, first by simple sums, then with an elastic linear program that finds the
-smallest relaxation that makes the policy feasible. That LP (scipy's HiGHS) runs only when a
-feasible portfolio cannot be found directly (a min-norm QP with DAQP), so a feasible policy, the
-usual case, never imports scipy.optimize.
+:func:`check_feasibility` runs before any solve. When a feasible portfolio cannot be found
+directly (a min-norm QP with DAQP), :mod:`core.policy.repair` names the smallest set of rules in
+conflict and the smallest relaxations that fix them, with linear programs (scipy's HiGHS): a
+feasible policy, the usual case, never imports scipy.optimize.
+
+Each limit of the profile is also kept as a :class:`PolicyRule` (one bound of one clause: "4.1
+Equity maximum 70%"), so that a conflict can be named, and repaired, in the profile's terms.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
-from core.errors import InfeasibleError
+from core.policy.clauses import ClauseKind, clause_id, group_subjects, pct
 from core.policy.profile import IPSProfile
 from core.universe import Universe
 
@@ -35,6 +38,43 @@ class LinearRow:
     tickers: tuple[str, ...]
     lower: float
     upper: float
+    clause: str | None = None
+    """The IPS clause this row comes from (:mod:`core.policy.clauses`), e.g. ``"4.1"``."""
+
+
+class Side(str, Enum):
+    """Which bound of a limit a rule is: a minimum (lower) or a maximum (upper)."""
+
+    LOWER = "lower"
+    UPPER = "upper"
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """One bound of one linear IPS limit, over decimal weights ``w``.
+
+    ``sum(w[t] for t in tickers) >= bound`` (LOWER) or ``<= bound`` (UPPER); the maximum
+    single-ETF weight is one rule over many rows, ``w[t] <= bound`` for each of its tickers
+    (``per_ticker``). ``kind`` and ``subject`` say which profile field holds ``bound``.
+    """
+
+    kind: ClauseKind
+    subject: str
+    side: Side
+    bound: float
+    tickers: tuple[str, ...]
+    clause: str | None = None
+    label: str = ""
+
+    @property
+    def per_ticker(self) -> bool:
+        return self.kind is ClauseKind.MAX_SINGLE
+
+    @property
+    def described(self) -> str:
+        """``"4.1 Equity maximum 70%"``."""
+        head = f"{self.clause} " if self.clause else ""
+        return f"{head}{self.label} {pct(self.bound)}"
 
 
 @dataclass(frozen=True)
@@ -59,10 +99,36 @@ class ConstraintSet:
     row_upper: np.ndarray
     rows: tuple[LinearRow, ...]
     upper_source: tuple[str, ...]
+    rules: tuple[PolicyRule, ...] = ()
+    """The profile's linear limits, one per bound (empty for a hand-built set: see
+    :meth:`policy_rules`)."""
+    lower_clause: tuple[str | None, ...] = ()
+    upper_clause: tuple[str | None, ...] = ()
+    """Per ETF, the clause that sets its lower / upper bound (ETF minimum; cap or max single)."""
 
     @property
     def n(self) -> int:
         return len(self.tickers)
+
+    def policy_rules(self) -> tuple[PolicyRule, ...]:
+        """:attr:`rules`, or for a hand-built set its bounds and rows read as rules."""
+        if self.rules:
+            return self.rules
+        out: list[PolicyRule] = []
+        K = ClauseKind
+        for i, t in enumerate(self.tickers):
+            if self.lower[i] > 0:
+                out.append(
+                    PolicyRule(K.ETF_MINIMUM, t, Side.LOWER, float(self.lower[i]), (t,), None, f"{t} minimum")
+                )  # fmt: skip
+            if self.upper[i] < 1:
+                out.append(
+                    PolicyRule(K.ETF_CAP, t, Side.UPPER, float(self.upper[i]), (t,), None, f"{t} cap")
+                )  # fmt: skip
+        for row in self.rows:
+            kind = K.CLASS_RANGE if row.kind == "asset_class" else K.GROUP
+            out += _range_rules(kind, row.label, row.label, row.tickers, row.lower, row.upper, None)
+        return tuple(out)
 
     def violations(self, w: np.ndarray, tol: float = 1e-6) -> list[str]:
         """Human descriptions of every constraint ``w`` breaks by more than ``tol``."""
@@ -101,27 +167,60 @@ class ConstraintSet:
 def build_constraints(profile: IPSProfile, universe: Universe) -> ConstraintSet:
     """Compile ``profile`` against ``universe`` into a :class:`ConstraintSet`."""
     profile.check_universe(universe)
+    K = ClauseKind
     n = universe.n
     lower = np.zeros(n)
     upper = np.full(n, profile.max_single_weight)
+    single = clause_id(profile, K.MAX_SINGLE)
     source = [f"max single ETF {profile.max_single_weight:.1%}"] * n
-    for ticker, value in profile.asset_minimums.items():
-        lower[universe.index(ticker)] = value
-    for ticker, cap in profile.asset_caps.items():
+    lower_clause: list[str | None] = [None] * n
+    upper_clause: list[str | None] = [single] * n
+    rules: list[PolicyRule] = []
+    for ticker in universe.tickers:
+        value = profile.asset_minimums.get(ticker, 0.0)
+        if value > 0:
+            i = universe.index(ticker)
+            lower[i] = value
+            lower_clause[i] = clause_id(profile, K.ETF_MINIMUM, ticker)
+            rules.append(
+                PolicyRule(
+                    K.ETF_MINIMUM, ticker, Side.LOWER, value, (ticker,), lower_clause[i],
+                    f"{ticker} minimum",
+                )
+            )  # fmt: skip
+    for ticker in universe.tickers:
+        cap = profile.asset_caps.get(ticker)
+        if cap is None:
+            continue
         i = universe.index(ticker)
+        cid = clause_id(profile, K.ETF_CAP, ticker)
+        rules.append(
+            PolicyRule(K.ETF_CAP, ticker, Side.UPPER, cap, (ticker,), cid, f"{ticker} cap")
+        )
         if cap < upper[i]:
             upper[i] = cap
             source[i] = f"{ticker} cap {cap:.1%}"
+            upper_clause[i] = cid
+    if profile.max_single_weight < 1:
+        rules.append(
+            PolicyRule(
+                K.MAX_SINGLE, "", Side.UPPER, profile.max_single_weight, universe.tickers, single,
+                "maximum single-ETF weight",
+            )
+        )  # fmt: skip
     rows: list[LinearRow] = []
     for cls in universe.asset_classes:
         rng = profile.class_ranges.get(cls)
         members = universe.class_members(cls)
         if rng is None or not members:
             continue
+        cid = clause_id(profile, K.CLASS_RANGE, cls)
         rows.append(
-            LinearRow(f"{cls} allocation", "asset_class", members, rng.minimum, rng.maximum)
+            LinearRow(f"{cls} allocation", "asset_class", members, rng.minimum, rng.maximum, cid)
         )
-    for group in profile.groups:
+        rules += _range_rules(K.CLASS_RANGE, cls, cls, members, rng.minimum, rng.maximum, cid)
+    for subject, group in group_subjects(profile).items():
+        cid = clause_id(profile, K.GROUP, subject)
         rows.append(
             LinearRow(
                 f"Group: {group.name}",
@@ -129,7 +228,17 @@ def build_constraints(profile: IPSProfile, universe: Universe) -> ConstraintSet:
                 group.tickers,
                 group.minimum if group.minimum is not None else 0.0,
                 group.maximum if group.maximum is not None else 1.0,
+                cid,
             )
+        )
+        rules += _range_rules(
+            K.GROUP,
+            subject,
+            f"group {group.name}",
+            group.tickers,
+            group.minimum,
+            group.maximum,
+            cid,
         )
     A = np.zeros((len(rows), n))
     for k, row in enumerate(rows):
@@ -144,78 +253,53 @@ def build_constraints(profile: IPSProfile, universe: Universe) -> ConstraintSet:
         row_upper=np.array([r.upper for r in rows]),
         rows=tuple(rows),
         upper_source=tuple(source),
+        rules=tuple(rules),
+        lower_clause=tuple(lower_clause),
+        upper_clause=tuple(upper_clause),
     )
 
 
-def _pct(x: float) -> str:
-    return f"{x * 100:.4g}%"
+def _range_rules(
+    kind: ClauseKind,
+    subject: str,
+    name: str,
+    tickers: tuple[str, ...],
+    minimum: float | None,
+    maximum: float | None,
+    clause: str | None,
+) -> list[PolicyRule]:
+    """The binding bounds of a range: a minimum above 0, a maximum below 100%."""
+    out = []
+    if minimum is not None and minimum > 0:
+        out.append(
+            PolicyRule(kind, subject, Side.LOWER, minimum, tickers, clause, f"{name} minimum")
+        )
+    if maximum is not None and maximum < 1:
+        out.append(
+            PolicyRule(kind, subject, Side.UPPER, maximum, tickers, clause, f"{name} maximum")
+        )
+    return out
 
 
 def check_feasibility(cs: ConstraintSet) -> None:
-    """Raise :class:`InfeasibleError` naming the conflicting limits if no portfolio satisfies ``cs``."""
-    problems: list[str] = []
-    for i, t in enumerate(cs.tickers):
-        if cs.lower[i] > cs.upper[i] + TOLERANCE:
-            problems.append(
-                f"{t} minimum {_pct(cs.lower[i])} is above its upper limit {_pct(cs.upper[i])} "
-                f"({cs.upper_source[i]}): lower the minimum or raise the limit"
-            )
-    if cs.lower.sum() > 1 + TOLERANCE:
-        named = " + ".join(
-            f"{t} {_pct(v)}" for t, v in zip(cs.tickers, cs.lower, strict=True) if v > 0
-        )
-        problems.append(
-            f"ETF minimums {named} add up to {_pct(cs.lower.sum())}, over 100%: lower some of them"
-        )
-    if cs.upper.sum() < 1 - TOLERANCE:
-        problems.append(
-            f"ETF upper limits add up to only {_pct(cs.upper.sum())}, under 100%: raise the maximum "
-            "single-ETF weight or some ETF caps"
-        )
-    idx = {t: i for i, t in enumerate(cs.tickers)}
-    for row in cs.rows:
-        members = [idx[t] for t in row.tickers]
-        cap_sum = float(cs.upper[members].sum())
-        floor_sum = float(cs.lower[members].sum())
-        if row.lower > cap_sum + TOLERANCE:
-            problems.append(
-                f"{row.label} minimum {_pct(row.lower)} is more than the caps of "
-                f"{', '.join(row.tickers)} allow ({_pct(cap_sum)}): lower the minimum or raise those caps"
-            )
-        if floor_sum > row.upper + TOLERANCE:
-            problems.append(
-                f"ETF minimums inside {row.label} add up to {_pct(floor_sum)}, above its maximum "
-                f"{_pct(row.upper)}: lower those minimums or raise the maximum"
-            )
-    class_rows = [r for r in cs.rows if r.kind == "asset_class"]
-    if class_rows:
-        lo = sum(r.lower for r in class_rows)
-        hi = sum(r.upper for r in class_rows)
-        if lo > 1 + TOLERANCE:
-            named = " plus ".join(
-                f"{r.label.replace(' allocation', '')} minimum {_pct(r.lower)}"
-                for r in class_rows
-                if r.lower > 0
-            )
-            problems.append(f"{named} exceed 100% ({_pct(lo)}): lower one of them")
-        covered = {t for r in class_rows for t in r.tickers}
-        if hi < 1 - TOLERANCE and covered == set(cs.tickers):
-            named = " plus ".join(
-                f"{r.label.replace(' allocation', '')} maximum {_pct(r.upper)}" for r in class_rows
-            )
-            problems.append(f"{named} add up to only {_pct(hi)}, under 100%: raise one of them")
-    if problems:
-        raise InfeasibleError("The policy cannot be met: " + "; ".join(problems) + ".")
-    if not _has_feasible_point(cs):
-        _elastic_check(cs)
+    """Raise :class:`~core.policy.repair.PolicyConflictError` (an :class:`InfeasibleError`) if
+    no portfolio satisfies ``cs``: its message names the smallest set of rules in conflict and
+    the smallest relaxations that fix the policy (:func:`core.policy.repair.diagnose`)."""
+    if _has_feasible_point(cs):
+        return
+    from core.policy.repair import PolicyConflictError, diagnose
+
+    diagnosis = diagnose(cs)
+    if diagnosis is not None:
+        raise PolicyConflictError(diagnosis)
 
 
 def _has_feasible_point(cs: ConstraintSet) -> bool:
-    """True when DAQP finds a portfolio that breaks no limit by more than the elastic LP's tolerance.
+    """True when DAQP finds a portfolio that breaks no limit by more than :data:`TOLERANCE`.
 
     The minimum-norm portfolio over the constraints: DAQP proves infeasibility itself, but any
     non-optimal exit or a point outside the limits just says "not shown feasible" and leaves the
-    verdict (and the message) to :func:`_elastic_check`, so no policy is decided differently.
+    verdict (and the message) to the linear programs of :mod:`core.policy.repair`.
     """
     import daqp
 
@@ -239,70 +323,3 @@ def _has_feasible_point(cs: ConstraintSet) -> bool:
         + float(np.maximum(values - cs.row_upper, 0.0).sum())
     )
     return total <= TOLERANCE
-
-
-def _elastic_check(cs: ConstraintSet) -> None:
-    """Find the smallest relaxation (sum of slacks) that makes ``cs`` feasible; raise if it is > 0."""
-    from scipy.optimize import linprog
-
-    n, m = cs.n, len(cs.rows)
-    # variables: w (n), s_lo (n), s_up (n), r_lo (m), r_up (m); all >= 0
-    nv = n + 2 * n + 2 * m
-    c = np.concatenate([np.zeros(n), np.ones(2 * n + 2 * m)])
-    a_ub = []
-    b_ub = []
-    for i in range(n):
-        row = np.zeros(nv)
-        row[i] = -1.0
-        row[n + i] = -1.0  # -w_i - s_lo_i <= -lower_i
-        a_ub.append(row)
-        b_ub.append(-cs.lower[i])
-        row = np.zeros(nv)
-        row[i] = 1.0
-        row[2 * n + i] = -1.0  # w_i - s_up_i <= upper_i
-        a_ub.append(row)
-        b_ub.append(cs.upper[i])
-    for k in range(m):
-        row = np.zeros(nv)
-        row[:n] = -cs.A[k]
-        row[3 * n + k] = -1.0
-        a_ub.append(row)
-        b_ub.append(-cs.row_lower[k])
-        row = np.zeros(nv)
-        row[:n] = cs.A[k]
-        row[3 * n + m + k] = -1.0
-        a_ub.append(row)
-        b_ub.append(cs.row_upper[k])
-    a_eq = np.zeros((1, nv))
-    a_eq[0, :n] = 1.0
-    res = linprog(
-        c,
-        A_ub=np.array(a_ub),
-        b_ub=np.array(b_ub),
-        A_eq=a_eq,
-        b_eq=[1.0],
-        bounds=[(0, None)] * nv,
-        method="highs",
-    )
-    if res.status != 0:
-        raise InfeasibleError(
-            f"The feasibility check could not finish ({res.message}); review the policy limits."
-        )
-    if res.fun <= 1e-9:
-        return
-    x = res.x
-    hints = []
-    for i, t in enumerate(cs.tickers):
-        if x[n + i] > 1e-9:
-            hints.append(f"lower the {t} minimum by {_pct(x[n + i])}")
-        if x[2 * n + i] > 1e-9:
-            hints.append(f"raise the {t} limit by {_pct(x[2 * n + i])}")
-    for k, linear in enumerate(cs.rows):
-        if x[3 * n + k] > 1e-9:
-            hints.append(f"lower the {linear.label} minimum by {_pct(x[3 * n + k])}")
-        if x[3 * n + m + k] > 1e-9:
-            hints.append(f"raise the {linear.label} maximum by {_pct(x[3 * n + m + k])}")
-    raise InfeasibleError(
-        "The policy limits conflict: no fully invested long-only portfolio meets them all. "
-        "The smallest change that would fix it: " + "; ".join(hints) + "."
-    )

@@ -123,9 +123,20 @@ class IPSProfile:
     spending: SpendingPolicy = field(default_factory=SpendingPolicy)
     liquidity_reserve: float = 0.0
     """Assets that must remain, a decimal of the starting assets (0.05 = 5%)."""
+    clause_ids: dict[str, str] = field(default_factory=dict)
+    """``{limit key: clause id}`` (:mod:`core.policy.clauses`): completed on construction, so
+    every limit has an id and ids survive :meth:`with_changes`."""
+    clause_wording: dict[str, str] = field(default_factory=dict)
+    """``{clause id: wording}`` overriding the generated wording of a clause."""
 
     def __post_init__(self) -> None:
+        from core.policy.clauses import assign_clause_ids, check_wording
+
         _check_profile(self)
+        # Frozen: the completed ids replace the given mapping once, here (never mutated after).
+        object.__setattr__(self, "clause_ids", assign_clause_ids(self))
+        object.__setattr__(self, "clause_wording", dict(self.clause_wording))
+        check_wording(self)
 
     # -- derived -------------------------------------------------------------------------
     @property

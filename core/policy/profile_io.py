@@ -17,10 +17,13 @@ File layout (all weights decimal fractions)::
       "risk_aversion": 4.0, "concentration_penalty": 0.05,
       "target_return": 0.06,
       "spending": {"kind": "percent_of_assets", "value": 0.05},
-      "liquidity_reserve": 0.02
+      "liquidity_reserve": 0.02,
+      "clauses": {"ids": {"class_range:Equity": "4.1", ...}, "wording": {"4.1": "..."}}
     }
 
-The last three are optional (schema 1 files without them load with no numeric objective, no
+``clauses`` (optional) keeps the clause numbers given out (:mod:`core.policy.clauses`) and the
+committee's own wording of some clauses; a file without it is numbered afresh on loading.
+The three before it are optional (schema 1 files without them load with no numeric objective, no
 spending and no reserve): ``target_return`` annual nominal decimal or null; ``spending.kind`` one
 of none / fixed_amount (value: currency a year) / percent_of_assets (value: decimal a year);
 ``liquidity_reserve`` a decimal of the starting assets.
@@ -201,6 +204,7 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
         spending = SpendingPolicy(kind, value)
     target_raw = data.get("target_return")
 
+    clause_ids, clause_wording = _clauses(data.get("clauses"), where)
     anchor = data.get("anchor_weights")
     try:
         return IPSProfile(
@@ -236,10 +240,31 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
             liquidity_reserve=(
                 _number(data, "liquidity_reserve", where) if "liquidity_reserve" in data else 0.0
             ),
+            clause_ids=clause_ids,
+            clause_wording=clause_wording,
         )
     except PolicyError as exc:
         msg = str(exc)
         raise PolicyError(msg if msg.startswith(source) else f"{source}: {msg}") from None
+
+
+def _clauses(raw: Any, where: str) -> tuple[dict[str, str], dict[str, str]]:
+    if raw is None:
+        return {}, {}
+    if not isinstance(raw, Mapping) or not set(raw) <= {"ids", "wording"}:
+        raise PolicyError(
+            f"{where}: 'clauses' must hold 'ids' (limit key to clause number) and 'wording' "
+            "(clause number to text)."
+        )
+    out: list[dict[str, str]] = []
+    for part in ("ids", "wording"):
+        mapping = raw.get(part, {}) or {}
+        if not isinstance(mapping, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+        ):
+            raise PolicyError(f"{where}: 'clauses.{part}' must map text to text.")
+        out.append(dict(mapping))
+    return out[0], out[1]
 
 
 def profile_to_dict(profile: IPSProfile) -> dict[str, Any]:
@@ -287,6 +312,7 @@ def profile_to_dict(profile: IPSProfile) -> dict[str, Any]:
         "target_return": profile.target_return,
         "spending": {"kind": profile.spending.kind.value, "value": profile.spending.value},
         "liquidity_reserve": profile.liquidity_reserve,
+        "clauses": {"ids": dict(profile.clause_ids), "wording": dict(profile.clause_wording)},
     }
 
 

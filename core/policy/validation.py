@@ -5,6 +5,10 @@ ETF minimum and cap, each group limit, the volatility target (ex-ante, annualize
 covariance estimate in use) and the drawdown tolerance (historical, on the sample's monthly
 wealth path). ``slack`` is the distance to the nearest limit in weight or return units:
 positive inside the limit, negative when breached. A rule passes when ``slack >= -tol``.
+
+Each row names the IPS clause it checks (``clause``, e.g. ``"4.1"``; None for the structural
+rules, fully invested and long only). The table's frame reads clause, rule, limit, actual,
+margin (the slack), PASS/FAIL.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.policy.clauses import ClauseKind as K
+from core.policy.clauses import clause_id, group_subjects
 from core.policy.profile import IPSProfile
 from core.universe import Universe
 
@@ -29,6 +35,17 @@ class ValidationRow:
     slack: float
     passed: bool
     comment: str
+    clause: str | None = None
+    """The IPS clause this rule comes from (:mod:`core.policy.clauses`), None if structural."""
+
+    @property
+    def margin(self) -> float:
+        """The slack: distance to the limit, positive inside, negative when breached."""
+        return self.slack
+
+
+FRAME_COLUMNS = ("clause", "rule", "category", "limit", "actual", "margin", "pass_fail", "comment")
+"""Columns of :meth:`ValidationReport.to_frame` (``constraints_validation.csv``)."""
 
 
 @dataclass(frozen=True)
@@ -47,18 +64,23 @@ class ValidationReport:
         return pd.DataFrame(
             [
                 {
+                    "clause": r.clause or "",
                     "rule": r.rule,
                     "category": r.category,
                     "limit": r.limit_text,
                     "actual": r.actual,
-                    "slack": r.slack,
+                    "margin": r.slack,
                     "pass_fail": "PASS" if r.passed else "FAIL",
                     "comment": r.comment,
                 }
                 for r in self.rows
             ],
-            columns=["rule", "category", "limit", "actual", "slack", "pass_fail", "comment"],
+            columns=list(FRAME_COLUMNS),
         )
+
+    def by_clause(self) -> dict[str, ValidationRow]:
+        """``{clause id: row}`` for the rows that come from a clause."""
+        return {r.clause: r for r in self.rows if r.clause}
 
 
 def _p(x: float) -> str:
@@ -66,7 +88,13 @@ def _p(x: float) -> str:
 
 
 def _range_row(
-    rule: str, category: str, actual: float, lo: float | None, hi: float | None, tol: float
+    rule: str,
+    category: str,
+    actual: float,
+    lo: float | None,
+    hi: float | None,
+    tol: float,
+    clause: str | None = None,
 ) -> ValidationRow:
     slacks = []
     if lo is not None:
@@ -97,7 +125,7 @@ def _range_row(
     else:
         assert hi is not None  # failing and not below the minimum: above the maximum
         comment = f"{_p(actual)} is above the {_p(hi)} maximum by {(actual - hi) * 100:.2f} pp"
-    return ValidationRow(rule, category, limit, actual, slack, passed, comment)
+    return ValidationRow(rule, category, limit, actual, slack, passed, comment, clause)
 
 
 def weight_rule_rows(
@@ -154,7 +182,13 @@ def weight_rule_rows(
     )
     top = int(np.argmax(w))
     row = _range_row(
-        "Max single ETF weight", "Portfolio", float(w[top]), None, profile.max_single_weight, tol
+        "Max single ETF weight",
+        "Portfolio",
+        float(w[top]),
+        None,
+        profile.max_single_weight,
+        tol,
+        clause_id(profile, K.MAX_SINGLE),
     )
     rows.append(
         ValidationRow(
@@ -165,6 +199,7 @@ def weight_rule_rows(
             row.slack,
             row.passed,
             f"largest is {universe.tickers[top]}: {row.comment}",
+            row.clause,
         )
     )
     for cls in universe.asset_classes:
@@ -175,7 +210,15 @@ def weight_rule_rows(
         if cls == cash_asset_class:
             actual += cash_weight
         rows.append(
-            _range_row(f"{cls} allocation", "Asset class", actual, rng.minimum, rng.maximum, tol)
+            _range_row(
+                f"{cls} allocation",
+                "Asset class",
+                actual,
+                rng.minimum,
+                rng.maximum,
+                tol,
+                clause_id(profile, K.CLASS_RANGE, cls),
+            )
         )
     for ticker in universe.tickers:
         lo = profile.asset_minimums.get(ticker)
@@ -183,14 +226,28 @@ def weight_rule_rows(
         if lo is not None and lo > 0:
             rows.append(
                 _range_row(
-                    f"{ticker} minimum", "ETF", float(w[universe.index(ticker)]), lo, None, tol
+                    f"{ticker} minimum",
+                    "ETF",
+                    float(w[universe.index(ticker)]),
+                    lo,
+                    None,
+                    tol,
+                    clause_id(profile, K.ETF_MINIMUM, ticker),
                 )
             )
         if hi is not None:
             rows.append(
-                _range_row(f"{ticker} cap", "ETF", float(w[universe.index(ticker)]), None, hi, tol)
+                _range_row(
+                    f"{ticker} cap",
+                    "ETF",
+                    float(w[universe.index(ticker)]),
+                    None,
+                    hi,
+                    tol,
+                    clause_id(profile, K.ETF_CAP, ticker),
+                )
             )
-    for group in profile.groups:
+    for subject, group in group_subjects(profile).items():
         actual = float(sum(w[universe.index(t)] for t in group.tickers))
         rows.append(
             _range_row(
@@ -200,6 +257,7 @@ def weight_rule_rows(
                 group.minimum,
                 group.maximum,
                 tol,
+                clause_id(profile, K.GROUP, subject),
             )
         )
     return rows
@@ -226,6 +284,7 @@ def validate_portfolio(
         None,
         profile.max_volatility,
         tol,
+        clause_id(profile, K.VOLATILITY),
     )
     rows.append(row)
     loss = -historical_max_drawdown
@@ -236,6 +295,7 @@ def validate_portfolio(
         None,
         profile.max_drawdown,
         tol,
+        clause_id(profile, K.DRAWDOWN),
     )
     rows.append(
         ValidationRow(
@@ -246,6 +306,7 @@ def validate_portfolio(
             row.slack,
             row.passed,
             row.comment.replace(_p(loss), f"a {_p(loss)} peak-to-trough loss", 1),
+            row.clause,
         )
     )
     return ValidationReport(tuple(rows))

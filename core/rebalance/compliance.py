@@ -31,6 +31,7 @@ WEIGHT, CURRENCY = "weight", "currency"
 
 
 FRAME_COLUMNS: tuple[str, ...] = (
+    "clause",
     "rule",
     "category",
     "limit",
@@ -61,6 +62,8 @@ class ComplianceRow:
     current_comment: str
     post_trade_comment: str
     shortfall: float
+    clause: str | None = None
+    """The IPS clause the rule comes from (None: structural rules and the cash buffer)."""
 
     @property
     def status_change(self) -> str:
@@ -106,12 +109,13 @@ class ComplianceTable:
         raise KeyError(rule)
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns rule, category, limit, unit, current, post_trade, current_status,
+        """Columns clause, rule, category, limit, unit, current, post_trade, current_status,
         post_trade_status (PASS / FAIL), shortfall, comment (the post-trade comment)."""
         columns = list(FRAME_COLUMNS)
         return pd.DataFrame(
             [
                 {
+                    "clause": r.clause or "",
                     "rule": r.rule,
                     "category": r.category,
                     "limit": r.limit_text,
@@ -200,6 +204,7 @@ def compliance_table(
             current_comment=now.comment,
             post_trade_comment=post.comment,
             shortfall=_shortfall(post),
+            clause=now.clause,
         )
         for now, post in zip(*rows_by_state, strict=True)
     ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -137,6 +137,19 @@ class DriftReport:
     classes: tuple[ClassDrift, ...]
     cash_weight: float
     bands: DriftBands
+    band_clauses: Mapping[str, str] = field(default_factory=dict)
+    """IPS clause of each band, keyed by DriftBands field (``{"absolute": "7.1", ...}``)."""
+
+    @property
+    def etf_band_clause(self) -> str:
+        """The clauses of the ETF bands, e.g. ``"7.1, 7.2"`` ("" without a profile)."""
+        return ", ".join(
+            self.band_clauses[b] for b in ("absolute", "relative") if b in self.band_clauses
+        )
+
+    @property
+    def class_band_clause(self) -> str:
+        return self.band_clauses.get("asset_class", "")
 
     @property
     def breaches(self) -> tuple[str, ...]:
@@ -179,6 +192,7 @@ class DriftReport:
                     "drift": e.drift,
                     "relative_drift": e.relative_drift,
                     "band": e.band,
+                    "band_clause": self.etf_band_clause,
                     "absolute_breach": e.absolute_breach,
                     "relative_breach": e.relative_breach,
                     "off_target": e.off_target,
@@ -198,6 +212,7 @@ class DriftReport:
                     "target_weight": c.target_weight,
                     "drift": c.drift,
                     "band": c.band,
+                    "band_clause": self.class_band_clause if c.band is not None else "",
                     "drift_breach_flag": c.breach,
                 }
                 for c in self.classes
@@ -222,6 +237,7 @@ def drift_report(
     asset_classes: Mapping[str, str] | Universe,
     *,
     cash_asset_class: str | None = "Cash",
+    band_clauses: Mapping[str, str] | None = None,
 ) -> DriftReport:
     """Current weights against targets, by ETF and by asset class.
 
@@ -238,6 +254,8 @@ def drift_report(
         order (its ``asset_classes``); a mapping lists classes in first-seen order.
     cash_asset_class : str or None
         Class that the account's uninvested cash belongs to; None leaves cash out of the classes.
+    band_clauses : mapping, optional
+        The IPS clause of each band (:func:`core.policy.clauses.drift_band_clauses`).
 
     Raises
     ------
@@ -290,4 +308,4 @@ def drift_report(
             current += cash_weight
         goal = sum(r.target_weight for r in rows if r.asset_class == name)
         class_rows.append(ClassDrift(name, float(current), float(goal), bands.asset_class))
-    return DriftReport(tuple(rows), tuple(class_rows), cash_weight, bands)
+    return DriftReport(tuple(rows), tuple(class_rows), cash_weight, bands, dict(band_clauses or {}))

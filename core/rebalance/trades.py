@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError, InfeasibleError, PolicyError, SolverError
+from core.policy.clauses import drift_band_clauses
 from core.policy.profile import DriftBands, IPSProfile
 from core.rebalance.account import Holdings
 from core.rebalance.compliance import compliance_table
@@ -276,7 +277,15 @@ def rebalance(
     )
     cash_class = cash_asset_class if classified else None
     class_source = asset_classes if asset_classes is not None else classes
-    report = drift_report(holdings, target, bands, class_source, cash_asset_class=cash_class)
+    band_clauses = drift_band_clauses(profile) if profile is not None else None
+    report = drift_report(
+        holdings,
+        target,
+        bands,
+        class_source,
+        cash_asset_class=cash_class,
+        band_clauses=band_clauses,
+    )
     price = np.array([holdings.prices[t] for t in tickers])
     held = np.array([holdings.positions.get(t, 0.0) for t in tickers])
     cost = _costs(cost_bps, tickers)
@@ -347,7 +356,9 @@ def rebalance(
         )
         for i, t in enumerate(tickers)
     )
-    post_report = drift_report(post, target, bands, class_source, cash_asset_class=cash_class)
+    post_report = drift_report(
+        post, target, bands, class_source, cash_asset_class=cash_class, band_clauses=band_clauses
+    )
     compliance = (
         compliance_table(
             holdings,

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from core import DISCLAIMER, __version__
+from core.policy.clauses import ClauseKind as K
+from core.policy.clauses import clause_ref as ref
 from core.report.insights import binding_constraints, committee_notes, money, pp, risk_headroom
 from core.report.memo_sections import (
     factor_section,
@@ -153,21 +155,32 @@ def _constraints(result: AnalysisResult) -> list[str]:
         f"- Objective: {p.objective}",
         f"- Horizon {p.horizon_years:g} years; risk tolerance {p.risk_tolerance.value}; liquidity need "
         f"{p.liquidity_need.value}.",
-        f"- Volatility target {p.max_volatility:.2%}; drawdown tolerance {p.max_drawdown:.2%}; maximum single ETF "
-        f"{p.max_single_weight:.2%}; drift band {p.drift_bands.absolute:.2%}; benchmark {p.benchmark_label}.",
+        f"- Volatility target {p.max_volatility:.2%}{ref(p, K.VOLATILITY)}; drawdown tolerance "
+        f"{p.max_drawdown:.2%}{ref(p, K.DRAWDOWN)}; maximum single ETF {p.max_single_weight:.2%}"
+        f"{ref(p, K.MAX_SINGLE)}; drift band {p.drift_bands.absolute:.2%}"
+        f"{ref(p, K.DRIFT_ABSOLUTE)}; benchmark {p.benchmark_label}{ref(p, K.BENCHMARK)}.",
         "",
     ]
     rows = [
-        [r.rule, r.limit_text, f"{r.actual:.2%}", "PASS" if r.passed else "**FAIL**"]
+        [
+            r.clause or "",
+            r.rule,
+            r.limit_text,
+            f"{r.actual:.2%}",
+            f"{r.slack * 100:+.2f} pp",
+            "PASS" if r.passed else "**FAIL**",
+        ]
         for r in rec.validation.rows
     ]
-    lines += table(["Rule", "Limit", "Actual", "Result"], rows)
+    lines += table(["Clause", "Rule", "Limit", "Actual", "Margin", "Result"], rows)
     fails = rec.validation.failures
     lines.append("")
     if fails:
         lines.append(
             f"{len(fails)} of {len(rec.validation.rows)} rules FAIL: "
-            + "; ".join(f"{f.rule} ({f.comment})" for f in fails)
+            + "; ".join(
+                f"{f.rule}{f' (IPS {f.clause})' if f.clause else ''} ({f.comment})" for f in fails
+            )
             + "."
         )
     else:
@@ -215,9 +228,10 @@ def _allocation(result: AnalysisResult, risk: RiskReport) -> list[str]:
     lines += [
         "",
         f"Risk limits: ex-ante volatility {rec.expected_volatility:.2%} against the "
-        f"{result.profile.max_volatility:.2%} target ({pp(head['volatility'])} of headroom); historical "
-        f"maximum drawdown {-rec.metrics.max_drawdown:.2%} against the {result.profile.max_drawdown:.2%} "
-        f"tolerance ({pp(head['drawdown'])} of headroom).",
+        f"{result.profile.max_volatility:.2%} target{ref(result.profile, K.VOLATILITY)} "
+        f"({pp(head['volatility'])} of headroom); historical maximum drawdown "
+        f"{-rec.metrics.max_drawdown:.2%} against the {result.profile.max_drawdown:.2%} "
+        f"tolerance{ref(result.profile, K.DRAWDOWN)} ({pp(head['drawdown'])} of headroom).",
     ]
     return lines
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from core.policy.clauses import ClauseKind, clause_ref
 from core.report.insights import money, pp, risk_headroom
 
 if TYPE_CHECKING:
@@ -110,11 +111,12 @@ def stress_section(stress: StressResult) -> list[str]:
         f"- Worst relative to the benchmark: {worst_rel.name}, {worst_rel.relative_performance * 100:+.2f} pp "
         f"({worst_rel.portfolio_return:.2%} vs {worst_rel.benchmark_return:.2%}).",
         (
-            f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}, compared with each scenario's "
-            f"path drawdown (peak to trough of a historical replay's monthly path): breached in "
+            f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}{_stress_ref(stress)}, compared "
+            f"with each scenario's path drawdown (peak to trough of a historical replay's monthly path): breached in "
             f"{len(breaches)} of {len(stress.outcomes)} scenarios ({', '.join(breaches)})."
             if breaches
-            else f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}, compared with each scenario's "
+            else f"- Drawdown tolerance {stress.drawdown_tolerance:.2%}{_stress_ref(stress)}, "
+            "compared with each scenario's "
             f"path drawdown (peak to trough of a historical replay's monthly path): no scenario of "
             f"{len(stress.outcomes)} breaches it (the deepest, {deepest.name} at "
             f"{deepest.path_drawdown:.2%}, leaves {pp(stress.drawdown_tolerance + deepest.path_drawdown)})."
@@ -164,7 +166,7 @@ def rebalancing_section(plan: Any | None) -> list[str]:
     lines = [
         f"Account value {money(plan.value_before)} (cash {money(plan.cash_before)}); trades "
         f"{plan.method.value.replace('_', ' ')}. "
-        f"{len(breaches)} drift breaches before trading"
+        f"{len(breaches)} drift breaches before trading{_band_ref(before)}"
         + (f" ({', '.join(breaches)})." if breaches else "."),
         "",
     ]
@@ -244,6 +246,15 @@ def compliance_section(plan: Any) -> list[str]:
     return lines
 
 
+def _band_ref(drift: Any) -> str:
+    clauses = ", ".join(c for c in (drift.etf_band_clause, drift.class_band_clause) if c)
+    return f" (drift bands, IPS {clauses})" if clauses else ""
+
+
+def _stress_ref(stress: StressResult) -> str:
+    return f" (IPS {stress.tolerance_clause})" if stress.tolerance_clause else ""
+
+
 def key_risks(result: AnalysisResult, risk: RiskReport, stress: StressResult) -> list[str]:
     """The main risks of the recommendation, each with its figure."""
     m, conc = result.recommended.metrics, risk.concentration
@@ -259,7 +270,8 @@ def key_risks(result: AnalysisResult, risk: RiskReport, stress: StressResult) ->
         f"({top_share:.2%}).",
         f"- Stress loss: {worst.name} would cost {worst.portfolio_return:.2%} ({money(worst.portfolio_pnl)}).",
         f"- Drawdown: the historical maximum drawdown leaves {pp(head['drawdown'])} to the "
-        f"{result.profile.max_drawdown:.2%} tolerance; a worse path than the sample's would breach it.",
+        f"{result.profile.max_drawdown:.2%} tolerance{clause_ref(result.profile, ClauseKind.DRAWDOWN)}; "
+        "a worse path than the sample's would breach it.",
         f"- Benchmark-relative: tracking error {m.tracking_error:.2%}; in {worst_rel.name} the portfolio trails "
         f"the benchmark by {-worst_rel.relative_performance * 100:.2f} pp.",
         f"- Tail: one-month historical VaR {m.var_95:.2%} and CVaR {m.cvar_95:.2%} at {m.level:.0%} "

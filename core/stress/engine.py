@@ -169,6 +169,8 @@ class StressResult:
     portfolio_value: float
     drawdown_tolerance: float
     profile_name: str = ""
+    tolerance_clause: str | None = None
+    """The IPS clause of the drawdown tolerance (e.g. ``"2.2"``), None when not from a profile."""
 
     @property
     def scenario_names(self) -> tuple[str, ...]:
@@ -274,6 +276,7 @@ def run_stress(
     portfolio_value: float,
     drawdown_tolerance: float,
     profile_name: str = "",
+    tolerance_clause: str | None = None,
 ) -> StressResult:
     """Apply every scenario to the portfolio and the benchmark.
 
@@ -286,6 +289,7 @@ def run_stress(
         row order of the results.
     portfolio_value : currency amount the dollar P&L is computed on (> 0).
     drawdown_tolerance : the IPS maximum drawdown as a positive fraction (0.25 = 25%).
+    tolerance_clause : the IPS clause that sets it (e.g. "2.2"), carried into the result.
 
     Raises
     ------
@@ -344,6 +348,7 @@ def run_stress(
         portfolio_value=float(portfolio_value),
         drawdown_tolerance=float(drawdown_tolerance),
         profile_name=profile_name,
+        tolerance_clause=tolerance_clause,
     )
 
 
@@ -359,6 +364,7 @@ def stress_analysis(
     added by the user) gets its asset class representative's shock there, with a note
     (:mod:`core.stress.defaults`).
     """
+    from core.policy.clauses import ClauseKind, clause_id
     from core.stress.conditional import covariance_frame
     from core.stress.defaults import cover_universe
     from core.stress.library import bundled_scenarios
@@ -380,4 +386,5 @@ def stress_analysis(
         portfolio_value=result.settings.portfolio_value,
         drawdown_tolerance=result.profile.max_drawdown,
         profile_name=result.profile.name,
+        tolerance_clause=clause_id(result.profile, ClauseKind.DRAWDOWN),
     )

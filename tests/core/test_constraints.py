@@ -76,17 +76,19 @@ def test_the_bundled_policies_are_feasible():
         check_feasibility(build_constraints(p, U))
 
 
-def test_class_minimums_over_100_percent_are_named(bg):
+def test_class_minimums_over_100_percent_are_named_with_the_amounts(bg):
     ranges = dict(bg.class_ranges)
     ranges["Equity"] = Range(0.60, 0.70)
     ranges["Fixed Income"] = Range(0.45, 0.50)
     ranges["Alternatives"] = Range(0.0, 0.2)
     with pytest.raises(InfeasibleError) as info:
         check_feasibility(build_constraints(bg.with_changes(class_ranges=ranges), U))
-    assert (
-        "Equity minimum 60% plus Fixed Income minimum 45% exceed 100% (105%): lower one of them"
-        in str(info.value)
-    )
+    message = str(info.value)
+    # One message, both halves: the rules in conflict AND how much to change them.
+    assert "these rules together: 4.1 Equity minimum 60%; 4.2 Fixed Income minimum 45%." in message
+    # Equity 60% + Fixed Income 45% + the 5% SGOV minimum (cash) = 110%: 10 pp too much.
+    assert "lower the Equity minimum (4.1) from 60% to 50%" in message
+    assert "lower the Fixed Income minimum (4.2) from 45% to 35%" in message
 
 
 def test_class_minimum_above_member_caps_is_named(bg):
@@ -95,27 +97,31 @@ def test_class_minimum_above_member_caps_is_named(bg):
     ranges["Equity"] = Range(0.30, 0.70)
     ranges["Fixed Income"] = Range(0.15, 0.45)
     caps = {**bg.asset_caps, "VNQ": 0.10, "DBC": 0.10}
-    with pytest.raises(
-        InfeasibleError,
-        match=r"Alternatives allocation minimum 40% is more than the caps of VNQ, GLD, DBC allow \(27.5%\)",
-    ):
+    with pytest.raises(InfeasibleError) as info:
         check_feasibility(
             build_constraints(bg.with_changes(class_ranges=ranges, asset_caps=caps), U)
         )
+    message = str(info.value)
+    for rule in ("4.3 Alternatives minimum 40%", "VNQ cap 10%", "GLD cap 7.5%", "DBC cap 10%"):
+        assert rule in message
+    # The caps allow 10 + 7.5 + 10 = 27.5%: 12.5 pp short of the 40% minimum.
+    assert "lower the Alternatives minimum (4.3) from 40% to 27.5%" in message
+    assert "raise the GLD cap (5.8) from 7.5% to 20%" in message
 
 
 def test_etf_minimums_over_a_group_maximum(bg):
     profile = bg.with_changes(groups=(GroupLimit("US large", ("SPY", "QQQ"), None, 0.10),))
-    with pytest.raises(
-        InfeasibleError,
-        match="ETF minimums inside Group: US large add up to 15%, above its maximum 10%",
-    ):
+    with pytest.raises(InfeasibleError) as info:
         check_feasibility(build_constraints(profile, U))
+    message = str(info.value)
+    assert "5.2 SPY minimum 15%; 6.1 group US large maximum 10%" in message
+    assert "lower the SPY minimum (5.2) from 15% to 10%" in message
+    assert "raise the group US large maximum (6.1) from 10% to 15%" in message
 
 
 def test_conflicts_only_an_lp_can_see_get_the_smallest_relaxation(bg):
-    # Each limit is fine alone; together they cannot hold: the group forces EFA+EEM >= 30%,
-    # the equity maximum is 45% and SPY needs 15% + QQQ group... constructed so sums pass.
+    # Each limit is fine alone; together they cannot hold: SPY >= 15% and EFA + EEM >= 35% need
+    # 50% equity, 2 pp more than the 48% maximum.
     profile = bg.with_changes(
         groups=(GroupLimit("International", ("EFA", "EEM"), 0.35, None),),
         class_ranges={**bg.class_ranges, "Equity": Range(0.45, 0.48)},
@@ -123,13 +129,12 @@ def test_conflicts_only_an_lp_can_see_get_the_smallest_relaxation(bg):
     with pytest.raises(InfeasibleError) as info:
         check_feasibility(build_constraints(profile, U))
     message = str(info.value)
-    assert "smallest change that would fix it" in message
-    # SPY >= 15% and EFA+EEM >= 35% need 50% equity: 2 pp more than the 48% maximum.
-    assert (
-        "raise the Equity allocation maximum by 2%" in message
-        or "lower the Group: International minimum by 2%" in message
-        or "lower the SPY minimum by 2%" in message
+    assert "4.1 Equity maximum 48%; 5.2 SPY minimum 15%; 6.1 group International minimum 35%" in (
+        message
     )
+    assert "raise the Equity maximum (4.1) from 48% to 50%" in message
+    assert "lower the group International minimum (6.1) from 35% to 33%" in message
+    assert "lower the SPY minimum (5.2) from 15% to 13%" in message
 
 
 def elastic_lp_relaxation(cs) -> float:

@@ -67,7 +67,7 @@ def test_an_infeasible_policy_is_refused_before_any_solve(dataset):
     bad = p.with_changes(
         class_ranges={**p.class_ranges, "Equity": Range(0.6, 0.7), "Fixed Income": Range(0.45, 0.5)}
     )
-    with pytest.raises(InfeasibleError, match="exceed 100%"):
+    with pytest.raises(InfeasibleError, match="Equity minimum 60%; 4.2 Fixed Income minimum 45%"):
         run_analysis(bad, dataset)
 
 
