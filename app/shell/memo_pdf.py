@@ -120,7 +120,8 @@ def render_memo_pdf(
     # QTextDocument.print_ adds its own 2 cm margins and the page numbers when it paginates.
     writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
     writer.setResolution(RESOLUTION_DPI)
-    writer.setTitle("Investment Committee Memo")
+    heading = next((ln[2:].strip() for ln in markdown.splitlines() if ln.startswith("# ")), "")
+    writer.setTitle(heading or "Investment Committee Memo")
     writer.setCreator("IPS Allocation Studio")
 
     document = QTextDocument()

@@ -9,6 +9,7 @@ rebalancing plans); :func:`write_report_package` writes, into one folder (the st
 2. ``charts/*.png`` from a chart writer or a folder of ready charts, when given;
 3. ``investment_committee_report.xlsx`` (:mod:`core.report.workbook`);
 4. ``investment_memo.md`` (:mod:`core.report.memo`) and, with a renderer, ``investment_memo.pdf``;
+   the IPS document ``ips_policy_statement.md`` (and ``.pdf``), the policy clause by clause;
 5. ``run_manifest.json`` last, hashing every file above (:mod:`core.report.manifest`).
 
 This module is pure: the chart writer and the PDF renderer are passed in (the Qt ones live in
@@ -147,6 +148,24 @@ def _charts(charts: Charts, bundle: ReportBundle, folder: Path) -> list[Path]:
     ]
 
 
+def _write_ips_document(
+    results: Sequence[AnalysisResult],
+    folder: Path,
+    render_pdf: PdfRenderer | None,
+    generated: str | None,
+) -> list[Path]:
+    """The IPS document of the profiles reported (:mod:`core.report.ips_document`), Markdown
+    and, with a renderer, PDF."""
+    from core.report.ips_document import IPS_DOCUMENT_PDF, ips_document, write_ips_document
+
+    profiles = [r.profile for r in results]
+    paths = [write_ips_document(profiles, folder, generated=generated)]
+    if render_pdf is not None:
+        text = ips_document(profiles, generated=generated)
+        paths.append(render_pdf(text, folder / IPS_DOCUMENT_PDF, folder))
+    return paths
+
+
 def write_report_package(
     bundle: ReportBundle,
     folder: str | Path,
@@ -220,6 +239,7 @@ def write_report_package(
     if render_pdf is not None:
         report(0.8, "Rendering the memo PDF")
         written.append(render_pdf(memo, folder / PDF_NAME, folder))
+    written += _write_ips_document(results, folder, render_pdf, generated)
     token.raise_if_cancelled()
 
     report(0.95, "Writing the manifest")

@@ -73,7 +73,7 @@ _FORMATS: tuple[tuple[str, str], ...] = (
     ),
     (
         r"(weight|return|volatility|drawdown|tracking_error|var_95|cvar_95|month|share|contribution|drift|"
-        r"band|shock|relative_performance|utility|slack|actual|risk_free|alpha_annualized|turnover|"
+        r"band|shock|relative_performance|utility|slack|margin|actual|risk_free|alpha_annualized|turnover|"
         r"tolerance|marginal|limit|bound|minimum|maximum)",
         PERCENT,
     ),
