@@ -13,8 +13,11 @@ command that replaces the profile with ``profile.with_changes(...)``; the core r
 and a :class:`PolicyError` (minimum above maximum, ...) is refused with
 ``edit_rejected(message)``, the table unchanged. Each edit is also checked against the whole
 policy (:func:`core.policy.constraints.check_feasibility`): a limit that leaves no portfolio
-meeting every rule is refused when typed, naming the rule it collides with. A pasted block of Minimum / Maximum cells is
-one command; cells pasted on the Constraint and Type columns are ignored.
+meeting every rule is refused when typed, naming the rules in conflict and the smallest changes
+that fix them; ``policy_conflict(proposed profile, diagnosis, what)`` carries that diagnosis
+(:mod:`core.policy.repair`) so the tab can offer each fix as one undoable edit. A pasted block
+of Minimum / Maximum cells is one command; cells pasted on the Constraint and Type columns are
+ignored.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from app.kit.editable_model import Cell, EditableTableModel, EditRefused
 from core.errors import IPSStudioError, PolicyError
 from core.policy.constraints import build_constraints, check_feasibility
 from core.policy.profile import GroupLimit, IPSProfile, Range, SpendingKind, SpendingPolicy
+from core.policy.repair import PolicyConflictError
 from core.universe import Universe
 
 LABEL, SECTION, MINIMUM, MAXIMUM = range(4)
@@ -189,6 +193,9 @@ class ConstraintsModel(EditableTableModel):
     """Editable view of a profile's limits (see module docstring)."""
 
     profile_changed = Signal(object)
+    policy_conflict = Signal(object, object, str)
+    """A refused edit left the policy infeasible: (the profile it would have made, its
+    :class:`~core.policy.repair.InfeasibilityDiagnosis`, what was edited)."""
 
     def __init__(
         self,
@@ -284,7 +291,8 @@ class ConstraintsModel(EditableTableModel):
         try:
             decimal = fmt.parse_percent(value, optional=layout.optional)
             after = with_cell(self.profile, layout, column, decimal)
-            self._check_whole_policy(after)
+            typed = "blank" if decimal is None else f"{decimal * 100:.4g}%"
+            self._check_whole_policy(after, f"{what} {typed}")
         except (ValueError, IPSStudioError) as exc:
             raise EditRefused(f"{what} not changed: {exc}") from None
         shown = "blank" if decimal is None else fmt.format_value(decimal, fmt.PERCENT, 2)
@@ -319,17 +327,22 @@ class ConstraintsModel(EditableTableModel):
                 except (ValueError, PolicyError) as exc:
                     raise EditRefused(f"{where}: {exc}") from None
         try:
-            self._check_whole_policy(profile)
+            self._check_whole_policy(profile, f"the pasted block of {len(block)} x {width} limits")
         except IPSStudioError as exc:
             raise EditRefused(str(exc)) from None
         return profile, f"Paste {len(block)} x {width} limits"
 
-    def _check_whole_policy(self, profile: IPSProfile) -> None:
+    def _check_whole_policy(self, profile: IPSProfile, what: str) -> None:
         """Refuse an edit that leaves no portfolio meeting every limit together (an SPY minimum
         above the single-ETF cap, a 1% cap on every ETF, a 0% cash maximum under a 5% SGOV
         minimum...): said when typed, with the rule it collides with and the smallest change
-        that fixes it, instead of failing at Optimize."""
-        check_feasibility(build_constraints(profile, self._universe))
+        that fixes it, instead of failing at Optimize. The linear programs behind the message run
+        only for a policy the fast check cannot show feasible (a few hundredths of a second)."""
+        try:
+            check_feasibility(build_constraints(profile, self._universe))
+        except PolicyConflictError as exc:
+            self.policy_conflict.emit(profile, exc.diagnosis, what)
+            raise
 
 
 def _editable(row: ConstraintRow, column: int) -> bool:

@@ -1,4 +1,10 @@
-"""The IPS tab: pick a bundled profile, read its policy, edit its limits."""
+"""The IPS tab: pick a bundled profile, read its policy, edit its limits, trace its clauses.
+
+Two panels sit beside the limits: the clause panel (:mod:`app.ips.clause_panel`: each clause's
+uses and current margin, its wording) and the repair panel (:mod:`app.ips.repair_panel`: shown
+when the policy, or an edit, cannot be met, with one button per fix; a fix is one undoable
+edit, then ``optimize_requested``). The tab receives results only for the clause margins.
+"""
 
 from __future__ import annotations
 
@@ -19,14 +25,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ips.clause_panel import ClausePanel
 from app.ips.constraints_model import LABEL, MAXIMUM, MINIMUM, SECTION, ConstraintsModel
+from app.ips.repair_panel import RepairPanel
 from app.kit import formatting as fmt
 from app.kit.context import StudioContext
 from app.kit.delegates import PercentDelegate
 from app.kit.feature import FeatureTab
 from app.kit.views import refusal_bar
-from core.errors import PolicyError
+from core.errors import IPSStudioError, PolicyError
+from core.pipeline import AnalysisResult
+from core.policy.constraints import build_constraints, check_feasibility
 from core.policy.profile import IPSProfile
+from core.policy.repair import PolicyConflictError
 
 EDIT_HINT = (
     "Double-click a Minimum or Maximum cell to change a limit. Type percentages: "
@@ -60,7 +71,10 @@ OWN_SUFFIXES = (" (project)", " (edited)", " (file)")
 class IPSTab(FeatureTab):
     """Profile picker, policy summary form and the editable constraints table."""
 
+    SHOWS_RESULTS = True  # the clause panel shows each clause's margin in the last analysis
     profile_changed = Signal(object)
+    optimize_requested = Signal()
+    """A policy fix was applied: the window re-optimizes."""
 
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,6 +150,8 @@ class IPSTab(FeatureTab):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(policy_box)
+        self.clause_panel = ClausePanel(context.universe)
+        left_layout.addWidget(self.clause_panel, 1)
         left_layout.addWidget(workflow_box)
         left_layout.addStretch(1)
 
@@ -172,6 +188,8 @@ class IPSTab(FeatureTab):
         limits_layout.addWidget(hint)
         self.refusal_label = refusal_bar(self.constraints_model, "constraints_refusal")
         limits_layout.addWidget(self.refusal_label)
+        self.repair_panel = RepairPanel()
+        limits_layout.addWidget(self.repair_panel)
         limits_layout.addWidget(self.constraints_table)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -189,10 +207,58 @@ class IPSTab(FeatureTab):
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.constraints_model.profile_changed.connect(self._on_constraints_model_profile_changed)
         self.constraints_model.edit_rejected.connect(self._on_constraints_model_edit_rejected)
+        self.constraints_model.policy_conflict.connect(self._on_constraints_model_policy_conflict)
+        self.repair_panel.relaxation_chosen.connect(self._on_repair_panel_relaxation_chosen)
+        self.clause_panel.wording_requested.connect(self._on_clause_panel_wording_requested)
+        self._check_policy(profile)
 
     def profile(self) -> IPSProfile:
         """The profile as currently edited."""
         return self.constraints_model.profile
+
+    def show_result(self, result: AnalysisResult) -> None:
+        self.clause_panel.set_result(result)
+
+    def _check_policy(self, profile: IPSProfile) -> None:
+        """Show the clauses of ``profile``, and the repair panel when it cannot be met (the fast
+        check runs in well under a millisecond; the diagnosis only for an infeasible policy)."""
+        self.clause_panel.set_profile(profile)
+        try:
+            check_feasibility(build_constraints(profile, self.constraints_model.universe))
+        except PolicyConflictError as exc:
+            self.repair_panel.show_conflict(profile, exc.diagnosis)
+        except IPSStudioError:
+            self.repair_panel.clear()  # a malformed profile: said where it is loaded
+        else:
+            self.repair_panel.clear()
+
+    def set_clause_wording(self, clause_id: str, text: str) -> bool:
+        """Override (or, blank, restore) a clause's wording as one undoable edit."""
+        from core.policy.clauses import with_wording
+
+        try:
+            changed = with_wording(self.profile(), clause_id, text)
+        except PolicyError as exc:
+            self.status_message.emit(f"Wording not changed: {exc}")
+            return False
+        self.constraints_model.replace_profile(changed, f"Set the wording of clause {clause_id}")
+        return True
+
+    @Slot(object, object, str)
+    def _on_constraints_model_policy_conflict(
+        self, proposed: IPSProfile, diagnosis: object, edit: str
+    ) -> None:
+        self.repair_panel.show_conflict(proposed, diagnosis, edit)  # type: ignore[arg-type]
+
+    @Slot(object, str)
+    def _on_repair_panel_relaxation_chosen(self, profile: IPSProfile, text: str) -> None:
+        self.constraints_model.replace_profile(profile, text)
+        self.status_message.emit(f"{text}. Optimizing…")
+        self.optimize_requested.emit()
+
+    @Slot(str, str)
+    def _on_clause_panel_wording_requested(self, clause_id: str, text: str) -> None:
+        self.set_clause_wording(clause_id, text)
 
     def _show_profile(self, profile: IPSProfile) -> None:
         values = {
@@ -290,6 +356,7 @@ class IPSTab(FeatureTab):
     @Slot(object)
     def _on_constraints_model_profile_changed(self, profile: IPSProfile) -> None:
         self._show_profile(profile)
+        self._check_policy(profile)
         self.profile_changed.emit(profile)
 
     @Slot(str)

@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.undo_stack.indexChanged.connect(self._on_undo_stack_index_changed)
         self.workspace.project_modified.connect(self.project_controller.mark_modified)
         self.workspace.settings_requested.connect(self._on_workspace_settings_requested)
+        self.workspace.optimize_requested.connect(self.optimize)
         self.update_title()
         self.show_data_mode()
         if run_at_start:

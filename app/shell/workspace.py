@@ -37,6 +37,8 @@ class Workspace(QObject):
     profile_changed = Signal(object)
     """The IPS tab's profile changed (an edit, an undo, a loaded file)."""
     project_modified = Signal()
+    optimize_requested = Signal()
+    """The IPS tab applied a policy fix: re-optimize."""
     settings_requested = Signal(object)
     """A tab's project field changed outside the undo stack."""
 
@@ -89,6 +91,7 @@ class Workspace(QObject):
             ips_tab.constraints_model.replace_profile(profile)
             self._undo_stack.clear()
         ips_tab.profile_changed.connect(self.profile_changed)
+        ips_tab.optimize_requested.connect(self.optimize_requested)
         settings.restore_splitters(self.tabs)
 
     def retire(self) -> None:

@@ -180,7 +180,7 @@ def _elastic_lp(
             row[n + r] = -1.0
             a_ub.append(row)
             b_ub.append(sign * rule.bound)
-    bounds = [(0.0, None)] * n
+    bounds: list[tuple[float, float | None]] = [(0.0, None)] * n
     for rule, cost in zip(rules, costs, strict=True):
         room = rule.bound if rule.side is Side.LOWER else 1.0 - rule.bound
         bounds.append((0.0, 0.0) if cost is None else (0.0, max(room, 0.0)))

@@ -208,9 +208,9 @@ def test_a_pasted_name_over_the_cell_limit_is_refused(qtbot):
 @pytest.mark.parametrize(
     ("section", "key", "column", "typed", "words"),
     [
-        ("ETF", "SPY", MINIMUM, "35", "SPY minimum 35% is above its upper limit 30%"),
-        ("Limit", "max_single_weight", MAXIMUM, "1", "SPY minimum 15% is above its upper limit 1%"),
-        ("Asset class", "Cash", MAXIMUM, "0", "Cash"),
+        ("ETF", "SPY", MINIMUM, "35", "lower the SPY minimum (5.2) from 35% to 30%"),
+        ("Limit", "max_single_weight", MAXIMUM, "1", "5.1 maximum single-ETF weight 1%"),
+        ("Asset class", "Cash", MAXIMUM, "0", "4.4 Cash maximum 0%; 5.4 SGOV minimum 5%"),
     ],
 )
 def test_an_edit_that_breaks_the_whole_policy_is_refused_when_typed(

@@ -162,7 +162,7 @@ def test_the_conflict_is_irreducible_and_the_relaxation_is_smallest(profile):
         side = "lo" if rule.side is Side.LOWER else "hi"
         subject = "" if field == "single" else rule.subject
         alone = direct_min_relaxation(
-            profile, relaxable=lambda f, s, d: (f, s, d) == (field, subject, side)
+            profile, relaxable=lambda *k, key=(field, subject, side): k == key
         )
         assert option.changes[0].amount == pytest.approx(alone, abs=1e-7)
     assert len(rules) >= len(conflict)
