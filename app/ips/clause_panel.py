@@ -18,12 +18,13 @@ import pandas as pd
 from PySide6.QtCore import QItemSelection, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QGroupBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -40,17 +41,23 @@ from core.universe import Universe
 SPECS = [
     ColumnSpec("id", "Clause", fmt.TEXT),
     ColumnSpec("wording", "Wording", fmt.TEXT),
-    ColumnSpec("margin", "Margin", fmt.TEXT),
+    ColumnSpec("margin", "Margin (last run)", fmt.TEXT),
 ]
 
 
-class ClausePanel(QGroupBox):
+def _pp(margin: float) -> str:
+    """``0.0268 -> "+2.68 pp"``; a round-off negative zero shows as +0.00."""
+    value = margin * 100
+    return f"{0.0 if abs(value) < 0.005 else value:+.2f} pp"
+
+
+class ClausePanel(QWidget):
     """Clauses table and the selected clause's uses and margin (module docstring)."""
 
     wording_requested = Signal(str, str)
 
     def __init__(self, universe: Universe, parent: QWidget | None = None) -> None:
-        super().__init__("Policy clauses", parent)
+        super().__init__(parent)
         self.setObjectName("clause_panel")
         self._universe = universe
         self._profile: IPSProfile | None = None
@@ -64,7 +71,7 @@ class ClausePanel(QGroupBox):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
-        self.table.setMinimumHeight(150)
+        self.table.setMinimumHeight(120)
         self.detail = QLabel()
         self.detail.setObjectName("clause_detail")
         self.detail.setWordWrap(True)
@@ -79,10 +86,19 @@ class ClausePanel(QGroupBox):
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.edit_button)
+        # The detail scrolls inside its own area: a long list of uses never overlaps the table.
+        detail_area = QScrollArea()
+        detail_area.setObjectName("clause_detail_area")
+        detail_area.setWidgetResizable(True)
+        detail_area.setFrameShape(QFrame.Shape.NoFrame)
+        detail_area.setWidget(self.detail)
+        detail_area.setMinimumHeight(110)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table, 3)
-        layout.addWidget(self.detail, 2)
+        layout.addWidget(detail_area, 2)
         layout.addLayout(buttons)
+
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.edit_button.clicked.connect(self._on_edit_button_clicked)
 
@@ -115,10 +131,9 @@ class ClausePanel(QGroupBox):
     def _margins(self) -> dict[str, str]:
         if self._result is None or self._profile is None:
             return {}
-        stale = self._result.profile != self._profile
         out = {}
         for cid, row in clause_margins(self._result).items():
-            text = f"{row.slack * 100:+.2f} pp" + (" (stale)" if stale else "")
+            text = _pp(row.slack)
             out[cid] = text if row.passed else f"{text} FAIL"
         return out
 
@@ -173,7 +188,7 @@ class ClausePanel(QGroupBox):
         )
         verdict = "PASS" if row.passed else "FAIL"
         return (
-            f"<b>Current margin:</b> {row.slack * 100:+.2f} pp, {verdict}, "
+            f"<b>Current margin:</b> {_pp(row.slack)}, {verdict}, "
             f"{escape(self._result.recommended_name)}: {escape(row.comment)}{escape(stale)}."
         )
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -144,16 +145,20 @@ class IPSTab(FeatureTab):
         workflow = QLabel(WORKFLOW)
         workflow.setObjectName("workflow_help")
         workflow.setWordWrap(True)
-        workflow_box = QGroupBox("How it works")
-        QVBoxLayout(workflow_box).addWidget(workflow)
+        workflow_page = QWidget()
+        QVBoxLayout(workflow_page).addWidget(workflow)
+        workflow_page.layout().addStretch(1)  # type: ignore[union-attr]
+        self.clause_panel = ClausePanel(context.universe)
+        # Clauses and the how-to share one place: stacked, their wrapped text overlapped.
+        self.lower_tabs = QTabWidget()
+        self.lower_tabs.setObjectName("ips_lower_tabs")
+        self.lower_tabs.addTab(self.clause_panel, "Policy clauses")
+        self.lower_tabs.addTab(workflow_page, "How it works")
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(policy_box)
-        self.clause_panel = ClausePanel(context.universe)
-        left_layout.addWidget(self.clause_panel, 1)
-        left_layout.addWidget(workflow_box)
-        left_layout.addStretch(1)
+        left_layout.addWidget(self.lower_tabs, 1)
 
         self.constraints_model = ConstraintsModel(
             profile, context.universe, context.undo_stack, self
