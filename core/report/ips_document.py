@@ -34,13 +34,14 @@ def _profile_part(profile: IPSProfile) -> list[str]:
         f"- Liquidity need: {profile.liquidity_need.value}",
         "",
     ]
-    section = None
-    for clause in policy_clauses(profile):
-        if clause.section != section:
-            section = clause.section
-            lines += [f"### {section}. {SECTION_TITLES[section]}", ""]
-        lines.append(f"**{clause.id}** {clause.wording}")
-        lines.append("")
+    clauses = policy_clauses(profile)
+    for section, title in SECTION_TITLES.items():
+        lines += [f"### {section}. {title}", ""]
+        mine = [c for c in clauses if c.section == section]
+        for clause in mine:
+            lines += [f"**{clause.id}** {clause.wording}", ""]
+        if not mine:
+            lines += ["The policy sets no limit of this kind.", ""]
     if profile.notes:
         lines += ["### Notes", "", profile.notes, ""]
     return lines
