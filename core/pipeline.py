@@ -9,6 +9,14 @@ historical drawdown tolerance, choose the highest penalized expected utility
 ``mu' w - (lambda / 2) w' S w - gamma ||w||^2`` with the profile's risk aversion ``lambda``
 and concentration penalty ``gamma``. If no candidate passes, the one with the smallest total
 breach is shown, flagged as not compliant.
+
+The IPS Optimum (:mod:`core.optimize.ips_optimum`) maximizes that same utility subject to every
+rule at once, so whenever it can be built it passes every rule and no compliant candidate beats
+it: the rule picks it, unless another compliant candidate has the same utility to within
+:data:`UTILITY_TIE` (the Mean-Variance Utility portfolio already meets every rule and the two
+coincide). Ties go to the candidate listed first, so the established name is kept. When the IPS
+cannot be met the IPS Optimum is not built, its reason (the rules in conflict) is listed, and the
+rule runs over the other candidates as before.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from core.optimize.estimation import (
     ReturnEstimator,
     estimate_inputs,
 )
+from core.optimize.ips_optimum import ips_optimum
 from core.policy.constraints import ConstraintSet, build_constraints, check_feasibility
 from core.policy.profile import IPSProfile
 from core.policy.validation import ValidationReport, validate_portfolio
@@ -47,6 +56,9 @@ SELECTION_RULE = (
 
 
 DEFAULT_PORTFOLIO_VALUE = 100_000_000.0
+UTILITY_TIE = 1e-9
+"""Utilities (annual decimal) this close are equal for the selection: far above rounding (the
+weights agree to 1e-10 across BLAS set-ups), far below a difference a committee would weigh."""
 
 
 class ValueBasis(Enum):
@@ -314,6 +326,18 @@ def run_analysis(
                 profile.max_volatility,
             ),
         ),
+        (
+            Strategy.IPS_OPTIMUM,
+            lambda: ips_optimum(
+                inputs,
+                cs,
+                returns.to_numpy(),
+                risk_aversion=profile.risk_aversion,
+                gamma=profile.concentration_penalty,
+                vol_target=profile.max_volatility,
+                drawdown_tolerance=profile.max_drawdown,
+            ),
+        ),
     ]
     results: list[CandidateResult] = []
     failed: dict[str, str] = {}
@@ -438,7 +462,8 @@ def select_recommended(results: list[CandidateResult]) -> tuple[str, str]:
     """Apply the selection rule (module docstring); return the chosen name and a reason in words."""
     passing = [r for r in results if r.passes]
     if passing:
-        best = max(passing, key=lambda r: r.utility)
+        top = max(r.utility for r in passing)
+        best = next(r for r in passing if r.utility >= top - UTILITY_TIE)
         others = [r for r in passing if r is not best]
         reason = (
             f"{best.name} passes every policy rule and has the highest penalized utility "

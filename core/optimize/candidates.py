@@ -52,6 +52,7 @@ class Strategy(str, Enum):
     RISK_PARITY = "Risk Parity"
     MEAN_VARIANCE = "Mean-Variance Utility"
     RESAMPLED = "Resampled Frontier"
+    IPS_OPTIMUM = "IPS Optimum"
 
 
 @dataclass(frozen=True)
