@@ -22,8 +22,10 @@ rule runs over the other candidates as before.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 
 import pandas as pd
 
@@ -284,15 +286,7 @@ def run_analysis(
     check_feasibility(cs)
     report(0.05, "Estimating inputs")
     bench_vec = universe.vector(profile.benchmark)
-    inputs = estimate_inputs(
-        returns,
-        dataset.risk_free,
-        covariance=settings.covariance,
-        expected=settings.expected_returns,
-        benchmark_weights=bench_vec,
-        risk_aversion=profile.risk_aversion,
-        half_life=settings.covariance_half_life,
-    )
+    inputs = estimate_for(profile, universe, returns, dataset.risk_free, settings)
     rf = dataset.risk_free if dataset.risk_free is not None else 0.0
     benchmark_weights = pd.Series(bench_vec, index=universe.tickers)
     benchmark_returns = portfolio_returns(returns, benchmark_weights)
@@ -304,7 +298,77 @@ def run_analysis(
         level=settings.var_level,
     )
 
-    builders: list[tuple[Strategy, object]] = []
+    builders = candidate_builders(profile, universe, inputs, cs, returns)
+    results: list[CandidateResult] = []
+    failed: dict[str, str] = {}
+    for step, (strategy, build) in enumerate(builders):
+        token.raise_if_cancelled()
+        report(0.1 + 0.8 * step / len(builders), f"Building {strategy.value}")
+        try:
+            cand: Candidate = build()
+        except IPSStudioError as exc:
+            failed[strategy.value] = str(exc)
+            continue
+        results.append(
+            _evaluate(cand, profile, universe, returns, benchmark_returns, rf, inputs, settings)
+        )
+    if not results:
+        raise IPSStudioError(
+            "No candidate could be built: " + "; ".join(f"{k}: {v}" for k, v in failed.items())
+        )
+    token.raise_if_cancelled()
+    report(0.95, "Selecting the recommendation")
+    name, reason = select_recommended(results)
+    report(1.0, "Done")
+    return AnalysisResult(
+        profile=profile,
+        universe=universe,
+        dataset=dataset,
+        settings=settings,
+        inputs=inputs,
+        constraints=cs,
+        candidates=tuple(results),
+        recommended_name=name,
+        selection_reason=reason,
+        benchmark_weights=benchmark_weights,
+        benchmark_metrics=benchmark_metrics,
+        benchmark_returns=benchmark_returns,
+        failed_strategies=failed,
+    )
+
+
+Builder = tuple[Strategy, Callable[[], Candidate]]
+
+
+def estimate_for(
+    profile: IPSProfile,
+    universe: Universe,
+    returns: pd.DataFrame,
+    risk_free: pd.Series | None,
+    settings: AnalysisSettings,
+) -> MarketInputs:
+    """The optimizer inputs :func:`run_analysis` uses for ``returns`` (universe columns)."""
+    return estimate_inputs(
+        returns,
+        risk_free,
+        covariance=settings.covariance,
+        expected=settings.expected_returns,
+        benchmark_weights=universe.vector(profile.benchmark),
+        risk_aversion=profile.risk_aversion,
+        half_life=settings.covariance_half_life,
+    )
+
+
+def candidate_builders(
+    profile: IPSProfile,
+    universe: Universe,
+    inputs: MarketInputs,
+    cs: ConstraintSet,
+    returns: pd.DataFrame,
+) -> list[Builder]:
+    """Every candidate strategy of the selection, in the order listed (ties go to the first),
+    each as a call that builds it or raises a typed error."""
+    builders: list[Builder] = []
     if profile.anchor_weights is not None:
         anchor = universe.vector(profile.anchor_weights)
         builders.append((Strategy.POLICY_ANCHOR, lambda: strategies.policy_anchor(anchor, cs)))
@@ -339,42 +403,7 @@ def run_analysis(
             ),
         ),
     ]
-    results: list[CandidateResult] = []
-    failed: dict[str, str] = {}
-    for step, (strategy, build) in enumerate(builders):
-        token.raise_if_cancelled()
-        report(0.1 + 0.8 * step / len(builders), f"Building {strategy.value}")
-        try:
-            cand: Candidate = build()  # type: ignore[operator]
-        except IPSStudioError as exc:
-            failed[strategy.value] = str(exc)
-            continue
-        results.append(
-            _evaluate(cand, profile, universe, returns, benchmark_returns, rf, inputs, settings)
-        )
-    if not results:
-        raise IPSStudioError(
-            "No candidate could be built: " + "; ".join(f"{k}: {v}" for k, v in failed.items())
-        )
-    token.raise_if_cancelled()
-    report(0.95, "Selecting the recommendation")
-    name, reason = select_recommended(results)
-    report(1.0, "Done")
-    return AnalysisResult(
-        profile=profile,
-        universe=universe,
-        dataset=dataset,
-        settings=settings,
-        inputs=inputs,
-        constraints=cs,
-        candidates=tuple(results),
-        recommended_name=name,
-        selection_reason=reason,
-        benchmark_weights=benchmark_weights,
-        benchmark_metrics=benchmark_metrics,
-        benchmark_returns=benchmark_returns,
-        failed_strategies=failed,
-    )
+    return builders
 
 
 def _evaluate(
@@ -458,7 +487,23 @@ def with_candidate(
     )
 
 
-def select_recommended(results: list[CandidateResult]) -> tuple[str, str]:
+class Selectable(Protocol):
+    """What the selection rule reads of a candidate (a :class:`CandidateResult` has it all)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def passes(self) -> bool: ...
+
+    @property
+    def utility(self) -> float: ...
+
+    @property
+    def validation(self) -> ValidationReport: ...
+
+
+def select_recommended(results: Sequence[Selectable]) -> tuple[str, str]:
     """Apply the selection rule (module docstring); return the chosen name and a reason in words."""
     passing = [r for r in results if r.passes]
     if passing:
@@ -477,7 +522,7 @@ def select_recommended(results: list[CandidateResult]) -> tuple[str, str]:
             reason += f". Not eligible (a policy rule fails): {', '.join(failing)}"
         return best.name, reason + "."
 
-    def breach(r: CandidateResult) -> float:
+    def breach(r: Selectable) -> float:
         return float(sum(-row.slack for row in r.validation.failures))
 
     best = min(results, key=breach)
