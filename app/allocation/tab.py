@@ -12,10 +12,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app.allocation.pick_stability_panel import PickStabilityPanel
 from app.allocation.resampling_panel import ResamplingPanel
 from app.kit import formatting as fmt
 from app.kit import theme
@@ -34,9 +36,18 @@ from app.kit.views import (
 from core.analytics.summary import PerformanceMetrics
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
 from core.pipeline import AnalysisResult, AnalysisSettings
+from core.policy.margins import risk_margins, rule_margins, verdict
 from core.policy.profile import IPSProfile
 
 STAR = "★"
+MARGIN_ROWS = (
+    ("volatility", "Volatility target margin (pp)"),
+    ("drawdown", "Drawdown tolerance margin (pp)"),
+)
+MARGIN_CONVENTION = (
+    "Margin: distance to the rule's nearest limit in percentage points, positive inside the "
+    "limit, negative when breached (limit - actual for a maximum, actual - limit for a minimum)."
+)
 RULE_COLUMN_WIDTH = 210
 BENCHMARK = "Benchmark"
 VALIDATION_COLUMNS = (
@@ -44,7 +55,7 @@ VALIDATION_COLUMNS = (
     ("pass_fail", "Status", fmt.STATUS),
     ("actual", "Actual", fmt.PERCENT),
     ("limit", "Limit", fmt.TEXT),
-    ("slack", "Slack", fmt.PERCENT),
+    ("slack", "Margin", fmt.PERCENT),
     ("comment", "Comment", fmt.TEXT),
     ("category", "Category", fmt.TEXT),
 )
@@ -93,7 +104,22 @@ def metrics_frame(result: AnalysisResult) -> tuple[pd.DataFrame, list[str], list
         spec = specs.get(key) or by_label.get(key)
         labels.append(spec.label if spec else str(key))
         kinds.append(spec.kind.value if spec else fmt.RATIO)
+    # Each candidate's margin to the two risk rules, in percentage points (+ inside the limit).
+    for key, label in MARGIN_ROWS:
+        table.loc[label] = {
+            c.name: risk_margins(c.validation)[key].margin_pp for c in result.candidates
+        }
+        labels.append(label)
+        kinds.append(fmt.RATIO)
     return table, labels, kinds
+
+
+def verdict_tooltip(result: AnalysisResult, name: str) -> str:
+    """A candidate column's tooltip: its verdict and every rule's margin (sign convention)."""
+    cand = result.candidate(name)
+    lines = [f"{name}: {verdict(cand.validation)}.", "", MARGIN_CONVENTION, ""]
+    lines += [f"• {m.text}" for m in rule_margins(cand.validation)]
+    return "\n".join(lines)
 
 
 def _make_allocation_chart() -> QWidget:
@@ -161,7 +187,13 @@ class AllocationTab(FeatureTab):
         right.addWidget(self._validation_box)
         self.resampling_panel = ResamplingPanel()
         self.runner = self.resampling_panel.runner  # the window cancels tab runners on close
-        right.addWidget(self.resampling_panel)
+        self.pick_stability_panel = PickStabilityPanel(self.runner)
+        self.pick_stability_panel.status_message.connect(self.status_message)
+        self.robustness_tabs = QTabWidget()
+        self.robustness_tabs.setObjectName("robustness_tabs")
+        self.robustness_tabs.addTab(self.pick_stability_panel, "How sure is the pick?")
+        self.robustness_tabs.addTab(self.resampling_panel, "Resampled frontier")
+        right.addWidget(self.robustness_tabs)
         self.resampling_panel.result_replaced.connect(self.result_replaced)
         self.resampling_panel.status_message.connect(self.status_message)
         left.setSizes([430, 330])
@@ -237,12 +269,19 @@ class AllocationTab(FeatureTab):
         """Show ``result`` (one model reset per table)."""
         self._result = result
         self.resampling_panel.set_result(result)
+        self.pick_stability_panel.set_result(result)
         recommended = result.recommended
         names = [c.name for c in result.candidates]
 
         frame, labels, bold = weights_frame(result)
         specs = [
-            ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT) for n in names
+            ColumnSpec(
+                n,
+                header_title(n, n == result.recommended_name),
+                fmt.PERCENT,
+                tooltip=verdict_tooltip(result, n),
+            )
+            for n in names
         ]
         self.weights_model.set_frame(
             frame, specs, row_labels=labels, bold_rows=bold, highlight_key=result.recommended_name
@@ -250,7 +289,13 @@ class AllocationTab(FeatureTab):
 
         table, metric_labels, kinds = metrics_frame(result)
         specs = [
-            ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT, decimals=2)
+            ColumnSpec(
+                n,
+                header_title(n, n == result.recommended_name),
+                fmt.PERCENT,
+                decimals=2,
+                tooltip=verdict_tooltip(result, n) if n != BENCHMARK else "",
+            )
             for n in [*names, BENCHMARK]
             if n in table.columns
         ]
@@ -270,7 +315,20 @@ class AllocationTab(FeatureTab):
         ).reset_index(drop=True)
         self.validation_model.set_frame(
             validation,
-            [ColumnSpec(key, title, kind, decimals=2) for key, title, kind in VALIDATION_COLUMNS],
+            [
+                ColumnSpec(
+                    key,
+                    title,
+                    kind,
+                    decimals=2,
+                    tooltip=MARGIN_CONVENTION.replace(
+                        "percentage points", "decimal weight or return"
+                    )
+                    if key == "slack"
+                    else "",
+                )
+                for key, title, kind in VALIDATION_COLUMNS
+            ],
         )
         passed = sum(r.passed for r in recommended.validation.rows)
         self._validation_box.setTitle(
