@@ -247,6 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the Resampled Frontier candidate from N resampled histories (e.g. 500)",
     )
     parser.add_argument(
+        "--pick-samples",
+        type=int,
+        default=0,
+        metavar="N",
+        help="how sure is the pick: re-run the selection on N block-bootstrap samples "
+        "(e.g. 200; 0 skips it) and report the drawdown-breach probability and pick frequency",
+    )
+    parser.add_argument(
         "--paths",
         type=int,
         default=None,
@@ -495,6 +503,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             charts=charts,
             render_pdf=render_pdf,
             outlook=outlook,
+            pick_samples=args.pick_samples,
         )
     except IPSStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)

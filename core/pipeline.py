@@ -514,8 +514,15 @@ def select_recommended(results: Sequence[Selectable]) -> tuple[str, str]:
             f"{best.name} passes every policy rule and has the highest penalized utility "
             f"({best.utility:.2%})"
         )
-        if others:
-            runner = max(others, key=lambda r: r.utility)
+        same = [r.name for r in others if r.utility >= top - UTILITY_TIE]
+        if same:
+            reason += (
+                f"; {', '.join(same)} {'is' if len(same) == 1 else 'are'} the same optimum "
+                "(equal utility), listed later"
+            )
+        rest = [r for r in others if r.utility < top - UTILITY_TIE]
+        if rest:
+            runner = max(rest, key=lambda r: r.utility)
             reason += f"; next best compliant: {runner.name} ({runner.utility:.2%})"
         failing = [r.name for r in results if not r.passes]
         if failing:

@@ -202,7 +202,7 @@ class AllocationTab(FeatureTab):
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(left)
         body.addWidget(right)
-        body.setSizes([880, 460])
+        body.setSizes([960, 400])
 
         self.returns_combo = self._estimator_combo("returns_estimator_combo", ReturnEstimator)
         self.returns_combo.setToolTip(

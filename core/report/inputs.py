@@ -219,12 +219,14 @@ def prepare_project_report(
     profiles: Sequence[IPSProfile] | None = None,
     analyses: Sequence[AnalysisResult] = (),
     outlook: OutlookRequest | None = None,
+    pick_samples: int = 0,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ReportBundle:
     """:func:`report_inputs` then :func:`core.report.package.prepare_report`: the bundle every
     output of the report is written from (what the window's export job runs). ``outlook``
-    overrides the project's own Outlook settings (``project.outlook``)."""
+    overrides the project's own Outlook settings (``project.outlook``); ``pick_samples > 0``
+    adds the pick stability (:mod:`core.robustness.pick_stability`)."""
     from core.report.package import prepare_report
 
     report = progress or no_progress
@@ -241,6 +243,7 @@ def prepare_project_report(
         rebalance=inputs.plan,
         custom_scenarios=inputs.custom_scenarios,
         outlook=outlook if outlook is not None else project.outlook,
+        pick_samples=pick_samples,
         cancel=cancel,
         progress=lambda f, m: report(0.5 + 0.5 * f, m),
     )
@@ -256,6 +259,7 @@ def export_project_report(
     charts: Charts = None,
     render_pdf: PdfRenderer | None = None,
     outlook: OutlookRequest | None = None,
+    pick_samples: int = 0,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> list[Path]:
@@ -271,6 +275,7 @@ def export_project_report(
         profiles=profiles,
         analyses=analyses,
         outlook=outlook,
+        pick_samples=pick_samples,
         cancel=cancel,
         progress=lambda f, m: report(0.4 * f, m),
     )

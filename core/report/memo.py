@@ -285,13 +285,17 @@ def build_memo(
     charts: Sequence[str] = (),
     generated: str | None = None,
     outlooks: Sequence[Any] = (),
+    pick_stability: Sequence[Any] = (),
 ) -> str:
     """The memo in Markdown (module docstring) for ``results[0]``; other profiles are listed at the end.
 
     ``charts`` are paths relative to the memo (``"charts/risk_contribution.png"``).
     ``outlooks`` (one :class:`~core.outlook.analysis.AnalysisOutlook` per profile) add the
-    Outlook to the stress section.
+    Outlook to the stress section. ``pick_stability`` (one
+    :class:`~core.robustness.pick_stability.PickStability` per profile) adds the pick's stability
+    after every candidate's verdict with margins.
     """
+    from core.report.margin_tables import memo_lines
     from core.report.outlook_tables import outlook_section
 
     result, risk, stress = results[0], risk_reports[0], stress_results[0]
@@ -301,7 +305,7 @@ def build_memo(
     bodies = [
         _provenance(result),
         _recommendation(result, risk, stress, plan),
-        _constraints(result),
+        _constraints(result) + ["", *memo_lines(result, next(iter(pick_stability), None))],
         _allocation(result, risk),
         _risk_return(risk),
         _benchmark(result, risk),

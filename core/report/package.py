@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.errors import DataError
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.rebalance.settings import TradeSettings
 from core.report.memo import MEMO_NAME, build_memo
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from core.outlook.analysis import AnalysisOutlook
     from core.outlook.request import OutlookRequest
     from core.pipeline import AnalysisResult
+    from core.robustness.pick_stability import PickStability
     from core.stress.engine import StressResult
 
 PDF_NAME = "investment_memo.pdf"
@@ -62,6 +64,7 @@ class ReportBundle:
     stress_results: tuple[StressResult, ...]
     plans: dict[str, Any] = field(default_factory=dict)
     outlooks: tuple[AnalysisOutlook, ...] = ()
+    pick_stability: tuple[PickStability, ...] = ()
 
 
 def plan_for(
@@ -93,12 +96,16 @@ def prepare_report(
     rebalance: Any | None = None,
     custom_scenarios: Sequence[Any] = (),
     outlook: OutlookRequest | None = None,
+    pick_samples: int = 0,
+    pick_seed: int | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ReportBundle:
     """Risk report and stress result of every analysis (the bundled scenarios plus
     ``custom_scenarios``), the rebalancing plans by profile and, when ``outlook`` is given, the
-    Outlook simulation and reverse stress of every analysis."""
+    Outlook simulation and reverse stress of every analysis. ``pick_samples > 0`` adds the pick
+    stability of every analysis (:mod:`core.robustness.pick_stability`, that many bootstrap
+    samples, ``pick_seed`` or its default seed)."""
     from core.analytics.risk_report import build_risk_report
     from core.stress.engine import stress_analysis
 
@@ -118,6 +125,23 @@ def prepare_report(
             outlooks.append(
                 analysis_outlook(result, outlook.settings_for(result.profile), cancel=token)
             )
+    if pick_samples < 0:
+        raise DataError(f"Pick-stability samples is {pick_samples}; use 0 (skip) or more.")
+    stability = []
+    if pick_samples > 0:
+        from core.robustness.pick_stability import DEFAULT_SEED, pick_stability
+
+        for result in results:
+            token.raise_if_cancelled()
+            report(0.9, f"Pick stability: {result.profile.name}")
+            stability.append(
+                pick_stability(
+                    result,
+                    samples=pick_samples,
+                    seed=DEFAULT_SEED if pick_seed is None else pick_seed,
+                    cancel=token,
+                )
+            )
     report(1.0, "Analysis ready")
     return ReportBundle(
         tuple(results),
@@ -125,6 +149,7 @@ def prepare_report(
         tuple(stress_results),
         rebalance_plans(results, rebalance),
         tuple(outlooks),
+        tuple(stability),
     )
 
 
@@ -199,6 +224,7 @@ def write_report_package(
             rebalance=bundle.plans,
             generated=generated,
             outlooks=bundle.outlooks,
+            pick_stability=bundle.pick_stability,
         )
     )
     token.raise_if_cancelled()
@@ -213,6 +239,7 @@ def write_report_package(
         charts=relative,
         generated=generated,
         outlooks=bundle.outlooks,
+        pick_stability=bundle.pick_stability,
     )
     memo_path = folder / MEMO_NAME
     memo_path.write_text(memo, encoding="utf-8")

@@ -24,6 +24,7 @@ import pandas as pd
 from core import __version__
 from core.report import workbook_charts as charts
 from core.report.insights import committee_notes, etf_rationale
+from core.report.margin_tables import write_pick_stability_sheet
 from core.report.sheet_data import (
     COMPLIANCE_CSV,
     CSV_SHEETS,
@@ -91,6 +92,7 @@ def write_workbook(
     rebalance: Any | None = None,
     generated: str | None = None,
     outlooks: Sequence[Any] = (),
+    pick_stability: Sequence[Any] = (),
 ) -> Path:
     """Write the committee workbook to ``path`` (module docstring); returns the path.
 
@@ -105,6 +107,8 @@ def write_workbook(
     outlooks : :class:`~core.outlook.analysis.AnalysisOutlook`, one per profile, or none
         Adds the Outlook sheet (answers of every portfolio, the fan of the first profile's
         recommended portfolio and its native line chart).
+    pick_stability : :class:`~core.robustness.pick_stability.PickStability`, one per profile, or
+        none: adds the Pick Stability sheet.
     """
     from openpyxl import Workbook
 
@@ -146,6 +150,7 @@ def write_workbook(
     )
     comparison = candidate_comparison(results)
     write_frame_sheet(wb.create_sheet("Candidate Comparison"), comparison)
+    write_pick_stability_sheet(wb, results, pick_stability)
     csv_sheet("portfolio_risk_summary.csv")
     csv_sheet("constraints_validation.csv")
     ws, frame = csv_sheet("risk_contribution_summary.csv")

@@ -91,7 +91,18 @@ class PickStability:
             f"{self.recommended} breaches the {self.drawdown_tolerance:.0%} drawdown tolerance "
             f"on {self.breach_probability:.0%} of samples (median maximum drawdown "
             f"{float(np.median(self.drawdowns)):.1%}), and re-running the whole selection picks "
-            f"it again on {self.same_pick_share:.0%} of them."
+            f"it again on {self.same_pick_share:.0%} of them"
+            + (
+                " (otherwise: "
+                + ", ".join(
+                    f"{name} {share:.0%}"
+                    for name, share in self.pick_shares().items()
+                    if name != self.recommended
+                )
+                + ")."
+                if self.same_pick_share < 1
+                else "."
+            )
         )
 
 

@@ -48,9 +48,7 @@ def test_candidate_columns_state_their_margins(window):
         if "Benchmark" in title:
             continue
         assert tip and "drawdown tolerance by" in tip and "positive inside" in tip
-    labels = [
-        model.headerData(r, Qt.Orientation.Vertical) for r in range(model.rowCount())
-    ]
+    labels = [model.headerData(r, Qt.Orientation.Vertical) for r in range(model.rowCount())]
     row = labels.index("Drawdown tolerance margin (pp)")
     rec = result.recommended
     dd = next(r for r in rec.validation.rows if r.rule.startswith("Drawdown"))
