@@ -164,7 +164,7 @@ class PickStabilityPanel(QWidget):
         frame = answer.to_frame().set_index("candidate")
         self.model.set_frame(
             frame,
-            [ColumnSpec("share_picked", "Share of samples that pick it", fmt.PERCENT)],
+            [ColumnSpec("share_picked", "Share picked", fmt.PERCENT)],
             row_labels=list(frame.index),
         )
         self.summary.setText(answer.sentence())

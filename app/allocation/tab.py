@@ -38,12 +38,14 @@ from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
 from core.pipeline import AnalysisResult, AnalysisSettings
 from core.policy.margins import risk_margins, rule_margins, verdict
 from core.policy.profile import IPSProfile
+from core.report.margin_tables import candidate_margins
 
 STAR = "★"
 MARGIN_ROWS = (
     ("volatility", "Volatility target margin (pp)"),
     ("drawdown", "Drawdown tolerance margin (pp)"),
 )
+VERDICT_WIDTHS = (52, 60, 58, 86)  # status, utility, the two margins; the verdict stretches
 MARGIN_CONVENTION = (
     "Margin: distance to the rule's nearest limit in percentage points, positive inside the "
     "limit, negative when breached (limit - actual for a maximum, actual - limit for a minimum)."
@@ -191,6 +193,10 @@ class AllocationTab(FeatureTab):
         self.pick_stability_panel.status_message.connect(self.status_message)
         self.robustness_tabs = QTabWidget()
         self.robustness_tabs.setObjectName("robustness_tabs")
+        self.verdicts_model = DataFrameModel(parent=self)
+        self.verdicts_table = read_only_table("verdicts_table", self.verdicts_model, row_height=20)
+        self.verdicts_table.setToolTip(MARGIN_CONVENTION)
+        self.robustness_tabs.addTab(self.verdicts_table, "Verdicts and margins")
         self.robustness_tabs.addTab(self.pick_stability_panel, "How sure is the pick?")
         self.robustness_tabs.addTab(self.resampling_panel, "Resampled frontier")
         right.addWidget(self.robustness_tabs)
@@ -307,6 +313,7 @@ class AllocationTab(FeatureTab):
             highlight_key=result.recommended_name,
         )
 
+        self._show_verdicts(result)
         validation = recommended.validation.to_frame()
         # Failing rules first (a stable sort keeps the policy's order within each group): the
         # committee reads what breaks before what holds.
@@ -359,6 +366,26 @@ class AllocationTab(FeatureTab):
         self.stale_label.show()
 
     # -- helpers ---------------------------------------------------------------------------
+    def _show_verdicts(self, result: AnalysisResult) -> None:
+        """Every candidate's status, utility, margins to the two risk rules and verdict."""
+        frame = candidate_margins(result)
+        frame["status"] = frame["passes_policy"].map({True: "PASS", False: "FAIL"})
+        labels = [
+            f"{STAR} {n}" if n == result.recommended_name else n for n in frame["portfolio_name"]
+        ]
+        tip = MARGIN_CONVENTION
+        self.verdicts_model.set_frame(
+            frame,
+            [
+                ColumnSpec("status", "Status", fmt.STATUS),
+                ColumnSpec("penalized_utility", "Utility", fmt.PERCENT, decimals=2),
+                ColumnSpec("volatility_margin_pp", "Vol. pp", fmt.RATIO, tooltip=tip),
+                ColumnSpec("drawdown_margin_pp", "Drawdown pp", fmt.RATIO, tooltip=tip),
+                ColumnSpec("verdict", "Verdict", fmt.TEXT, tooltip=tip),
+            ],
+            row_labels=labels,
+        )
+
     @staticmethod
     def _selection_html(result: AnalysisResult) -> str:
         text = (
@@ -400,3 +427,7 @@ class AllocationTab(FeatureTab):
         rule = self.validation_table.horizontalHeader()
         rule.resizeSection(0, min(rule.sectionSize(0), RULE_COLUMN_WIDTH))  # full text in tooltip
         self.validation_table.horizontalHeader().setStretchLastSection(True)
+        header = self.verdicts_table.horizontalHeader()
+        for column, width in enumerate(VERDICT_WIDTHS):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)

@@ -39,8 +39,8 @@ from core.policy.validation import ValidationReport, validate_portfolio
 
 DEFAULT_SAMPLES = 200
 DEFAULT_SEED = 16
-NO_PICK = "(no candidate built)"
-NO_COMPLIANT = "(no compliant candidate)"
+NO_PICK = "no candidate built"
+NO_COMPLIANT = "no compliant candidate"
 
 
 @dataclass(frozen=True)
