@@ -53,7 +53,9 @@ SELECTION_RULE = (
     "Among candidates that pass every policy rule (including the ex-ante volatility target and the "
     "historical drawdown tolerance), the IPS Recommended Portfolio is the one with the highest "
     "penalized expected utility: expected return - (risk aversion / 2) x variance - concentration "
-    "penalty x sum of squared weights."
+    "penalty x sum of squared weights. The IPS Optimum maximizes that utility under every rule "
+    "at once; when it coincides with another candidate (equal utility), the one listed first is "
+    "named."
 )
 
 
