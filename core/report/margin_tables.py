@@ -115,9 +115,9 @@ def memo_lines(result: AnalysisResult, stability: Any | None) -> list[str]:
     lines.append("")
     if stability is None:
         lines.append(
-            "How sure is the pick: not measured in this report (the Allocation tab's *How sure is "
+            "How sure is the pick? Not measured in this report (the Allocation tab's *How sure is "
             "the pick?* or the report's `--pick-samples 200` measures it)."
         )
     else:
-        lines.append(f"How sure is the pick: {stability.sentence()}")
+        lines.append(f"How sure is the pick? {stability.sentence()}")
     return lines

@@ -43,7 +43,7 @@ def test_memo_lines_give_every_verdict_and_the_stability(result):
     for c in result.candidates:
         assert c.name in text
     assert "misses the 25.00% drawdown tolerance by" in text  # the Policy Anchor
-    assert "not measured" in text
+    assert "Not measured" in text
     stability = pick_stability(result, samples=5, seed=1)
     text = "\n".join(memo_lines(result, stability))
     assert stability.sentence() in text
@@ -61,7 +61,7 @@ def test_the_report_carries_margins_and_pick_stability(result, tmp_path):
     bundle = prepare_report([result], pick_samples=8)
     write_report_package(bundle, tmp_path)
     memo = (tmp_path / "investment_memo.md").read_text(encoding="utf-8")
-    assert "How sure is the pick: Under a stationary block bootstrap" in memo
+    assert "How sure is the pick? Under a stationary block bootstrap" in memo
     assert "8 samples" in memo
     wb = load_workbook(tmp_path / "investment_committee_report.xlsx")
     header = [c.value for c in wb["Candidate Comparison"][1]]
