@@ -22,7 +22,7 @@ rule runs over the other candidates as before.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
@@ -34,8 +34,7 @@ from core.analytics.summary import PerformanceMetrics, performance_metrics
 from core.data.dataset import ReturnsDataset
 from core.errors import DataError, IPSStudioError
 from core.jobs import CancelToken, ProgressCallback, no_progress
-from core.optimize import candidates as strategies
-from core.optimize.candidates import Candidate, Strategy, penalized_utility, portfolio_volatility
+from core.optimize.candidates import Candidate, penalized_utility, portfolio_volatility
 from core.optimize.estimation import (
     DEFAULT_HALF_LIFE_MONTHS,
     CovarianceEstimator,
@@ -43,7 +42,7 @@ from core.optimize.estimation import (
     ReturnEstimator,
     estimate_inputs,
 )
-from core.optimize.ips_optimum import ips_optimum
+from core.optimize.registry import candidate_builders
 from core.policy.constraints import ConstraintSet, build_constraints, check_feasibility
 from core.policy.profile import IPSProfile
 from core.policy.validation import ValidationReport, validate_portfolio
@@ -339,9 +338,6 @@ def run_analysis(
     )
 
 
-Builder = tuple[Strategy, Callable[[], Candidate]]
-
-
 def estimate_for(
     profile: IPSProfile,
     universe: Universe,
@@ -359,53 +355,6 @@ def estimate_for(
         risk_aversion=profile.risk_aversion,
         half_life=settings.covariance_half_life,
     )
-
-
-def candidate_builders(
-    profile: IPSProfile,
-    universe: Universe,
-    inputs: MarketInputs,
-    cs: ConstraintSet,
-    returns: pd.DataFrame,
-) -> list[Builder]:
-    """Every candidate strategy of the selection, in the order listed (ties go to the first),
-    each as a call that builds it or raises a typed error."""
-    builders: list[Builder] = []
-    if profile.anchor_weights is not None:
-        anchor = universe.vector(profile.anchor_weights)
-        builders.append((Strategy.POLICY_ANCHOR, lambda: strategies.policy_anchor(anchor, cs)))
-    builders += [
-        (Strategy.MIN_VOLATILITY, lambda: strategies.minimum_volatility(inputs, cs)),
-        (Strategy.MAX_SHARPE, lambda: strategies.maximum_sharpe(inputs, cs)),
-        (
-            Strategy.TARGET_VOLATILITY,
-            lambda: strategies.target_volatility(inputs, cs, profile.max_volatility),
-        ),
-        (Strategy.RISK_PARITY, lambda: strategies.risk_parity(inputs, cs)),
-        (
-            Strategy.MEAN_VARIANCE,
-            lambda: strategies.mean_variance_utility(
-                inputs,
-                cs,
-                profile.risk_aversion,
-                profile.concentration_penalty,
-                profile.max_volatility,
-            ),
-        ),
-        (
-            Strategy.IPS_OPTIMUM,
-            lambda: ips_optimum(
-                inputs,
-                cs,
-                returns.to_numpy(),
-                risk_aversion=profile.risk_aversion,
-                gamma=profile.concentration_penalty,
-                vol_target=profile.max_volatility,
-                drawdown_tolerance=profile.max_drawdown,
-            ),
-        ),
-    ]
-    return builders
 
 
 def _evaluate(

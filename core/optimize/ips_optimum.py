@@ -220,6 +220,16 @@ def ips_optimum(
             "multiplier)."
         )
     loss = 1 - math.exp(compounded_drawdown_pair(returns @ w)[0])
+    # The same checks as the policy validation, before the point is handed on.
+    if (
+        loss > drawdown_tolerance
+        or portfolio_volatility(w, cov) > vol_target + 1e-12
+        or cs.max_violation(w) > 1e-8
+    ):
+        raise SolverError(
+            f"The {what} breaks a rule after solving (drawdown {loss:.6%}, volatility "
+            f"{portfolio_volatility(w, cov):.6%}); it was not used."
+        )
     if loss >= drawdown_tolerance - BINDS:
         notes.append(
             f"The drawdown tolerance binds ({len(cuts.rows)} drawdown cuts): historical maximum "

@@ -27,14 +27,10 @@ import pandas as pd
 from core.errors import DataError, IPSStudioError
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.optimize.candidates import penalized_utility, portfolio_volatility
+from core.optimize.registry import candidate_builders
 from core.outlook.bootstrap import stationary_bootstrap_indices
 from core.outlook.simulation import DEFAULT_BLOCK_LENGTH
-from core.pipeline import (
-    AnalysisResult,
-    candidate_builders,
-    estimate_for,
-    select_recommended,
-)
+from core.pipeline import AnalysisResult, estimate_for, select_recommended
 from core.policy.validation import ValidationReport, validate_portfolio
 
 DEFAULT_SAMPLES = 200
