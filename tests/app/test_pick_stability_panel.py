@@ -3,6 +3,7 @@ each candidate column states its rule margins."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from core.robustness.pick_stability import pick_stability
@@ -55,3 +56,26 @@ def test_candidate_columns_state_their_margins(window):
     col = [c.name for c in result.candidates].index(rec.name)
     value = model.data(model.index(row, col), Qt.ItemDataRole.EditRole)
     assert value == (result.profile.max_drawdown + dd.actual) * 100  # limit - loss, in pp
+
+
+@pytest.mark.slow
+def test_the_exported_memo_carries_the_measured_pick_stability(
+    qtbot, window, tmp_path, monkeypatch
+):
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QFileDialog
+
+    panel = window.tab_widgets["allocation"].pick_stability_panel
+    panel.samples_spin.setValue(10)
+    with qtbot.waitSignal(panel.stability_ready, timeout=60_000) as blocker:
+        panel.run_button.click()
+    qtbot.waitUntil(lambda: not panel.busy, timeout=5_000)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    controller = window.export_controller
+    with qtbot.waitSignal(controller.export_finished, timeout=180_000) as done:
+        window.findChild(QAction, "action_export_report").trigger()
+    assert done.args[0], done.args
+    qtbot.waitUntil(lambda: not controller.is_running(), timeout=10_000)
+    memo = (tmp_path / "investment_memo.md").read_text(encoding="utf-8")
+    assert f"How sure is the pick? {blocker.args[0].sentence()}" in memo
+    assert "drawdown tolerance by" in memo  # every candidate's verdict with its margin
