@@ -280,3 +280,20 @@ def test_without_a_binding_rule_it_is_the_mean_variance_portfolio():
     np.testing.assert_allclose(opt.weights, mv.weights, atol=1e-12)
     # a tie: the established name is kept
     assert result.recommended_name == "Mean-Variance Utility"
+
+
+def test_volatility_and_drawdown_conflict_names_both_rules():
+    # each rule alone can be met (the lowest volatility is 7.90%, the least drawdown 19.02%),
+    # not both: the minimum-volatility portfolio falls 20.03%
+    profile = bundled_profiles()["Balanced Growth"].with_changes(
+        max_volatility=0.079, max_drawdown=0.195
+    )
+    result = run_analysis(profile, load_default_dataset())
+    message = result.failed_strategies["IPS Optimum"]
+    assert (
+        "volatility target 7.9% cannot hold together with the drawdown tolerance 19.5%" in message
+    )
+    lowest = float(message.split("has at least ")[1].split("%")[0]) / 100
+    min_vol = result.candidate("Minimum Volatility")
+    assert min_vol.expected_volatility < 0.079 < lowest  # the drawdown rule is what raises it
+    assert -min_vol.metrics.max_drawdown > 0.195
