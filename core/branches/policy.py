@@ -99,6 +99,14 @@ def branches_of(project: Project) -> tuple[PolicyBranch, ...]:
     return tuple(work if b.name == work.name else b for b in stored)
 
 
+def synced(project: Project) -> Project:
+    """``project`` with the active branch's stored copy replaced by the working copy (what a
+    saved and reopened project holds)."""
+    if not project.branches.policies:
+        return project
+    return _with(project, branches_of(project), project.branches.active)
+
+
 def branch(project: Project, name: str) -> PolicyBranch:
     """The policy named ``name`` (the working copy when it is the active one)."""
     for b in branches_of(project):

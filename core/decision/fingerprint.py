@@ -143,3 +143,19 @@ def run_fingerprint(
         holdings_sha256=holdings_hash,
         code_revision=revision if revision is not None else code_revision(),
     )
+
+
+def project_fingerprint(
+    project: Any, dataset: ReturnsDataset, profile: IPSProfile | None = None
+) -> RunFingerprint:
+    """The fingerprint of ``profile`` (default: the project's working policy) on ``dataset``
+    with the project's account valued at the data set's prices, as the report values it
+    (:func:`core.report.inputs.priced_project`), so it matches that report's manifest."""
+    from core.report.inputs import priced_project
+
+    priced = priced_project(project, dataset)
+    return run_fingerprint(
+        profile if profile is not None else project.profile,
+        dataset,
+        holdings_sha256(priced.holdings),
+    )

@@ -285,12 +285,14 @@ def build_memo(
     charts: Sequence[str] = (),
     generated: str | None = None,
     outlooks: Sequence[Any] = (),
+    appendices: Sequence[Sequence[str]] = (),
 ) -> str:
     """The memo in Markdown (module docstring) for ``results[0]``; other profiles are listed at the end.
 
     ``charts`` are paths relative to the memo (``"charts/risk_contribution.png"``).
     ``outlooks`` (one :class:`~core.outlook.analysis.AnalysisOutlook` per profile) add the
-    Outlook to the stress section.
+    Outlook to the stress section. ``appendices`` are Markdown sections (lines, their own
+    ``##`` title first) added at the end: the policy comparison and the decision log.
     """
     from core.report.outlook_tables import outlook_section
 
@@ -334,4 +336,6 @@ def build_memo(
             for r in others
         ]
         out.append("")
+    for appendix in appendices:
+        out += [*appendix, ""]
     return "\n".join(out).rstrip() + "\n"

@@ -15,7 +15,7 @@ and Post-trade Compliance (when a rebalancing plan is given), ETF Rationale, Met
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +91,7 @@ def write_workbook(
     rebalance: Any | None = None,
     generated: str | None = None,
     outlooks: Sequence[Any] = (),
+    extra_sheets: Sequence[Callable[[Any], Any]] = (),
 ) -> Path:
     """Write the committee workbook to ``path`` (module docstring); returns the path.
 
@@ -105,6 +106,9 @@ def write_workbook(
     outlooks : :class:`~core.outlook.analysis.AnalysisOutlook`, one per profile, or none
         Adds the Outlook sheet (answers of every portfolio, the fan of the first profile's
         recommended portfolio and its native line chart).
+    extra_sheets : callables ``write(workbook)`` that each add a sheet at the end (the Policy
+        Comparison and Decision Log sheets of :mod:`core.branches.report` and
+        :mod:`core.decision.report`).
     """
     from openpyxl import Workbook
 
@@ -232,6 +236,8 @@ def write_workbook(
         widths={"section": 20, "item": 38, "description": 110},
     )
     write_provenance(wb.create_sheet("Data Provenance"), first, risk)
+    for write_sheet in extra_sheets:
+        write_sheet(wb)
 
     charts.class_allocation_chart(
         summary, layout.allocation_header_row, layout.allocation_last_row, "H5"
