@@ -123,10 +123,12 @@ def _check_draft(draft: DecisionDraft, entries: Sequence[DecisionEntry]) -> None
             "(optionally with THH:MM)."
         ) from None
     for o in draft.overrides:
-        if not o.item.strip() or not o.reason.strip():
+        if not o.item.strip():
+            raise DecisionLogError("An override needs the item it changes (e.g. 'Portfolio').")
+        if not o.reason.strip():
             raise DecisionLogError(
-                f"The override of '{o.item or '?'}' needs an item and a reason: say why the "
-                "committee departed from the recommendation."
+                f"Give the reason for the override of {o.item} ({o.recommended} -> "
+                f"{o.approved}): say why the committee departed from the recommendation."
             )
     if draft.portfolio != draft.recommended and not any(
         o.item == PORTFOLIO_ITEM for o in draft.overrides

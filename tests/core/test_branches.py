@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from report_fixtures import dataset
 
 from core.analytics.risk_report import build_risk_report
 from core.branches.compare import HOLDINGS, compare_policies
@@ -34,8 +35,6 @@ from core.rebalance import demo_holdings
 from core.report.inputs import priced_project
 from core.stress.engine import stress_analysis
 from core.universe import default_universe
-
-from report_fixtures import dataset
 
 
 def _base() -> Project:

@@ -8,6 +8,7 @@ import json
 
 import openpyxl
 import pytest
+from report_fixtures import dataset  # noqa: I001 - the tests/core fixture module
 
 from core.branches.policy import MAIN, create_branch
 from core.decision.fingerprint import code_revision, project_fingerprint
@@ -27,8 +28,6 @@ from core.project import Project, ProjectFileError, load_project, save_project
 from core.rebalance import demo_holdings
 from core.report.inputs import export_project_report
 from core.universe import default_universe
-
-from report_fixtures import dataset  # noqa: I001 - the tests/core fixture module
 
 
 def _project() -> Project:
@@ -103,7 +102,10 @@ def test_the_log_refuses_rewriting_an_entry():
         ({"approved_at": "yesterday"}, "not a date"),
         ({"portfolio": "Risk Parity"}, "reason for the override"),
         ({"corrects": 9}, "Entry 9 does not exist"),
-        ({"overrides": (Override("Equity", "60%", "65%", " "),)}, "needs an item and a reason"),
+        (
+            {"overrides": (Override("Equity", "60%", "65%", " "),)},
+            "reason for the override of Equity",
+        ),
     ],
 )
 def test_a_decision_that_is_not_complete_is_refused(changes, message):
