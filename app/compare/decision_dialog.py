@@ -53,7 +53,7 @@ SHOWN = (
     ("note", "Note"),
     ("corrects", "Corrects"),
     ("corrected_by", "Corrected by"),
-    ("matches_this_report", "Matches the screen"),
+    ("matches_this_report", "Matches the policy on screen"),
     ("entry_sha256", "Entry hash"),
 )
 
@@ -129,9 +129,13 @@ class DecisionLogDialog(QDialog):
         self.table = read_only_table("decision_log_table", self.model)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        self.table.verticalHeader().hide()
+        form.setVerticalSpacing(4)
         layout = QVBoxLayout(self)
         layout.addWidget(group_box("Record a decision", form_box, stretch_last=False))
-        layout.addWidget(group_box("Recorded decisions (append-only, read-only)", self.table))
+        layout.addWidget(
+            group_box("Recorded decisions (append-only, read-only)", self.table), stretch=1
+        )
         layout.addWidget(buttons)
         self.resize(1100, 680)
 
@@ -153,6 +157,9 @@ class DecisionLogDialog(QDialog):
             frame = frame.reindex(columns=[key for key, _ in SHOWN])
         specs = [ColumnSpec(key, title) for key, title in SHOWN]
         self.model.set_frame(frame, specs)
+        self.table.resizeColumnsToContents()
+        for column in range(self.model.columnCount()):
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
         self.corrects.clear()
         self.corrects.addItem("— (a new decision)", None)
         for entry in self._log.entries:

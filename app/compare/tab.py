@@ -364,7 +364,7 @@ class CompareTab(FeatureTab):
         self._stale = False
         self.model.set_comparison(comparison)
         self.table.resizeColumnsToContents()
-        self.table.setColumnWidth(1, min(self.table.columnWidth(1), 330))
+        self.table.setColumnWidth(1, min(self.table.columnWidth(1), 280))
         notes = " ".join(comparison.notes)
         self._say(
             "Each column is a branch's IPS Recommended Portfolio"
