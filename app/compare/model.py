@@ -39,6 +39,7 @@ class ComparisonModel(QAbstractTableModel):
         self._comparison: PolicyComparison | None = None
         self._rows: tuple[ComparisonRow, ...] = ()
         self._only_differences = False
+        self._sort: tuple[int, Qt.SortOrder] = (-1, Qt.SortOrder.AscendingOrder)
 
     @property
     def comparison(self) -> PolicyComparison | None:
@@ -58,7 +59,27 @@ class ComparisonModel(QAbstractTableModel):
 
     def _select_rows(self) -> None:
         rows = self._comparison.rows if self._comparison is not None else ()
-        self._rows = tuple(r for r in rows if r.differs) if self._only_differences else rows
+        rows = tuple(r for r in rows if r.differs) if self._only_differences else rows
+        column, order = self._sort
+        if column >= 0:
+            rows = tuple(sorted(rows, key=lambda r: self._sort_key(r, column)))
+            if order == Qt.SortOrder.DescendingOrder:
+                rows = rows[::-1]
+        self._rows = rows
+
+    @staticmethod
+    def _sort_key(row: ComparisonRow, column: int) -> tuple[int, Any]:
+        if column < len(FIXED):
+            return (0, (row.section.value, row.item, row.better.value)[column])
+        value = row.values[column - len(FIXED)]
+        return (1, 0.0) if value != value else (0, value)  # missing values last
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the figure rows by a column (the header rows stay on top); -1: table order."""
+        self.layoutAboutToBeChanged.emit()
+        self._sort = (column, order)
+        self._select_rows()
+        self.layoutChanged.emit()
 
     def comparison_row(self, row: int) -> ComparisonRow | None:
         """The comparison row shown at ``row`` (None for the header rows)."""

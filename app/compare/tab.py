@@ -121,7 +121,6 @@ class CompareTab(FeatureTab):
         self.status_label.setWordWrap(True)
         self.model = ComparisonModel(self)
         self.table = read_only_table("comparison_table", self.model)
-        self.table.setSortingEnabled(False)
         self.table.horizontalHeader().setStretchLastSection(False)
         controls = button_row(
             self.compare_button,

@@ -216,18 +216,24 @@ def branches_to_dict(project: Project) -> dict[str, Any]:
 
 def branches_from_dict(raw: Any, where: str) -> BranchSet:
     """The :class:`BranchSet` of a project file's ``branches`` section (checked)."""
+    from core.jsonio import json_kind
     from core.policy.profile_io import profile_from_dict
     from core.project import ProjectFileError, parse_settings
 
     if not isinstance(raw, Mapping):
-        raise ProjectFileError(f"{where}: 'branches' must be a JSON object.")
+        raise ProjectFileError(f"{where}: 'branches' must be a JSON object, not {json_kind(raw)}.")
     items = raw.get("policies", [])
     if not isinstance(items, list):
-        raise ProjectFileError(f"{where}: 'branches.policies' must be a list of policies.")
+        raise ProjectFileError(
+            f"{where}: 'branches.policies' must be a list of policies, not {json_kind(items)}."
+        )
     policies = []
     for k, item in enumerate(items, start=1):
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
-            raise ProjectFileError(f"{where}: branch {k} needs a name, a profile and settings.")
+            raise ProjectFileError(
+                f"{where}: 'branches.policies' entry {k} needs a name (text), a profile and "
+                "settings."
+            )
         name = item["name"]
         profile = profile_from_dict(item.get("profile") or {}, source=f"branch '{name}' profile")
         settings = parse_settings(item.get("settings") or {}, f"{where}: branch '{name}'")
