@@ -231,27 +231,68 @@ class DecisionLog:
         return cls(tuple(entries))
 
 
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    value = raw[key]
+    if not isinstance(value, str):
+        raise TypeError(key)
+    return value
+
+
+def _whole(raw: Mapping[str, Any], key: str) -> int:
+    value = raw[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(key)
+    return value
+
+
 def _entry_from_dict(item: Mapping[str, Any]) -> DecisionEntry:
+    """An entry exactly as written: every field present with its JSON type (a number where
+    text was recorded is a change, even when it reads the same)."""
     corrects = item["corrects"]
+    overrides = item["overrides"]
+    if not isinstance(overrides, list):
+        raise TypeError("overrides")
     draft = DecisionDraft(
-        branch=str(item["branch"]),
-        portfolio=str(item["portfolio"]),
-        recommended=str(item["recommended"]),
-        approved_by=str(item["approved_by"]),
-        approved_at=str(item["approved_at"]),
-        vote=str(item["vote"]),
-        note=str(item["note"]),
+        branch=_text(item, "branch"),
+        portfolio=_text(item, "portfolio"),
+        recommended=_text(item, "recommended"),
+        approved_by=_text(item, "approved_by"),
+        approved_at=_text(item, "approved_at"),
+        vote=_text(item, "vote"),
+        note=_text(item, "note"),
         overrides=tuple(
-            Override(str(o["item"]), str(o["recommended"]), str(o["approved"]), str(o["reason"]))
-            for o in item["overrides"]
+            Override(_text(o, "item"), _text(o, "recommended"), _text(o, "approved"),
+                     _text(o, "reason"))
+            for o in overrides
         ),
-        corrects=None if corrects is None else int(corrects),
+        corrects=None if corrects is None else _whole(item, "corrects"),
+    )  # fmt: skip
+    raw = item["fingerprint"]
+    holdings = raw["holdings_sha256"]
+    fingerprint = RunFingerprint(
+        profile_sha256=_text(raw, "profile_sha256"),
+        profile_schema=_whole(raw, "profile_schema"),
+        data_sha256=_text(raw, "data_sha256"),
+        holdings_sha256=None if holdings is None else _text(raw, "holdings_sha256"),
+        code_revision=_text(raw, "code_revision"),
     )
+    if set(item) != set(_ENTRY_KEYS) or set(raw) != set(_FINGERPRINT_KEYS):
+        raise KeyError("an entry holds exactly the recorded fields")
     return DecisionEntry(
-        sequence=int(item["sequence"]),
-        recorded_utc=str(item["recorded_utc"]),
+        sequence=_whole(item, "sequence"),
+        recorded_utc=_text(item, "recorded_utc"),
         draft=draft,
-        fingerprint=RunFingerprint.from_dict(item["fingerprint"]),
-        previous_sha256=str(item["previous_sha256"]),
-        entry_sha256=str(item["entry_sha256"]),
+        fingerprint=fingerprint,
+        previous_sha256=_text(item, "previous_sha256"),
+        entry_sha256=_text(item, "entry_sha256"),
     )
+
+
+_ENTRY_KEYS = (
+    "sequence", "recorded_utc", "branch", "portfolio", "recommended", "approved_by",
+    "approved_at", "vote", "note", "overrides", "corrects", "fingerprint", "previous_sha256",
+    "entry_sha256",
+)  # fmt: skip
+_FINGERPRINT_KEYS = (
+    "profile_sha256", "profile_schema", "data_sha256", "holdings_sha256", "code_revision"
+)  # fmt: skip

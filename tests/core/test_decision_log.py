@@ -8,6 +8,8 @@ import json
 
 import openpyxl
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from report_fixtures import dataset  # noqa: I001 - the tests/core fixture module
 
 from core.branches.policy import MAIN, create_branch
@@ -184,3 +186,53 @@ def test_the_decision_hashes_match_the_exported_manifest(tmp_path):
     memo = (out / "investment_memo.md").read_text()
     assert "## Appendix: decision log" in memo
     assert "## Policy comparison (what-if branches)" in memo
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from(["", "x", "Main", "5-1-0", "2026-12-04"]),
+    lambda children: (
+        st.lists(children, max_size=2) | st.dictionaries(st.just("k"), children, max_size=1)
+    ),
+    max_leaves=4,
+)
+
+
+def _leaves(obj, prefix=()):
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield (*prefix, key)
+            yield from _leaves(value, (*prefix, key))
+    elif isinstance(obj, list):
+        for index, value in enumerate(obj):
+            yield (*prefix, index)
+            yield from _leaves(value, (*prefix, index))
+
+
+_STORED = [*_log(2).append(
+    _draft(portfolio="Risk Parity", overrides=(Override(PORTFOLIO_ITEM, "Mean-Variance Utility",
+    "Risk Parity", "turnover"),), corrects=1), _log(1).entries[0].fingerprint,
+).to_list()]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_any_change_to_a_stored_entry_is_detected(data):
+    stored = json.loads(json.dumps(_STORED))
+    place = data.draw(st.sampled_from(list(_leaves(stored))), label="place")
+    parent = stored
+    for key in place[:-1]:
+        parent = parent[key]
+    old = parent[place[-1]]
+    if isinstance(parent, dict) and data.draw(st.booleans(), label="delete"):
+        del parent[place[-1]]
+    else:
+        new = data.draw(_JSON, label="value")
+        assume(json.dumps(new) != json.dumps(old))
+        parent[place[-1]] = new
+    with pytest.raises(DecisionLogError):
+        DecisionLog.from_list(stored)
+    assert DecisionLog.from_list(_STORED).to_list() == _STORED
