@@ -5,7 +5,8 @@ with two decimals (``5.66%``), dollars to the dollar (``$1,234``), ratios with t
 number is typed into the text. Sections, in order: data provenance; executive recommendation;
 IPS constraints and compliance; recommended allocation and why; risk and return; benchmark
 comparison; risk contribution; factor interpretation; stress summary; rebalancing actions;
-key risks; limitations; disclaimer. Chart images (``charts/*.png``, paths relative to the memo)
+key risks; limitations; disclaimer; then the policy comparison and the decision log appendix
+when the report has them. Chart images (``charts/*.png``, paths relative to the memo)
 are placed in the section they illustrate.
 """
 

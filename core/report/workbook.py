@@ -9,7 +9,8 @@ sheet that tabulates a CSV of the report holds the frame that CSV holds
 Executive Summary, IPS Profile, Recommended Allocation, Candidate Comparison, Risk Metrics,
 Constraint Validation, Risk Contribution, Factor Exposure, Equity Sleeve Factors, Rolling Risk,
 Cumulative Performance, Efficient Frontier, Stress Summary, Stress Tests, Drift and Rebalancing
-and Post-trade Compliance (when a rebalancing plan is given), ETF Rationale, Methodology, Data Provenance.
+and Post-trade Compliance (when a rebalancing plan is given), ETF Rationale, Methodology, Data Provenance,
+then Policy Comparison and Decision Log when the report has them (``extra_sheets``).
 """
 
 from __future__ import annotations
