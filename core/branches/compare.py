@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from core.data.dataset import ReturnsDataset
     from core.outlook.analysis import AnalysisOutlook
     from core.outlook.request import OutlookRequest
-    from core.pipeline import AnalysisResult
+    from core.pipeline import AnalysisResult, AnalysisSettings
     from core.project import Project
     from core.stress.engine import StressResult
 
@@ -136,7 +136,7 @@ def holdings_analysis(main: AnalysisResult, project: Project) -> tuple[AnalysisR
     )
 
 
-def _settings_for(policy: PolicyBranch, project: Project) -> object:
+def _settings_for(policy: PolicyBranch, project: Project) -> AnalysisSettings:
     from core.pipeline import settings_for_account
 
     holdings = project.holdings
@@ -189,13 +189,13 @@ def compare_policies(
     main_result: AnalysisResult | None = None
     for k, policy in enumerate(chosen):
         token.raise_if_cancelled()
-        report(k / steps, f"Analysing the policy '{policy.name}'")
+        report(0.5 * k / steps, f"Analysing the policy '{policy.name}'")
         try:
             result = run_analysis(
                 policy.profile,
                 dataset,
                 project.universe,
-                _settings_for(policy, project),  # type: ignore[arg-type]
+                _settings_for(policy, project),
                 cancel=token,
             )
         except IPSStudioError as exc:
@@ -212,7 +212,7 @@ def compare_policies(
                 main.profile,
                 dataset,
                 project.universe,
-                _settings_for(main, project),  # type: ignore[arg-type]
+                _settings_for(main, project),
                 cancel=token,
             )
         held, held_notes = holdings_analysis(main_result, project)
@@ -225,7 +225,7 @@ def compare_policies(
     outlooks: list[AnalysisOutlook] = []
     for k, result in enumerate(analyses):
         token.raise_if_cancelled()
-        report((k + 0.5) / (len(analyses) + 1), f"Risk, stress and Outlook: {titles[k]}")
+        report(0.5 + 0.45 * k / len(analyses), f"Risk, stress and Outlook: {titles[k]}")
         risk_reports.append(build_risk_report(result))
         stress_results.append(stress_analysis(result, tuple(project.custom_scenarios)))
         if request.enabled:
@@ -245,6 +245,7 @@ def compare_policies(
         rows=rows,
         analyses=tuple(analyses),
         notes=tuple(notes),
+        edited=project.branches.active,
     )
 
 

@@ -27,7 +27,16 @@ _FORMATS = {
 }
 
 
-def write_comparison_sheet(wb: Any, comparison: PolicyComparison) -> Any:
+def _described(comparison: PolicyComparison, reported: Any) -> str:
+    if reported is None:
+        return ""
+    name = comparison.branch_of(reported)
+    if name is None:
+        return f"The rest of this report describes the profile '{reported.name}', none of these branches."
+    return f"The rest of this report describes the branch '{name}'."
+
+
+def write_comparison_sheet(wb: Any, comparison: PolicyComparison, reported: Any = None) -> Any:
     """Add the sheet of the module docstring to the openpyxl workbook ``wb``; returns it."""
     from openpyxl.styles import Font, PatternFill
 
@@ -73,9 +82,10 @@ def write_comparison_sheet(wb: Any, comparison: PolicyComparison) -> Any:
         "Best value per row: bold on green (direction in 'better'); item on peach: the "
         "portfolios differ. Percent rows are decimals; a compliance margin is the room left "
         "before the limit, negative = breach.",
+        _described(comparison, reported),
         *comparison.notes,
     ]
-    for k, note in enumerate(notes, start=last + 1):
+    for k, note in enumerate((n for n in notes if n), start=last + 1):
         write_value(ws, k, 1, note)
     ws.freeze_panes = "D2"
     ws.column_dimensions["A"].width = 18
@@ -114,7 +124,7 @@ MEMO_METRICS = (
 )
 
 
-def comparison_memo_section(comparison: PolicyComparison) -> list[str]:
+def comparison_memo_section(comparison: PolicyComparison, reported: Any = None) -> list[str]:
     """The memo's Markdown section: portfolios, asset classes, the key metrics, the rules
     passed, stress and Outlook rows; the best value of a row in bold; the full table is the
     workbook's Policy Comparison sheet."""
@@ -126,8 +136,10 @@ def comparison_memo_section(comparison: PolicyComparison) -> list[str]:
         "pipeline as this report"
         + (", beside the current holdings valued at the data set's prices" if HOLDINGS in cols
            else "")
-        + ". The best value of a row is in **bold**; the workbook's Policy Comparison sheet "
-        "has every figure, margin and stress scenario.",
+        + ". "
+        + _described(comparison, reported)
+        + " The best value of a row is in **bold**; the workbook's Policy Comparison sheet has "
+        "every figure, margin and stress scenario.",
         "",
         "| | " + " | ".join(cols) + " |",
         "|---|" + "---:|" * len(cols),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -101,6 +101,18 @@ class PolicyComparison:
     rows: tuple[ComparisonRow, ...]
     analyses: tuple[AnalysisResult, ...]
     notes: tuple[str, ...] = ()
+    edited: str = "Main"
+    """The branch being edited when the comparison was made."""
+
+    def branch_of(self, profile: Any) -> str | None:
+        """The branch whose policy is ``profile`` (the one being edited first), or None."""
+        named = [
+            (t, a.profile)
+            for t, a in zip(self.columns, self.analyses, strict=True)
+            if t != "Current holdings"
+        ]
+        named.sort(key=lambda pair: pair[0] != self.edited)
+        return next((t for t, p in named if p == profile), None)
 
     def row(self, section: Section, item: str) -> ComparisonRow:
         for r in self.rows:

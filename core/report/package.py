@@ -82,7 +82,8 @@ class ReportBundle:
         if self.comparison is not None:
             from core.branches.report import write_comparison_sheet
 
-            out.append(lambda wb: write_comparison_sheet(wb, self.comparison))
+            reported = self.results[0].profile
+            out.append(lambda wb: write_comparison_sheet(wb, self.comparison, reported))
         if self.decisions is not None and len(self.decisions):
             from core.decision.report import write_decision_sheet
 
@@ -95,7 +96,7 @@ class ReportBundle:
         if self.comparison is not None:
             from core.branches.report import comparison_memo_section
 
-            out.append(comparison_memo_section(self.comparison))
+            out.append(comparison_memo_section(self.comparison, self.results[0].profile))
         if self.decisions is not None and len(self.decisions):
             from core.decision.report import decision_memo_appendix
 

@@ -50,6 +50,7 @@ def test_branches_all_writes_the_policy_comparison_sheet(project_file, tmp_path,
     assert values[2] <= 0.08 + 1e-6
     memo = (out / "investment_memo.md").read_text()
     assert "| | Current holdings | Main | Defensive |" in memo
+    assert "The rest of this report describes the branch 'Main'." in memo
 
 
 def test_an_unknown_branch_is_named(project_file, tmp_path, capsys):
