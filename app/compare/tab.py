@@ -70,6 +70,7 @@ class CompareTab(FeatureTab):
         self._decisions = DecisionLog()
         self._result: AnalysisResult | None = None
         self._stale = False
+        self._dialog: QWidget | None = None
 
         self.branch_list = QListWidget(objectName="branch_list")
         self.branch_list.setMinimumWidth(220)
@@ -428,9 +429,12 @@ class CompareTab(FeatureTab):
 
     @Slot()
     def open_decision_dialog(self) -> Any:
-        """Show the decision log dialog (modeless); returns it."""
+        """Show the decision log dialog (window-modal; the open one if there is one)."""
         from app.compare.decision_dialog import DecisionLogDialog
 
+        if self._dialog is not None:  # one log dialog at a time
+            self._dialog.raise_()
+            return self._dialog
         dialog = DecisionLogDialog(
             self._decisions,
             self.decision_choices(),
@@ -439,6 +443,20 @@ class CompareTab(FeatureTab):
             self.window(),
             branch=self._branches.active,
         )
+        # Window-modal, and closed when the tab retires: an entry is recorded into the project on
+        # screen, never into one a rebuilt workspace has replaced.
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._dialog = dialog
+        dialog.destroyed.connect(self._on_dialog_destroyed)
         dialog.show()
         return dialog
+
+    @Slot()
+    def _on_dialog_destroyed(self) -> None:
+        self._dialog = None
+
+    def retire(self) -> JobRunner | None:
+        if self._dialog is not None:
+            self._dialog.close()
+        return super().retire()

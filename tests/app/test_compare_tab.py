@@ -165,3 +165,12 @@ def test_bad_names_are_refused_with_a_message(qtbot, window, name):
     with qtbot.waitSignal(tab.status_message, timeout=1_000) as said:
         assert not tab.create_branch(name)
     assert "name" in said.args[0]
+
+
+def test_the_log_dialog_closes_when_the_workspace_is_rebuilt(qtbot, window):
+    tab = window.tab_widgets["compare"]
+    dialog = tab.open_decision_dialog()
+    assert tab.open_decision_dialog() is dialog  # one at a time
+    with qtbot.waitSignal(dialog.destroyed, timeout=5_000):
+        window.project_controller.new_project()
+    _idle(qtbot, window)
