@@ -60,9 +60,15 @@ def prepare_job(
     screen is reused when it was computed from the same inputs."""
     from core.report.inputs import prepare_project_report
 
-    # The Outlook files follow the project's Outlook settings (the Outlook tab's).
+    # The Outlook files follow the project's Outlook settings (the Outlook tab's); a project
+    # with what-if branches gets the Policy Comparison (as `report --branches all` writes it).
     return prepare_project_report(
-        project, dataset, analyses=analyses, progress=progress, cancel=cancel
+        project,
+        dataset,
+        analyses=analyses,
+        branches=len(project.branches.names) > 1,
+        progress=progress,
+        cancel=cancel,
     )
 
 

@@ -65,6 +65,46 @@ class ReportBundle:
     plans: dict[str, Any] = field(default_factory=dict)
     outlooks: tuple[AnalysisOutlook, ...] = ()
     pick_stability: tuple[PickStability, ...] = ()
+    comparison: Any = None
+    """A :class:`core.branches.table.PolicyComparison`: the Policy Comparison sheet and memo section."""
+    decisions: Any = None
+    """A :class:`core.decision.log.DecisionLog` with entries: the Decision Log sheet and memo appendix."""
+
+    def fingerprint(self) -> Any:
+        """The :class:`~core.decision.fingerprint.RunFingerprint` of the first profile's
+        analysis, data set and account (what the manifest and the decision log record)."""
+        from core.decision.fingerprint import plan_holdings_sha256, run_fingerprint
+
+        first = self.results[0]
+        plan = self.plans.get(first.profile.name)
+        return run_fingerprint(first.profile, first.dataset, plan_holdings_sha256(plan))
+
+    def extra_sheets(self) -> list[Callable[[Any], Any]]:
+        """Writers of the Policy Comparison and Decision Log sheets this bundle has."""
+        out: list[Callable[[Any], Any]] = []
+        if self.comparison is not None:
+            from core.branches.report import write_comparison_sheet
+
+            reported = self.results[0].profile
+            out.append(lambda wb: write_comparison_sheet(wb, self.comparison, reported))
+        if self.decisions is not None and len(self.decisions):
+            from core.decision.report import write_decision_sheet
+
+            out.append(lambda wb: write_decision_sheet(wb, self.decisions, self.fingerprint()))
+        return out
+
+    def appendices(self) -> list[list[str]]:
+        """The memo's Policy Comparison section and Decision Log appendix, when present."""
+        out: list[list[str]] = []
+        if self.comparison is not None:
+            from core.branches.report import comparison_memo_section
+
+            out.append(comparison_memo_section(self.comparison, self.results[0].profile))
+        if self.decisions is not None and len(self.decisions):
+            from core.decision.report import decision_memo_appendix
+
+            out.append(decision_memo_appendix(self.decisions, self.fingerprint()))
+        return out
 
 
 def plan_for(
@@ -225,6 +265,7 @@ def write_report_package(
             generated=generated,
             outlooks=bundle.outlooks,
             pick_stability=bundle.pick_stability,
+            extra_sheets=bundle.extra_sheets(),
         )
     )
     token.raise_if_cancelled()
@@ -240,6 +281,7 @@ def write_report_package(
         generated=generated,
         outlooks=bundle.outlooks,
         pick_stability=bundle.pick_stability,
+        appendices=bundle.appendices(),
     )
     memo_path = folder / MEMO_NAME
     memo_path.write_text(memo, encoding="utf-8")
@@ -253,7 +295,8 @@ def write_report_package(
     from core.report.manifest import report_state
 
     state = report_state(results, bundle.plans, bundle.stress_results)
-    written.append(write_manifest(results, folder, made_from=state))
+    fingerprint = bundle.fingerprint().to_dict()
+    written.append(write_manifest(results, folder, made_from=state, fingerprint=fingerprint))
     report(1.0, "Report written")
     return written
 
