@@ -52,6 +52,9 @@ class Strategy(str, Enum):
     RISK_PARITY = "Risk Parity"
     MEAN_VARIANCE = "Mean-Variance Utility"
     RESAMPLED = "Resampled Frontier"
+    IPS_OPTIMUM = "IPS Optimum"
+    CURRENT_HOLDINGS = "Current Holdings"
+    """The account as it is, measured beside the candidates (never built or selected)."""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ class ValidationRow:
     slack: float
     passed: bool
     comment: str
+    limit: float | None = None
+    """The limit nearest to ``actual`` (decimal; for the drawdown rule the tolerance as a positive
+    loss), so that ``slack`` is ``limit - actual`` for a maximum, ``actual - limit`` for a minimum."""
     clause: str | None = None
     """The IPS clause this rule comes from (:mod:`core.policy.clauses`), None if structural."""
 
@@ -102,6 +105,7 @@ def _range_row(
     if hi is not None:
         slacks.append(hi - actual)
     slack = min(slacks)
+    nearest = (lo if slack == slacks[0] else hi) if lo is not None else hi
     passed = slack >= -tol
     if lo is not None and hi is not None:
         limit = f"{_p(lo)} to {_p(hi)}"
@@ -125,7 +129,7 @@ def _range_row(
     else:
         assert hi is not None  # failing and not below the minimum: above the maximum
         comment = f"{_p(actual)} is above the {_p(hi)} maximum by {(actual - hi) * 100:.2f} pp"
-    return ValidationRow(rule, category, limit, actual, slack, passed, comment, clause)
+    return ValidationRow(rule, category, limit, actual, slack, passed, comment, nearest, clause)
 
 
 def weight_rule_rows(
@@ -165,6 +169,7 @@ def weight_rule_rows(
             f"weights add up to {total:.4%}"
             + (f" (cash {cash_weight:.2%} included)" if cash_weight else "")
             + ("" if ok else f", off by {(total - 1) * 100:+.4f} pp"),
+            1.0,
         )
     )
     worst = int(np.argmin(w))
@@ -178,6 +183,7 @@ def weight_rule_rows(
             float(w[worst]),
             ok,
             "no negative weight" if ok else f"{universe.tickers[worst]} is short at {_p(w[worst])}",
+            0.0,
         )
     )
     top = int(np.argmax(w))
@@ -199,6 +205,7 @@ def weight_rule_rows(
             row.slack,
             row.passed,
             f"largest is {universe.tickers[top]}: {row.comment}",
+            row.limit,
             row.clause,
         )
     )
@@ -306,6 +313,7 @@ def validate_portfolio(
             row.slack,
             row.passed,
             row.comment.replace(_p(loss), f"a {_p(loss)} peak-to-trough loss", 1),
+            row.limit,
             row.clause,
         )
     )
