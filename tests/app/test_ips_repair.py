@@ -79,8 +79,14 @@ def test_the_clause_panel_shows_uses_and_margin_and_edits_wording(window):
     assert "Equity shall be between 45% and 70% of the portfolio." in text
     for place in ("Optimizer constraint", "Validation rule", "Memo"):
         assert place in text
-    row = window.result.recommended.validation.by_clause()["4.1"]
-    assert f"{row.slack * 100:+.2f} pp, PASS" in text
+    # Clause 4.2's margin, from the recommended weights: the distance to the nearer bound.
+    result = window.result
+    fixed_income = sum(
+        float(result.recommended.weights[t]) for t in result.universe.class_members("Fixed Income")
+    )
+    expected = min(fixed_income - 0.20, 0.45 - fixed_income)
+    assert panel.select("4.2")
+    assert f"{expected * 100:+.2f} pp, PASS" in panel.detail.text()
     assert panel.select("2.2")
     assert "Stress tolerance" in panel.detail.text() and "Outlook" in panel.detail.text()
     assert tab.set_clause_wording("4.1", "Equity: {min} to {max}.")
