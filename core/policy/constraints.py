@@ -119,12 +119,22 @@ class ConstraintSet:
         for i, t in enumerate(self.tickers):
             if self.lower[i] > 0:
                 out.append(
-                    PolicyRule(K.ETF_MINIMUM, t, Side.LOWER, float(self.lower[i]), (t,), None, f"{t} minimum")
-                )  # fmt: skip
+                    PolicyRule(
+                        K.ETF_MINIMUM,
+                        t,
+                        Side.LOWER,
+                        float(self.lower[i]),
+                        (t,),
+                        None,
+                        f"{t} minimum",
+                    )
+                )
             if self.upper[i] < 1:
                 out.append(
-                    PolicyRule(K.ETF_CAP, t, Side.UPPER, float(self.upper[i]), (t,), None, f"{t} cap")
-                )  # fmt: skip
+                    PolicyRule(
+                        K.ETF_CAP, t, Side.UPPER, float(self.upper[i]), (t,), None, f"{t} cap"
+                    )
+                )
         for row in self.rows:
             kind = K.CLASS_RANGE if row.kind == "asset_class" else K.GROUP
             out += _range_rules(kind, row.label, row.label, row.tickers, row.lower, row.upper, None)
@@ -184,10 +194,15 @@ def build_constraints(profile: IPSProfile, universe: Universe) -> ConstraintSet:
             lower_clause[i] = clause_id(profile, K.ETF_MINIMUM, ticker)
             rules.append(
                 PolicyRule(
-                    K.ETF_MINIMUM, ticker, Side.LOWER, value, (ticker,), lower_clause[i],
+                    K.ETF_MINIMUM,
+                    ticker,
+                    Side.LOWER,
+                    value,
+                    (ticker,),
+                    lower_clause[i],
                     f"{ticker} minimum",
                 )
-            )  # fmt: skip
+            )
     for ticker in universe.tickers:
         cap = profile.asset_caps.get(ticker)
         if cap is None:
@@ -204,10 +219,15 @@ def build_constraints(profile: IPSProfile, universe: Universe) -> ConstraintSet:
     if profile.max_single_weight < 1:
         rules.append(
             PolicyRule(
-                K.MAX_SINGLE, "", Side.UPPER, profile.max_single_weight, universe.tickers, single,
+                K.MAX_SINGLE,
+                "",
+                Side.UPPER,
+                profile.max_single_weight,
+                universe.tickers,
+                single,
                 "maximum single-ETF weight",
             )
-        )  # fmt: skip
+        )
     rows: list[LinearRow] = []
     for cls in universe.asset_classes:
         rng = profile.class_ranges.get(cls)
