@@ -158,7 +158,7 @@ class ExportController(QObject):
         self.action.setObjectName("action_export_report")
         self.action.setShortcut(QKeySequence("Ctrl+E"))
         self.action.setToolTip(
-            "Write the workbook, memo (Markdown and PDF), CSVs and charts into a folder (Ctrl+E)"
+            "Write the workbook, memo and IPS document (Markdown and PDF), CSVs and charts into a folder (Ctrl+E)"
         )
         self.action.setStatusTip(self.action.toolTip())
         self.action.triggered.connect(self._on_action_triggered)
