@@ -13,7 +13,12 @@ import pandas as pd
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.outlook.answers import OutlookPolicy, OutlookResult, outlook
 from core.outlook.request import OutlookRequest
-from core.outlook.reverse_stress import ReverseStress, reverse_stress
+from core.outlook.reverse_stress import (
+    ReverseStress,
+    driver_model,
+    format_move,
+    portfolio_reverse_stress,
+)
 from core.outlook.simulation import (
     DEFAULT_BLOCK_LENGTH,
     DEFAULT_PATHS,
@@ -88,25 +93,32 @@ class AnalysisOutlook:
         return frame
 
     def reverse_frame(self) -> pd.DataFrame:
-        """``reverse_stress.csv``: one row per (portfolio, ETF) with the shock (decimal return),
-        its size in the ETF's standard deviations, and the portfolio-level figures repeated."""
+        """``reverse_stress.csv``: one row per (portfolio, driver) with the driver's move (bp for
+        rates and spreads, decimal return otherwise; ``unit`` says which), its annual standard
+        deviation and its size in standard deviations; the portfolio-level figures repeated."""
         rows = []
         for r in self.reverse:
-            for ticker in r.shocks.index:
+            for driver, row in r.drivers.iterrows():
                 rows.append(
                     {
                         "profile_name": self.result.profile.name,
                         "portfolio": r.portfolio,
-                        "ticker": ticker,
-                        "shock_return": float(r.shocks[ticker]),
-                        "shock_standard_deviations": float(r.standard_deviations[ticker]),
+                        "driver": driver.value,
+                        "move": float(row["move"]),
+                        "unit": row["unit"],
+                        "move_text": format_move(driver, float(row["move"])),
+                        "annual_standard_deviation": float(row["standard_deviation"]),
+                        "standard_deviations": float(row["standard_deviations"]),
                         "portfolio_loss": r.loss,
+                        "portfolio_loss_with_convexity": r.loss_with_convexity,
                         "drawdown_tolerance": r.tolerance,
                         "mahalanobis_distance": r.distance,
-                        "worst_historical_12m_return": r.worst_window_return,
-                        "worst_historical_12m_end": (
+                        "horizon_months": r.window_months,
+                        "worst_historical_window_return": r.worst_window_return,
+                        "worst_historical_window_end": (
                             r.worst_window_end.date().isoformat() if r.worst_window_end else ""
                         ),
+                        "covariance_months": r.months,
                         "basis": r.basis,
                     }
                 )
@@ -140,11 +152,9 @@ def analysis_outlook(
         progress=progress,
         cancel=cancel,
     )
-    covariance = pd.DataFrame(
-        result.inputs.covariance, index=result.inputs.tickers, columns=result.inputs.tickers
-    )
+    model = driver_model(result)
     reverse = tuple(
-        reverse_stress(name, weights, covariance, policy.drawdown_tolerance, result.dataset.returns)
+        portfolio_reverse_stress(result, name, weights, model)
         for name, weights in (portfolios[0], portfolios[-1])
     )
     return AnalysisOutlook(result, outlook(simulated, policy, settings), reverse)

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 
 from core.outlook.analysis import AnalysisOutlook
+from core.outlook.reverse_stress import ReverseStress, format_move
 from core.outlook.simulation import FAN_PERCENTILES
+from core.stress.driver_moves import LABELS
 
 OUTLOOK_SHEET = "Outlook"
 
@@ -70,19 +72,43 @@ def outlook_section(outlook: AnalysisOutlook) -> list[str]:
         "",
     ]
     for reverse in outlook.reverse[:1]:
-        moves = reverse.shocks.sort_values().head(3)
-        named = ", ".join(
-            f"{t} {moves[t]:+.0%} ({reverse.standard_deviations[t]:+.1f} sd)" for t in moves.index
+        lines += reverse_lines(reverse)
+    return lines
+
+
+def reverse_lines(reverse: ReverseStress) -> list[str]:
+    """Markdown: the reverse stress in a sentence and its driver moves as a table."""
+    window = (
+        f" The worst {reverse.window_months}-month window of the portfolio in the data returned "
+        f"{reverse.worst_window_return:+.1%} (to {reverse.worst_window_end:%b %Y})."
+        if reverse.worst_window_end is not None
+        else ""
+    )
+    convexity = (
+        f" With the convexity of the bond funds the same move costs "
+        f"{reverse.loss_with_convexity:.1%}."
+        if np.isfinite(reverse.loss_with_convexity)
+        and abs(reverse.loss_with_convexity - reverse.loss) > 5e-4
+        else ""
+    )
+    lines = [
+        f"Reverse stress (derived, not a scenario): the most plausible one-year move of the "
+        f"stress drivers that costs {reverse.portfolio} its {reverse.tolerance:.0%} drawdown "
+        f"tolerance is {reverse.distance:.2f} standard deviations away (about one year in "
+        f"{reverse.one_in_years:,.0f} under a normal approximation); basis: {reverse.basis}, "
+        f"{reverse.months} months.{convexity}{window}",
+        "",
+        "| Driver | Move (1 year) | Annual s.d. | Standard deviations |",
+        "|---|---:|---:|---:|",
+    ]
+    for driver, row in reverse.drivers.iterrows():
+        sd = (
+            f"{row['standard_deviation']:.0f}bp"
+            if driver.in_basis_points
+            else f"{row['standard_deviation']:.1%}"
         )
-        window = (
-            f" The worst {reverse.window_months}-month window in the data returned "
-            f"{reverse.worst_window_return:+.1%} (to {reverse.worst_window_end:%b %Y})."
-            if reverse.worst_window_end is not None
-            else ""
+        lines.append(
+            f"| {LABELS[driver]} | {format_move(driver, row['move'])} | {sd} | "
+            f"{row['standard_deviations']:+.1f} |"
         )
-        lines += [
-            f"Reverse stress: the most plausible one-year move that costs the "
-            f"{reverse.tolerance:.0%} tolerance is {reverse.distance:.2f} standard deviations of the "
-            f"portfolio away (basis: {reverse.basis}); its largest moves: {named}.{window}",
-        ]
     return lines
