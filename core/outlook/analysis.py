@@ -38,7 +38,8 @@ __all__ = ["BENCHMARK", "AnalysisOutlook", "OutlookRequest", "analysis_outlook",
 
 def policy_of(profile: IPSProfile, portfolio_value: float) -> OutlookPolicy:
     """The profile's objective, tolerance, spending and reserve in simulation units (a fixed
-    amount becomes a fraction of ``portfolio_value``, the starting assets in currency)."""
+    amount becomes a fraction of ``portfolio_value``, the starting assets in currency; an
+    "inflation + x%" objective becomes its nominal rate, ``(1 + inflation)(1 + x) - 1``)."""
     spending = profile.spending
     if spending.kind is SpendingKind.PERCENT_OF_ASSETS:
         flows = CashFlows(CashFlowKind.PERCENT, spending.value)
@@ -47,7 +48,8 @@ def policy_of(profile: IPSProfile, portfolio_value: float) -> OutlookPolicy:
     else:
         flows = CashFlows()
     return OutlookPolicy(
-        return_objective=profile.target_return if profile.target_return is not None else 0.0,
+        return_objective=profile.nominal_target_return,
+        objective_description=profile.describe_return_target(),
         drawdown_tolerance=profile.max_drawdown,
         cash_flows=flows,
         reserve=profile.liquidity_reserve,

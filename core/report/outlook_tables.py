@@ -53,8 +53,9 @@ def outlook_section(outlook: AnalysisOutlook) -> list[str]:
         f"{settings.describe()}; {policy.cash_flows.describe()}; liquidity reserve "
         f"{policy.reserve:.0%} of the starting assets. Wealth starts at 1.00 (the starting assets); "
         "returns are the data set's monthly returns resampled in blocks, each portfolio rebalanced "
-        "monthly; the objective is an annualized nominal return over the horizon; drawdowns are "
-        "measured on the return index.",
+        "monthly; the return objective "
+        f"({policy.objective_description or 'nominal'}) is met on a path whose annualized "
+        "nominal return over the horizon reaches it; drawdowns are measured on the return index.",
         "",
         "| | Recommended | Benchmark |",
         "|---|---:|---:|",
