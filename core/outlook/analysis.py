@@ -1,7 +1,8 @@
 """The Outlook of an analysis result: every portfolio of the result simulated under its IPS.
 
 The one entry point the window's worker, the report package and the CLI share, so the three
-agree. Portfolios: the recommended one first, then the other candidates, then the benchmark.
+agree. Portfolios: the recommended one first, then the other candidates, then the account's
+current holdings (when there are any), then the benchmark.
 """
 
 from __future__ import annotations
@@ -12,6 +13,13 @@ import pandas as pd
 
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.outlook.answers import OutlookPolicy, OutlookResult, outlook
+from core.outlook.holdings import (
+    CURRENT_HOLDINGS,
+    NO_HOLDINGS,
+    describe_holdings,
+    has_holdings,
+    holdings_weights,
+)
 from core.outlook.request import OutlookRequest
 from core.outlook.reverse_stress import (
     ReverseStress,
@@ -31,6 +39,7 @@ from core.outlook.simulation import (
 )
 from core.pipeline import AnalysisResult
 from core.policy.profile import IPSProfile, SpendingKind
+from core.rebalance.account import Holdings
 
 BENCHMARK = "Benchmark"
 __all__ = ["BENCHMARK", "AnalysisOutlook", "OutlookRequest", "analysis_outlook", "policy_of"]
@@ -81,6 +90,8 @@ class AnalysisOutlook:
     result: AnalysisResult
     outlook: OutlookResult
     reverse: tuple[ReverseStress, ...]
+    holdings_note: str = ""
+    """What the current-holdings row is (the account's value, cash), or that there is none."""
 
     @property
     def recommended_name(self) -> str:
@@ -92,6 +103,7 @@ class AnalysisOutlook:
         frame = self.outlook.summary_frame().reset_index()
         frame.insert(0, "profile_name", self.result.profile.name)
         frame.insert(2, "recommended", frame["portfolio"] == self.result.recommended_name)
+        frame["holdings_note"] = self.holdings_note
         return frame
 
     def reverse_frame(self) -> pd.DataFrame:
@@ -131,17 +143,25 @@ def analysis_outlook(
     result: AnalysisResult,
     settings: SimulationSettings | None = None,
     *,
+    holdings: Holdings | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> AnalysisOutlook:
-    """Simulate the recommended portfolio, every other candidate and the benchmark of
-    ``result`` (its data set's monthly returns, its profile's policy) and reverse-stress the
-    recommended portfolio and the benchmark."""
+    """Simulate the recommended portfolio, every other candidate, the account's current
+    ``holdings`` (valued at the data set's prices; :mod:`core.outlook.holdings`) and the
+    benchmark of ``result`` (its data set's monthly returns, its profile's policy) and
+    reverse-stress the recommended portfolio and the benchmark. Without holdings (None or an
+    empty account) :attr:`AnalysisOutlook.holdings_note` says so."""
     settings = settings if settings is not None else default_settings(result.profile)
     policy = policy_of(result.profile, result.settings.portfolio_value)
     recommended = result.recommended
     portfolios = [(recommended.name, recommended.weights)]
     portfolios += [(c.name, c.weights) for c in result.candidates if c.name != recommended.name]
+    if holdings is not None and has_holdings(holdings):
+        portfolios.append((CURRENT_HOLDINGS, holdings_weights(holdings, result.universe)))
+        note = f"{CURRENT_HOLDINGS}: {describe_holdings(holdings, result.universe)}."
+    else:
+        note = NO_HOLDINGS
     portfolios.append((BENCHMARK, result.benchmark_weights))
     inputs = result.inputs
     simulated = simulate(
@@ -159,4 +179,4 @@ def analysis_outlook(
         portfolio_reverse_stress(result, name, weights, model)
         for name, weights in (portfolios[0], portfolios[-1])
     )
-    return AnalysisOutlook(result, outlook(simulated, policy, settings), reverse)
+    return AnalysisOutlook(result, outlook(simulated, policy, settings), reverse, note)

@@ -241,6 +241,7 @@ def prepare_project_report(
         rebalance=inputs.plan,
         custom_scenarios=inputs.custom_scenarios,
         outlook=outlook if outlook is not None else project.outlook,
+        holdings=priced_project(project, dataset).holdings,
         cancel=cancel,
         progress=lambda f, m: report(0.5 + 0.5 * f, m),
     )

@@ -6,12 +6,14 @@ write ``monte_carlo_summary.csv`` and ``reverse_stress.csv`` (:mod:`core.report.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from core.outlook.analysis import AnalysisOutlook
+from core.outlook.answers import PortfolioOutlook
+from core.outlook.holdings import CURRENT_HOLDINGS
 from core.outlook.reverse_stress import ReverseStress, format_move
 from core.outlook.simulation import FAN_PERCENTILES
 from core.stress.driver_moves import LABELS
@@ -47,29 +49,45 @@ def outlook_section(outlook: AnalysisOutlook) -> list[str]:
     result = outlook.outlook
     policy, settings = result.policy, result.settings
     top, bench = result.portfolios[0], result.portfolios[-1]
+    names = [p.name for p in result.portfolios]
     lines = [
         "### Outlook over the horizon",
         "",
         f"{settings.describe()}; {policy.cash_flows.describe()}; liquidity reserve "
         f"{policy.reserve:.0%} of the starting assets. Wealth starts at 1.00 (the starting assets); "
-        "returns are the data set's monthly returns resampled in blocks, each portfolio rebalanced "
-        "monthly; the return objective "
+        "each portfolio is rebalanced monthly on the same paths; the return objective "
         f"({policy.objective_description or 'nominal'}) is met on a path whose annualized "
         "nominal return over the horizon reaches it; drawdowns are measured on the return index.",
         "",
-        "| | Recommended | Benchmark |",
-        "|---|---:|---:|",
-        f"| P(earn {policy.return_objective:.2%} a year) | {top.prob_objective:.1%} | "
-        f"{bench.prob_objective:.1%} |",
-        f"| P(drawdown beyond {policy.drawdown_tolerance:.0%}) | {top.prob_drawdown_breach:.1%} | "
-        f"{bench.prob_drawdown_breach:.1%} |",
-        f"| P(liquidity shortfall) | {top.prob_shortfall:.1%} | {bench.prob_shortfall:.1%} |",
-        f"| Terminal wealth, 5th / 50th / 95th percentile | "
-        f"{top.terminal_percentiles[5]:.2f} / {top.terminal_percentiles[50]:.2f} / "
-        f"{top.terminal_percentiles[95]:.2f} | {bench.terminal_percentiles[5]:.2f} / "
-        f"{bench.terminal_percentiles[50]:.2f} / {bench.terminal_percentiles[95]:.2f} |",
-        f"| Safe spending at 90% (of starting assets a year) | {top.safe_spending_rate:.2%} | "
-        f"{bench.safe_spending_rate:.2%} |",
+        outlook.holdings_note,
+        "",
+    ]
+    shown = [("Recommended", top)]
+    if CURRENT_HOLDINGS in names:
+        shown.append((CURRENT_HOLDINGS, result.portfolio(CURRENT_HOLDINGS)))
+    shown.append(("Benchmark", bench))
+
+    def row(label: str, cell: Callable[[PortfolioOutlook], str]) -> str:
+        return f"| {label} | " + " | ".join(cell(p) for _, p in shown) + " |"
+
+    lines += [
+        "| | " + " | ".join(title for title, _ in shown) + " |",
+        "|---|" + "---:|" * len(shown),
+        row(f"P(earn {policy.return_objective:.2%} a year)", lambda p: f"{p.prob_objective:.1%}"),
+        row(
+            f"P(drawdown beyond {policy.drawdown_tolerance:.0%})",
+            lambda p: f"{p.prob_drawdown_breach:.1%}",
+        ),
+        row("P(liquidity shortfall)", lambda p: f"{p.prob_shortfall:.1%}"),
+        row(
+            "Terminal wealth, 5th / 50th / 95th percentile",
+            lambda p: f"{p.terminal_percentiles[5]:.2f} / {p.terminal_percentiles[50]:.2f} / "
+            f"{p.terminal_percentiles[95]:.2f}",
+        ),
+        row(
+            "Safe spending at 90% (of starting assets a year)",
+            lambda p: f"{p.safe_spending_rate:.2%}",
+        ),
         "",
     ]
     for reverse in outlook.reverse[:1]:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from core.outlook.analysis import AnalysisOutlook
     from core.outlook.request import OutlookRequest
     from core.pipeline import AnalysisResult
+    from core.rebalance.account import Holdings
     from core.stress.engine import StressResult
 
 PDF_NAME = "investment_memo.pdf"
@@ -93,12 +94,14 @@ def prepare_report(
     rebalance: Any | None = None,
     custom_scenarios: Sequence[Any] = (),
     outlook: OutlookRequest | None = None,
+    holdings: Holdings | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ReportBundle:
     """Risk report and stress result of every analysis (the bundled scenarios plus
     ``custom_scenarios``), the rebalancing plans by profile and, when ``outlook`` is given, the
-    Outlook simulation and reverse stress of every analysis."""
+    Outlook simulation and reverse stress of every analysis (with the account's ``holdings``,
+    valued at the data set's prices, as a portfolio of its own)."""
     from core.analytics.risk_report import build_risk_report
     from core.stress.engine import stress_analysis
 
@@ -116,7 +119,12 @@ def prepare_report(
 
             report(0.8 * (k + 0.5) / len(results), f"Outlook simulation: {result.profile.name}")
             outlooks.append(
-                analysis_outlook(result, outlook.settings_for(result.profile), cancel=token)
+                analysis_outlook(
+                    result,
+                    outlook.settings_for(result.profile),
+                    holdings=holdings,
+                    cancel=token,
+                )
             )
     report(1.0, "Analysis ready")
     return ReportBundle(
