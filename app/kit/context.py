@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoStack
 
 from core.policy.profile import IPSProfile
 from core.universe import Universe
+
+if TYPE_CHECKING:
+    from core.rebalance.account import Holdings
+
+
+def _no_account() -> Holdings | None:
+    return None
 
 
 @dataclass
@@ -18,3 +27,6 @@ class StudioContext:
     universe: Universe
     profiles: dict[str, IPSProfile]
     default_profile: str
+    account: Callable[[], Holdings | None] = field(default=_no_account)
+    """The account on screen (the Rebalancing tab's holdings, at the data set's prices), read
+    when a tab needs it (the Outlook simulates it); None when there is none."""
