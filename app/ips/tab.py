@@ -46,7 +46,6 @@ WORKFLOW = (
 )
 
 
-
 OWN_SUFFIXES = (" (project)", " (edited)", " (file)")
 """Combo entries that hold a profile of the user's own, next to the bundled ones."""
 

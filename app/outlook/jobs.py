@@ -24,8 +24,6 @@ def outlook_job(
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> AnalysisOutlook:
-    answer = analysis_outlook(
-        result, settings, holdings=holdings, progress=progress, cancel=cancel
-    )
+    answer = analysis_outlook(result, settings, holdings=holdings, progress=progress, cancel=cancel)
     cancel.raise_if_cancelled()
     return answer

@@ -15,10 +15,10 @@ from app.kit.dataframe_model import (
     ColumnSpec,
     DataFrameModel,
 )
-from core.stress.defaults import DEFAULT_MARK
 from core.outlook.reverse_stress import NAME as REVERSE_NAME
 from core.outlook.reverse_stress import ReverseStress
 from core.outlook.reverse_stress import describe as describe_reverse
+from core.stress.defaults import DEFAULT_MARK
 from core.stress.engine import StressResult
 
 BREACH, WITHIN = "BREACH", "no"

@@ -58,6 +58,7 @@ CHART_SECTIONS: tuple[tuple[str, int], ...] = (
     ("risk_contribution", 6),
     ("factor", 7),
     ("stress", 8),
+    ("outlook", 8),
     ("drift", 9),
     ("rebalanc", 9),
 )

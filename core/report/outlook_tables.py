@@ -81,8 +81,10 @@ def outlook_section(outlook: AnalysisOutlook) -> list[str]:
         row("P(liquidity shortfall)", lambda p: f"{p.prob_shortfall:.1%}"),
         row(
             "Terminal wealth, 5th / 50th / 95th percentile",
-            lambda p: f"{p.terminal_percentiles[5]:.2f} / {p.terminal_percentiles[50]:.2f} / "
-            f"{p.terminal_percentiles[95]:.2f}",
+            lambda p: (
+                f"{p.terminal_percentiles[5]:.2f} / {p.terminal_percentiles[50]:.2f} / "
+                f"{p.terminal_percentiles[95]:.2f}"
+            ),
         ),
         row(
             "Safe spending at 90% (of starting assets a year)",

@@ -47,8 +47,9 @@ PDF_NAME = "investment_memo.pdf"
 CHARTS_DIR = "charts"
 
 ChartWriter = Callable[..., Sequence[Path]]
-"""``write_charts(results, risk_reports, stress_results, folder, *, plans) -> paths`` (e.g. app.shell.chart_export);
-``plans`` maps a profile name to its rebalancing plan."""
+"""``write_charts(results, risk_reports, stress_results, folder, *, plans[, outlooks]) -> paths``
+(e.g. app.shell.chart_export); ``plans`` maps a profile name to its rebalancing plan;
+``outlooks`` (passed when the report has an Outlook) are the Outlook of each profile."""
 PdfRenderer = Callable[[str, Path, Path], Path]
 """``render(markdown, pdf_path, base_dir) -> pdf_path``; images resolve against ``base_dir``."""
 Charts = ChartWriter | Path | None
@@ -147,10 +148,16 @@ def _charts(charts: Charts, bundle: ReportBundle, folder: Path) -> list[Path]:
             target.mkdir(parents=True, exist_ok=True)
         return [Path(shutil.copy2(p, target / p.name)) for p in pngs]
     target.mkdir(parents=True, exist_ok=True)
+    extra = {"outlooks": bundle.outlooks} if bundle.outlooks else {}
     return [
         Path(p)
         for p in charts(
-            bundle.results, bundle.risk_reports, bundle.stress_results, target, plans=bundle.plans
+            bundle.results,
+            bundle.risk_reports,
+            bundle.stress_results,
+            target,
+            plans=bundle.plans,
+            **extra,
         )
     ]
 
