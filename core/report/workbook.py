@@ -212,6 +212,8 @@ def write_workbook(
             title=f"Wealth percentiles: {outlooks[0].recommended_name} ({first.profile.name})",
             anchor=f"B{len(summary_frame) + 4}",
         )
+        reverse = pd.concat([o.reverse_frame() for o in outlooks], ignore_index=True)
+        write_frame_sheet(wb.create_sheet(f"{OUTLOOK_SHEET} Reverse Stress"), reverse)
     if REBALANCING_CSV in frames:
         ws, frame = csv_sheet(REBALANCING_CSV)
         _rebalancing_extras(ws, results, plans, len(frame) + 4)

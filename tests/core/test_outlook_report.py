@@ -108,6 +108,14 @@ def test_cli_report_paths_and_horizon(tmp_path, capsys):
     assert len(sheet._charts) == 1
     fan = book["Outlook Fan"]
     assert [c.value for c in fan[2]][1:6] == [1, 1, 1, 1, 1]  # every path starts at 1
+    reverse_sheet = book["Outlook Reverse Stress"]
+    reverse_csv = pd.read_csv(out / REVERSE_STRESS_CSV)
+    rows = list(reverse_sheet.iter_rows(min_row=2, values_only=True))
+    head = [c.value for c in reverse_sheet[1]]
+    assert len(rows) == len(reverse_csv)
+    np.testing.assert_allclose(
+        [r[head.index("move")] for r in rows], reverse_csv["move"].to_numpy()
+    )
     memo = (out / "investment_memo.md").read_text(encoding="utf-8")
     assert "### Outlook over the horizon" in memo
     assert f"{summary.loc[0, 'prob_meet_objective']:.1%}" in memo
