@@ -69,6 +69,12 @@ CONVENTION = (
 )
 
 
+def _basis(description: str) -> str:
+    """``" (inflation 2.50% + 4.00%)"`` for an inflation-plus objective; nothing for a nominal
+    one (the rate shown is then the objective itself)."""
+    return f" ({description})" if description.startswith("inflation") else ""
+
+
 def _charts() -> Any:
     """:mod:`app.outlook.charts`, imported when the first chart is drawn (it loads pyqtgraph)."""
     from app.outlook import charts as outlook_charts
@@ -189,7 +195,7 @@ class OutlookTab(FeatureTab):
             self.convention_label,
             stretch_last=False,
         )
-        answers_box.setMinimumHeight(300)
+        answers_box.setMinimumHeight(400)  # nine rows: candidates, holdings, benchmark
         page_layout.addWidget(answers_box)
         chooser = QWidget()
         chooser_row = QHBoxLayout(chooser)
@@ -210,7 +216,7 @@ class OutlookTab(FeatureTab):
             self.reverse_label,
             self.reverse_table,
         )
-        reverse_box.setMinimumHeight(420)
+        reverse_box.setMinimumHeight(340)
         page_layout.addWidget(reverse_box)
         self.scroll = QScrollArea()
         self.scroll.setObjectName("outlook_scroll")
@@ -391,7 +397,7 @@ class OutlookTab(FeatureTab):
         policy = result.policy
         self.summary_label.setText(
             f"{top.name}: {top.prob_objective:.0%} chance of earning {policy.return_objective:.2%} "
-            f"a year ({policy.objective_description}) over {result.settings.horizon_years:g} years; "
+            f"a year{_basis(policy.objective_description)} over {result.settings.horizon_years:g} years; "
             f"{top.prob_drawdown_breach:.0%} chance of a drawdown beyond "
             f"{policy.drawdown_tolerance:.0%}; {top.prob_shortfall:.0%} chance of a liquidity "
             f"shortfall ({policy.cash_flows.describe()}). {result.settings.describe()}."

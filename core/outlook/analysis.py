@@ -58,7 +58,7 @@ def policy_of(profile: IPSProfile, portfolio_value: float) -> OutlookPolicy:
         flows = CashFlows()
     return OutlookPolicy(
         return_objective=profile.nominal_target_return,
-        objective_description=profile.describe_return_target(),
+        objective_description=profile.return_basis_text,
         drawdown_tolerance=profile.max_drawdown,
         cash_flows=flows,
         reserve=profile.liquidity_reserve,

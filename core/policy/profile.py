@@ -176,6 +176,14 @@ class IPSProfile:
         return f"{self.target_return:.2%} a year (nominal)"
 
     @property
+    def return_basis_text(self) -> str:
+        """Short: ``"nominal"`` or ``"inflation 2.50% + 4.00%"``."""
+        if self.return_basis is ReturnBasis.INFLATION_PLUS:
+            x = self.target_return if self.target_return is not None else 0.0
+            return f"inflation {self.inflation:.2%} + {x:.2%}"
+        return "nominal"
+
+    @property
     def benchmark_label(self) -> str:
         """``"SPY 60% / AGG 40%"``."""
         return " / ".join(

@@ -56,8 +56,10 @@ def outlook_section(outlook: AnalysisOutlook) -> list[str]:
         f"{settings.describe()}; {policy.cash_flows.describe()}; liquidity reserve "
         f"{policy.reserve:.0%} of the starting assets. Wealth starts at 1.00 (the starting assets); "
         "each portfolio is rebalanced monthly on the same paths; the return objective "
-        f"({policy.objective_description or 'nominal'}) is met on a path whose annualized "
-        "nominal return over the horizon reaches it; drawdowns are measured on the return index.",
+        f"({policy.objective_description or 'nominal'}: {policy.return_objective:.2%} a year "
+        "nominal, an inflation-plus objective compounded as (1 + inflation)(1 + x) - 1) is met "
+        "on a path whose annualized nominal return over the horizon reaches it; drawdowns are "
+        "measured on the return index.",
         "",
         outlook.holdings_note,
         "",
