@@ -14,8 +14,10 @@ breach is shown, flagged as not compliant.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 
 import pandas as pd
 
@@ -239,6 +241,65 @@ def _class_weights(w: pd.Series, universe: Universe) -> pd.Series:
     )
 
 
+def analysis_inputs(
+    profile: IPSProfile,
+    universe: Universe,
+    returns: pd.DataFrame,
+    risk_free: pd.Series | None,
+    settings: AnalysisSettings,
+) -> MarketInputs:
+    """The optimizer inputs of an analysis: ``settings``' estimators on ``returns`` (monthly,
+    universe columns) and ``risk_free`` (monthly), annualized. The walk-forward test calls the
+    same function on each estimation window, so both estimate inputs the same way."""
+    return estimate_inputs(
+        returns,
+        risk_free,
+        covariance=settings.covariance,
+        expected=settings.expected_returns,
+        benchmark_weights=universe.vector(profile.benchmark),
+        risk_aversion=profile.risk_aversion,
+        half_life=settings.covariance_half_life,
+    )
+
+
+CandidateBuilder = Callable[[], Candidate]
+
+
+def candidate_builders(
+    profile: IPSProfile, universe: Universe, inputs: MarketInputs, cs: ConstraintSet
+) -> list[tuple[Strategy, CandidateBuilder]]:
+    """Every candidate construction rule of ``profile``, in display order, ready to run.
+
+    One list that :func:`run_analysis` and the walk-forward test
+    (:mod:`core.backtest.walk_forward`) both use, so a new candidate is tested out of sample
+    as soon as it is added here.
+    """
+    builders: list[tuple[Strategy, CandidateBuilder]] = []
+    if profile.anchor_weights is not None:
+        anchor = universe.vector(profile.anchor_weights)
+        builders.append((Strategy.POLICY_ANCHOR, lambda: strategies.policy_anchor(anchor, cs)))
+    builders += [
+        (Strategy.MIN_VOLATILITY, lambda: strategies.minimum_volatility(inputs, cs)),
+        (Strategy.MAX_SHARPE, lambda: strategies.maximum_sharpe(inputs, cs)),
+        (
+            Strategy.TARGET_VOLATILITY,
+            lambda: strategies.target_volatility(inputs, cs, profile.max_volatility),
+        ),
+        (Strategy.RISK_PARITY, lambda: strategies.risk_parity(inputs, cs)),
+        (
+            Strategy.MEAN_VARIANCE,
+            lambda: strategies.mean_variance_utility(
+                inputs,
+                cs,
+                profile.risk_aversion,
+                profile.concentration_penalty,
+                profile.max_volatility,
+            ),
+        ),
+    ]
+    return builders
+
+
 def run_analysis(
     profile: IPSProfile,
     dataset: ReturnsDataset,
@@ -272,15 +333,7 @@ def run_analysis(
     check_feasibility(cs)
     report(0.05, "Estimating inputs")
     bench_vec = universe.vector(profile.benchmark)
-    inputs = estimate_inputs(
-        returns,
-        dataset.risk_free,
-        covariance=settings.covariance,
-        expected=settings.expected_returns,
-        benchmark_weights=bench_vec,
-        risk_aversion=profile.risk_aversion,
-        half_life=settings.covariance_half_life,
-    )
+    inputs = analysis_inputs(profile, universe, returns, dataset.risk_free, settings)
     rf = dataset.risk_free if dataset.risk_free is not None else 0.0
     benchmark_weights = pd.Series(bench_vec, index=universe.tickers)
     benchmark_returns = portfolio_returns(returns, benchmark_weights)
@@ -292,36 +345,14 @@ def run_analysis(
         level=settings.var_level,
     )
 
-    builders: list[tuple[Strategy, object]] = []
-    if profile.anchor_weights is not None:
-        anchor = universe.vector(profile.anchor_weights)
-        builders.append((Strategy.POLICY_ANCHOR, lambda: strategies.policy_anchor(anchor, cs)))
-    builders += [
-        (Strategy.MIN_VOLATILITY, lambda: strategies.minimum_volatility(inputs, cs)),
-        (Strategy.MAX_SHARPE, lambda: strategies.maximum_sharpe(inputs, cs)),
-        (
-            Strategy.TARGET_VOLATILITY,
-            lambda: strategies.target_volatility(inputs, cs, profile.max_volatility),
-        ),
-        (Strategy.RISK_PARITY, lambda: strategies.risk_parity(inputs, cs)),
-        (
-            Strategy.MEAN_VARIANCE,
-            lambda: strategies.mean_variance_utility(
-                inputs,
-                cs,
-                profile.risk_aversion,
-                profile.concentration_penalty,
-                profile.max_volatility,
-            ),
-        ),
-    ]
+    builders = candidate_builders(profile, universe, inputs, cs)
     results: list[CandidateResult] = []
     failed: dict[str, str] = {}
     for step, (strategy, build) in enumerate(builders):
         token.raise_if_cancelled()
         report(0.1 + 0.8 * step / len(builders), f"Building {strategy.value}")
         try:
-            cand: Candidate = build()  # type: ignore[operator]
+            cand: Candidate = build()
         except IPSStudioError as exc:
             failed[strategy.value] = str(exc)
             continue
@@ -434,7 +465,24 @@ def with_candidate(
     )
 
 
-def select_recommended(results: list[CandidateResult]) -> tuple[str, str]:
+class Selectable(Protocol):
+    """What the selection rule reads of a candidate (a :class:`CandidateResult` or the
+    walk-forward's screening of one at a decision date)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def utility(self) -> float: ...
+
+    @property
+    def passes(self) -> bool: ...
+
+    @property
+    def validation(self) -> ValidationReport: ...
+
+
+def select_recommended(results: Sequence[Selectable]) -> tuple[str, str]:
     """Apply the selection rule (module docstring); return the chosen name and a reason in words."""
     passing = [r for r in results if r.passes]
     if passing:
@@ -452,7 +500,7 @@ def select_recommended(results: list[CandidateResult]) -> tuple[str, str]:
             reason += f". Not eligible (a policy rule fails): {', '.join(failing)}"
         return best.name, reason + "."
 
-    def breach(r: CandidateResult) -> float:
+    def breach(r: Selectable) -> float:
         return float(sum(-row.slack for row in r.validation.failures))
 
     best = min(results, key=breach)
