@@ -27,16 +27,22 @@ analysis's own: the full-sample weights, rebalanced monthly, over the whole samp
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from core.analytics import metrics
 from core.backtest.holding import WithinPeriod, hold
-from core.errors import DataError, IPSStudioError, PolicyError
+from core.backtest.results import Figures, Period, RuleOutcome, WalkForwardResult
+from core.backtest.settings import (
+    BENCHMARK_RULE,
+    RECOMMENDATION_RULE,
+    RuleKind,
+    WalkForwardSettings,
+    WindowKind,
+)
+from core.errors import DataError, IPSStudioError
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.optimize.candidates import penalized_utility, portfolio_volatility
 from core.pipeline import (
@@ -46,145 +52,6 @@ from core.pipeline import (
     select_recommended,
 )
 from core.policy.validation import ValidationReport, validate_portfolio
-from core.rebalance.settings import DEFAULT_COST_BPS, MAX_COST_BPS
-
-RECOMMENDATION_RULE = "IPS Recommended (selection rule)"
-BENCHMARK_RULE = "Benchmark"
-MIN_WINDOW_MONTHS = 24  # the covariance estimators' own minimum
-
-
-class WindowKind(str, Enum):
-    EXPANDING = "Expanding (every month up to the decision)"
-    ROLLING = "Rolling (the latest months only)"
-
-
-class RuleKind(str, Enum):
-    CANDIDATE = "Candidate construction"
-    SELECTION = "IPS selection rule"
-    BENCHMARK = "Policy benchmark"
-
-
-@dataclass(frozen=True)
-class WalkForwardSettings:
-    """How the walk-forward runs (all stated with its results).
-
-    min_months : months of history before the first decision (>= 24; default 60, five years).
-    window : expanding or rolling estimation window.
-    window_months : length of the rolling window, months (ignored when expanding).
-    hold_months : months between decisions, a divisor of 12 (3 = calendar quarter-ends).
-    cost_bps : trading cost per unit of turnover, basis points; by default the trade settings'
-        default (:data:`core.rebalance.settings.DEFAULT_COST_BPS`); the report passes the
-        project's ``TradeSettings.cost_bps``.
-    within : drift until the next decision, or monthly rebalancing.
-    """
-
-    min_months: int = 60
-    window: WindowKind = WindowKind.EXPANDING
-    window_months: int = 60
-    hold_months: int = 3
-    cost_bps: float = DEFAULT_COST_BPS
-    within: WithinPeriod = WithinPeriod.DRIFT
-
-    def __post_init__(self) -> None:
-        if not (isinstance(self.min_months, int) and self.min_months >= MIN_WINDOW_MONTHS):
-            raise PolicyError(
-                f"The walk-forward needs at least {MIN_WINDOW_MONTHS} months before its first "
-                f"decision; {self.min_months!r} was given: enter 60 (five years) or more."
-            )
-        if self.window is WindowKind.ROLLING and not (
-            isinstance(self.window_months, int) and self.window_months >= MIN_WINDOW_MONTHS
-        ):
-            raise PolicyError(
-                f"A rolling window of {self.window_months!r} months is too short: enter at "
-                f"least {MIN_WINDOW_MONTHS}."
-            )
-        if self.hold_months not in (1, 2, 3, 4, 6, 12):
-            raise PolicyError(
-                f"Holding {self.hold_months!r} months between decisions does not divide the "
-                "year: enter 1, 2, 3, 4, 6 or 12 (3 = quarterly)."
-            )
-        if not (math.isfinite(self.cost_bps) and 0.0 <= self.cost_bps <= MAX_COST_BPS):
-            raise PolicyError(
-                f"Trading cost {self.cost_bps!r} bps is outside 0..{MAX_COST_BPS:g} bps."
-            )
-
-    def describe(self) -> str:
-        window = (
-            f"expanding window (at least {self.min_months} months)"
-            if self.window is WindowKind.EXPANDING
-            else f"rolling {self.window_months}-month window (first decision after "
-            f"{self.min_months} months)"
-        )
-        every = "quarter-end" if self.hold_months == 3 else f"{self.hold_months}-month"
-        return (
-            f"Re-estimated at every {every} on an {window}; held until the next decision "
-            f"({self.within.value.lower()}); trades cost {self.cost_bps:g} bps of turnover."
-        )
-
-
-@dataclass(frozen=True)
-class Figures:
-    """Performance of one monthly return series (module docstring for the conventions)."""
-
-    annualized_return: float
-    volatility: float
-    sharpe_ratio: float
-    max_drawdown: float
-    tracking_error: float
-    turnover: float
-    cost: float
-    months: int
-
-    @classmethod
-    def of(
-        cls,
-        returns: pd.Series,
-        risk_free: pd.Series | float,
-        benchmark: pd.Series,
-        *,
-        turnover: float = math.nan,
-        cost: float = math.nan,
-    ) -> Figures:
-        """``turnover`` and ``cost`` are totals over the series; they are divided by its years."""
-        years = len(returns) / 12.0
-        return cls(
-            annualized_return=metrics.annualized_return(returns),
-            volatility=metrics.annualized_volatility(returns),
-            sharpe_ratio=metrics.sharpe_ratio(returns, risk_free),
-            max_drawdown=metrics.max_drawdown(returns),
-            tracking_error=metrics.tracking_error(returns, benchmark),
-            turnover=turnover / years,
-            cost=cost / years,
-            months=len(returns),
-        )
-
-
-@dataclass(frozen=True)
-class Period:
-    """One rule between two decisions: the weights chosen at ``decided`` (the last month of the
-    estimation window, which starts at ``window_start``) and held from ``start`` to ``end``."""
-
-    decided: pd.Timestamp
-    window_start: pd.Timestamp
-    start: pd.Timestamp
-    end: pd.Timestamp
-    weights: np.ndarray
-    turnover: float
-    cost: float
-    net_return: float
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class RuleOutcome:
-    """A rule's out-of-sample record and its in-sample figures (None when it has none)."""
-
-    rule: str
-    kind: RuleKind
-    periods: tuple[Period, ...]
-    returns: pd.Series
-    out_of_sample: Figures
-    in_sample: Figures | None
 
 
 @dataclass(frozen=True)
@@ -198,83 +65,6 @@ class _Screened:
     @property
     def passes(self) -> bool:
         return self.validation.passed
-
-
-@dataclass(frozen=True)
-class WalkForwardResult:
-    profile_name: str
-    settings: WalkForwardSettings
-    tickers: tuple[str, ...]
-    rules: tuple[RuleOutcome, ...]
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def rule(self, name: str) -> RuleOutcome:
-        for outcome in self.rules:
-            if outcome.rule == name:
-                return outcome
-        raise KeyError(name)
-
-    @property
-    def decisions(self) -> int:
-        return len(self.rules[0].periods)
-
-    def describe(self) -> str:
-        first = self.rules[0]
-        return (
-            f"{self.settings.describe()} {self.decisions} decisions; out of sample "
-            f"{first.returns.index[0]:%b %Y} to {first.returns.index[-1]:%b %Y} "
-            f"({first.out_of_sample.months} months)."
-        )
-
-    def summary_frame(self) -> pd.DataFrame:
-        """One row per rule: in-sample and out-of-sample figures side by side (decimals)."""
-        rows = []
-        for outcome in self.rules:
-            row: dict[str, object] = {
-                "profile_name": self.profile_name,
-                "rule": outcome.rule,
-                "kind": outcome.kind.value,
-            }
-            for label, figures in (
-                ("in_sample", outcome.in_sample),
-                ("oos", outcome.out_of_sample),
-            ):
-                for key in (
-                    "annualized_return",
-                    "volatility",
-                    "sharpe_ratio",
-                    "max_drawdown",
-                    "tracking_error",
-                    *(("turnover",) if label == "oos" else ()),
-                ):
-                    row[f"{label}_{key}"] = getattr(figures, key) if figures else math.nan
-            row["oos_cost"] = outcome.out_of_sample.cost
-            row["oos_months"] = outcome.out_of_sample.months
-            rows.append(row)
-        return pd.DataFrame(rows)
-
-    def periods_frame(self) -> pd.DataFrame:
-        """One row per rule and holding period (``walk_forward_results.csv``); weights by ticker."""
-        rows = []
-        for outcome in self.rules:
-            for p in outcome.periods:
-                row: dict[str, object] = {
-                    "profile_name": self.profile_name,
-                    "rule": outcome.rule,
-                    "decision_date": p.decided.date().isoformat(),
-                    "window_start": p.window_start.date().isoformat(),
-                    "hold_start": p.start.date().isoformat(),
-                    "hold_end": p.end.date().isoformat(),
-                    "period_return_net": p.net_return,
-                    "turnover": p.turnover,
-                    "cost": p.cost,
-                    "note": p.note,
-                }
-                row.update(
-                    {f"w_{t}": float(w) for t, w in zip(self.tickers, p.weights, strict=True)}
-                )
-                rows.append(row)
-        return pd.DataFrame(rows)
 
 
 def decision_rows(index: pd.Index, settings: WalkForwardSettings) -> list[int]:
@@ -470,3 +260,19 @@ def _in_sample(result: AnalysisResult, rule: str) -> Figures | None:
         except KeyError:
             return None
     return Figures.of(returns, result.monthly_risk_free, result.benchmark_returns)
+
+
+__all__ = [
+    "BENCHMARK_RULE",
+    "RECOMMENDATION_RULE",
+    "Figures",
+    "Period",
+    "RuleKind",
+    "RuleOutcome",
+    "WalkForwardResult",
+    "WalkForwardSettings",
+    "WindowKind",
+    "WithinPeriod",
+    "decision_rows",
+    "walk_forward",
+]
