@@ -150,7 +150,7 @@ def draw_factor_exposures(fig: kit.Figure, report: RiskReport) -> None:
         series = _factor_panel(item, regressions, colors)
         fits = ", ".join(f"{r.scope.lower()} {r.r_squared:.2f}" for r in regressions)
         kit.style_plot(
-            item, f"{regressions[0].model.value} — R²: {fits}", "Beta (per unit of factor return)"
+            item, f"{regressions[0].label} — R²: {fits}", "Beta (per unit of factor return)"
         )
         for s in series:
             if s.name not in {e.label for e in legend}:

@@ -225,6 +225,7 @@ def prepare_project_report(
     """:func:`report_inputs` then :func:`core.report.package.prepare_report`: the bundle every
     output of the report is written from (what the window's export job runs). ``outlook``
     overrides the project's own Outlook settings (``project.outlook``)."""
+    from core.backtest.settings import WalkForwardSettings
     from core.report.package import prepare_report
 
     report = progress or no_progress
@@ -241,6 +242,7 @@ def prepare_project_report(
         rebalance=inputs.plan,
         custom_scenarios=inputs.custom_scenarios,
         outlook=outlook if outlook is not None else project.outlook,
+        walk_forward=WalkForwardSettings(cost_bps=project.trade_settings.cost_bps),
         cancel=cancel,
         progress=lambda f, m: report(0.5 + 0.5 * f, m),
     )

@@ -37,6 +37,8 @@ from core.report.workbook import WORKBOOK_NAME, write_workbook
 
 if TYPE_CHECKING:
     from core.analytics.risk_report import RiskReport
+    from core.backtest.results import WalkForwardResult
+    from core.backtest.settings import WalkForwardSettings
     from core.outlook.analysis import AnalysisOutlook
     from core.outlook.request import OutlookRequest
     from core.pipeline import AnalysisResult
@@ -62,6 +64,7 @@ class ReportBundle:
     stress_results: tuple[StressResult, ...]
     plans: dict[str, Any] = field(default_factory=dict)
     outlooks: tuple[AnalysisOutlook, ...] = ()
+    walk_forwards: tuple[WalkForwardResult, ...] = ()
 
 
 def plan_for(
@@ -93,12 +96,14 @@ def prepare_report(
     rebalance: Any | None = None,
     custom_scenarios: Sequence[Any] = (),
     outlook: OutlookRequest | None = None,
+    walk_forward: WalkForwardSettings | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ReportBundle:
     """Risk report and stress result of every analysis (the bundled scenarios plus
     ``custom_scenarios``), the rebalancing plans by profile and, when ``outlook`` is given, the
-    Outlook simulation and reverse stress of every analysis."""
+    Outlook simulation and reverse stress of every analysis; when ``walk_forward`` is given, the
+    walk-forward test of every analysis (skipped for a sample too short for it)."""
     from core.analytics.risk_report import build_risk_report
     from core.stress.engine import stress_analysis
 
@@ -118,6 +123,7 @@ def prepare_report(
             outlooks.append(
                 analysis_outlook(result, outlook.settings_for(result.profile), cancel=token)
             )
+    walks = _walk_forwards(results, walk_forward, token)
     report(1.0, "Analysis ready")
     return ReportBundle(
         tuple(results),
@@ -125,7 +131,26 @@ def prepare_report(
         tuple(stress_results),
         rebalance_plans(results, rebalance),
         tuple(outlooks),
+        walks,
     )
+
+
+def _walk_forwards(
+    results: Sequence[AnalysisResult],
+    settings: WalkForwardSettings | None,
+    token: CancelToken,
+) -> tuple[WalkForwardResult, ...]:
+    """The walk-forward of every analysis; none when not asked for or the sample is too short
+    (the memo then says there is no out-of-sample test)."""
+    from core.backtest.walk_forward import walk_forward
+    from core.errors import DataError
+
+    if settings is None:
+        return ()
+    try:
+        return tuple(walk_forward(r, settings, cancel=token) for r in results)
+    except DataError:
+        return ()
 
 
 def _charts(charts: Charts, bundle: ReportBundle, folder: Path) -> list[Path]:
@@ -173,6 +198,7 @@ def write_report_package(
         risk_reports=bundle.risk_reports,
         stress_results=bundle.stress_results,
         outlooks=bundle.outlooks,
+        walk_forwards=bundle.walk_forwards,
     )
     trades = rebalancing_frame(results, bundle.plans)
     if trades is not None and not (folder / REBALANCING_CSV).exists():
@@ -199,6 +225,7 @@ def write_report_package(
             rebalance=bundle.plans,
             generated=generated,
             outlooks=bundle.outlooks,
+            walk_forwards=bundle.walk_forwards,
         )
     )
     token.raise_if_cancelled()
@@ -213,6 +240,7 @@ def write_report_package(
         charts=relative,
         generated=generated,
         outlooks=bundle.outlooks,
+        walk_forwards=bundle.walk_forwards,
     )
     memo_path = folder / MEMO_NAME
     memo_path.write_text(memo, encoding="utf-8")

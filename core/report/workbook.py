@@ -91,6 +91,7 @@ def write_workbook(
     rebalance: Any | None = None,
     generated: str | None = None,
     outlooks: Sequence[Any] = (),
+    walk_forwards: Sequence[Any] = (),
 ) -> Path:
     """Write the committee workbook to ``path`` (module docstring); returns the path.
 
@@ -105,6 +106,8 @@ def write_workbook(
     outlooks : :class:`~core.outlook.analysis.AnalysisOutlook`, one per profile, or none
         Adds the Outlook sheet (answers of every portfolio, the fan of the first profile's
         recommended portfolio and its native line chart).
+    walk_forwards : :class:`~core.backtest.results.WalkForwardResult`, one per profile, or none
+        Adds the Out-of-Sample sheets (:func:`core.report.walk_forward_tables.write_sheets`).
     """
     from openpyxl import Workbook
 
@@ -212,6 +215,10 @@ def write_workbook(
             title=f"Wealth percentiles: {outlooks[0].recommended_name} ({first.profile.name})",
             anchor=f"B{len(summary_frame) + 4}",
         )
+    if walk_forwards:
+        from core.report.walk_forward_tables import write_sheets
+
+        write_sheets(wb, walk_forwards)
     if REBALANCING_CSV in frames:
         ws, frame = csv_sheet(REBALANCING_CSV)
         _rebalancing_extras(ws, results, plans, len(frame) + 4)
