@@ -46,7 +46,12 @@ def out_of_sample_alpha(result: AnalysisResult, walk: WalkForwardResult) -> Fact
     first portfolio model, over the out-of-sample months only (Newey-West t-statistics, as
     :func:`core.analytics.factors.regress_on_factors`). None when no factor model applies or the
     months are too few."""
-    from core.analytics.factors import factor_table, regress_on_factors
+    from core.analytics.factors import (
+        FactorOrigin,
+        dataset_factor_origin,
+        factor_table,
+        regress_on_factors,
+    )
     from core.analytics.risk_report import factor_models
     from core.errors import DataError
 
@@ -57,6 +62,7 @@ def out_of_sample_alpha(result: AnalysisResult, walk: WalkForwardResult) -> Fact
         result.dataset.risk_free,
         result.dataset.factors,
         cash_ticker=universe.cash_ticker,
+        origin=dataset_factor_origin(result.dataset) or FactorOrigin.DATASET,
     )
     models = [(model, cols) for model, cols in factor_models(table) if cols]
     if not models:
@@ -70,6 +76,7 @@ def out_of_sample_alpha(result: AnalysisResult, walk: WalkForwardResult) -> Fact
             scope="Selection rule, out of sample",
             model=model,
             factor_sources={c: table.sources[c] for c in cols},
+            origin=table.origin(cols),
         )
     except DataError:
         return None
