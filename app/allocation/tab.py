@@ -5,6 +5,8 @@ Shows what :func:`core.pipeline.run_analysis` returned; it computes nothing itse
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.allocation.resampling_panel import ResamplingPanel
+from app.allocation.walk_forward_panel import WalkForwardPanel
 from app.kit import formatting as fmt
 from app.kit import theme
 from app.kit.context import StudioContext
@@ -35,6 +38,9 @@ from core.analytics.summary import PerformanceMetrics
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
 from core.pipeline import AnalysisResult, AnalysisSettings
 from core.policy.profile import IPSProfile
+
+if TYPE_CHECKING:
+    from core.project import Project
 
 STAR = "★"
 RULE_COLUMN_WIDTH = 210
@@ -164,7 +170,11 @@ class AllocationTab(FeatureTab):
         right.addWidget(self.resampling_panel)
         self.resampling_panel.result_replaced.connect(self.result_replaced)
         self.resampling_panel.status_message.connect(self.status_message)
-        left.setSizes([430, 330])
+        self.walk_forward_panel = WalkForwardPanel(self.runner)  # one runner: the window cancels it
+        self.walk_forward_panel.status_message.connect(self.status_message)
+        left.addWidget(self.walk_forward_panel)
+        left.setCollapsible(2, False)
+        left.setSizes([430, 330, 330])
         right.setSizes([330, 260, 200])
         right.setCollapsible(2, False)
         body = QSplitter(Qt.Orientation.Horizontal)
@@ -237,6 +247,7 @@ class AllocationTab(FeatureTab):
         """Show ``result`` (one model reset per table)."""
         self._result = result
         self.resampling_panel.set_result(result)
+        self.walk_forward_panel.set_result(result)
         recommended = result.recommended
         names = [c.name for c in result.candidates]
 
@@ -288,6 +299,10 @@ class AllocationTab(FeatureTab):
         self.deferred.add("chart", lambda: self._draw_chart(result))
         self.deferred.add("fit_validation", self._fit_columns)
         self.result_shown.emit(result)
+
+    def restore_project(self, project: Project) -> None:
+        """The walk-forward's trading cost starts at the project's trade settings."""
+        self.walk_forward_panel.set_cost_bps(project.trade_settings.cost_bps)
 
     def set_profile(self, profile: IPSProfile) -> None:
         """Flag the shown result as stale when the IPS no longer matches it."""

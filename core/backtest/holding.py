@@ -26,7 +26,7 @@ BPS = 10_000.0
 class WithinPeriod(str, Enum):
     """What happens between two decision dates."""
 
-    DRIFT = "Drift (buy and hold until the next decision)"
+    DRIFT = "Drift with the markets until the next decision"
     MONTHLY = "Rebalanced to the decision's weights every month"
 
 

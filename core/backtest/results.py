@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from core.analytics import metrics
-from core.backtest.settings import RuleKind, WalkForwardSettings
+from core.analytics.summary import MetricKind
+from core.backtest.settings import (
+    BENCHMARK_RULE,
+    RECOMMENDATION_RULE,
+    RuleKind,
+    WalkForwardSettings,
+)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,16 @@ class RuleOutcome:
     in_sample: Figures | None
 
 
+COMPARISON_ROWS: tuple[tuple[str, str, MetricKind], ...] = (
+    ("Annualized return", "annualized_return", MetricKind.PERCENT),
+    ("Volatility", "volatility", MetricKind.PERCENT),
+    ("Sharpe ratio", "sharpe_ratio", MetricKind.RATIO),
+    ("Max drawdown", "max_drawdown", MetricKind.PERCENT),
+    ("Tracking error", "tracking_error", MetricKind.PERCENT),
+)
+"""(label, :class:`Figures` attribute, format) of the in-sample vs out-of-sample table."""
+
+
 @dataclass(frozen=True)
 class WalkForwardResult:
     profile_name: str
@@ -129,6 +145,28 @@ class WalkForwardResult:
             row["oos_months"] = outcome.out_of_sample.months
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def comparison_frame(self) -> tuple[pd.DataFrame, list[MetricKind]]:
+        """Rows: each figure in sample then out of sample (then turnover and cost a year, out of
+        sample); columns: the selection rule, the benchmark, then the candidate rules. Returns
+        the frame and each row's format."""
+        rows: dict[str, dict[str, float]] = {}
+        kinds: list[MetricKind] = []
+        for label, key, kind in COMPARISON_ROWS:
+            for where, pick in (("in sample", "in_sample"), ("out of sample", "out_of_sample")):
+                rows[f"{label}, {where}"] = {
+                    o.rule: getattr(getattr(o, pick), key) if getattr(o, pick) else math.nan
+                    for o in self.rules
+                }
+                kinds.append(kind)
+        for label, key in (("Turnover a year", "turnover"), ("Trading cost a year", "cost")):
+            rows[f"{label}, out of sample"] = {
+                o.rule: getattr(o.out_of_sample, key) for o in self.rules
+            }
+            kinds.append(MetricKind.PERCENT)
+        frame = pd.DataFrame(rows).T
+        first = [r for r in (RECOMMENDATION_RULE, BENCHMARK_RULE) if r in frame.columns]
+        return frame[first + [c for c in frame.columns if c not in first]], kinds
 
     def periods_frame(self) -> pd.DataFrame:
         """One row per rule and holding period (``walk_forward_results.csv``); weights by ticker."""

@@ -79,6 +79,7 @@ class WalkForwardSettings:
         )
         every = "quarter-end" if self.hold_months == 3 else f"{self.hold_months}-month"
         return (
-            f"Re-estimated at every {every} on an {window}; held until the next decision "
-            f"({self.within.value.lower()}); trades cost {self.cost_bps:g} bps of turnover."
+            f"Re-estimated at every {every} on an {window}; "
+            f"{self.within.value[0].lower()}{self.within.value[1:]}; "
+            f"trades cost {self.cost_bps:g} bps of turnover."
         )
