@@ -28,6 +28,7 @@ from core.errors import DataError, IPSStudioError
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.optimize import candidates as strategies
 from core.optimize.candidates import Candidate, Strategy, penalized_utility, portfolio_volatility
+from core.optimize.class_risk_parity import class_risk_parity_candidate
 from core.optimize.estimation import (
     DEFAULT_HALF_LIFE_MONTHS,
     CovarianceEstimator,
@@ -286,6 +287,10 @@ def candidate_builders(
             lambda: strategies.target_volatility(inputs, cs, profile.max_volatility),
         ),
         (Strategy.RISK_PARITY, lambda: strategies.risk_parity(inputs, cs)),
+        (
+            Strategy.CLASS_RISK_PARITY,
+            lambda: class_risk_parity_candidate(inputs, cs, universe),
+        ),
         (
             Strategy.MEAN_VARIANCE,
             lambda: strategies.mean_variance_utility(
