@@ -113,8 +113,12 @@ def equal_class_risk(
 
 
 def _class_weights(
-    cov_cls: np.ndarray, lo: np.ndarray, hi: np.ndarray, cash: int | None
-) -> tuple[np.ndarray, list[int]]:
+    cov_cls: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    cash: int | None,
+    first: tuple[int, ...] | None = None,
+) -> tuple[np.ndarray, list[int], tuple[int, ...]]:
     """Equal risk over the risky classes within their ranges; returns weights and bound classes.
 
     Each risky class is free, at its minimum or at its maximum. A combination is admissible when
@@ -128,16 +132,17 @@ def _class_weights(
 
     risky = [c for c in range(len(lo)) if c != cash]
     base: dict[int, float] = {cash: float(lo[cash])} if cash is not None else {}
-    best: tuple[int, float, np.ndarray, list[int]] | None = None
-    for states in itertools.product((0, 1, 2), repeat=len(risky)):  # free, minimum, maximum
+    combos = sorted(itertools.product((0, 1, 2), repeat=len(risky)), key=np.count_nonzero)
+    if first is not None:
+        combos.insert(0, first)
+    for states in combos:  # each class free (0), at its minimum (1) or at its maximum (2)
         fixed = dict(base)
         fixed.update(
             {c: float(lo[c] if s == 1 else hi[c]) for c, s in zip(risky, states, strict=True) if s}
         )
         free = [c for c in risky if c not in fixed]
         total = 1.0 - sum(fixed.values())
-        count = len(fixed) - len(base)
-        if not free or total <= 0 or (best is not None and count > best[0]):
+        if not free or total <= 0:
             continue
         try:
             x = equal_class_risk(cov_cls, fixed, total, free)
@@ -154,15 +159,11 @@ def _class_weights(
             if s
         ):
             continue
-        spread = float(np.ptp(contributions[risky]))
-        if best is None or (count, spread) < (best[0], best[1]):
-            best = (count, spread, x, [c for c in fixed if c != cash])
-    if best is None:
-        raise InfeasibleError(
-            "Asset-class risk parity: no class weights inside the asset-class ranges balance "
-            "the risk of the classes left free; widen the asset-class ranges."
-        )
-    return best[2], best[3]
+        return x, [c for c in fixed if c != cash], tuple(states)
+    raise InfeasibleError(
+        "Asset-class risk parity: no class weights inside the asset-class ranges balance "
+        "the risk of the classes left free; widen the asset-class ranges."
+    )
 
 
 def asset_class_risk_parity(
@@ -197,9 +198,10 @@ def asset_class_risk_parity(
         )
     weights = mixes.T @ np.full(len(classes), 1.0 / len(classes))
     bound: list[int] = []
+    combo: tuple[int, ...] | None = None
     for _ in range(_MAX_OUTER):
         cov_cls = mixes @ cov @ mixes.T
-        x, bound = _class_weights(cov_cls, lo, hi, cash)
+        x, bound, combo = _class_weights(cov_cls, lo, hi, cash, combo)
         target = mixes.T @ x
         new = solve_qp(
             2.0 * np.eye(cs.n),
