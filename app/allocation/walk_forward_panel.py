@@ -160,6 +160,7 @@ class WalkForwardPanel(QGroupBox):
             window=WindowKind[self.window_combo.currentData()],
             within=WithinPeriod[self.within_combo.currentData()],
             cost_bps=float(self.cost_spin.value()),
+            cost_source="set in this panel; it starts at the project's trade settings",
         )
 
     @property

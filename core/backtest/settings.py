@@ -38,6 +38,7 @@ class WalkForwardSettings:
         default (:data:`core.rebalance.settings.DEFAULT_COST_BPS`); the report passes the
         project's ``TradeSettings.cost_bps``.
     within : drift until the next decision, or monthly rebalancing.
+    cost_source : where ``cost_bps`` comes from, in words (stated with the results).
     """
 
     min_months: int = 60
@@ -46,6 +47,7 @@ class WalkForwardSettings:
     hold_months: int = 3
     cost_bps: float = DEFAULT_COST_BPS
     within: WithinPeriod = WithinPeriod.DRIFT
+    cost_source: str = "the default trade settings"
 
     def __post_init__(self) -> None:
         if not (isinstance(self.min_months, int) and self.min_months >= MIN_WINDOW_MONTHS):
@@ -81,5 +83,5 @@ class WalkForwardSettings:
         return (
             f"Re-estimated at every {every} on an {window}; "
             f"{self.within.value[0].lower()}{self.within.value[1:]}; "
-            f"trades cost {self.cost_bps:g} bps of turnover."
+            f"trades cost {self.cost_bps:g} bps of turnover ({self.cost_source})."
         )

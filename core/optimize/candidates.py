@@ -235,7 +235,7 @@ def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
         return Candidate(
             Strategy.RISK_PARITY,
             erc,
-            "Equal risk per ETF: Newton on Spinu's convex formulation (exact)",
+            "Newton on Spinu's convex formulation (exact)",
             ("Equal risk contributions per ETF achieved.",),
         )
     # Start from the policy portfolio closest (Euclidean) to the unconstrained equal-risk one.
@@ -265,7 +265,7 @@ def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
     return Candidate(
         Strategy.RISK_PARITY,
         w,
-        f"Equal risk per ETF: Gauss-Newton with {solver} subproblems ({iterations} iterations)",
+        f"Gauss-Newton with {solver} subproblems ({iterations} iterations)",
         tuple(notes),
     )
 

@@ -242,7 +242,9 @@ def prepare_project_report(
         rebalance=inputs.plan,
         custom_scenarios=inputs.custom_scenarios,
         outlook=outlook if outlook is not None else project.outlook,
-        walk_forward=WalkForwardSettings(cost_bps=project.trade_settings.cost_bps),
+        walk_forward=WalkForwardSettings(
+            cost_bps=project.trade_settings.cost_bps, cost_source="the project's trade settings"
+        ),
         cancel=cancel,
         progress=lambda f, m: report(0.5 + 0.5 * f, m),
     )

@@ -38,7 +38,11 @@ def walk_forward_periods(walks: Sequence[WalkForwardResult]) -> pd.DataFrame:
 
 def sheet_formats(frame: pd.DataFrame) -> dict[str, str | None]:
     """Number formats the column names do not imply: costs and ``w_<ticker>`` weights."""
-    return {c: "0.00%" for c in frame.columns if c.startswith("w_") or c.endswith("_cost")}
+    return {
+        c: "0.00%"
+        for c in frame.columns
+        if c.startswith("w_") or c == "cost" or c.endswith("_cost")
+    }
 
 
 def out_of_sample_alpha(result: AnalysisResult, walk: WalkForwardResult) -> FactorRegression | None:
