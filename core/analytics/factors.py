@@ -70,6 +70,33 @@ class FactorOrigin(str, Enum):
     ETF_PROXY = "ETF-spread proxy factors"
     DATASET = "the data set's own factors"
 
+    @property
+    def short(self) -> str:
+        """A short name for chart titles."""
+        return {
+            FactorOrigin.FAMA_FRENCH: "Fama-French factors",
+            FactorOrigin.SYNTHETIC: "synthetic ETF-spread proxies",
+            FactorOrigin.ETF_PROXY: "ETF-spread proxies",
+            FactorOrigin.DATASET: "the data set's factors",
+        }[self]
+
+
+def factor_legs(name: str, origin: FactorOrigin) -> tuple[str, str] | None:
+    """``(long, short)`` ETF legs of a proxy factor (``"cash"`` for the risk-free leg), or None
+    for the research factors and for factors without an ETF proxy."""
+    from core.data.calibrate import FACTOR_PROXIES
+
+    if origin is FactorOrigin.SYNTHETIC:
+        legs = FACTOR_PROXIES.get("MKT" if name == "MKT_RF" else name)
+    elif origin is FactorOrigin.ETF_PROXY:
+        legs = PROXY_DEFINITIONS.get(name)
+    else:
+        return None
+    if legs is None:
+        return None
+    long, short = (leg if leg not in ("CASH", "RF") else "cash" for leg in legs)
+    return long, short
+
 
 def dataset_factor_origin(dataset: ReturnsDataset) -> FactorOrigin | None:
     """The origin of ``dataset.factors`` (None when it has none): synthetic data's factors are the
@@ -88,19 +115,16 @@ def dataset_factor_origin(dataset: ReturnsDataset) -> FactorOrigin | None:
 
 def _dataset_source(name: str, origin: FactorOrigin) -> str:
     """What a dataset factor column is, in words."""
-    from core.data.calibrate import FACTOR_PROXIES
-
     if origin is FactorOrigin.FAMA_FRENCH:
         return "Fama-French research factor, Kenneth R. French Data Library"
     if origin is FactorOrigin.SYNTHETIC:
-        legs = FACTOR_PROXIES.get("MKT" if name == "MKT_RF" else name)
+        legs = factor_legs(name, origin)
         if legs is None:
             return (
                 "synthetic: stated Fama-French-like figures (no ETF proxy exists; no ETF loads "
                 "on it)"
             )
-        long, short = (leg.replace("CASH", "cash") for leg in legs)
-        return f"synthetic: generated, calibrated to the ETF spread {long} - {short}"
+        return f"synthetic: generated, calibrated to the ETF spread {legs[0]} - {legs[1]}"
     return "the data set's own factor"
 
 
