@@ -5,8 +5,9 @@ history, the rules see ONLY the months up to and including that date:
 
 1. the inputs are re-estimated on the window (expanding: every month so far; rolling: the
    latest ``window_months``) with the analysis's own estimators
-   (:func:`core.pipeline.analysis_inputs`);
-2. every candidate of :func:`core.pipeline.candidate_builders` is built on those inputs;
+   (:func:`core.pipeline.estimate_for`);
+2. every candidate of :func:`core.optimize.registry.candidate_builders` is built on those
+   inputs (and, for the IPS Optimum's drawdown rule, on the window's returns);
 3. the IPS selection rule (:func:`core.pipeline.select_recommended`) picks among them, each
    validated on the window (ex-ante volatility under the window's covariance, maximum
    drawdown of the window's monthly-rebalanced path);
@@ -45,12 +46,8 @@ from core.backtest.settings import (
 from core.errors import DataError, IPSStudioError
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.optimize.candidates import penalized_utility, portfolio_volatility
-from core.pipeline import (
-    AnalysisResult,
-    analysis_inputs,
-    candidate_builders,
-    select_recommended,
-)
+from core.optimize.registry import candidate_builders
+from core.pipeline import AnalysisResult, estimate_for, select_recommended
 from core.policy.validation import ValidationReport, validate_portfolio
 
 
@@ -209,12 +206,12 @@ def _decide(
 ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Every rule's weights at one decision from the window alone, with a note per rule."""
     profile, universe, cs = result.profile, result.universe, result.constraints
-    inputs = analysis_inputs(profile, universe, window, window_rf, result.settings)
+    inputs = estimate_for(profile, universe, window, window_rf, result.settings)
     targets: dict[str, np.ndarray] = {}
     notes: dict[str, str] = {}
     screened: list[_Screened] = []
     path = window.to_numpy(dtype=float)
-    for strategy, build in candidate_builders(profile, universe, inputs, cs):
+    for strategy, build in candidate_builders(profile, universe, inputs, cs, window):
         try:
             weights = build().weights
         except IPSStudioError as exc:

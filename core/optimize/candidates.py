@@ -60,6 +60,9 @@ class Strategy(str, Enum):
     CLASS_RISK_PARITY = "Asset-Class Risk Parity"
     MEAN_VARIANCE = "Mean-Variance Utility"
     RESAMPLED = "Resampled Frontier"
+    IPS_OPTIMUM = "IPS Optimum"
+    CURRENT_HOLDINGS = "Current Holdings"
+    """The account as it is, measured beside the candidates (never built or selected)."""
 
 
 @dataclass(frozen=True)

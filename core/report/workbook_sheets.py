@@ -88,6 +88,9 @@ def methodology_frame(
             "wealth path over the sample.",
         )
     )
+    from core.report.margin_tables import MARGIN_NOTE
+
+    rows.append(("Validation", "Margins", MARGIN_NOTE))
     for spec in PerformanceMetrics.specs(first.settings.var_level):
         rows.append(("Metrics", spec.label, CONVENTIONS[spec.name]))
     rows.append(
