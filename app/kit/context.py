@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QUndoStack
 
 from core.policy.profile import IPSProfile
+from core.project import Project
 from core.universe import Universe
 
 if TYPE_CHECKING:
@@ -30,3 +31,6 @@ class StudioContext:
     account: Callable[[], Holdings | None] = field(default=_no_account)
     """The account on screen (the Rebalancing tab's holdings, at the data set's prices), read
     when a tab needs it (the Outlook simulates it); None when there is none."""
+    project: Callable[[], Project] | None = None
+    """Everything on screen as a :class:`~core.project.Project` (the window's project
+    controller), for a tab whose job needs the whole project (the policy comparison)."""
