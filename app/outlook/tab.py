@@ -195,7 +195,7 @@ class OutlookTab(FeatureTab):
             self.convention_label,
             stretch_last=False,
         )
-        answers_box.setMinimumHeight(400)  # nine rows: candidates, holdings, benchmark
+        answers_box.setMinimumHeight(360)  # nine rows: candidates, holdings, benchmark
         page_layout.addWidget(answers_box)
         chooser = QWidget()
         chooser_row = QHBoxLayout(chooser)

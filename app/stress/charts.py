@@ -81,7 +81,8 @@ def draw_stress_results(
                 kit.BENCHMARK_COLOR,
             ),
         ],
-        include=[-stress.drawdown_tolerance * 100 * 1.05, *ends[0], *ends[1]],
+        # room for the whole diamond at the end of the axis: the markers' values, 5% further out
+        include=[-stress.drawdown_tolerance * 100 * 1.05, *(v * 1.05 for v in ends[0] + ends[1])],
         value_text=kit.percent_text if value_labels else None,
     )
     for k, (values, color) in enumerate(
@@ -112,15 +113,10 @@ def draw_stress_results(
         color=kit.BREACH_COLOR,
         size=8,
     )
-    value = (
-        f"${stress.portfolio_value / 1e6:,.0f}M"
-        if stress.portfolio_value >= 1e6
-        else f"${stress.portfolio_value:,.0f}"
-    )
     more = f"; the worst {len(outcomes)}, {hidden:,} more in the table" if hidden else ""
     kit.style_plot(
         item,
-        f"Scenario path drawdown vs the tolerance (◆ start-to-end return; P&L on {value}{more})",
+        f"Scenario path drawdown, ◆ start to end{more}",
         "Path drawdown: bars; start-to-end return: ◆ (%)",
     )
     legend = [
