@@ -5,6 +5,8 @@ Shows what :func:`core.pipeline.run_analysis` returned; it computes nothing itse
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.allocation.pick_stability_panel import PickStabilityPanel
 from app.allocation.resampling_panel import ResamplingPanel
+from app.allocation.walk_forward_panel import WalkForwardPanel
 from app.kit import formatting as fmt
 from app.kit import theme
 from app.kit.context import StudioContext
@@ -39,6 +42,9 @@ from core.pipeline import AnalysisResult, AnalysisSettings
 from core.policy.margins import risk_margins, rule_margins, verdict
 from core.policy.profile import IPSProfile
 from core.report.margin_tables import candidate_margins
+
+if TYPE_CHECKING:
+    from core.project import Project
 
 STAR = "★"
 MARGIN_ROWS = (
@@ -203,7 +209,11 @@ class AllocationTab(FeatureTab):
         right.addWidget(self.robustness_tabs)
         self.resampling_panel.result_replaced.connect(self.result_replaced)
         self.resampling_panel.status_message.connect(self.status_message)
-        left.setSizes([430, 330])
+        self.walk_forward_panel = WalkForwardPanel(self.runner)  # one runner: the window cancels it
+        self.walk_forward_panel.status_message.connect(self.status_message)
+        left.addWidget(self.walk_forward_panel)
+        left.setCollapsible(2, False)
+        left.setSizes([430, 330, 330])
         right.setSizes([330, 260, 200])
         right.setCollapsible(2, False)
         body = QSplitter(Qt.Orientation.Horizontal)
@@ -276,6 +286,7 @@ class AllocationTab(FeatureTab):
         """Show ``result`` (one model reset per table)."""
         self._result = result
         self.resampling_panel.set_result(result)
+        self.walk_forward_panel.set_result(result)
         self.pick_stability_panel.set_result(result)
         recommended = result.recommended
         names = [c.name for c in result.candidates]
@@ -354,6 +365,10 @@ class AllocationTab(FeatureTab):
         self.deferred.add("chart", lambda: self._draw_chart(result))
         self.deferred.add("fit_validation", self._fit_columns)
         self.result_shown.emit(result)
+
+    def restore_project(self, project: Project) -> None:
+        """The walk-forward's trading cost starts at the project's trade settings."""
+        self.walk_forward_panel.set_cost_bps(project.trade_settings.cost_bps)
 
     def set_profile(self, profile: IPSProfile) -> None:
         """Flag the shown result as stale when the IPS no longer matches it."""

@@ -9,6 +9,7 @@ import pandas as pd
 
 from core.optimize import candidates as strategies
 from core.optimize.candidates import Candidate, Strategy
+from core.optimize.class_risk_parity import class_risk_parity_candidate
 from core.optimize.estimation import MarketInputs
 from core.optimize.ips_optimum import ips_optimum
 from core.policy.constraints import ConstraintSet
@@ -39,6 +40,10 @@ def candidate_builders(
             lambda: strategies.target_volatility(inputs, cs, profile.max_volatility),
         ),
         (Strategy.RISK_PARITY, lambda: strategies.risk_parity(inputs, cs)),
+        (
+            Strategy.CLASS_RISK_PARITY,
+            lambda: class_risk_parity_candidate(inputs, cs, universe),
+        ),
         (
             Strategy.MEAN_VARIANCE,
             lambda: strategies.mean_variance_utility(

@@ -158,6 +158,16 @@ def _range_words(lo: float | None, hi: float | None) -> str:
     return "any share"
 
 
+def _return_words(profile: IPSProfile) -> str:
+    """``"6% a year (nominal)"`` or ``"inflation (2.5% assumed) + 4% a year"``."""
+    from core.policy.profile import ReturnBasis
+
+    assert profile.target_return is not None
+    if profile.return_basis is ReturnBasis.INFLATION_PLUS:
+        return f"inflation ({pct(profile.inflation)} assumed) + {pct(profile.target_return)} a year"
+    return f"{pct(profile.target_return)} a year (nominal)"
+
+
 def _limits(profile: IPSProfile) -> Iterator[_Limit]:
     """Every limit of ``profile`` in the canonical order (the order fresh ids are given in)."""
     from core.policy.profile import SpendingKind
@@ -168,8 +178,8 @@ def _limits(profile: IPSProfile) -> Iterator[_Limit]:
             K.RETURN_OBJECTIVE,
             "",
             "Return objective",
-            f"The portfolio shall seek a return of {pct(profile.target_return)} a year (annual, "
-            f"nominal) over the {profile.horizon_years:g}-year horizon.",
+            f"The portfolio shall seek a return of {_return_words(profile)} over the "
+            f"{profile.horizon_years:g}-year horizon.",
             value=profile.target_return,
         )
     spending = profile.spending

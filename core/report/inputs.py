@@ -233,6 +233,7 @@ def prepare_project_report(
     True compares every branch of the project, a sequence the branches it names. The project's
     decision log, when it has entries, is always added (the Decision Log sheet and appendix).
     """
+    from core.backtest.settings import WalkForwardSettings
     from core.report.package import prepare_report
 
     report = progress or no_progress
@@ -249,6 +250,10 @@ def prepare_project_report(
         rebalance=inputs.plan,
         custom_scenarios=inputs.custom_scenarios,
         outlook=outlook if outlook is not None else project.outlook,
+        holdings=priced_project(project, dataset).holdings,
+        walk_forward=WalkForwardSettings(
+            cost_bps=project.trade_settings.cost_bps, cost_source="the project's trade settings"
+        ),
         pick_samples=pick_samples,
         cancel=cancel,
         progress=lambda f, m: report((0.5 if branches is False else 0.4) + 0.4 * f, m),

@@ -61,6 +61,7 @@ CHART_SECTIONS: tuple[tuple[str, int], ...] = (
     ("risk_contribution", 6),
     ("factor", 7),
     ("stress", 8),
+    ("outlook", 8),
     ("drift", 9),
     ("rebalanc", 9),
 )
@@ -156,6 +157,8 @@ def _constraints(result: AnalysisResult) -> list[str]:
         f"- Objective: {p.objective}",
         f"- Horizon {p.horizon_years:g} years; risk tolerance {p.risk_tolerance.value}; liquidity need "
         f"{p.liquidity_need.value}.",
+        f"- Return objective: {p.describe_return_target()}{ref(p, K.RETURN_OBJECTIVE)}; spending: {p.spending.describe()}; "
+        f"liquidity reserve {p.liquidity_reserve:.0%} of the starting assets.",
         f"- Volatility target {p.max_volatility:.2%}{ref(p, K.VOLATILITY)}; drawdown tolerance "
         f"{p.max_drawdown:.2%}{ref(p, K.DRAWDOWN)}; maximum single ETF {p.max_single_weight:.2%}"
         f"{ref(p, K.MAX_SINGLE)}; drift band {p.drift_bands.absolute:.2%}"
@@ -300,6 +303,7 @@ def build_memo(
     charts: Sequence[str] = (),
     generated: str | None = None,
     outlooks: Sequence[Any] = (),
+    walk_forwards: Sequence[Any] = (),
     pick_stability: Sequence[Any] = (),
     appendices: Sequence[Sequence[str]] = (),
 ) -> str:
@@ -311,27 +315,32 @@ def build_memo(
     :class:`~core.robustness.pick_stability.PickStability` per profile) adds the pick's stability
     after every candidate's verdict with margins. ``appendices`` are Markdown sections (lines, their own
     ``##`` title first) added at the end: the policy comparison and the decision log.
+    ``walk_forwards`` (one :class:`~core.backtest.results.WalkForwardResult` per profile) add
+    the out-of-sample evidence to the risk-and-return section and the out-of-sample alpha to the
+    factor section.
     """
     from core.report.margin_tables import memo_lines
     from core.report.outlook_tables import outlook_section
+    from core.report.walk_forward_tables import oos_parts
 
     result, risk, stress = results[0], risk_reports[0], stress_results[0]
     plan = rebalance_plans(results, rebalance).get(result.profile.name)
     generated = generated or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     mode = result.dataset.mode.value
+    walk_lines, oos_alpha = oos_parts(result, walk_forwards[0] if walk_forwards else None)
     bodies = [
         _provenance(result),
         _recommendation(result, risk, stress, plan),
         _constraints(result) + ["", *memo_lines(result, next(iter(pick_stability), None))],
         _allocation(result, risk),
-        _risk_return(risk),
+        _risk_return(risk) + walk_lines,
         _benchmark(result, risk),
         _risk_contribution(risk),
-        factor_section(risk),
+        factor_section(risk, oos_alpha),
         stress_section(stress) + (["", *outlook_section(outlooks[0])] if outlooks else []),
         rebalancing_section(plan),
         key_risks(result, risk, stress),
-        limitations(result, risk),
+        limitations(result, risk, out_of_sample=bool(walk_forwards)),
         [f"**{DISCLAIMER}**"],
     ]
     out = [

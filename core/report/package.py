@@ -39,9 +39,12 @@ from core.report.workbook import WORKBOOK_NAME, write_workbook
 
 if TYPE_CHECKING:
     from core.analytics.risk_report import RiskReport
+    from core.backtest.results import WalkForwardResult
+    from core.backtest.settings import WalkForwardSettings
     from core.outlook.analysis import AnalysisOutlook
     from core.outlook.request import OutlookRequest
     from core.pipeline import AnalysisResult
+    from core.rebalance.account import Holdings
     from core.robustness.pick_stability import PickStability
     from core.stress.engine import StressResult
 
@@ -49,8 +52,9 @@ PDF_NAME = "investment_memo.pdf"
 CHARTS_DIR = "charts"
 
 ChartWriter = Callable[..., Sequence[Path]]
-"""``write_charts(results, risk_reports, stress_results, folder, *, plans) -> paths`` (e.g. app.shell.chart_export);
-``plans`` maps a profile name to its rebalancing plan."""
+"""``write_charts(results, risk_reports, stress_results, folder, *, plans[, outlooks]) -> paths``
+(e.g. app.shell.chart_export); ``plans`` maps a profile name to its rebalancing plan;
+``outlooks`` (passed when the report has an Outlook) are the Outlook of each profile."""
 PdfRenderer = Callable[[str, Path, Path], Path]
 """``render(markdown, pdf_path, base_dir) -> pdf_path``; images resolve against ``base_dir``."""
 Charts = ChartWriter | Path | None
@@ -70,6 +74,8 @@ class ReportBundle:
     """A :class:`core.branches.table.PolicyComparison`: the Policy Comparison sheet and memo section."""
     decisions: Any = None
     """A :class:`core.decision.log.DecisionLog` with entries: the Decision Log sheet and memo appendix."""
+    walk_forwards: tuple[WalkForwardResult, ...] = ()
+    """The walk-forward test of every analysis (:mod:`core.backtest`), when it ran."""
 
     def fingerprint(self) -> Any:
         """The :class:`~core.decision.fingerprint.RunFingerprint` of the first profile's
@@ -137,6 +143,8 @@ def prepare_report(
     rebalance: Any | None = None,
     custom_scenarios: Sequence[Any] = (),
     outlook: OutlookRequest | None = None,
+    holdings: Holdings | None = None,
+    walk_forward: WalkForwardSettings | None = None,
     pick_samples: int = 0,
     pick_seed: int | None = None,
     progress: ProgressCallback | None = None,
@@ -144,9 +152,11 @@ def prepare_report(
 ) -> ReportBundle:
     """Risk report and stress result of every analysis (the bundled scenarios plus
     ``custom_scenarios``), the rebalancing plans by profile and, when ``outlook`` is given, the
-    Outlook simulation and reverse stress of every analysis. ``pick_samples > 0`` adds the pick
+    Outlook simulation and reverse stress of every analysis (with the account's ``holdings``,
+    valued at the data set's prices, as a portfolio of its own). ``pick_samples > 0`` adds the pick
     stability of every analysis (:mod:`core.robustness.pick_stability`, that many bootstrap
-    samples, ``pick_seed`` or its default seed)."""
+    samples, ``pick_seed`` or its default seed). When ``walk_forward`` is
+    given, the walk-forward test of every analysis (skipped for a sample too short for it)."""
     from core.analytics.risk_report import build_risk_report
     from core.stress.engine import stress_analysis
 
@@ -164,7 +174,12 @@ def prepare_report(
 
             report(0.8 * (k + 0.5) / len(results), f"Outlook simulation: {result.profile.name}")
             outlooks.append(
-                analysis_outlook(result, outlook.settings_for(result.profile), cancel=token)
+                analysis_outlook(
+                    result,
+                    outlook.settings_for(result.profile),
+                    holdings=holdings,
+                    cancel=token,
+                )
             )
     if pick_samples < 0:
         raise DataError(f"Pick-stability samples is {pick_samples}; use 0 (skip) or more.")
@@ -183,6 +198,7 @@ def prepare_report(
                     cancel=token,
                 )
             )
+    walks = _walk_forwards(results, walk_forward, token)
     report(1.0, "Analysis ready")
     return ReportBundle(
         tuple(results),
@@ -191,7 +207,26 @@ def prepare_report(
         rebalance_plans(results, rebalance),
         tuple(outlooks),
         tuple(stability),
+        walk_forwards=walks,
     )
+
+
+def _walk_forwards(
+    results: Sequence[AnalysisResult],
+    settings: WalkForwardSettings | None,
+    token: CancelToken,
+) -> tuple[WalkForwardResult, ...]:
+    """The walk-forward of every analysis; none when not asked for or the sample is too short
+    (the memo then says there is no out-of-sample test)."""
+    from core.backtest.walk_forward import walk_forward
+    from core.errors import DataError
+
+    if settings is None:
+        return ()
+    try:
+        return tuple(walk_forward(r, settings, cancel=token) for r in results)
+    except DataError:
+        return ()
 
 
 def _charts(charts: Charts, bundle: ReportBundle, folder: Path) -> list[Path]:
@@ -205,10 +240,16 @@ def _charts(charts: Charts, bundle: ReportBundle, folder: Path) -> list[Path]:
             target.mkdir(parents=True, exist_ok=True)
         return [Path(shutil.copy2(p, target / p.name)) for p in pngs]
     target.mkdir(parents=True, exist_ok=True)
+    extra = {"outlooks": bundle.outlooks} if bundle.outlooks else {}
     return [
         Path(p)
         for p in charts(
-            bundle.results, bundle.risk_reports, bundle.stress_results, target, plans=bundle.plans
+            bundle.results,
+            bundle.risk_reports,
+            bundle.stress_results,
+            target,
+            plans=bundle.plans,
+            **extra,
         )
     ]
 
@@ -257,6 +298,7 @@ def write_report_package(
         risk_reports=bundle.risk_reports,
         stress_results=bundle.stress_results,
         outlooks=bundle.outlooks,
+        walk_forwards=bundle.walk_forwards,
     )
     trades = rebalancing_frame(results, bundle.plans)
     if trades is not None and not (folder / REBALANCING_CSV).exists():
@@ -283,6 +325,7 @@ def write_report_package(
             rebalance=bundle.plans,
             generated=generated,
             outlooks=bundle.outlooks,
+            walk_forwards=bundle.walk_forwards,
             pick_stability=bundle.pick_stability,
             extra_sheets=bundle.extra_sheets(),
         )
@@ -299,6 +342,7 @@ def write_report_package(
         charts=relative,
         generated=generated,
         outlooks=bundle.outlooks,
+        walk_forwards=bundle.walk_forwards,
         pick_stability=bundle.pick_stability,
         appendices=bundle.appendices(),
     )

@@ -93,6 +93,7 @@ def write_workbook(
     rebalance: Any | None = None,
     generated: str | None = None,
     outlooks: Sequence[Any] = (),
+    walk_forwards: Sequence[Any] = (),
     pick_stability: Sequence[Any] = (),
     extra_sheets: Sequence[Callable[[Any], Any]] = (),
 ) -> Path:
@@ -109,6 +110,8 @@ def write_workbook(
     outlooks : :class:`~core.outlook.analysis.AnalysisOutlook`, one per profile, or none
         Adds the Outlook sheet (answers of every portfolio, the fan of the first profile's
         recommended portfolio and its native line chart).
+    walk_forwards : :class:`~core.backtest.results.WalkForwardResult`, one per profile, or none
+        Adds the Out-of-Sample sheets (:func:`core.report.walk_forward_tables.write_sheets`).
     pick_stability : :class:`~core.robustness.pick_stability.PickStability`, one per profile, or
         none: adds the Pick Stability sheet.
     extra_sheets : callables ``write(workbook)`` that each add a sheet at the end (the Policy
@@ -222,6 +225,12 @@ def write_workbook(
             title=f"Wealth percentiles: {outlooks[0].recommended_name} ({first.profile.name})",
             anchor=f"B{len(summary_frame) + 4}",
         )
+        reverse = pd.concat([o.reverse_frame() for o in outlooks], ignore_index=True)
+        write_frame_sheet(wb.create_sheet(f"{OUTLOOK_SHEET} Reverse Stress"), reverse)
+    if walk_forwards:
+        from core.report.walk_forward_tables import write_sheets
+
+        write_sheets(wb, walk_forwards)
     if REBALANCING_CSV in frames:
         ws, frame = csv_sheet(REBALANCING_CSV)
         _rebalancing_extras(ws, results, plans, len(frame) + 4)

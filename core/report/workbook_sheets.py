@@ -143,7 +143,7 @@ def methodology_frame(
             rows.append(
                 (
                     "Factors",
-                    f"{scope}: {reg.model.value}",
+                    f"{scope}: {reg.label}",
                     f"OLS of monthly excess returns on {', '.join(reg.terms[1:])}; Newey-West (HAC) standard "
                     f"errors with {reg.lags} lags; {reg.observations} months; alpha monthly (annualized x12).",
                 )
