@@ -35,10 +35,11 @@ from typing import Any
 
 from core.book.model import Book, BookAccount, BookProblem
 from core.data.prices import LatestPrices
-from core.errors import DataError, IPSStudioError
+from core.errors import DataError, IPSStudioError, PolicyError
 from core.inputs import parse_number, parse_percent
 from core.rebalance.cells import HoldingsInputError
 from core.rebalance.holdings import parse_holdings_table
+from core.rebalance.plan import RebalanceMethod
 from core.rebalance.settings import TradeSettings
 from core.universe import Universe
 
@@ -100,7 +101,7 @@ def _read(path: Path) -> dict[str, Table]:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
             raise DataError(f"{path.name} is not UTF-8 text: save it as CSV UTF-8.") from None
-        rows = [list(r) for r in csv.reader(text.splitlines())]
+        rows: list[list[object]] = [list(r) for r in csv.reader(text.splitlines())]
         return {"": [(i, r) for i, r in enumerate(rows, start=1) if _filled(r)]}
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
@@ -231,10 +232,18 @@ def _settings(cells: list[object], columns: Mapping[str, int]) -> TradeSettings:
         cell("cash_buffer"), optional=True, upper=50.0, what="the cash buffer", example="2 or 2%"
     )
     contribution = parse_number(cell("contribution"), what="the contribution")
+    chosen = defaults.method
+    if method is not None:
+        try:
+            chosen = RebalanceMethod(
+                str(method).strip().lower().replace("-", "_").replace(" ", "_")
+            )
+        except ValueError:
+            raise PolicyError(
+                f"trade method '{method}' is unknown; use to_target or to_band_edge"
+            ) from None
     return TradeSettings(
-        method=str(method).strip().lower().replace("-", "_").replace(" ", "_")
-        if method is not None
-        else defaults.method,
+        method=chosen,
         cost_bps=defaults.cost_bps if cost is None else cost,
         min_trade_value=0.0 if minimum is None else minimum,
         cash_buffer=0.0 if buffer is None else buffer,
@@ -243,7 +252,6 @@ def _settings(cells: list[object], columns: Mapping[str, int]) -> TradeSettings:
 
 
 def _profile(key: str, folder: Path, bundled: Mapping[str, Any]) -> Any:
-    from core.errors import PolicyError
     from core.policy.profile_io import load_profile
 
     by_name = {name.lower(): p for name, p in bundled.items()}

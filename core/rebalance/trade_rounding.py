@@ -124,9 +124,7 @@ def _best(program: Program, trades: np.ndarray) -> tuple[np.ndarray, float, bool
     return trades[k], float(score[k]), bool(feasible[k])
 
 
-def round_relaxation(
-    program: Program, *, base: float, relative_gap: float
-) -> Rounded | None:
+def round_relaxation(program: Program, *, base: float, relative_gap: float) -> Rounded | None:
     """A whole-share point within :func:`accepted_gap` of the optimum, or None (run the MILP).
 
     None also when the relaxation is not solved to optimality (infeasible, numerical trouble):
@@ -151,7 +149,7 @@ def round_relaxation(
     tried = fractional[:MAX_ENUMERATED]
     if tried.size:
         choices = [(np.floor(lp_trades[i]), np.ceil(lp_trades[i])) for i in tried]
-        candidates = np.repeat(nearest[None, :], 2 ** tried.size, axis=0)
+        candidates = np.repeat(nearest[None, :], 2**tried.size, axis=0)
         candidates[:, tried] = np.array(list(itertools.product(*choices)))
     else:
         candidates = nearest[None, :]
