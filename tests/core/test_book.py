@@ -130,6 +130,12 @@ def test_the_pass_finds_exactly_the_planted_exception_with_its_margin(planted, t
     }
     accounts = pd.read_csv(tmp_path / "book_accounts.csv")
     assert (accounts["status"] == "skipped").sum() == 3 and len(accounts) == 200
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "book_exceptions.xlsx") as archive:  # a native chart
+        assert any(n.startswith("xl/charts/chart") for n in archive.namelist())
+    summary = pd.read_excel(tmp_path / "book_exceptions.xlsx", sheet_name="Summary")
+    assert summary["accounts"].sum() == 200 and summary["outside_ips"].sum() == 1
     exceptions = pd.read_excel(tmp_path / "book_exceptions.xlsx", sheet_name="Exceptions")
     assert set(exceptions["account_id"]) == {"A000010"}
     trades = pd.read_csv(tmp_path / "book_trades.csv")
@@ -185,3 +191,30 @@ def test_an_unreadable_book_or_profile_is_named(tmp_path, data):
     assert book.skipped_ids == ("X1",)
     assert "neither a bundled profile" in book.problems[0].message and book.problems[0].row == 2
     assert [a.account_id for a in book.accounts] == ["X2"]
+
+
+def test_an_xlsx_book_with_two_sheets_reads_as_the_folder(tmp_path, data):
+    from openpyxl import Workbook
+
+    _, universe = data
+    folder = make_book(tmp_path / "f", 5, seed=1)
+    workbook = Workbook()
+    for index, name in enumerate(("accounts", "holdings")):
+        sheet = workbook.active if index == 0 else workbook.create_sheet()
+        sheet.title = name
+        for row in _rows(folder / f"{name}.csv"):
+            sheet.append(
+                [
+                    float(c) if c.replace(".", "", 1).lstrip("-").isdigit() else (c or None)
+                    for c in row
+                ]
+            )
+    workbook.save(tmp_path / "book.xlsx")
+    _, prices = book_targets()
+    from_folder = load_book(folder, universe=universe, prices=prices)
+    from_xlsx = load_book(tmp_path / "book.xlsx", universe=universe, prices=prices)
+    assert not from_xlsx.skipped and len(from_xlsx.accounts) == 5
+    for a, b in zip(from_folder.accounts, from_xlsx.accounts, strict=True):
+        assert (a.account_id, a.profile, a.settings) == (b.account_id, b.profile, b.settings)
+        assert a.holdings.positions == pytest.approx(b.holdings.positions)
+        assert a.holdings.cash == pytest.approx(b.holdings.cash)

@@ -203,3 +203,32 @@ def test_post_trade_compliance_holds_for_every_account(
         assert result.cash_after >= -1e-9 and (values >= -1e-9).all()
         if not result.limits_relaxed:
             assert values.max() / total <= profile.max_single_weight + 1e-6
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_book_and_writes_nothing(tmp_path):
+    import signal
+
+    book = make_book(tmp_path / "book", 100, seed=8)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "book", str(book), "--out", str(out), "--in-process"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()  # "100 accounts on in-process": the pass has begun
+        assert "accounts on in-process" in first
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=20)
+    assert process.returncode == 130, err
+    assert "nothing was written" in err
+    assert not out.exists() or not any(out.iterdir())
