@@ -46,7 +46,8 @@ from typing import Any
 
 from core.data.dataset import DataMode
 from core.data.prices import PricePoint
-from core.errors import DataError, IPSStudioError
+from core.errors import CancelledError, DataError, IPSStudioError
+from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.jsonio import json_kind, shown, write_json_atomic
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
 from core.outlook.request import OutlookRequest
@@ -245,8 +246,17 @@ def _settings(raw: Any, where: str) -> AnalysisSettings:
     )
 
 
-def project_from_dict(data: Any, *, where: str = "project") -> Project:
-    """Validate a parsed document and build a :class:`Project`; :class:`ProjectFileError` otherwise."""
+def project_from_dict(
+    data: Any,
+    *,
+    where: str = "project",
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> Project:
+    """Validate a parsed document and build a :class:`Project`; :class:`ProjectFileError` otherwise.
+
+    ``progress(fraction, message)`` follows the custom scenarios (the bulk of a large file);
+    ``cancel`` is polled between them (:class:`~core.errors.CancelledError`)."""
     if not isinstance(data, Mapping):
         raise ProjectFileError(f"{where}: a project file must hold a JSON object.")
     version = data.get("schema_version")
@@ -275,7 +285,11 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
                 f"{where}: 'custom_scenarios' must be a JSON object, not {json_kind(scen_raw)}."
             )
         scenarios = scenarios_from_dict(
-            scen_raw, tickers=universe.tickers, origin="custom scenarios"
+            scen_raw,
+            tickers=universe.tickers,
+            origin="custom scenarios",
+            progress=progress,
+            cancel=cancel,
         )
         section = "settings"
         settings = _settings(data.get("settings") or {}, where)
@@ -306,7 +320,7 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
             if "outlook" in data
             else OutlookRequest()
         )
-    except ProjectFileError:
+    except (ProjectFileError, CancelledError):
         raise
     except IPSStudioError as exc:
         raise ProjectFileError(f"{where}: {exc}") from None
@@ -334,10 +348,21 @@ def save_project(project: Project, path: str | Path) -> Path:
     return write_json_atomic(project_to_dict(project), path)
 
 
-def load_project(path: str | Path) -> Project:
-    """Read a project file; every problem is a :class:`ProjectFileError` naming it."""
+def load_project(
+    path: str | Path,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> Project:
+    """Read a project file; every problem is a :class:`ProjectFileError` naming it.
+
+    A file may hold megabytes of custom scenarios, so this takes the job protocol of
+    :mod:`core.jobs`: ``progress(fraction, message)`` (reading 0-10%, JSON parsing 10-30%,
+    validation 30-100%) and ``cancel``, polled between the steps and between scenarios
+    (:class:`~core.errors.CancelledError`). The window runs it in a worker."""
     file = Path(path)
     where = file.name
+    progress(0.0, f"Reading {where}")
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -355,6 +380,9 @@ def load_project(path: str | Path) -> Project:
         ) from None
     if not text.strip():
         raise ProjectFileError(f"{where}: the file is empty.")
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    progress(0.1, f"Parsing {where}")
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except ProjectFileError:
@@ -366,7 +394,16 @@ def load_project(path: str | Path) -> Project:
         ) from None
     except RecursionError:
         raise ProjectFileError(f"{where}: the JSON is nested too deeply.") from None
-    return project_from_dict(data, where=where)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    progress(0.3, f"Checking {where}")
+
+    def validation(fraction: float, message: str) -> None:
+        progress(0.3 + 0.7 * fraction, message)
+
+    project = project_from_dict(data, where=where, progress=validation, cancel=cancel)
+    progress(1.0, f"Read {where}")
+    return project
 
 
 def _refuse_constant(name: str) -> float:

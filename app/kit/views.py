@@ -272,6 +272,9 @@ def group_box(title: str, *widgets: QWidget, stretch_last: bool = True) -> QGrou
     return box
 
 
+RESIZE_PRECISION_ROWS = 200
+
+
 def read_only_table(
     object_name: str,
     model: QAbstractItemModel,
@@ -292,6 +295,9 @@ def read_only_table(
     table.verticalHeader().setDefaultSectionSize(row_height)
     header = table.horizontalHeader()
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+    # Fitting columns measures the rows on screen and this many more, not Qt's 1,000: thousands
+    # of stress scenarios took over a second of the GUI thread to fit.
+    header.setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
     header.setSortIndicatorClearable(True)
     header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the model's own order first
     table.setSortingEnabled(True)
