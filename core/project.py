@@ -27,6 +27,10 @@ account's value instead whenever holdings are loaded (:func:`core.pipeline.setti
 applied by :func:`core.report.inputs.analysis_settings`). ``trade_settings`` is
 :class:`core.rebalance.settings.TradeSettings` (``cash_buffer`` a decimal fraction).
 
+``adopted_recommendation`` (optional, null or absent: none) is the resampled portfolio the
+committee adopted as its recommendation (:class:`core.adoption.AdoptedPortfolio`: weights and the
+resampling, IPS, data and estimators that produced them).
+
 ``outlook`` (:class:`core.outlook.request.OutlookRequest`, optional: absent means the defaults)
 holds the Outlook tab's simulation settings, used by the report too; a null horizon is the IPS's.
 
@@ -44,6 +48,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from core.adoption import AdoptedPortfolio
 from core.data.dataset import DataMode
 from core.data.prices import PricePoint
 from core.errors import CancelledError, DataError, IPSStudioError
@@ -82,6 +87,7 @@ class Project:
     import_path: str | None = None
     trade_settings: TradeSettings = field(default_factory=TradeSettings)
     outlook: OutlookRequest = field(default_factory=OutlookRequest)
+    adopted: AdoptedPortfolio | None = None
 
 
 def project_to_dict(project: Project) -> dict[str, Any]:
@@ -114,6 +120,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "trade_settings": project.trade_settings.to_dict(),
         "outlook": project.outlook.to_dict(),
         "data": {"mode": project.data_mode.value, "import_path": project.import_path},
+        "adopted_recommendation": project.adopted.to_dict() if project.adopted else None,
     }
 
 
@@ -320,6 +327,9 @@ def project_from_dict(
             if "outlook" in data
             else OutlookRequest()
         )
+        section = "adopted_recommendation"
+        adopted_raw = data.get("adopted_recommendation")
+        adopted = AdoptedPortfolio.from_dict(adopted_raw) if adopted_raw is not None else None
     except (ProjectFileError, CancelledError):
         raise
     except IPSStudioError as exc:
@@ -340,6 +350,7 @@ def project_from_dict(
         import_path=import_path,
         trade_settings=trade_settings,
         outlook=outlook,
+        adopted=adopted,
     )
 
 

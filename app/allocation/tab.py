@@ -5,8 +5,10 @@ Shows what :func:`core.pipeline.run_analysis` returned; it computes nothing itse
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.allocation.adoption import Adoption, show_adoption
 from app.allocation.resampling_panel import ResamplingPanel
 from app.kit import formatting as fmt
 from app.kit import theme
@@ -31,10 +34,12 @@ from app.kit.views import (
     read_only_table,
     warning_banner,
 )
+from core.adoption import with_adoption
 from core.analytics.summary import PerformanceMetrics
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
 from core.pipeline import AnalysisResult, AnalysisSettings
 from core.policy.profile import IPSProfile
+from core.project import Project
 
 STAR = "★"
 RULE_COLUMN_WIDTH = 210
@@ -162,8 +167,14 @@ class AllocationTab(FeatureTab):
         self.resampling_panel = ResamplingPanel()
         self.runner = self.resampling_panel.runner  # the window cancels tab runners on close
         right.addWidget(self.resampling_panel)
-        self.resampling_panel.result_replaced.connect(self.result_replaced)
         self.resampling_panel.status_message.connect(self.status_message)
+        # The committee's adoption of the resampled portfolio: undoable project state.
+        self.adoption = Adoption(context.undo_stack, self)
+        self.adoption_label = warning_banner("adoption_label")
+        self.resampling_panel.result_replaced.connect(self._on_adoption_changed)
+        self.resampling_panel.adopt_requested.connect(self.adoption.adopt)
+        self.resampling_panel.drop_requested.connect(self.adoption.drop)
+        self.adoption.changed.connect(self._on_adoption_changed)
         left.setSizes([430, 330])
         right.setSizes([330, 260, 200])
         right.setCollapsible(2, False)
@@ -200,6 +211,7 @@ class AllocationTab(FeatureTab):
         layout.addLayout(inputs_row)
         layout.addWidget(self.recommended_label)
         layout.addWidget(self.selection_label)
+        layout.addWidget(self.adoption_label)
         layout.addWidget(self.stale_label)
         layout.addWidget(body, 1)
 
@@ -236,7 +248,7 @@ class AllocationTab(FeatureTab):
     def show_result(self, result: AnalysisResult) -> None:
         """Show ``result`` (one model reset per table)."""
         self._result = result
-        self.resampling_panel.set_result(result)
+        self.resampling_panel.set_result(result, self.adoption.adopted)
         recommended = result.recommended
         names = [c.name for c in result.candidates]
 
@@ -279,15 +291,31 @@ class AllocationTab(FeatureTab):
 
         compliant = "policy compliant" if recommended.passes else "NOT policy compliant"
         colour = theme.text_colour("ok" if recommended.passes else "error")
+        adopted = " — adopted resampled portfolio" if result.adoption is not None else ""
         self.recommended_label.setText(
-            f"{STAR} IPS Recommended: {recommended.name} "
+            f"{STAR} IPS Recommended: {recommended.name}{adopted} "
             f"<span style='font-size: 11pt; color: {colour};'>({compliant})</span>"
         )
         self.selection_label.setText(self._selection_html(result))
+        show_adoption(self.adoption_label, self.adoption.adopted, result)
         self.stale_label.hide()
         self.deferred.add("chart", lambda: self._draw_chart(result))
         self.deferred.add("fit_validation", self._fit_columns)
         self.result_shown.emit(result)
+
+    def project_fields(self) -> dict[str, Any]:
+        return {"adopted": self.adoption.adopted}
+
+    def restore_project(self, project: Project) -> None:
+        self.adoption.restore(project.adopted)
+
+    @Slot(object)
+    def _on_adoption_changed(self, _value: object) -> None:
+        """An adoption, its undo, or a resampling: the result on screen with the adoption (or
+        without it) goes to every tab (a new resampled result from the panel arrives here too)."""
+        result = _value if isinstance(_value, AnalysisResult) else self._result
+        if result is not None:
+            self.result_replaced.emit(with_adoption(result, self.adoption.adopted))
 
     def set_profile(self, profile: IPSProfile) -> None:
         """Flag the shown result as stale when the IPS no longer matches it."""

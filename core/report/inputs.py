@@ -140,6 +140,17 @@ def _reusable(
         return None
 
 
+def _adopted(result: AnalysisResult, project: Project) -> AnalysisResult:
+    """The project's adopted resampled portfolio as the recommendation of its own profile
+    (:func:`core.adoption.with_adoption`: one made for other inputs is not applied, and the
+    selection reason says why); other profiles keep the optimizer's pick."""
+    from core.adoption import with_adoption
+
+    if result.profile != project.profile:
+        return result
+    return with_adoption(result, project.adopted)
+
+
 def report_inputs(
     project: Project,
     dataset: ReturnsDataset,
@@ -191,7 +202,7 @@ def report_inputs(
             None,
         )
         if reused is not None:
-            results.append(reused)
+            results.append(_adopted(reused, project))
             continue
         share = 0.9 / len(chosen)
 
@@ -201,7 +212,12 @@ def report_inputs(
             report(base + fraction * span, message)
 
         results.append(
-            run_analysis(profile, dataset, project.universe, settings, cancel=token, progress=step)
+            _adopted(
+                run_analysis(
+                    profile, dataset, project.universe, settings, cancel=token, progress=step
+                ),
+                project,
+            )
         )
     plan = None
     if project.holdings is not None:

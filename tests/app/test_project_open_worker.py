@@ -29,7 +29,9 @@ def large_project_file(tmp_path_factory):
             f"Library scenario {n}",
             ScenarioKind.CUSTOM,
             {t: -((n % 50) / 100) for t in universe.tickers},
-            notes={t: f"committee view {n}, reviewed quarterly by the desk" for t in universe.tickers},
+            notes={
+                t: f"committee view {n}, reviewed quarterly by the desk" for t in universe.tickers
+            },
         )
         for n in range(SCENARIOS)
     )
