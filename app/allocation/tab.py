@@ -171,6 +171,11 @@ class AllocationTab(FeatureTab):
         # The committee's adoption of the resampled portfolio: undoable project state.
         self.adoption = Adoption(context.undo_stack, self)
         self.adoption_label = warning_banner("adoption_label")
+        # Shown by the user's own adopt / undo, or after an edit that invalidates it: no room
+        # is kept for it while hidden (the stale-result banner above already keeps one).
+        policy = self.adoption_label.sizePolicy()
+        policy.setRetainSizeWhenHidden(False)
+        self.adoption_label.setSizePolicy(policy)
         self.resampling_panel.result_replaced.connect(self._on_adoption_changed)
         self.resampling_panel.adopt_requested.connect(self.adoption.adopt)
         self.resampling_panel.drop_requested.connect(self.adoption.drop)
