@@ -104,7 +104,7 @@ class StressTab(FeatureTab):
         self.contribution_slot = figure_slot("stress_contribution_chart", panels=2)
 
         self.custom_model = CustomScenariosModel(tickers, context.undo_stack, self)
-        self.custom_panel = CustomScenariosPanel(self.custom_model)
+        self.custom_panel = CustomScenariosPanel(self.custom_model, runner=self.runner)
         self.conditional_panel = ConditionalPanel(tickers)
 
         self._results_box = group_box(

@@ -438,9 +438,16 @@ def save_scenarios(scenarios: Sequence[Scenario], path: str | Path) -> None:
 
 
 def load_scenarios(
-    path: str | Path, *, tickers: Iterable[str] | None = None
+    path: str | Path,
+    *,
+    tickers: Iterable[str] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> tuple[Scenario, ...]:
-    """Read and validate a scenario file; ``tickers`` (the universe) if given is enforced."""
+    """Read and validate a scenario file; ``tickers`` (the universe) if given is enforced.
+    ``progress`` and ``cancel`` follow the scenarios (:func:`scenarios_from_dict`)."""
     file = Path(path)
     data = read_json(file, ScenarioError, "Scenario file")
-    return scenarios_from_dict(data, tickers=tickers, origin=file.name)
+    return scenarios_from_dict(
+        data, tickers=tickers, origin=file.name, progress=progress, cancel=cancel
+    )

@@ -141,3 +141,38 @@ def test_edits_made_while_the_file_is_read_are_asked_about(qtbot, window, tmp_pa
         assert model.setData(model.index(model.row_of("Asset class", "Equity"), MINIMUM), "50")
     assert len(asked) == 1 and "unsaved changes" in asked[0][2]
     assert window.isWindowModified() and window.undo_stack.count() == 1
+
+
+@pytest.mark.slow
+def test_scenario_and_holdings_files_are_read_in_a_worker(
+    qtbot, window, large_project_file, tmp_path, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    from app.rebalancing.holdings_panel import IMPORT_JOB
+    from app.stress.editor import LOAD_JOB
+
+    document = json.loads(large_project_file.read_text(encoding="utf-8"))
+    scenarios_file = tmp_path / "library.json"
+    library = document["custom_scenarios"]
+    library["scenarios"] = library["scenarios"][:200]  # the stress run that follows stays short
+    scenarios_file.write_text(json.dumps(library), encoding="utf-8")
+    stress = window.tab_widgets["stress"]
+    panel = stress.custom_panel
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), ""))
+    )
+    path = scenarios_file
+    with qtbot.waitSignal(stress.custom_model.scenarios_changed, timeout=TIMEOUT_MS):
+        panel.load_button.click()
+        assert stress.runner.is_running(LOAD_JOB) and stress.custom_scenarios() == ()
+    assert len(stress.custom_scenarios()) == 200 and window.undo_stack.count() == 1
+
+    rebalancing = window.tab_widgets["rebalancing"]
+    path = tmp_path / "account.csv"
+    path.write_text("ticker,shares,price\nSPY,100,500\nCASH,2500,\n", encoding="utf-8")
+    with qtbot.waitSignal(window.undo_stack.indexChanged, timeout=TIMEOUT_MS):
+        rebalancing.holdings_panel.import_button.click()
+        assert rebalancing.runner.is_running(IMPORT_JOB)
+    assert rebalancing.holdings().positions == {"SPY": 100.0}
+    qtbot.waitUntil(lambda: window.runner.idle() and not stress.busy(), timeout=TIMEOUT_MS)
