@@ -43,6 +43,8 @@ from core.project import Project
 
 STAR = "★"
 RULE_COLUMN_WIDTH = 210
+COMMENT_MIN_WIDTH = 120
+RULE_MIN_WIDTH = 110
 BENCHMARK = "Benchmark"
 VALIDATION_COLUMNS = (
     ("rule", "Rule", fmt.TEXT),
@@ -50,9 +52,12 @@ VALIDATION_COLUMNS = (
     ("actual", "Actual", fmt.PERCENT),
     ("limit", "Limit", fmt.TEXT),
     ("slack", "Slack", fmt.PERCENT),
-    ("comment", "Comment", fmt.TEXT),
     ("category", "Category", fmt.TEXT),
+    ("comment", "Comment", fmt.TEXT),
 )
+"""Comment last: it takes the width the figures leave, one line, elided with its full text in
+the tooltip (it was cut mid-phrase past the table's edge). Category is hidden on screen (the
+rules are in category order; the CSV and the workbook keep the column)."""
 
 
 def header_title(name: str, recommended: bool) -> str:
@@ -371,7 +376,20 @@ class AllocationTab(FeatureTab):
         self.allocation_chart.setXRange(0, max(float(weights.max()) * 100, 1.0) * 1.9, padding=0)
 
     def _fit_columns(self) -> None:
-        self.validation_table.resizeColumnsToContents()
-        rule = self.validation_table.horizontalHeader()
-        rule.resizeSection(0, min(rule.sectionSize(0), RULE_COLUMN_WIDTH))  # full text in tooltip
-        self.validation_table.horizontalHeader().setStretchLastSection(True)
+        table = self.validation_table
+        table.setColumnHidden(self.validation_model.column_of("category"), True)
+        table.resizeColumnsToContents()
+        header = table.horizontalHeader()
+        header.setStretchLastSection(True)  # the comment fills the rest, elided with "…"
+        comment = self.validation_model.column_of("comment")
+        figures = sum(
+            header.sectionSize(c)
+            for c in range(1, header.count())
+            if c != comment and not header.isSectionHidden(c)
+        )
+        # The rule names give way (elided, whole in the tooltip) before the comment does.
+        room = table.viewport().width() - figures - COMMENT_MIN_WIDTH
+        rule = min(header.sectionSize(0), RULE_COLUMN_WIDTH, max(room, RULE_MIN_WIDTH))
+        header.resizeSection(0, rule)
+        width = table.viewport().width() - figures - rule
+        header.resizeSection(comment, max(width, COMMENT_MIN_WIDTH))

@@ -97,10 +97,11 @@ def draw_drift(
     kit.style_plot(item, title, "Current − target (percentage points)")
     legend = [
         kit.LegendEntry(kit.BAR, kit.BREACH_COLOR, f"breach ({len(report.breaches)})"),
-        kit.LegendEntry("╌╌", BAND_COLOR, f"absolute band ±{band:.1f} pp"),
+        kit.LegendEntry("╌╌", BAND_COLOR, f"band ±{band:.1f} pp"),
     ]
     if narrow:
-        legend.append(kit.LegendEntry("|", TICK_COLOR, "relative band (narrower)"))
+        # "│" (box drawing), not "|": a line may break after "|" even before a no-break space.
+        legend.append(kit.LegendEntry("│", TICK_COLOR, "relative band"))
     classes = dict.fromkeys(e.asset_class for e in report.etfs if not e.breach)
     legend += [kit.LegendEntry(kit.BAR, class_color(c), c) for c in classes]
     fig.set_legend(legend)

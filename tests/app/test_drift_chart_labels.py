@@ -113,7 +113,8 @@ def test_legend_lines_break_between_entries_only(qtbot):
         for line in (layout.lineAt(i) for i in range(layout.lineCount()))
     ]
     assert len(lines) >= 2  # narrow enough to wrap
-    entries = ["absolute band ±5.0 pp", "relative band (narrower)", "Fixed Income", "breach (2)"]
+    # Each glyph stays with its words: the glyph, a no-break space, the label, on one line.
+    entries = ["╌╌ band ±5.0 pp", "│ relative band", "■ Fixed Income", "■ breach (2)"]
     for entry in entries:
         whole = entry.replace(" ", "\xa0")
         assert any(whole in line for line in lines), (entry, lines)

@@ -1,0 +1,30 @@
+"""The policy-validation table's Comment column is on screen beside the figures, one line,
+elided, with the whole comment in its tooltip (issue 15, #17: it was cut mid-phrase past the
+table's right edge)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+
+def test_the_comment_column_is_in_view_with_its_full_text_in_the_tooltip(qtbot, window):
+    tab = window.tab_widgets["allocation"]
+    window.resize(1366, 768)
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: not tab.deferred.pending(), timeout=10_000)
+    table, model = tab.validation_table, tab.validation_model
+    header = table.horizontalHeader()
+    comment = model.column_of("comment")
+    assert header.isSectionHidden(model.column_of("category"))
+    assert comment == header.count() - 1  # the last column: it takes the room left
+    right = header.sectionViewportPosition(comment) + header.sectionSize(comment)
+    # In view (no horizontal scroll needed to find it), at least 120 px wide.
+    assert header.sectionViewportPosition(comment) < table.viewport().width()
+    assert header.sectionSize(comment) >= 120
+    assert right <= max(table.viewport().width(), header.sectionViewportPosition(comment) + 120)
+    rows = tab.result.recommended.validation.rows
+    shown = {
+        model.data(model.index(r, comment), Qt.ItemDataRole.ToolTipRole)
+        for r in range(model.rowCount())
+    }
+    assert shown == {row.comment for row in rows}
