@@ -29,6 +29,7 @@ from app.kit.feature import FeatureTab
 from app.kit.views import (
     ChartSlot,
     FittedTableView,
+    ResizeWatch,
     SlotChart,
     group_box,
     read_only_table,
@@ -152,6 +153,7 @@ class AllocationTab(FeatureTab):
         )
         self.validation_table.verticalHeader().hide()
         self.validation_table.setWordWrap(False)
+        self._viewport_watch = ResizeWatch(self.validation_table.viewport(), self._fit_comment)
         self.allocation_slot = ChartSlot(_make_allocation_chart)  # made when first drawn
 
         self._weights_box = group_box(
@@ -391,5 +393,21 @@ class AllocationTab(FeatureTab):
         room = table.viewport().width() - figures - COMMENT_MIN_WIDTH
         rule = min(header.sectionSize(0), RULE_COLUMN_WIDTH, max(room, RULE_MIN_WIDTH))
         header.resizeSection(0, rule)
-        width = table.viewport().width() - figures - rule
-        header.resizeSection(comment, max(width, COMMENT_MIN_WIDTH))
+        header.setStretchLastSection(False)
+        self._fit_comment()
+
+    def _fit_comment(self) -> None:
+        """The comment takes the width the other columns leave (again whenever the table's
+        viewport is resized, e.g. when its scroll bar appears); a longer comment is elided
+        ("…") and whole in its tooltip."""
+        table = self.validation_table
+        header = table.horizontalHeader()
+        comment = self.validation_model.column_of("comment")
+        if comment < 0:
+            return
+        others = sum(
+            header.sectionSize(c)
+            for c in range(header.count())
+            if c != comment and not header.isSectionHidden(c)
+        )
+        header.resizeSection(comment, max(table.viewport().width() - others, COMMENT_MIN_WIDTH))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -365,3 +365,17 @@ def install_copy(table: QTableView) -> None:
     table.addAction(plain)
     table.addAction(headed)
     table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+
+class ResizeWatch(QObject):
+    """Calls ``callback`` after every resize of ``widget`` (an event filter on it)."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Resize:
+            self._callback()
+        return False

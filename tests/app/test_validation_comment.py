@@ -12,6 +12,7 @@ def test_the_comment_column_is_in_view_with_its_full_text_in_the_tooltip(qtbot, 
     window.resize(1366, 768)
     window.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: not tab.deferred.pending(), timeout=10_000)
+    qtbot.wait(50)  # the header lays its stretched section out
     table, model = tab.validation_table, tab.validation_model
     header = table.horizontalHeader()
     comment = model.column_of("comment")
