@@ -8,7 +8,9 @@ gives one report whichever way it is exported:
    (:func:`analysis_settings`: the account's value when holdings are loaded, otherwise the value
    the user set);
 2. one analysis per profile (the project's own, unless others are asked for), reusing an
-   analysis already computed for the same inputs (the window's result on screen);
+   analysis already computed for the same inputs (the window's result on screen); the project's
+   adopted resampled portfolio is its own profile's recommendation when it still applies
+   (:func:`core.adoption.with_adoption`, which says why when it does not);
 3. the rebalancing plan of the project's holdings to the first profile's recommendation, with
    the project's :class:`~core.rebalance.settings.TradeSettings`;
 4. the project's custom stress scenarios, run beside the bundled ones.
