@@ -44,8 +44,8 @@ from core.project import Project
 
 STAR = "★"
 RULE_COLUMN_WIDTH = 210
-COMMENT_MIN_WIDTH = 120
-RULE_MIN_WIDTH = 110
+COMMENT_MIN_WIDTH = 80
+RULE_MIN_WIDTH = 90
 BENCHMARK = "Benchmark"
 VALIDATION_COLUMNS = (
     ("rule", "Rule", fmt.TEXT),

@@ -19,10 +19,11 @@ def test_the_comment_column_is_in_view_with_its_full_text_in_the_tooltip(qtbot, 
     assert header.isSectionHidden(model.column_of("category"))
     assert comment == header.count() - 1  # the last column: it takes the room left
     right = header.sectionViewportPosition(comment) + header.sectionSize(comment)
-    # In view (no horizontal scroll needed to find it), at least 120 px wide.
-    assert header.sectionViewportPosition(comment) < table.viewport().width()
-    assert header.sectionSize(comment) >= 120
-    assert right <= max(table.viewport().width(), header.sectionViewportPosition(comment) + 120)
+    # Wholly in view at 1366x768 (no horizontal scrolling to find it, its ellipsis visible),
+    # at least 80 px wide.
+    assert header.sectionSize(comment) >= 80
+    assert right <= table.viewport().width()
+    assert header.length() <= table.viewport().width()  # nothing to scroll to
     rows = tab.result.recommended.validation.rows
     shown = {
         model.data(model.index(r, comment), Qt.ItemDataRole.ToolTipRole)
