@@ -279,9 +279,13 @@ def with_adoption(result: AnalysisResult, adopted: AdoptedPortfolio | None) -> A
             selection_reason=f"{base.selection_reason} The resampled portfolio the committee "
             f"adopted earlier is NOT applied: {problem}.",
         )
+    # The optimizer's reason without "Resampled Frontier is shown for comparison only" (the
+    # sentence core.pipeline.with_candidate adds): it is the recommendation now.
+    comparison = f" {ADOPTED_NAME} is shown for comparison only; it was not part of the selection."
+    optimizer = base.selection_reason.replace(comparison, "")
     return dataclasses.replace(
         shown,
         recommended_name=ADOPTED_NAME,
-        selection_reason=f"{adopted.description} {base.selection_reason}",
+        selection_reason=f"{adopted.description} The optimizer's own pick: {optimizer}",
         adoption=AppliedAdoption(adopted, base.recommended_name, base.selection_reason),
     )

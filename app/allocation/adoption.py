@@ -17,7 +17,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QLabel
 
 from app.kit.undo import ReplaceValueCommand
-from core.adoption import AdoptedPortfolio, adoption_problem
+from core.adoption import ADOPTED_NAME, AdoptedPortfolio, adoption_problem
 from core.pipeline import AnalysisResult
 
 
@@ -75,8 +75,9 @@ def show_adoption(label: QLabel, adopted: AdoptedPortfolio | None, result: Analy
         applied = result.adoption
         label.setStyleSheet(ADOPTED_STYLE)
         label.setText(
-            f"{applied.record.description} Undo (Ctrl+Z) or \u201cUse the optimizer's pick\u201d "
-            f"returns to {applied.optimizer_pick}."
+            f"The committee adopted the {ADOPTED_NAME} portfolio as its recommendation "
+            f"({applied.record.settings_text}). Undo (Ctrl+Z) or \u201cUse the optimizer's "
+            f"pick\u201d returns to {applied.optimizer_pick}."
         )
         label.show()
     elif adopted is not None:

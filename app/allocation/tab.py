@@ -310,6 +310,13 @@ class AllocationTab(FeatureTab):
         )
         self.selection_label.setText(self._selection_html(result))
         show_adoption(self.adoption_label, self.adoption.adopted, result)
+        # The recommended column in view (an added candidate can push it past the right edge).
+        column = names.index(result.recommended_name)
+        for view, model in (
+            (self.weights_table, self.weights_model),
+            (self.metrics_table, self.metrics_model),
+        ):
+            view.scrollTo(model.index(0, column))
         self.stale_label.hide()
         self.deferred.add("chart", lambda: self._draw_chart(result))
         self.deferred.add("fit_validation", self._fit_columns)

@@ -55,6 +55,8 @@ def test_the_adopted_weights_are_the_recommendation_with_their_own_figures(analy
     assert shown.recommended_name == ADOPTED_NAME and shown.adoption is not None
     assert shown.selection_reason.startswith("Adopted by the committee")
     assert result.recommended_name in shown.selection_reason
+    assert "for comparison only" in compared.selection_reason
+    assert "for comparison only" not in shown.selection_reason  # it is the recommendation now
     weights = np.array([record.weights[t] for t in result.universe.tickers])
     rec = shown.recommended
     np.testing.assert_allclose(rec.weights.to_numpy(), weights, atol=1e-12)
