@@ -138,6 +138,7 @@ class Figure(pg.GraphicsLayoutWidget):
         width = max(self.width() - 16, 120)
         for item in self.plots:
             wrap_title(item, (item.getViewBox().width() or width / len(self.plots)) - 10)
+        self._set_legend_text(max(width - 40, 60.0))
         wrap_label(self.legend, width - 40)
 
     def reset(self, message: str = "") -> None:
@@ -150,15 +151,28 @@ class Figure(pg.GraphicsLayoutWidget):
         self.set_legend(())
 
     def set_legend(self, entries: Sequence[LegendEntry]) -> None:
-        # Non-breaking spaces inside an entry: the legend wraps between entries, never inside
-        # one ("absolute band ±5.0 | pp" was cut mid-phrase).
-        parts = [
-            f"<span style='color: {e.color};'>{e.glyph}</span>&nbsp;"
-            + html.escape(e.label).replace(" ", "&nbsp;")
-            for e in entries
-        ]
-        self.legend.setText("&nbsp;&nbsp;&nbsp; ".join(parts), color=TEXT_COLOR, size="10pt")
+        self._legend_entries = tuple(entries)
+        self._legend_html = ""
         self.wrap_labels()  # drawing functions set titles first and the legend last
+
+    def _set_legend_text(self, width: float) -> None:
+        """The legend's text for ``width`` pixels: lines break between entries, never inside
+        one ("absolute band ±5.0 | pp" was cut mid-phrase), unless an entry is wider than a
+        line on its own; then between its words, never at a hyphen ("Mean- | Variance")."""
+        metrics = QFontMetricsF(font(10))
+        parts = []
+        for entry in getattr(self, "_legend_entries", ()):
+            label = entry.label.replace("-", "\u2011")  # non-breaking hyphen
+            whole = metrics.horizontalAdvance(f"{entry.glyph} {label}") + 8 <= width
+            text = html.escape(label)
+            parts.append(
+                f"<span style='color: {entry.color};'>{entry.glyph}</span>&nbsp;"
+                + (text.replace(" ", "&nbsp;") if whole else text)
+            )
+        text = "&nbsp;&nbsp;&nbsp; ".join(parts)
+        if text != getattr(self, "_legend_html", None):
+            self._legend_html = text
+            self.legend.setText(text, color=TEXT_COLOR, size="10pt")
 
 
 def wrap_label(label: pg.LabelItem, width: float) -> None:

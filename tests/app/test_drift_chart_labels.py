@@ -130,3 +130,33 @@ def test_the_label_moves_past_a_marker_it_would_cover():
     assert item.placed_x(left, 30.0, 0.1) == pytest.approx(-2.3)
     assert item.placed_x(kit.Label(1.0, 0.0, "x", 0.0, clear_of=(5.0,)), 30.0, 0.1) == 1.0
     assert np.isfinite(item.placed_x(item.labels()[0], 30.0, 0.0))
+
+
+def legend_lines(figure):
+    block = figure.legend.item.document().begin()
+    layout, text = block.layout(), block.text()
+    return [
+        text[line.textStart() : line.textStart() + line.textLength()]
+        for line in (layout.lineAt(i) for i in range(layout.lineCount()))
+    ]
+
+
+def test_an_entry_wider_than_a_line_breaks_between_words_never_at_its_hyphen(qtbot):
+    # The Risk tab's growth chart at 1366x768: "IPS Recommended: Mean- | Variance Utility".
+    figure = kit.Figure("legend_test")
+    qtbot.addWidget(figure)
+    figure.resize(330, 300)
+    figure.show()
+    qtbot.waitExposed(figure)
+    long = "IPS Recommended: Mean-Variance Utility ($2.22)"
+    figure.set_legend(
+        [
+            kit.LegendEntry(kit.LINE, "#1f5fa8", long),
+            kit.LegendEntry(kit.LINE, "#e07b20", "SPY 60% / AGG 40% ($2.36)"),
+        ]
+    )
+    qtbot.wait(20)
+    lines = legend_lines(figure)
+    assert len(lines) >= 2
+    assert any("Mean\u2011Variance" in line for line in lines), lines  # never "Mean-" | "Variance"
+    assert any("SPY\xa060%\xa0/\xa0AGG\xa040%\xa0($2.36)" in line for line in lines), lines
