@@ -94,7 +94,11 @@ def time_window(path: Path) -> tuple[float, float, float, int]:
 
     from app.shell.main_window import MainWindow
 
+    from app.kit import collector
+
     app = QApplication.instance() or QApplication([])
+    if not collector.installed():
+        collector.install(app)  # as the app runs: garbage collection on the GUI thread
     window = MainWindow(run_at_start=False)
     window.resize(1366, 768)
     window.show()
