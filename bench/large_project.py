@@ -92,9 +92,8 @@ def time_window(path: Path) -> tuple[float, float, float, int]:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.shell.main_window import MainWindow
-
     from app.kit import collector
+    from app.shell.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     if not collector.installed():
