@@ -148,3 +148,24 @@ def test_a_resampled_portfolio_that_breaks_the_ips_cannot_be_adopted():
     assert drawdown < -result.profile.max_drawdown  # the premise, computed
     with pytest.raises(PolicyError, match="breaks the IPS .*Drawdown tolerance"):
         adopt(compared, frontier)
+
+
+def test_the_report_of_a_project_uses_its_adoption_or_says_why_not(analysis):
+    # The path of `python -m app report --project` and of the window's export.
+    from core.report.inputs import report_inputs
+
+    result, compared, frontier = analysis
+    record = adopt(compared, frontier)
+    project = Project(profile=result.profile, universe=result.universe, adopted=record)
+    first = report_inputs(project, result.dataset).results[0]
+    assert first.recommended_name == ADOPTED_NAME and first.adoption.record == record
+    np.testing.assert_allclose(
+        first.recommended.weights.to_numpy(),
+        [record.weights[t] for t in result.universe.tickers],
+        atol=1e-12,
+    )
+    profile = result.profile
+    edited = dataclasses.replace(profile, max_volatility=profile.max_volatility - 0.01)
+    stale = report_inputs(dataclasses.replace(project, profile=edited), result.dataset).results[0]
+    assert stale.adoption is None and stale.recommended_name != ADOPTED_NAME
+    assert "NOT applied: the IPS changed" in stale.selection_reason
