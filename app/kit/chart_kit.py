@@ -158,17 +158,18 @@ class Figure(pg.GraphicsLayoutWidget):
     def _set_legend_text(self, width: float) -> None:
         """The legend's text for ``width`` pixels: lines break between entries, never inside
         one ("absolute band ±5.0 | pp" was cut mid-phrase), unless an entry is wider than a
-        line on its own; then between its words, never at a hyphen ("Mean- | Variance")."""
+        line on its own; then after its colon ("IPS Recommended: | Mean-Variance Utility"), or
+        between its words without one, never at a hyphen ("Mean- | Variance")."""
         metrics = QFontMetricsF(font(10))
         parts = []
         for entry in getattr(self, "_legend_entries", ()):
             label = entry.label.replace("-", "\u2011")  # non-breaking hyphen
             whole = metrics.horizontalAdvance(f"{entry.glyph} {label}") + 8 <= width
             text = html.escape(label)
-            parts.append(
-                f"<span style='color: {entry.color};'>{entry.glyph}</span>&nbsp;"
-                + (text.replace(" ", "&nbsp;") if whole else text)
-            )
+            glued = text.replace(" ", "&nbsp;")
+            if not whole:  # break after "IPS Recommended:" if it has one, else between words
+                glued = glued.replace(":&nbsp;", ": ") if ":&nbsp;" in glued else text
+            parts.append(f"<span style='color: {entry.color};'>{entry.glyph}</span>&nbsp;{glued}")
         text = "&nbsp;&nbsp;&nbsp; ".join(parts)
         if text != getattr(self, "_legend_html", None):
             self._legend_html = text

@@ -159,4 +159,6 @@ def test_an_entry_wider_than_a_line_breaks_between_words_never_at_its_hyphen(qtb
     lines = legend_lines(figure)
     assert len(lines) >= 2
     assert any("Mean\u2011Variance" in line for line in lines), lines  # never "Mean-" | "Variance"
+    # Broken after its colon, the rest of the phrase whole.
+    assert any("Mean\u2011Variance\xa0Utility\xa0($2.22)" in line for line in lines), lines
     assert any("SPY\xa060%\xa0/\xa0AGG\xa040%\xa0($2.36)" in line for line in lines), lines
