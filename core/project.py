@@ -7,9 +7,9 @@ version; loading never executes anything (no pickle) and every problem becomes a
 :func:`autosave_path` names the side file the app writes every few minutes so that a crash
 can be recovered from.
 
-Layout (schema 2)::
+Layout (schema 3)::
 
-    {"schema_version": 2, "application": "IPS Allocation Studio",
+    {"schema_version": 3, "application": "IPS Allocation Studio",
      "profile": {...profile file...}, "universe": {...universe file...},
      "holdings": {"positions": {"SPY": 1000}, "prices": {"SPY": 500.0}, "cash": 10000.0,
                   "cost_basis": {}} | null,
@@ -20,7 +20,10 @@ Layout (schema 2)::
      "trade_settings": {"method": "to_target", "cost_bps": 5.0, "min_trade_value": 0.0,
                         "cash_buffer": 0.0, "contribution": 0.0},
      "outlook": {"paths": 10000, "horizon_years": null, "block_length": 12.0, "seed": 17},
-     "data": {"mode": "SYNTHETIC", "import_path": null}}
+     "data": {"mode": "SYNTHETIC", "import_path": null},
+     "branches": {"active": "Main", "policies": [{"name": "Main", "profile": {...},
+                  "settings": {...}}, ...]},
+     "decisions": [{"sequence": 1, ..., "entry_sha256": "..."}, ...]}
 
 ``settings.portfolio_value`` is the value the user set; dollar VaR and stress P&L use the
 account's value instead whenever holdings are loaded (:func:`core.pipeline.settings_for_account`,
@@ -34,8 +37,14 @@ resampling, IPS, data and estimators that produced them).
 ``outlook`` (:class:`core.outlook.request.OutlookRequest`, optional: absent means the defaults)
 holds the Outlook tab's simulation settings, used by the report too; a null horizon is the IPS's.
 
+``branches`` (:mod:`core.branches.policy`, schema 3) holds the named what-if policies and which
+one the working copy (``profile``/``settings``) belongs to; ``decisions``
+(:mod:`core.decision.log`, schema 3) is the committee's append-only, hash-chained decision log:
+a file whose log does not verify is refused with a message naming the entry.
+
 Schema 1 (before trade settings) is still read: :func:`upgrade_document` gives it the default
-trade settings, which is what the application used then.
+trade settings, which is what the application used then. Schema 2 (before branches and
+decisions) is read as a project with its main policy only and an empty decision log.
 """
 
 from __future__ import annotations
@@ -49,8 +58,10 @@ from pathlib import Path
 from typing import Any
 
 from core.adoption import AdoptedPortfolio
+from core.branches.policy import BranchSet, branches_from_dict, branches_to_dict
 from core.data.dataset import DataMode
 from core.data.prices import PricePoint
+from core.decision.log import DecisionLog, DecisionLogError
 from core.errors import CancelledError, DataError, IPSStudioError
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.jsonio import json_kind, shown, write_json_atomic
@@ -64,7 +75,7 @@ from core.rebalance.settings import TradeSettings
 from core.stress.scenarios import Scenario, scenarios_from_dict, scenarios_to_dict
 from core.universe import Universe
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION = "IPS Allocation Studio"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 SUFFIX = ".ipsproj"
@@ -88,6 +99,19 @@ class Project:
     trade_settings: TradeSettings = field(default_factory=TradeSettings)
     outlook: OutlookRequest = field(default_factory=OutlookRequest)
     adopted: AdoptedPortfolio | None = None
+    branches: BranchSet = field(default_factory=BranchSet)
+    decisions: DecisionLog = field(default_factory=DecisionLog)
+
+
+def settings_to_dict(s: AnalysisSettings) -> dict[str, Any]:
+    """The ``settings`` section (the user's portfolio value, not the account's)."""
+    return {
+        "covariance": s.covariance.name,
+        "expected_returns": s.expected_returns.name,
+        "covariance_half_life": s.covariance_half_life,
+        "portfolio_value": s.portfolio_value,
+        "var_level": s.var_level,
+    }
 
 
 def project_to_dict(project: Project) -> dict[str, Any]:
@@ -102,7 +126,6 @@ def project_to_dict(project: Project) -> dict[str, Any]:
             "cost_basis": dict(h.cost_basis),
             "price_sources": {t: point.to_dict() for t, point in h.price_sources.items()},
         }
-    s = project.settings
     return {
         "schema_version": SCHEMA_VERSION,
         "application": APPLICATION,
@@ -110,26 +133,27 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "universe": project.universe.to_dict(),
         "holdings": holdings,
         "custom_scenarios": scenarios_to_dict(project.custom_scenarios),
-        "settings": {
-            "covariance": s.covariance.name,
-            "expected_returns": s.expected_returns.name,
-            "covariance_half_life": s.covariance_half_life,
-            "portfolio_value": s.portfolio_value,
-            "var_level": s.var_level,
-        },
+        "settings": settings_to_dict(project.settings),
         "trade_settings": project.trade_settings.to_dict(),
         "outlook": project.outlook.to_dict(),
         "data": {"mode": project.data_mode.value, "import_path": project.import_path},
         "adopted_recommendation": project.adopted.to_dict() if project.adopted else None,
+        "branches": branches_to_dict(project),
+        "decisions": project.decisions.to_list(),
     }
 
 
 def upgrade_document(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A schema-1 document as schema 2: the default trade settings (what schema 1 meant)."""
+    """An older document as the current schema: schema 1 gets the default trade settings (what
+    it meant), schema 2 no branches and an empty decision log."""
     upgraded = dict(data)
     if upgraded.get("schema_version") == 1:
         upgraded["trade_settings"] = TradeSettings().to_dict()
         upgraded["schema_version"] = 2
+    if upgraded.get("schema_version") == 2:
+        upgraded["branches"] = {"active": "Main", "policies": []}
+        upgraded["decisions"] = []
+        upgraded["schema_version"] = 3
     return upgraded
 
 
@@ -211,6 +235,12 @@ def _holdings(raw: Any, universe: Universe, where: str) -> Holdings | None:
             "them to the universe or remove the positions."
         )
     return holdings
+
+
+def parse_settings(raw: Any, where: str) -> AnalysisSettings:
+    """The :class:`AnalysisSettings` of a ``settings`` section; :class:`ProjectFileError` naming
+    the bad field otherwise."""
+    return _settings(raw, where)
 
 
 def _settings(raw: Any, where: str) -> AnalysisSettings:
@@ -330,6 +360,13 @@ def project_from_dict(
         section = "adopted_recommendation"
         adopted_raw = data.get("adopted_recommendation")
         adopted = AdoptedPortfolio.from_dict(adopted_raw) if adopted_raw is not None else None
+        section = "branches"
+        branches = branches_from_dict(_section(data, "branches", where), where)
+        section = "decisions"
+        try:
+            decisions = DecisionLog.from_list(data.get("decisions", []))
+        except DecisionLogError as exc:
+            raise ProjectFileError(f"{where}: {exc}") from None
     except (ProjectFileError, CancelledError):
         raise
     except IPSStudioError as exc:
@@ -351,6 +388,8 @@ def project_from_dict(
         trade_settings=trade_settings,
         outlook=outlook,
         adopted=adopted,
+        branches=branches,
+        decisions=decisions,
     )
 
 
