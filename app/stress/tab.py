@@ -229,7 +229,7 @@ class StressTab(FeatureTab):
             o.name for o in stress.outcomes if o.name not in custom_names
         )
         selected = self._selected_name()
-        self.results_model.set_stress(stress)
+        self.results_model.set_stress(stress, answer.reverse)
         self.reverse_label.setText(
             describe_reverse(answer.reverse) if answer.reverse is not None else ""
         )
@@ -238,7 +238,7 @@ class StressTab(FeatureTab):
         frame_row = names.index(selected) if selected in names else 0
         # The table may be sorted: select the row on screen that shows that scenario (the
         # current-row signal draws its contributions).
-        rows_shown = [self.results_model.frame_row(r) for r in range(len(names))]
+        rows_shown = [self.results_model.frame_row(r) for r in range(self.results_model.rowCount())]
         self.results_table.selectRow(rows_shown.index(frame_row))
         portfolio = f"IPS Recommended: {answer.result.recommended_name}"
         self.deferred.add(

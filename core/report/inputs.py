@@ -268,6 +268,7 @@ def prepare_project_report(
         rebalance=inputs.plan,
         custom_scenarios=inputs.custom_scenarios,
         outlook=outlook if outlook is not None else project.outlook,
+        holdings=priced_project(project, dataset).holdings,
         walk_forward=WalkForwardSettings(
             cost_bps=project.trade_settings.cost_bps, cost_source="the project's trade settings"
         ),
