@@ -252,13 +252,15 @@ class StressTab(FeatureTab):
                 label_limit=30,
             ),
         )
-        worst = stress.worst
+        worst, deepest = stress.worst, stress.deepest
         breaches = len(stress.breaches)
         self.summary_label.setText(
-            f"Worst scenario: {worst.name} ({worst.portfolio_return:+.1%}, "
-            f"{fmt.format_value(worst.portfolio_pnl, fmt.CURRENCY)}); "
-            f"{breaches} of {len(names)} scenarios breach the {stress.drawdown_tolerance:.0%} drawdown tolerance."
+            f"Worst scenario: {worst.name} ({worst.portfolio_return:+.1%} start to end, "
+            f"{fmt.format_value(worst.portfolio_pnl, fmt.CURRENCY)}); deepest path drawdown: "
+            f"{deepest.name} ({deepest.path_drawdown:.1%}); {breaches} of {len(names)} scenarios "
+            f"breach the {stress.drawdown_tolerance:.0%} drawdown tolerance."
         )
+        self.summary_label.setWordWrap(True)
         self.summary_label.setStyleSheet(
             "font-size: 12pt; font-weight: bold; padding: 4px; "
             + f"color: {theme.text_colour('alert' if breaches else 'ok')};"

@@ -204,6 +204,13 @@ class StressResult:
         return min(self.outcomes, key=lambda o: o.portfolio_return)
 
     @property
+    def deepest(self) -> ScenarioOutcome:
+        """The scenario with the deepest portfolio path drawdown (peak to trough of the monthly
+        path; the loss itself for a one-period scenario): what the drawdown tolerance is tested
+        against, so the headroom to the tolerance is measured from it, not from :attr:`worst`."""
+        return min(self.outcomes, key=lambda o: o.path_drawdown)
+
+    @property
     def worst_relative(self) -> ScenarioOutcome:
         """The scenario where the portfolio trails the benchmark most."""
         return min(self.outcomes, key=lambda o: o.relative_performance)
