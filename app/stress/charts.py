@@ -82,7 +82,12 @@ def draw_stress_results(
             ),
         ],
         # room for the whole diamond at the end of the axis: the markers' values, 5% further out
-        include=[-stress.drawdown_tolerance * 100 * 1.05, *(v * 1.05 for v in ends[0] + ends[1])],
+        include=[
+            -stress.drawdown_tolerance * 100 * 1.05,
+            *(v * 1.05 for v in ends[0] + ends[1]),
+            *(o.benchmark_path_drawdown * 100 * 1.05 for o in outcomes),
+            *(o.path_drawdown * 100 * 1.05 for o in outcomes),
+        ],
         value_text=kit.percent_text if value_labels else None,
     )
     for k, (values, color) in enumerate(
@@ -116,13 +121,14 @@ def draw_stress_results(
     more = f"; the worst {len(outcomes)}, {hidden:,} more in the table" if hidden else ""
     kit.style_plot(
         item,
-        f"Scenario path drawdown, ◆ start to end{more}",
+        f"Path drawdown by scenario{more}",
         "Path drawdown: bars; start-to-end return: ◆ (%)",
     )
     legend = [
         kit.LegendEntry(kit.BAR, kit.PORTFOLIO_COLOR, f"{portfolio_label}: path drawdown"),
         kit.LegendEntry(kit.BAR, kit.BENCHMARK_COLOR, f"{benchmark_label}: path drawdown"),
         kit.LegendEntry(START_TO_END, kit.PORTFOLIO_COLOR, "start-to-end return"),
+        kit.LegendEntry(START_TO_END, kit.BENCHMARK_COLOR, "benchmark start-to-end"),
         kit.LegendEntry("╌╌", kit.BREACH_COLOR, "IPS drawdown tolerance"),
     ]
     if stress.breaches:

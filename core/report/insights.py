@@ -227,13 +227,17 @@ def _stress_note(stress: StressResult) -> CommitteeNote:
             f"{len(breaches)} of {len(stress.outcomes)} scenarios lose more than the "
             f"{tolerance:.2%} drawdown tolerance ({', '.join(breaches)}). {head}.",
         )
-    headroom = tolerance + worst.portfolio_return
+    # The tolerance is tested against each scenario's path drawdown (a replay can fall further
+    # on the way than it ends), so the headroom is measured from the deepest path.
+    deepest = stress.deepest
+    headroom = tolerance + deepest.path_drawdown
     status = NoteStatus.REVIEW if headroom < NEAR_LIMIT else NoteStatus.PASS
     return CommitteeNote(
         status,
         "Stress tests",
-        f"{head} against a {tolerance:.2%} drawdown tolerance ({pp(headroom)} of headroom); "
-        f"no scenario of {len(stress.outcomes)} breaches it.",
+        f"{head}. Deepest path drawdown {deepest.name}: {deepest.path_drawdown:.2%} against a "
+        f"{tolerance:.2%} drawdown tolerance ({pp(headroom)} of headroom); no scenario of "
+        f"{len(stress.outcomes)} breaches it.",
     )
 
 

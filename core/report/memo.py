@@ -129,7 +129,9 @@ def _recommendation(
     rec, m, b = result.recommended, result.recommended.metrics, result.benchmark_metrics
     status = "passes every policy rule" if rec.passes else "does NOT pass every policy rule"
     lines = [
-        f"The IPS Recommended Portfolio for **{result.profile.name}** is **{rec.name}**, which {status}.",
+        f"The IPS Recommended Portfolio for **{result.profile.name}** is **{rec.name}**"
+        + (" (adopted by the committee)" if result.adoption is not None else "")
+        + f", which {status}.",
         "",
         f"Selection rule: {result.selection_rule}",
         "",

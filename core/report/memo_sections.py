@@ -287,7 +287,9 @@ def key_risks(result: AnalysisResult, risk: RiskReport, stress: StressResult) ->
         f"- {conc.largest_class} carries {conc.largest_class_risk:.2%} of ex-ante risk with "
         f"{conc.largest_class_weight:.2%} of the weight; the largest single contributor is {top} "
         f"({top_share:.2%}).",
-        f"- Stress loss: {worst.name} would cost {worst.portfolio_return:.2%} ({money(worst.portfolio_pnl)}).",
+        f"- Stress loss: {worst.name} would cost {worst.portfolio_return:.2%} ({money(worst.portfolio_pnl)}) "
+        f"start to end; the deepest fall on the way is {stress.deepest.name}'s "
+        f"{stress.deepest.path_drawdown:.2%} path drawdown.",
         f"- Drawdown: the historical maximum drawdown leaves {pp(head['drawdown'])} to the "
         f"{result.profile.max_drawdown:.2%} tolerance{clause_ref(result.profile, ClauseKind.DRAWDOWN)}; "
         "a worse path than the sample's would breach it.",

@@ -190,7 +190,9 @@ def test_an_unknown_ticker_is_refused_from_a_paste_and_from_a_file(
     monkeypatch.setattr(
         QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), ""))
     )
-    with qtbot.waitSignal(tab.status_message, timeout=1_000) as blocker:
+    with qtbot.waitSignal(
+        tab.status_message, timeout=10_000, check_params_cb=lambda m: "not loaded" in m
+    ) as blocker:
         tab.custom_panel.load_button.click()
     assert "FOO" in blocker.args[0] and "not loaded" in blocker.args[0]
     assert model.rowCount() == 0

@@ -248,6 +248,14 @@ def test_executive_summary_notes_follow_the_results(passing, failing):
     )
     assert stress.worst.name in notes["Stress tests"][1]
     assert f"{stress.worst.portfolio_return:.2%}" in notes["Stress tests"][1]
+    # The headroom is measured from the deepest path drawdown (what the tolerance is tested
+    # against), found here by hand over the outcomes, not from the worst start-to-end return.
+    deepest = min(stress.outcomes, key=lambda o: o.path_drawdown)
+    assert stress.deepest is deepest
+    if not stress.breaches:
+        headroom = (stress.drawdown_tolerance + deepest.path_drawdown) * 100
+        assert f"{deepest.path_drawdown:.2%}" in notes["Stress tests"][1]
+        assert f"{headroom:.2f} pp of headroom" in notes["Stress tests"][1]
     assert "Rebalancing" in notes and "SYNTHETIC" in notes["Data"][1]
 
     _, bad = failing
