@@ -64,7 +64,6 @@ COMMENT_MIN_WIDTH = 80
 RULE_MIN_WIDTH = 90
 BENCHMARK = "Benchmark"
 VALIDATION_COLUMNS = (
-    ("clause", "Clause", fmt.TEXT),
     ("rule", "Rule", fmt.TEXT),
     ("pass_fail", "Status", fmt.STATUS),
     ("actual", "Actual", fmt.PERCENT),
