@@ -92,11 +92,12 @@ class ClausePanel(QWidget):
         detail_area.setWidgetResizable(True)
         detail_area.setFrameShape(QFrame.Shape.NoFrame)
         detail_area.setWidget(self.detail)
-        detail_area.setMinimumHeight(110)
+        detail_area.setMinimumHeight(64)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.table, 3)
-        layout.addWidget(detail_area, 2)
+        # The clauses are what the eye looks for; the detail of one clause is a few lines.
+        layout.addWidget(self.table, 4)
+        layout.addWidget(detail_area, 1)
         layout.addLayout(buttons)
 
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
