@@ -65,7 +65,7 @@ class AnalysisSettings:
     """
 
     covariance: CovarianceEstimator = CovarianceEstimator.LEDOIT_WOLF
-    expected_returns: ReturnEstimator = ReturnEstimator.HISTORICAL_MEAN
+    expected_returns: ReturnEstimator = ReturnEstimator.BAYES_STEIN
     portfolio_value: float = DEFAULT_PORTFOLIO_VALUE
     var_level: float = 0.95
     value_basis: ValueBasis = ValueBasis.USER
