@@ -25,6 +25,7 @@ from core.data.dataset import ReturnsDataset
 from core.errors import DataError, IPSStudioError
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.optimize import candidates as strategies
+from core.optimize.black_litterman import View
 from core.optimize.candidates import Candidate, Strategy, penalized_utility, portfolio_volatility
 from core.optimize.estimation import (
     DEFAULT_HALF_LIFE_MONTHS,
@@ -33,6 +34,7 @@ from core.optimize.estimation import (
     ReturnEstimator,
     estimate_inputs,
 )
+from core.optimize.market_assumptions import MarketAssumption
 from core.policy.constraints import ConstraintSet, build_constraints, check_feasibility
 from core.policy.profile import IPSProfile
 from core.policy.validation import ValidationReport, validate_portfolio
@@ -71,6 +73,10 @@ class AnalysisSettings:
     value_basis: ValueBasis = ValueBasis.USER
     covariance_half_life: float = DEFAULT_HALF_LIFE_MONTHS
     """Months; used by ``CovarianceEstimator.EXPONENTIAL`` only."""
+    views: tuple[View, ...] = ()
+    """Committee views; used by ``ReturnEstimator.BLACK_LITTERMAN`` only (kept otherwise)."""
+    market_assumptions: tuple[MarketAssumption, ...] = ()
+    """Used by ``ReturnEstimator.CAPITAL_MARKET_ASSUMPTIONS`` only (kept otherwise)."""
 
     @property
     def portfolio_value_text(self) -> str:
@@ -280,6 +286,9 @@ def run_analysis(
         benchmark_weights=bench_vec,
         risk_aversion=profile.risk_aversion,
         half_life=settings.covariance_half_life,
+        views=settings.views,
+        assumptions=settings.market_assumptions,
+        groups={c: universe.class_members(c) for c in universe.asset_classes},
     )
     rf = dataset.risk_free if dataset.risk_free is not None else 0.0
     benchmark_weights = pd.Series(bench_vec, index=universe.tickers)

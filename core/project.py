@@ -16,6 +16,10 @@ Layout (schema 2)::
      "custom_scenarios": {...scenario file...},
      "settings": {"covariance": "LEDOIT_WOLF", "expected_returns": "HISTORICAL_MEAN",
                   "covariance_half_life": 36.0,
+                  "views": [{"kind": "RELATIVE", "long": ["SPY"], "short": ["AGG"],
+                             "expected_return": 0.02, "confidence": 0.5}],
+                  "market_assumptions": [{"asset": "SPY", "expected_return": 0.065,
+                                          "source": "committee"}],
                   "portfolio_value": 100000000.0, "var_level": 0.95},
      "trade_settings": {"method": "to_target", "cost_bps": 5.0, "min_trade_value": 0.0,
                         "cash_buffer": 0.0, "contribution": 0.0},
@@ -27,6 +31,10 @@ account's value instead whenever holdings are loaded (:func:`core.pipeline.setti
 applied by :func:`core.report.inputs.analysis_settings`). ``trade_settings`` is
 :class:`core.rebalance.settings.TradeSettings` (``cash_buffer`` a decimal fraction).
 
+``settings.views`` (Black-Litterman committee views, :mod:`core.optimize.black_litterman`) and
+``settings.market_assumptions`` (:mod:`core.optimize.market_assumptions`) are optional: a file
+without them has none. They are checked against the universe when the file is read.
+
 ``outlook`` (:class:`core.outlook.request.OutlookRequest`, optional: absent means the defaults)
 holds the Outlook tab's simulation settings, used by the report too; a null horizon is the IPS's.
 
@@ -36,6 +44,7 @@ trade settings, which is what the application used then.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Mapping
@@ -48,7 +57,13 @@ from core.data.dataset import DataMode
 from core.data.prices import PricePoint
 from core.errors import DataError, IPSStudioError
 from core.jsonio import json_kind, shown, write_json_atomic
+from core.optimize.black_litterman import check_view, view_from_dict, view_to_dict
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
+from core.optimize.market_assumptions import (
+    assumption_from_dict,
+    assumption_to_dict,
+    check_assumptions,
+)
 from core.outlook.request import OutlookRequest
 from core.pipeline import AnalysisSettings
 from core.policy.profile import IPSProfile
@@ -107,6 +122,8 @@ def project_to_dict(project: Project) -> dict[str, Any]:
             "covariance": s.covariance.name,
             "expected_returns": s.expected_returns.name,
             "covariance_half_life": s.covariance_half_life,
+            "views": [view_to_dict(v) for v in s.views],
+            "market_assumptions": [assumption_to_dict(a) for a in s.market_assumptions],
             "portfolio_value": s.portfolio_value,
             "var_level": s.var_level,
         },
@@ -205,6 +222,21 @@ def _holdings(raw: Any, universe: Universe, where: str) -> Holdings | None:
     return holdings
 
 
+def _committee_inputs(raw: Mapping[str, Any], universe: Universe) -> dict[str, Any]:
+    """``settings.views`` and ``settings.market_assumptions``, checked against ``universe``."""
+    groups = {c: universe.class_members(c) for c in universe.asset_classes}
+    out: dict[str, Any] = {}
+    for key, read in (("views", view_from_dict), ("market_assumptions", assumption_from_dict)):
+        items = raw.get(key, [])
+        if not isinstance(items, list):
+            raise DataError(f"settings '{key}' must be a list, not {json_kind(items)}.")
+        out[key] = tuple(read(x, where=f"settings {key} {i}") for i, x in enumerate(items, 1))
+    for i, view in enumerate(out["views"], start=1):
+        check_view(view, universe.tickers, groups, where=f"settings views {i}")
+    check_assumptions(out["market_assumptions"], universe.tickers, groups)
+    return out
+
+
 def _settings(raw: Any, where: str) -> AnalysisSettings:
     if not isinstance(raw, Mapping):
         raise ProjectFileError(f"{where}: 'settings' must be a JSON object, not {json_kind(raw)}.")
@@ -279,6 +311,9 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
         )
         section = "settings"
         settings = _settings(data.get("settings") or {}, where)
+        settings = dataclasses.replace(
+            settings, **_committee_inputs(data.get("settings") or {}, universe)
+        )
         section = "data"
         data_raw = data.get("data") or {}
         if not isinstance(data_raw, Mapping):

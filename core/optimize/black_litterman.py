@@ -303,3 +303,38 @@ def black_litterman(
         risk_aversion=float(risk_aversion),
         risk_free=float(risk_free),
     )
+
+
+def view_to_dict(view: View) -> dict[str, object]:
+    """A JSON-ready view (returns and confidence as decimals)."""
+    return {
+        "kind": view.kind.name,
+        "long": list(view.long),
+        "short": list(view.short),
+        "expected_return": view.expected_return,
+        "confidence": view.confidence,
+    }
+
+
+def view_from_dict(raw: object, *, where: str = "view") -> View:
+    """The inverse of :func:`view_to_dict`; a :class:`DataError` names what is wrong."""
+    if not isinstance(raw, Mapping):
+        raise DataError(
+            f"{where} must be an object with kind, long, short, expected_return, confidence."
+        )
+    kind = raw.get("kind")
+    if kind not in ViewKind.__members__:
+        raise DataError(f"{where}: kind {kind!r} must be ABSOLUTE or RELATIVE.")
+    sides = []
+    for key in ("long", "short"):
+        names = raw.get(key, [])
+        if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+            raise DataError(f"{where}: '{key}' must be a list of tickers or asset classes.")
+        sides.append(tuple(names))
+    numbers = []
+    for key in ("expected_return", "confidence"):
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise DataError(f"{where}: '{key}' must be a number (a decimal, 0.05 = 5%).")
+        numbers.append(float(value))
+    return View(ViewKind[str(kind)], sides[0], sides[1], numbers[0], numbers[1])
