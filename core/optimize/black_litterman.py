@@ -246,7 +246,7 @@ class BlackLittermanResult:
             f"Black-Litterman: prior = equilibrium returns implied by the policy benchmark "
             f"(cash {self.risk_free:.2%} + delta x Sigma x benchmark weights, delta = "
             f"{self.risk_aversion:g}, the IPS risk aversion); {len(self.views)} committee "
-            f"view(s) with Idzorek confidences; {TAU_SOURCE}."
+            f"view(s) with Idzorek confidences; {TAU_SOURCE}"
         )
 
 

@@ -93,6 +93,23 @@ class MarketInputs:
     def volatilities(self) -> np.ndarray:
         return np.sqrt(np.diag(self.covariance))
 
+    def input_lines(self) -> tuple[str, ...]:
+        """One line per committee input behind the expected returns (views with what the prior
+        and the posterior say about each; assumptions with their source); empty otherwise."""
+        bl = self.black_litterman
+        if bl is not None:
+            return tuple(
+                f"View {i + 1}: {view.describe()}; the prior implies {bl.prior_view_returns[i]:.2%}, "
+                f"the posterior {bl.posterior_view_returns[i]:.2%}."
+                for i, view in enumerate(bl.views)
+            ) or ("No committee view above 0% confidence: the posterior is the prior.",)
+        return tuple(
+            f"{t}: {r:.2%} from {s}."
+            for t, r, s in zip(
+                self.tickers, self.expected_returns, self.return_sources, strict=True
+            )
+        )
+
     def describe(self) -> str:
         cov = self.covariance_estimator.value
         if self.covariance_estimator is CovarianceEstimator.LEDOIT_WOLF:
@@ -105,16 +122,7 @@ class MarketInputs:
         elif self.black_litterman is not None:
             ret += f" ({self.black_litterman.describe()})"
         elif self.return_sources:
-            ret += (
-                " ("
-                + "; ".join(
-                    f"{t} {r:.2%} from {s}"
-                    for t, r, s in zip(
-                        self.tickers, self.expected_returns, self.return_sources, strict=True
-                    )
-                )
-                + ")"
-            )
+            ret += " (per ETF with its source)"
         return f"Expected returns: {ret}; covariance: {cov}; {self.months} months, annualized x12."
 
 

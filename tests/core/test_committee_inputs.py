@@ -3,7 +3,6 @@ through the pipeline, the project file and the CLI."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import numpy as np
@@ -112,7 +111,8 @@ def test_the_estimator_uses_the_assumptions_and_says_their_source(dataset):
     )
     inputs = _inputs(dataset, ReturnEstimator.CAPITAL_MARKET_ASSUMPTIONS, assumptions=assumptions)
     assert inputs.expected_returns[list(UNIVERSE.tickers).index("SPY")] == 0.07
-    assert "SPY 7.00% from JPM LTCMA 2026, via Equity" in inputs.describe()
+    assert "SPY: 7.00% from JPM LTCMA 2026, via Equity." in inputs.input_lines()
+    assert "Capital market assumptions (per ETF with its source)" in inputs.describe()
     with pytest.raises(DataError, match="none are entered"):
         _inputs(dataset, ReturnEstimator.CAPITAL_MARKET_ASSUMPTIONS)
 
@@ -189,3 +189,27 @@ def test_the_cli_takes_views_from_the_project_file(tmp_path, capsys):
     assert project.settings.market_assumptions == (
         MarketAssumption("Equity", 0.07, "JPM LTCMA 2026"),
     )
+
+
+def test_the_memo_and_the_methodology_sheet_list_the_views(dataset):
+    from core.report.memo import _provenance
+    from core.report.workbook_sheets import methodology_frame
+
+    profile = bundled_profiles()["Balanced Growth"]
+    view = View(ViewKind.ABSOLUTE, ("GLD",), (), 0.06, 1.0)
+    settings = AnalysisSettings(expected_returns=ReturnEstimator.BLACK_LITTERMAN, views=(view,))
+    result = run_analysis(profile, dataset, settings=settings)
+    bl = result.inputs.black_litterman
+    line = (
+        f"View 1: GLD returns 6.0% a year (confidence 100%); the prior implies "
+        f"{bl.prior[list(UNIVERSE.tickers).index('GLD')]:.2%}, the posterior 6.00%."
+    )
+    assert f"  - {line}" in _provenance(result)
+    from core.analytics.risk_report import build_risk_report
+    from core.stress.engine import stress_analysis
+
+    stress = stress_analysis(result)
+    frame = methodology_frame([result], [build_risk_report(result)], [stress], {})
+    rows = frame[frame.iloc[:, 0] == "Estimation"].iloc[:, 2].tolist()
+    assert line in rows
+    assert any("tau = 0.05 (He and Litterman 1999)" in text for text in rows)
