@@ -103,6 +103,8 @@ class MarketInputs:
                 f"the posterior {bl.posterior_view_returns[i]:.2%}."
                 for i, view in enumerate(bl.views)
             ) or ("No committee view above 0% confidence: the posterior is the prior.",)
+        if not self.return_sources:
+            return ()
         return tuple(
             f"{t}: {r:.2%} from {s}."
             for t, r, s in zip(

@@ -266,7 +266,7 @@ def test_copy_as_tsv_round_trip(tab):
     )
     table.selectionModel().select(model.index(2, PRICE), QItemSelectionModel.SelectionFlag.Select)
     tab.holdings_panel.copy_action.trigger()
-    assert QGuiApplication.clipboard().text() == "430\t\r\n\t225\r\n"
+    assert QGuiApplication.clipboard().text() == "362\t\r\n\t225\r\n"  # QQQ shares, IWM price
 
 
 def test_add_remove_rows_cash_cell_and_header_paste(tab):
