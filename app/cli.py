@@ -2,7 +2,7 @@
 [--profile NAME|all] [--returns FILE] [--data synthetic|market] [--holdings FILE|demo]
 [--method to-target|to-band-edge] [--cost-bps BPS] [--min-trade AMOUNT] [--cash-buffer PCT]
 [--contribution AMOUNT] [--portfolio-value AMOUNT] [--paths N] [--horizon YEARS]
-[--model bootstrap|parametric] [--no-charts]``.
+[--model bootstrap|parametric] [--branches all|NAME,NAME] [--no-charts]``.
 
 The flags make a :class:`core.project.Project` (``--project`` reads one; every other flag
 overrides it), which goes through the same core path as the window's File > Export report
@@ -256,6 +256,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the Resampled Frontier candidate from N resampled histories (e.g. 500)",
     )
     parser.add_argument(
+        "--pick-samples",
+        type=int,
+        default=0,
+        metavar="N",
+        help="how sure is the pick: re-run the selection on N block-bootstrap samples "
+        "(e.g. 200; 0 skips it) and report the drawdown-breach probability and pick frequency",
+    )
+    parser.add_argument(
         "--paths",
         type=int,
         default=None,
@@ -276,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="Outlook return model: block bootstrap of the history, or normal returns from the "
         "analysis's expected returns and covariance (default: the project's, else bootstrap)",
+    )
+    parser.add_argument(
+        "--branches",
+        metavar="all|NAME,NAME",
+        help="add the Policy Comparison sheet and memo section: the current holdings beside "
+        "the recommended portfolio of every what-if branch of the project ('all') or of the "
+        "branches named (comma-separated, e.g. 'Main,More equity')",
     )
     parser.add_argument(
         "--no-charts",
@@ -313,6 +328,18 @@ def _profiles(spec: str) -> list:
     raise IPSStudioError(
         f"Unknown profile {spec!r}: use one of {', '.join(bundled)}, 'all', or a profile JSON file."
     )
+
+
+def _branches(spec: str | None) -> bool | list[str]:
+    """``--branches``: ``all`` -> every branch, ``A,B`` -> those names, absent -> none."""
+    if spec is None:
+        return False
+    if spec.strip().casefold() == "all":
+        return True
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    if not names:
+        raise IPSStudioError("--branches needs 'all' or branch names separated by commas.")
+    return names
 
 
 def _cash_buffer(text: str) -> float:
@@ -510,6 +537,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             charts=charts,
             render_pdf=render_pdf,
             outlook=outlook,
+            pick_samples=args.pick_samples,
+            branches=_branches(args.branches),
         )
     except IPSStudioError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -548,6 +577,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         passes = manifest["policy_compliant"][name]
         status = "passes every policy rule" if passes else "DOES NOT pass every policy rule"
         print(f"{name}: IPS Recommended Portfolio = {rec} ({status})")
+    decisions = manifest.get("fingerprint", {})
+    if decisions:
+        print(
+            f"Fingerprint: IPS {decisions['profile_sha256'][:12]}, data "
+            f"{decisions['data_sha256'][:12]}, holdings "
+            f"{(decisions['holdings_sha256'] or 'none')[:12]}, code {decisions['code_revision']}"
+        )
+    if args.branches is not None:
+        print("Policy Comparison: written to the workbook and the memo")
+    if len(project.decisions):
+        print(
+            f"Decision Log: {len(project.decisions)} entries written to the workbook and the memo"
+        )
     print(f"Wrote {len(paths)} files to {args.out}")
     kept = unlisted_files(args.out)
     if kept:

@@ -16,4 +16,5 @@ FEATURES: tuple[Feature, ...] = (
     Feature("stress", "Stress", "app.stress.tab", "StressTab"),
     Feature("outlook", "Outlook", "app.outlook.tab", "OutlookTab"),
     Feature("rebalancing", "Rebalancing", "app.rebalancing.tab", "RebalanceTab"),
+    Feature("compare", "Compare", "app.compare.tab", "CompareTab"),
 )

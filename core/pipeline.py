@@ -9,13 +9,23 @@ historical drawdown tolerance, choose the highest penalized expected utility
 ``mu' w - (lambda / 2) w' S w - gamma ||w||^2`` with the profile's risk aversion ``lambda``
 and concentration penalty ``gamma``. If no candidate passes, the one with the smallest total
 breach is shown, flagged as not compliant.
+
+The IPS Optimum (:mod:`core.optimize.ips_optimum`) maximizes that same utility subject to every
+rule at once, so whenever it can be built it passes every rule and no compliant candidate beats
+it: the rule picks it, unless another compliant candidate has the same utility to within
+:data:`UTILITY_TIE` (the Mean-Variance Utility portfolio already meets every rule and the two
+coincide). Ties go to the candidate listed first, so the established name is kept. When the IPS
+cannot be met the IPS Optimum is not built, its reason (the rules in conflict) is listed, and the
+rule runs over the other candidates as before.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Protocol
 
 import pandas as pd
 
@@ -24,9 +34,8 @@ from core.analytics.summary import PerformanceMetrics, performance_metrics
 from core.data.dataset import ReturnsDataset
 from core.errors import DataError, IPSStudioError
 from core.jobs import CancelToken, ProgressCallback, no_progress
-from core.optimize import candidates as strategies
 from core.optimize.black_litterman import View
-from core.optimize.candidates import Candidate, Strategy, penalized_utility, portfolio_volatility
+from core.optimize.candidates import Candidate, penalized_utility, portfolio_volatility
 from core.optimize.estimation import (
     DEFAULT_HALF_LIFE_MONTHS,
     CovarianceEstimator,
@@ -35,6 +44,7 @@ from core.optimize.estimation import (
     estimate_inputs,
 )
 from core.optimize.market_assumptions import MarketAssumption
+from core.optimize.registry import candidate_builders
 from core.policy.constraints import ConstraintSet, build_constraints, check_feasibility
 from core.policy.profile import IPSProfile
 from core.policy.validation import ValidationReport, validate_portfolio
@@ -44,11 +54,16 @@ SELECTION_RULE = (
     "Among candidates that pass every policy rule (including the ex-ante volatility target and the "
     "historical drawdown tolerance), the IPS Recommended Portfolio is the one with the highest "
     "penalized expected utility: expected return - (risk aversion / 2) x variance - concentration "
-    "penalty x sum of squared weights."
+    "penalty x sum of squared weights. The IPS Optimum maximizes that utility under every rule "
+    "at once; when it coincides with another candidate (equal utility), the one listed first is "
+    "named."
 )
 
 
 DEFAULT_PORTFOLIO_VALUE = 100_000_000.0
+UTILITY_TIE = 1e-9
+"""Utilities (annual decimal) this close are equal for the selection: far above rounding (the
+weights agree to 1e-10 across BLAS set-ups), far below a difference a committee would weigh."""
 
 
 class ValueBasis(Enum):
@@ -278,18 +293,7 @@ def run_analysis(
     check_feasibility(cs)
     report(0.05, "Estimating inputs")
     bench_vec = universe.vector(profile.benchmark)
-    inputs = estimate_inputs(
-        returns,
-        dataset.risk_free,
-        covariance=settings.covariance,
-        expected=settings.expected_returns,
-        benchmark_weights=bench_vec,
-        risk_aversion=profile.risk_aversion,
-        half_life=settings.covariance_half_life,
-        views=settings.views,
-        assumptions=settings.market_assumptions,
-        groups={c: universe.class_members(c) for c in universe.asset_classes},
-    )
+    inputs = estimate_for(profile, universe, returns, dataset.risk_free, settings)
     rf = dataset.risk_free if dataset.risk_free is not None else 0.0
     benchmark_weights = pd.Series(bench_vec, index=universe.tickers)
     benchmark_returns = portfolio_returns(returns, benchmark_weights)
@@ -301,36 +305,14 @@ def run_analysis(
         level=settings.var_level,
     )
 
-    builders: list[tuple[Strategy, object]] = []
-    if profile.anchor_weights is not None:
-        anchor = universe.vector(profile.anchor_weights)
-        builders.append((Strategy.POLICY_ANCHOR, lambda: strategies.policy_anchor(anchor, cs)))
-    builders += [
-        (Strategy.MIN_VOLATILITY, lambda: strategies.minimum_volatility(inputs, cs)),
-        (Strategy.MAX_SHARPE, lambda: strategies.maximum_sharpe(inputs, cs)),
-        (
-            Strategy.TARGET_VOLATILITY,
-            lambda: strategies.target_volatility(inputs, cs, profile.max_volatility),
-        ),
-        (Strategy.RISK_PARITY, lambda: strategies.risk_parity(inputs, cs)),
-        (
-            Strategy.MEAN_VARIANCE,
-            lambda: strategies.mean_variance_utility(
-                inputs,
-                cs,
-                profile.risk_aversion,
-                profile.concentration_penalty,
-                profile.max_volatility,
-            ),
-        ),
-    ]
+    builders = candidate_builders(profile, universe, inputs, cs, returns)
     results: list[CandidateResult] = []
     failed: dict[str, str] = {}
     for step, (strategy, build) in enumerate(builders):
         token.raise_if_cancelled()
         report(0.1 + 0.8 * step / len(builders), f"Building {strategy.value}")
         try:
-            cand: Candidate = build()  # type: ignore[operator]
+            cand: Candidate = build()
         except IPSStudioError as exc:
             failed[strategy.value] = str(exc)
             continue
@@ -359,6 +341,28 @@ def run_analysis(
         benchmark_metrics=benchmark_metrics,
         benchmark_returns=benchmark_returns,
         failed_strategies=failed,
+    )
+
+
+def estimate_for(
+    profile: IPSProfile,
+    universe: Universe,
+    returns: pd.DataFrame,
+    risk_free: pd.Series | None,
+    settings: AnalysisSettings,
+) -> MarketInputs:
+    """The optimizer inputs :func:`run_analysis` uses for ``returns`` (universe columns)."""
+    return estimate_inputs(
+        returns,
+        risk_free,
+        covariance=settings.covariance,
+        expected=settings.expected_returns,
+        benchmark_weights=universe.vector(profile.benchmark),
+        risk_aversion=profile.risk_aversion,
+        half_life=settings.covariance_half_life,
+        views=settings.views,
+        assumptions=settings.market_assumptions,
+        groups={c: universe.class_members(c) for c in universe.asset_classes},
     )
 
 
@@ -443,25 +447,49 @@ def with_candidate(
     )
 
 
-def select_recommended(results: list[CandidateResult]) -> tuple[str, str]:
+class Selectable(Protocol):
+    """What the selection rule reads of a candidate (a :class:`CandidateResult` has it all)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def passes(self) -> bool: ...
+
+    @property
+    def utility(self) -> float: ...
+
+    @property
+    def validation(self) -> ValidationReport: ...
+
+
+def select_recommended(results: Sequence[Selectable]) -> tuple[str, str]:
     """Apply the selection rule (module docstring); return the chosen name and a reason in words."""
     passing = [r for r in results if r.passes]
     if passing:
-        best = max(passing, key=lambda r: r.utility)
+        top = max(r.utility for r in passing)
+        best = next(r for r in passing if r.utility >= top - UTILITY_TIE)
         others = [r for r in passing if r is not best]
         reason = (
             f"{best.name} passes every policy rule and has the highest penalized utility "
             f"({best.utility:.2%})"
         )
-        if others:
-            runner = max(others, key=lambda r: r.utility)
+        same = [r.name for r in others if r.utility >= top - UTILITY_TIE]
+        if same:
+            reason += (
+                f"; {', '.join(same)} {'is' if len(same) == 1 else 'are'} the same optimum "
+                "(equal utility), listed later"
+            )
+        rest = [r for r in others if r.utility < top - UTILITY_TIE]
+        if rest:
+            runner = max(rest, key=lambda r: r.utility)
             reason += f"; next best compliant: {runner.name} ({runner.utility:.2%})"
         failing = [r.name for r in results if not r.passes]
         if failing:
             reason += f". Not eligible (a policy rule fails): {', '.join(failing)}"
         return best.name, reason + "."
 
-    def breach(r: CandidateResult) -> float:
+    def breach(r: Selectable) -> float:
         return float(sum(-row.slack for row in r.validation.failures))
 
     best = min(results, key=breach)

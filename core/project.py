@@ -7,9 +7,9 @@ version; loading never executes anything (no pickle) and every problem becomes a
 :func:`autosave_path` names the side file the app writes every few minutes so that a crash
 can be recovered from.
 
-Layout (schema 2)::
+Layout (schema 3)::
 
-    {"schema_version": 2, "application": "IPS Allocation Studio",
+    {"schema_version": 3, "application": "IPS Allocation Studio",
      "profile": {...profile file...}, "universe": {...universe file...},
      "holdings": {"positions": {"SPY": 1000}, "prices": {"SPY": 500.0}, "cash": 10000.0,
                   "cost_basis": {}} | null,
@@ -24,7 +24,10 @@ Layout (schema 2)::
      "trade_settings": {"method": "to_target", "cost_bps": 5.0, "min_trade_value": 0.0,
                         "cash_buffer": 0.0, "contribution": 0.0},
      "outlook": {"paths": 10000, "horizon_years": null, "block_length": 12.0, "seed": 17},
-     "data": {"mode": "SYNTHETIC", "import_path": null}}
+     "data": {"mode": "SYNTHETIC", "import_path": null},
+     "branches": {"active": "Main", "policies": [{"name": "Main", "profile": {...},
+                  "settings": {...}}, ...]},
+     "decisions": [{"sequence": 1, ..., "entry_sha256": "..."}, ...]}
 
 ``settings.portfolio_value`` is the value the user set; dollar VaR and stress P&L use the
 account's value instead whenever holdings are loaded (:func:`core.pipeline.settings_for_account`,
@@ -38,13 +41,18 @@ without them has none. They are checked against the universe when the file is re
 ``outlook`` (:class:`core.outlook.request.OutlookRequest`, optional: absent means the defaults)
 holds the Outlook tab's simulation settings, used by the report too; a null horizon is the IPS's.
 
+``branches`` (:mod:`core.branches.policy`, schema 3) holds the named what-if policies and which
+one the working copy (``profile``/``settings``) belongs to; ``decisions``
+(:mod:`core.decision.log`, schema 3) is the committee's append-only, hash-chained decision log:
+a file whose log does not verify is refused with a message naming the entry.
+
 Schema 1 (before trade settings) is still read: :func:`upgrade_document` gives it the default
-trade settings, which is what the application used then.
+trade settings, which is what the application used then. Schema 2 (before branches and
+decisions) is read as a project with its main policy only and an empty decision log.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from collections.abc import Mapping
@@ -53,8 +61,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from core.branches.policy import BranchSet, branches_from_dict, branches_to_dict
 from core.data.dataset import DataMode
 from core.data.prices import PricePoint
+from core.decision.log import DecisionLog, DecisionLogError
 from core.errors import DataError, IPSStudioError
 from core.jsonio import json_kind, shown, write_json_atomic
 from core.optimize.black_litterman import check_view, view_from_dict, view_to_dict
@@ -73,7 +83,7 @@ from core.rebalance.settings import TradeSettings
 from core.stress.scenarios import Scenario, scenarios_from_dict, scenarios_to_dict
 from core.universe import Universe
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION = "IPS Allocation Studio"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 SUFFIX = ".ipsproj"
@@ -96,6 +106,21 @@ class Project:
     import_path: str | None = None
     trade_settings: TradeSettings = field(default_factory=TradeSettings)
     outlook: OutlookRequest = field(default_factory=OutlookRequest)
+    branches: BranchSet = field(default_factory=BranchSet)
+    decisions: DecisionLog = field(default_factory=DecisionLog)
+
+
+def settings_to_dict(s: AnalysisSettings) -> dict[str, Any]:
+    """The ``settings`` section (the user's portfolio value, not the account's)."""
+    return {
+        "covariance": s.covariance.name,
+        "expected_returns": s.expected_returns.name,
+        "covariance_half_life": s.covariance_half_life,
+        "views": [view_to_dict(v) for v in s.views],
+        "market_assumptions": [assumption_to_dict(a) for a in s.market_assumptions],
+        "portfolio_value": s.portfolio_value,
+        "var_level": s.var_level,
+    }
 
 
 def project_to_dict(project: Project) -> dict[str, Any]:
@@ -110,7 +135,6 @@ def project_to_dict(project: Project) -> dict[str, Any]:
             "cost_basis": dict(h.cost_basis),
             "price_sources": {t: point.to_dict() for t, point in h.price_sources.items()},
         }
-    s = project.settings
     return {
         "schema_version": SCHEMA_VERSION,
         "application": APPLICATION,
@@ -118,27 +142,26 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "universe": project.universe.to_dict(),
         "holdings": holdings,
         "custom_scenarios": scenarios_to_dict(project.custom_scenarios),
-        "settings": {
-            "covariance": s.covariance.name,
-            "expected_returns": s.expected_returns.name,
-            "covariance_half_life": s.covariance_half_life,
-            "views": [view_to_dict(v) for v in s.views],
-            "market_assumptions": [assumption_to_dict(a) for a in s.market_assumptions],
-            "portfolio_value": s.portfolio_value,
-            "var_level": s.var_level,
-        },
+        "settings": settings_to_dict(project.settings),
         "trade_settings": project.trade_settings.to_dict(),
         "outlook": project.outlook.to_dict(),
         "data": {"mode": project.data_mode.value, "import_path": project.import_path},
+        "branches": branches_to_dict(project),
+        "decisions": project.decisions.to_list(),
     }
 
 
 def upgrade_document(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A schema-1 document as schema 2: the default trade settings (what schema 1 meant)."""
+    """An older document as the current schema: schema 1 gets the default trade settings (what
+    it meant), schema 2 no branches and an empty decision log."""
     upgraded = dict(data)
     if upgraded.get("schema_version") == 1:
         upgraded["trade_settings"] = TradeSettings().to_dict()
         upgraded["schema_version"] = 2
+    if upgraded.get("schema_version") == 2:
+        upgraded["branches"] = {"active": "Main", "policies": []}
+        upgraded["decisions"] = []
+        upgraded["schema_version"] = 3
     return upgraded
 
 
@@ -222,19 +245,34 @@ def _holdings(raw: Any, universe: Universe, where: str) -> Holdings | None:
     return holdings
 
 
-def _committee_inputs(raw: Mapping[str, Any], universe: Universe) -> dict[str, Any]:
-    """``settings.views`` and ``settings.market_assumptions``, checked against ``universe``."""
-    groups = {c: universe.class_members(c) for c in universe.asset_classes}
+def _committee_inputs(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``settings.views`` and ``settings.market_assumptions`` (optional lists) as core values."""
     out: dict[str, Any] = {}
     for key, read in (("views", view_from_dict), ("market_assumptions", assumption_from_dict)):
         items = raw.get(key, [])
         if not isinstance(items, list):
-            raise DataError(f"settings '{key}' must be a list, not {json_kind(items)}.")
-        out[key] = tuple(read(x, where=f"settings {key} {i}") for i, x in enumerate(items, 1))
-    for i, view in enumerate(out["views"], start=1):
-        check_view(view, universe.tickers, groups, where=f"settings views {i}")
-    check_assumptions(out["market_assumptions"], universe.tickers, groups)
+            raise ProjectFileError(
+                f"{where}: settings '{key}' must be a list, not {json_kind(items)}."
+            )
+        try:
+            out[key] = tuple(read(x, where=f"settings {key} {i}") for i, x in enumerate(items, 1))
+        except DataError as exc:
+            raise ProjectFileError(f"{where}: {exc}") from None
     return out
+
+
+def check_committee_inputs(settings: AnalysisSettings, universe: Universe) -> None:
+    """Raise :class:`DataError` when a view or an assumption names what ``universe`` lacks."""
+    groups = {c: universe.class_members(c) for c in universe.asset_classes}
+    for i, view in enumerate(settings.views, start=1):
+        check_view(view, universe.tickers, groups, where=f"settings views {i}")
+    check_assumptions(settings.market_assumptions, universe.tickers, groups)
+
+
+def parse_settings(raw: Any, where: str) -> AnalysisSettings:
+    """The :class:`AnalysisSettings` of a ``settings`` section; :class:`ProjectFileError` naming
+    the bad field otherwise."""
+    return _settings(raw, where)
 
 
 def _settings(raw: Any, where: str) -> AnalysisSettings:
@@ -274,6 +312,7 @@ def _settings(raw: Any, where: str) -> AnalysisSettings:
         portfolio_value=float(value),
         var_level=float(level),
         covariance_half_life=float(half_life),
+        **_committee_inputs(raw, where),
     )
 
 
@@ -311,9 +350,7 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
         )
         section = "settings"
         settings = _settings(data.get("settings") or {}, where)
-        settings = dataclasses.replace(
-            settings, **_committee_inputs(data.get("settings") or {}, universe)
-        )
+        check_committee_inputs(settings, universe)
         section = "data"
         data_raw = data.get("data") or {}
         if not isinstance(data_raw, Mapping):
@@ -341,6 +378,13 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
             if "outlook" in data
             else OutlookRequest()
         )
+        section = "branches"
+        branches = branches_from_dict(_section(data, "branches", where), where)
+        section = "decisions"
+        try:
+            decisions = DecisionLog.from_list(data.get("decisions", []))
+        except DecisionLogError as exc:
+            raise ProjectFileError(f"{where}: {exc}") from None
     except ProjectFileError:
         raise
     except IPSStudioError as exc:
@@ -361,6 +405,8 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
         import_path=import_path,
         trade_settings=trade_settings,
         outlook=outlook,
+        branches=branches,
+        decisions=decisions,
     )
 
 

@@ -5,6 +5,8 @@ Shows what :func:`core.pipeline.run_analysis` returned; it computes nothing itse
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -12,12 +14,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.allocation.committee_panel import CommitteeInputsPanel
+from app.allocation.pick_stability_panel import PickStabilityPanel
 from app.allocation.resampling_panel import ResamplingPanel
+from app.allocation.walk_forward_panel import WalkForwardPanel
 from app.kit import formatting as fmt
 from app.kit import theme
 from app.kit.context import StudioContext
@@ -35,9 +40,23 @@ from app.kit.views import (
 from core.analytics.summary import PerformanceMetrics
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
 from core.pipeline import AnalysisResult, AnalysisSettings
+from core.policy.margins import risk_margins, rule_margins, verdict
 from core.policy.profile import IPSProfile
+from core.report.margin_tables import candidate_margins
+
+if TYPE_CHECKING:
+    from core.project import Project
 
 STAR = "★"
+MARGIN_ROWS = (
+    ("volatility", "Volatility target margin (pp)"),
+    ("drawdown", "Drawdown tolerance margin (pp)"),
+)
+VERDICT_WIDTHS = (52, 60, 58, 86)  # status, utility, the two margins; the verdict stretches
+MARGIN_CONVENTION = (
+    "Margin: distance to the rule's nearest limit in percentage points, positive inside the "
+    "limit, negative when breached (limit - actual for a maximum, actual - limit for a minimum)."
+)
 RULE_COLUMN_WIDTH = 210
 BENCHMARK = "Benchmark"
 VALIDATION_COLUMNS = (
@@ -45,7 +64,7 @@ VALIDATION_COLUMNS = (
     ("pass_fail", "Status", fmt.STATUS),
     ("actual", "Actual", fmt.PERCENT),
     ("limit", "Limit", fmt.TEXT),
-    ("slack", "Slack", fmt.PERCENT),
+    ("slack", "Margin", fmt.PERCENT),
     ("comment", "Comment", fmt.TEXT),
     ("category", "Category", fmt.TEXT),
 )
@@ -94,7 +113,22 @@ def metrics_frame(result: AnalysisResult) -> tuple[pd.DataFrame, list[str], list
         spec = specs.get(key) or by_label.get(key)
         labels.append(spec.label if spec else str(key))
         kinds.append(spec.kind.value if spec else fmt.RATIO)
+    # Each candidate's margin to the two risk rules, in percentage points (+ inside the limit).
+    for key, label in MARGIN_ROWS:
+        table.loc[label] = {
+            c.name: risk_margins(c.validation)[key].margin_pp for c in result.candidates
+        }
+        labels.append(label)
+        kinds.append(fmt.RATIO)
     return table, labels, kinds
+
+
+def verdict_tooltip(result: AnalysisResult, name: str) -> str:
+    """A candidate column's tooltip: its verdict and every rule's margin (sign convention)."""
+    cand = result.candidate(name)
+    lines = [f"{name}: {verdict(cand.validation)}.", "", MARGIN_CONVENTION, ""]
+    lines += [f"• {m.text}" for m in rule_margins(cand.validation)]
+    return "\n".join(lines)
 
 
 def _make_allocation_chart() -> QWidget:
@@ -162,16 +196,30 @@ class AllocationTab(FeatureTab):
         right.addWidget(self._validation_box)
         self.resampling_panel = ResamplingPanel()
         self.runner = self.resampling_panel.runner  # the window cancels tab runners on close
-        right.addWidget(self.resampling_panel)
+        self.pick_stability_panel = PickStabilityPanel(self.runner)
+        self.pick_stability_panel.status_message.connect(self.status_message)
+        self.robustness_tabs = QTabWidget()
+        self.robustness_tabs.setObjectName("robustness_tabs")
+        self.verdicts_model = DataFrameModel(parent=self)
+        self.verdicts_table = read_only_table("verdicts_table", self.verdicts_model, row_height=20)
+        self.verdicts_table.setToolTip(MARGIN_CONVENTION)
+        self.robustness_tabs.addTab(self.verdicts_table, "Verdicts and margins")
+        self.robustness_tabs.addTab(self.pick_stability_panel, "How sure is the pick?")
+        self.robustness_tabs.addTab(self.resampling_panel, "Resampled frontier")
+        right.addWidget(self.robustness_tabs)
         self.resampling_panel.result_replaced.connect(self.result_replaced)
         self.resampling_panel.status_message.connect(self.status_message)
-        left.setSizes([430, 330])
+        self.walk_forward_panel = WalkForwardPanel(self.runner)  # one runner: the window cancels it
+        self.walk_forward_panel.status_message.connect(self.status_message)
+        left.addWidget(self.walk_forward_panel)
+        left.setCollapsible(2, False)
+        left.setSizes([430, 330, 330])
         right.setSizes([330, 260, 200])
         right.setCollapsible(2, False)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(left)
         body.addWidget(right)
-        body.setSizes([880, 460])
+        body.setSizes([960, 400])
 
         self.returns_combo = self._estimator_combo("returns_estimator_combo", ReturnEstimator)
         self.returns_combo.setToolTip(
@@ -257,12 +305,20 @@ class AllocationTab(FeatureTab):
         self._result = result
         self.resampling_panel.set_result(result)
         self.committee_panel.show_inputs(result.inputs)
+        self.walk_forward_panel.set_result(result)
+        self.pick_stability_panel.set_result(result)
         recommended = result.recommended
         names = [c.name for c in result.candidates]
 
         frame, labels, bold = weights_frame(result)
         specs = [
-            ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT) for n in names
+            ColumnSpec(
+                n,
+                header_title(n, n == result.recommended_name),
+                fmt.PERCENT,
+                tooltip=verdict_tooltip(result, n),
+            )
+            for n in names
         ]
         self.weights_model.set_frame(
             frame, specs, row_labels=labels, bold_rows=bold, highlight_key=result.recommended_name
@@ -270,7 +326,13 @@ class AllocationTab(FeatureTab):
 
         table, metric_labels, kinds = metrics_frame(result)
         specs = [
-            ColumnSpec(n, header_title(n, n == result.recommended_name), fmt.PERCENT, decimals=2)
+            ColumnSpec(
+                n,
+                header_title(n, n == result.recommended_name),
+                fmt.PERCENT,
+                decimals=2,
+                tooltip=verdict_tooltip(result, n) if n != BENCHMARK else "",
+            )
             for n in [*names, BENCHMARK]
             if n in table.columns
         ]
@@ -282,6 +344,7 @@ class AllocationTab(FeatureTab):
             highlight_key=result.recommended_name,
         )
 
+        self._show_verdicts(result)
         validation = recommended.validation.to_frame()
         # Failing rules first (a stable sort keeps the policy's order within each group): the
         # committee reads what breaks before what holds.
@@ -290,7 +353,20 @@ class AllocationTab(FeatureTab):
         ).reset_index(drop=True)
         self.validation_model.set_frame(
             validation,
-            [ColumnSpec(key, title, kind, decimals=2) for key, title, kind in VALIDATION_COLUMNS],
+            [
+                ColumnSpec(
+                    key,
+                    title,
+                    kind,
+                    decimals=2,
+                    tooltip=MARGIN_CONVENTION.replace(
+                        "percentage points", "decimal weight or return"
+                    )
+                    if key == "slack"
+                    else "",
+                )
+                for key, title, kind in VALIDATION_COLUMNS
+            ],
         )
         passed = sum(r.passed for r in recommended.validation.rows)
         self._validation_box.setTitle(
@@ -309,6 +385,10 @@ class AllocationTab(FeatureTab):
         self.deferred.add("fit_validation", self._fit_columns)
         self.result_shown.emit(result)
 
+    def restore_project(self, project: Project) -> None:
+        """The walk-forward's trading cost starts at the project's trade settings."""
+        self.walk_forward_panel.set_cost_bps(project.trade_settings.cost_bps)
+
     def set_profile(self, profile: IPSProfile) -> None:
         """Flag the shown result as stale when the IPS no longer matches it."""
         if self._result is None or profile == self._result.profile:
@@ -321,6 +401,26 @@ class AllocationTab(FeatureTab):
         self.stale_label.show()
 
     # -- helpers ---------------------------------------------------------------------------
+    def _show_verdicts(self, result: AnalysisResult) -> None:
+        """Every candidate's status, utility, margins to the two risk rules and verdict."""
+        frame = candidate_margins(result)
+        frame["status"] = frame["passes_policy"].map({True: "PASS", False: "FAIL"})
+        labels = [
+            f"{STAR} {n}" if n == result.recommended_name else n for n in frame["portfolio_name"]
+        ]
+        tip = MARGIN_CONVENTION
+        self.verdicts_model.set_frame(
+            frame,
+            [
+                ColumnSpec("status", "Status", fmt.STATUS),
+                ColumnSpec("penalized_utility", "Utility", fmt.PERCENT, decimals=2),
+                ColumnSpec("volatility_margin_pp", "Vol. pp", fmt.RATIO, tooltip=tip),
+                ColumnSpec("drawdown_margin_pp", "Drawdown pp", fmt.RATIO, tooltip=tip),
+                ColumnSpec("verdict", "Verdict", fmt.TEXT, tooltip=tip),
+            ],
+            row_labels=labels,
+        )
+
     @staticmethod
     def _selection_html(result: AnalysisResult) -> str:
         text = (
@@ -362,3 +462,7 @@ class AllocationTab(FeatureTab):
         rule = self.validation_table.horizontalHeader()
         rule.resizeSection(0, min(rule.sectionSize(0), RULE_COLUMN_WIDTH))  # full text in tooltip
         self.validation_table.horizontalHeader().setStretchLastSection(True)
+        header = self.verdicts_table.horizontalHeader()
+        for column, width in enumerate(VERDICT_WIDTHS):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)

@@ -18,6 +18,8 @@ a new analysis result        emits :attr:`FeatureTab.result_replaced` (e.g. a re
 analysis settings            emits :attr:`FeatureTab.settings_requested` (the window applies
                              the fields, marks the project modified and re-optimizes) and
                              shows them in :meth:`FeatureTab.show_settings`
+another IPS                  emits :attr:`FeatureTab.profile_requested` (the IPS tab makes
+                             it current as one undo step)
 jobs                         sets :attr:`FeatureTab.runner` (a :class:`JobRunner` it owns)
 deferred drawing             sets :attr:`FeatureTab.deferred` (a :class:`DeferredWork`)
 project state and report     :meth:`FeatureTab.project_fields` and
@@ -114,6 +116,9 @@ class FeatureTab(QWidget):
     settings_requested = Signal(object)
     """A request to change :class:`~core.pipeline.AnalysisSettings` fields (keyword: value), e.g.
     the estimators chosen on the Allocation tab; the window applies them and re-optimizes."""
+    profile_requested = Signal(object, str)
+    """A request to make an :class:`~core.policy.profile.IPSProfile` the one edited, as one undo
+    step named by the text (e.g. a what-if branch switched to); the IPS tab applies it."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

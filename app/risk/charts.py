@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from app.kit import chart_kit as kit
 from app.kit.charts import TEXT_COLOR
 from app.risk.rolling_metrics import ROLLING_METRICS, RollingMetric  # noqa: F401 - re-exported
-from core.analytics.factors import FactorRegression
+from core.analytics.factors import FactorOrigin, FactorRegression, factor_legs
 from core.analytics.risk_report import BENCHMARK_SERIES, RiskReport
 from core.pipeline import AnalysisResult
 
@@ -128,8 +128,21 @@ def _factor_panel(
         t_stats = dict(zip(regression.terms[1:], regression.t_stats[1:], strict=True))
         series.append(kit.BarSeries(regression.scope, [betas.get(t, 0.0) for t in terms], color))
         texts.append([f"{betas[t]:.2f} (t {t_stats[t]:.1f})" if t in betas else "" for t in terms])
-    kit.grouped_hbars(item, [FACTOR_LABELS.get(t, t) for t in terms], series, texts=texts)
+    kit.grouped_hbars(
+        item, [factor_label(t, regressions[0].origin) for t in terms], series, texts=texts
+    )
     return series
+
+
+def factor_label(term: str, origin: FactorOrigin) -> str:
+    """A factor's axis label: its research name for the Fama-French factors, else what the proxy
+    is ("HML = SPY - QQQ"), so a proxy is never read as the research factor."""
+    if origin in (FactorOrigin.FAMA_FRENCH, FactorOrigin.DATASET):
+        return FACTOR_LABELS.get(term, term)
+    legs = factor_legs(term, origin)
+    if legs is None:
+        return f"{term} (synthetic)" if origin is FactorOrigin.SYNTHETIC else term
+    return f"{term} = {legs[0]} - {legs[1]}"
 
 
 def draw_factor_exposures(fig: kit.Figure, report: RiskReport) -> None:
@@ -150,7 +163,9 @@ def draw_factor_exposures(fig: kit.Figure, report: RiskReport) -> None:
         series = _factor_panel(item, regressions, colors)
         fits = ", ".join(f"{r.scope.lower()} {r.r_squared:.2f}" for r in regressions)
         kit.style_plot(
-            item, f"{regressions[0].model.value} — R²: {fits}", "Beta (per unit of factor return)"
+            item,
+            f"{regressions[0].model.value}, {regressions[0].origin.short} — R²: {fits}",
+            "Beta (per unit of factor return)",
         )
         for s in series:
             if s.name not in {e.label for e in legend}:

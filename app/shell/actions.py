@@ -102,6 +102,7 @@ def build_menus_and_toolbar(window: MainWindow) -> QToolBar:
     analysis_menu.addAction(actions.optimize)
     analysis_menu.addAction(actions.portfolio_value)
     window.data_controller.build_menu(menus.addMenu("&Data"))
+    window.decision_controller.build_menu(menus.addMenu("&Committee"))
     help_menu = menus.addMenu("&Help")
     help_menu.addAction(actions.about)
 

@@ -22,6 +22,7 @@ kept and the status bar says so.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import shutil
@@ -59,9 +60,15 @@ def prepare_job(
     screen is reused when it was computed from the same inputs."""
     from core.report.inputs import prepare_project_report
 
-    # The Outlook files follow the project's Outlook settings (the Outlook tab's).
+    # The Outlook files follow the project's Outlook settings (the Outlook tab's); a project
+    # with what-if branches gets the Policy Comparison (as `report --branches all` writes it).
     return prepare_project_report(
-        project, dataset, analyses=analyses, progress=progress, cancel=cancel
+        project,
+        dataset,
+        analyses=analyses,
+        branches=len(project.branches.names) > 1,
+        progress=progress,
+        cancel=cancel,
     )
 
 
@@ -210,6 +217,10 @@ class ExportController(QObject):
 
     @Slot(object)
     def _on_prepare_result(self, bundle: ReportBundle) -> None:
+        # The pick stability the user measured in the Allocation tab goes into the report.
+        answer = self._window.tab_widgets["allocation"].pick_stability_panel.answer
+        if answer is not None and answer.recommended == bundle.results[0].recommended_name:
+            bundle = dataclasses.replace(bundle, pick_stability=(answer,))
         self._status("Exporting the report… drawing the charts")
         self._charts_dir = Path(tempfile.mkdtemp(prefix="ips-charts-"))
         self._bundle, self._images = bundle, []

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import APP_NAME, DISCLAIMER, SHORT_DISCLAIMER
+from app.compare.decision_controller import DecisionController
 from app.ips.tab import IPSTab
 from app.kit import theme
 from app.kit.context import StudioContext
@@ -117,6 +118,8 @@ class MainWindow(QMainWindow):
         self.export_controller = ExportController(self)  # File > Export report... (Ctrl+E)
         self.action_export_report = self.export_controller.action
         self.project_controller = ProjectController(self)  # File > New / Open / Save, autosave
+        self.workspace.project_source = self.project_controller.current_project
+        self.decision_controller = DecisionController(self)  # Committee > Decision log...
         self.data_controller = DataController(self)  # Data menu
         self.action_refresh_data = self.data_controller.action_refresh
         self._build_status_bar()

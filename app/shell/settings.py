@@ -19,9 +19,9 @@ from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths
 from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
 
 from app import APP_NAME
+from core.resources import USER_DIR_ENV
 
 ORGANIZATION = "IPS Allocation Studio"
-USER_DIR_ENV = "IPS_STUDIO_USER_DIR"
 MAX_RECENT_FILES = 8
 RECENT_KEY, LAST_FOLDER_KEY = "project/recent_files", "project/last_folder"
 

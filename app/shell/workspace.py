@@ -8,6 +8,7 @@ tabs' signals, so the window connects to it once, whatever tabs come and go.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -48,6 +49,8 @@ class Workspace(QObject):
         self.tabs: dict[str, FeatureTab] = {}
         self.context: StudioContext | None = None
         self._ips_tab: IPSTab | None = None
+        self.project_source: Callable[[], Project] | None = None
+        """The window's ``current_project`` (set once the project controller exists)."""
 
     @property
     def ips_tab(self) -> IPSTab:
@@ -70,7 +73,9 @@ class Workspace(QObject):
         if profiles.get(key, profile) != profile:  # a project's edited copy of a bundled one
             key = f"{profile.name} (project)"  # is its own item, next to the bundled profile
         profiles[key] = profile
-        self.context = StudioContext(self._undo_stack, universe, profiles, key)
+        self.context = StudioContext(
+            self._undo_stack, universe, profiles, key, project=self._current_project
+        )
         self.tabs = {
             feature.key: feature.create(self.context, self._tab_widget) for feature in FEATURES
         }
@@ -89,7 +94,14 @@ class Workspace(QObject):
             ips_tab.constraints_model.replace_profile(profile)
             self._undo_stack.clear()
         ips_tab.profile_changed.connect(self.profile_changed)
+        for tab in self.tabs.values():
+            tab.profile_requested.connect(ips_tab.constraints_model.replace_profile)
         settings.restore_splitters(self.tabs)
+
+    def _current_project(self) -> Project:
+        if self.project_source is None:
+            raise RuntimeError("the window has not connected its project yet")
+        return self.project_source()
 
     def retire(self) -> None:
         """Stop every tab's drawing and jobs (a rebuild or the window's close). Job runners

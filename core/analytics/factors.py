@@ -9,8 +9,12 @@ Conventions
   statsmodels ``cov_type="HAC"`` default). p-values from the normal distribution, as statsmodels
   does for HAC unless ``use_t`` is set.
 * ``alpha`` is monthly; ``alpha_annualized = 12 x alpha``. R-squared is centred.
-* Models: :data:`EQUITY_FACTORS` (Fama-French five-factor style) and
+* Models: :data:`EQUITY_FACTORS` (the five equity factors MKT_RF, SMB, HML, RMW, CMA) and
   :data:`MULTI_ASSET_FACTORS` (market, rates/term, credit, commodity, dollar).
+* Factors are named for what they are (:class:`FactorOrigin`): the Fama-French research factors
+  only when the Data Library's file is attached (:mod:`core.data.french`); the synthetic data's
+  factors are generated series calibrated to ETF spreads (SMB = IWM - SPY, HML = SPY - QQQ, ...,
+  :data:`core.data.calibrate.FACTOR_PROXIES`); otherwise ETF-spread proxies from the universe.
 
 Factor sources (:func:`factor_table`): a dataset's own ``factors`` columns when present (in
 synthetic mode they are generated jointly with the ETF returns); otherwise return-based proxies
@@ -27,11 +31,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+
+if TYPE_CHECKING:
+    from core.data.dataset import ReturnsDataset
 
 PERIODS_PER_YEAR = 12
 MIN_OBSERVATIONS = 24
@@ -49,9 +57,75 @@ ALPHA_TERM = "Alpha"
 
 
 class FactorModel(str, Enum):
-    EQUITY = "Equity factors (Fama-French 5 style)"
+    EQUITY = "Equity five-factor model"
     MARKET_ONLY = "Equity market factor only"
     MULTI_ASSET = "Multi-asset factors"
+
+
+class FactorOrigin(str, Enum):
+    """Where a regression's factor returns come from (stated beside every regression)."""
+
+    FAMA_FRENCH = "Fama-French research factors (Kenneth R. French Data Library)"
+    SYNTHETIC = "synthetic ETF-spread proxy factors"
+    ETF_PROXY = "ETF-spread proxy factors"
+    DATASET = "the data set's own factors"
+
+    @property
+    def short(self) -> str:
+        """A short name for chart titles."""
+        return {
+            FactorOrigin.FAMA_FRENCH: "Fama-French factors",
+            FactorOrigin.SYNTHETIC: "synthetic ETF-spread proxies",
+            FactorOrigin.ETF_PROXY: "ETF-spread proxies",
+            FactorOrigin.DATASET: "the data set's factors",
+        }[self]
+
+
+def factor_legs(name: str, origin: FactorOrigin) -> tuple[str, str] | None:
+    """``(long, short)`` ETF legs of a proxy factor (``"cash"`` for the risk-free leg), or None
+    for the research factors and for factors without an ETF proxy."""
+    from core.data.calibrate import FACTOR_PROXIES
+
+    if origin is FactorOrigin.SYNTHETIC:
+        legs = FACTOR_PROXIES.get("MKT" if name == "MKT_RF" else name)
+    elif origin is FactorOrigin.ETF_PROXY:
+        legs = PROXY_DEFINITIONS.get(name)
+    else:
+        return None
+    if legs is None:
+        return None
+    long, short = (leg if leg not in ("CASH", "RF") else "cash" for leg in legs)
+    return long, short
+
+
+def dataset_factor_origin(dataset: ReturnsDataset) -> FactorOrigin | None:
+    """The origin of ``dataset.factors`` (None when it has none): synthetic data's factors are the
+    generator's; factors attached by :func:`core.data.french.attach_factors` are Fama-French's."""
+    from core.data.dataset import DataMode
+    from core.data.french import SOURCE
+
+    if dataset.factors is None:
+        return None
+    if any(note.startswith(f"Equity factors: {SOURCE}") for note in dataset.provenance.notes):
+        return FactorOrigin.FAMA_FRENCH
+    if dataset.mode is DataMode.SYNTHETIC:
+        return FactorOrigin.SYNTHETIC
+    return FactorOrigin.DATASET
+
+
+def _dataset_source(name: str, origin: FactorOrigin) -> str:
+    """What a dataset factor column is, in words."""
+    if origin is FactorOrigin.FAMA_FRENCH:
+        return "Fama-French research factor, Kenneth R. French Data Library"
+    if origin is FactorOrigin.SYNTHETIC:
+        legs = factor_legs(name, origin)
+        if legs is None:
+            return (
+                "synthetic: stated Fama-French-like figures (no ETF proxy exists; no ETF loads "
+                "on it)"
+            )
+        return f"synthetic: generated, calibrated to the ETF spread {legs[0]} - {legs[1]}"
+    return "the data set's own factor"
 
 
 def newey_west_lags(observations: int) -> int:
@@ -123,6 +197,8 @@ class FactorRegression:
     factor_sources : dict
         ``{factor: description}`` of where each factor came from.
     notes : tuple of str
+    origin : FactorOrigin
+        What the factors are (:attr:`label` names the model with it).
     """
 
     scope: str
@@ -140,6 +216,13 @@ class FactorRegression:
     end: str
     factor_sources: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    origin: FactorOrigin = FactorOrigin.ETF_PROXY
+
+    @property
+    def label(self) -> str:
+        """The model and what its factors are, e.g. "Equity five-factor model on ETF-spread
+        proxy factors"."""
+        return f"{self.model.value} on {self.origin.value}"
 
     @property
     def alpha(self) -> float:
@@ -189,6 +272,7 @@ def regress_on_factors(
     lags: int | None = None,
     factor_sources: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    origin: FactorOrigin = FactorOrigin.ETF_PROXY,
 ) -> FactorRegression:
     """Regress monthly excess returns on every column of ``factors`` (plus a constant).
 
@@ -245,6 +329,7 @@ def regress_on_factors(
         end=fmt(stamps[-1]),
         factor_sources=dict(factor_sources or {}),
         notes=tuple(notes),
+        origin=origin,
     )
 
 
@@ -263,12 +348,22 @@ class FactorTable:
         ``{factor or "RF": description}``.
     notes : tuple of str
         What is missing and why.
+    origins : dict
+        ``{factor: FactorOrigin}``.
     """
 
     factors: pd.DataFrame
     risk_free: pd.Series
     sources: dict[str, str]
     notes: tuple[str, ...]
+    origins: dict[str, FactorOrigin] = field(default_factory=dict)
+
+    def origin(self, columns: Sequence[str]) -> FactorOrigin:
+        """The origin of ``columns`` taken together: the first non-market factor's (the market
+        factor is an ETF spread in every case but Fama-French's)."""
+        named = [self.origins[c] for c in columns if c in self.origins]
+        others = [self.origins[c] for c in columns if c in self.origins and c != "MKT_RF"]
+        return (others or named or [FactorOrigin.ETF_PROXY])[0]
 
     def columns(self, wanted: Sequence[str]) -> list[str]:
         return [f for f in wanted if f in self.factors.columns]
@@ -284,6 +379,7 @@ def factor_table(
     dataset_factors: pd.DataFrame | None = None,
     *,
     cash_ticker: str | None = None,
+    origin: FactorOrigin = FactorOrigin.DATASET,
 ) -> FactorTable:
     """Assemble the factors of both models (module docstring: dataset columns first, then proxies).
 
@@ -296,6 +392,9 @@ def factor_table(
         ``cash_ticker`` column.
     dataset_factors : DataFrame, optional
         The dataset's own factor returns (columns like ``MKT_RF``, ``SMB``, ``RF``).
+    origin : FactorOrigin
+        What ``dataset_factors`` are (:func:`dataset_factor_origin`); the universe proxies are
+        :attr:`FactorOrigin.ETF_PROXY`.
 
     Raises
     ------
@@ -317,15 +416,18 @@ def factor_table(
         )
     legs = returns.assign(RF=rf)
     columns: dict[str, pd.Series] = {}
+    origins: dict[str, FactorOrigin] = {}
     for name in dict.fromkeys(EQUITY_FACTORS + MULTI_ASSET_FACTORS):
         if name in own.columns:
             columns[name] = own[name].reindex(returns.index)
-            sources[name] = "dataset factors"
+            sources[name] = _dataset_source(name, origin)
+            origins[name] = origin
         elif name in PROXY_DEFINITIONS:
             long, short = PROXY_DEFINITIONS[name]
             if long in legs.columns and short in legs.columns:
                 columns[name] = legs[long] - legs[short]
-                sources[name] = f"proxy {long} - {short} from the universe's returns"
+                sources[name] = f"ETF-spread proxy {long} - {short} from the universe's returns"
+                origins[name] = FactorOrigin.ETF_PROXY
             else:
                 notes.append(
                     f"{name} is unavailable: the proxy {long} - {short} needs both in the universe."
@@ -337,7 +439,45 @@ def factor_table(
             "model uses the market factor only. Import Fama-French factors for the full model."
         )
     frame = pd.DataFrame(columns, index=returns.index)
-    return FactorTable(frame, rf.rename("RF"), sources, tuple(notes))
+    return FactorTable(frame, rf.rename("RF"), sources, tuple(notes), origins)
+
+
+def factor_origin_sentence(regressions: Sequence[FactorRegression]) -> str:
+    """One sentence naming the factors of ``regressions`` for what they are, with how each
+    non-research factor is built."""
+    if not regressions:
+        return "No factor regression could be run."
+    sources: dict[str, str] = {}
+    for reg in regressions:
+        sources.update(reg.factor_sources)
+    origins = sorted({reg.origin for reg in regressions}, key=lambda o: o.value)
+    built = "; ".join(f"{name}: {text}" for name, text in sources.items())
+    words = {
+        FactorOrigin.FAMA_FRENCH: "the Fama-French research factors",
+        FactorOrigin.SYNTHETIC: (
+            "synthetic ETF-spread proxy factors, generated with the synthetic returns; they are "
+            "not the Fama-French research factors"
+        ),
+        FactorOrigin.ETF_PROXY: (
+            "ETF-spread proxy factors built from the universe's own returns; they are not the "
+            "Fama-French research factors"
+        ),
+        FactorOrigin.DATASET: "the data set's own factors",
+    }
+    return "Factors: " + " and ".join(words[o] for o in origins) + f". Construction: {built}."
+
+
+def sleeve_caveat(sleeve: FactorRegression) -> str:
+    """Why a high equity-sleeve R-squared means little when the equity factors are ETF spreads
+    (empty for the research factors)."""
+    if sleeve.origin not in (FactorOrigin.SYNTHETIC, FactorOrigin.ETF_PROXY):
+        return ""
+    return (
+        f"Caveat: the equity sleeve's R² of {sleeve.r_squared:.2f} is largely mechanical. Its "
+        "factors are spreads of ETFs the sleeve itself holds (SMB = IWM - SPY, HML = SPY - QQQ), "
+        "so the regression restates the sleeve's mix of those ETFs (for example its QQQ share "
+        "as a negative HML loading) rather than revealing a style exposure."
+    )
 
 
 def equity_sleeve_weights(weights: pd.Series, equity_tickers: Sequence[str]) -> pd.Series:

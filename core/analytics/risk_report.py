@@ -25,8 +25,10 @@ from core.analytics.factors import (
     EQUITY_FACTORS,
     MULTI_ASSET_FACTORS,
     FactorModel,
+    FactorOrigin,
     FactorRegression,
     FactorTable,
+    dataset_factor_origin,
     equity_sleeve_weights,
     factor_table,
     regress_on_factors,
@@ -80,7 +82,9 @@ class FactorDiagnostics:
     notes: tuple[str, ...]
 
 
-def _models(table: FactorTable) -> list[tuple[FactorModel, list[str]]]:
+def factor_models(table: FactorTable) -> list[tuple[FactorModel, list[str]]]:
+    """The regressions a factor table supports: the equity model (or the market factor alone)
+    and the multi-asset model, each with its factor columns."""
     equity = (
         (FactorModel.EQUITY, list(EQUITY_FACTORS))
         if table.has_equity_factors
@@ -108,6 +112,7 @@ def factor_diagnostics(
     universe: Universe,
     risk_free: pd.Series | None,
     dataset_factors: pd.DataFrame | None,
+    origin: FactorOrigin = FactorOrigin.DATASET,
 ) -> FactorDiagnostics:
     """Regress the portfolio, the benchmark and the equity sleeve on the factors.
 
@@ -120,7 +125,9 @@ def factor_diagnostics(
     risk_free, dataset_factors
         As :func:`core.analytics.factors.factor_table`.
     """
-    table = factor_table(returns, risk_free, dataset_factors, cash_ticker=universe.cash_ticker)
+    table = factor_table(
+        returns, risk_free, dataset_factors, cash_ticker=universe.cash_ticker, origin=origin
+    )
     notes = list(table.notes)
 
     def run(
@@ -140,11 +147,12 @@ def factor_diagnostics(
                     scope=scope,
                     model=model,
                     factor_sources={c: table.sources[c] for c in cols},
+                    origin=table.origin(cols),
                 )
             )
         return out
 
-    models = _models(table)
+    models = factor_models(table)
     portfolio = run(portfolio_returns(returns, weights), PORTFOLIO_SCOPE, models)
     benchmark = run(portfolio_returns(returns, benchmark_weights), BENCHMARK_SCOPE, models)
     sleeve: FactorRegression | None = None
@@ -302,6 +310,7 @@ def build_risk_report(
         universe,
         result.dataset.risk_free,
         result.dataset.factors,
+        dataset_factor_origin(result.dataset) or FactorOrigin.DATASET,
     )
     return RiskReport(
         profile_name=result.profile.name,

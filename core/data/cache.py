@@ -21,7 +21,6 @@ import pandas as pd
 
 from core.errors import DataError
 
-APP_NAME = "IPS Allocation Studio"
 CACHE_FILENAME = "market_cache.sqlite"
 SCHEMA_VERSION = 1
 
@@ -36,10 +35,11 @@ _SCHEMA = (
 
 
 def default_cache_path() -> Path:
-    """``user_data_dir("IPS Allocation Studio") / "market_cache.sqlite"`` (platformdirs)."""
-    from platformdirs import user_data_dir
+    """``market_cache.sqlite`` under :func:`core.resources.user_data_root` (platformdirs' user
+    data folder, or ``$IPS_STUDIO_USER_DIR`` when set)."""
+    from core.resources import user_data_root
 
-    return Path(user_data_dir(APP_NAME, appauthor=False)) / CACHE_FILENAME
+    return user_data_root() / CACHE_FILENAME
 
 
 def series_sha256(prices: pd.Series) -> str:

@@ -119,9 +119,10 @@ def _csv_text(raw: bytes, name: str) -> str:
 
 
 def default_cache_dir() -> Path:
-    from platformdirs import user_data_dir
+    """:func:`core.resources.user_data_root` (honours ``$IPS_STUDIO_USER_DIR``)."""
+    from core.resources import user_data_root
 
-    return Path(user_data_dir("IPS Allocation Studio", appauthor=False))
+    return user_data_root()
 
 
 def _download(url: str) -> bytes:

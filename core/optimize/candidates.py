@@ -17,13 +17,20 @@ Target Volatility
     The highest expected return whose ex-ante volatility does not exceed the IPS
     target: bisection on the return floor of ``min w' S w s.t. mu' w >= r``. If even the
     minimum-volatility portfolio exceeds the target, or the target does not bind, a note says so.
-Risk Parity
-    Exact equal risk contributions (Newton on Spinu's convex formulation,
+ETF Risk Parity
+    Equal risk contribution per ETF (each ETF's ``w_i (S w)_i`` the same). Exact equal risk
+    contributions (Newton on Spinu's convex formulation,
     :mod:`core.optimize.risk_parity`) when that portfolio meets the policy. Otherwise, equal risk
     as closely as the IPS bounds allow: minimizes ``sum_i (w_i (S w)_i / w' S w - 1/n)^2`` by
     damped Gauss-Newton, each step a QP over the policy constraints (DAQP), from the policy
     portfolio closest to the unconstrained equal-risk one, until the point is first-order optimal.
-    The remaining dispersion is reported.
+    The remaining dispersion is reported. When the bounds bind (an equity floor, say), this
+    least-squares fit of risk shares lowers the over-budget ETFs' shares by raising total risk:
+    it prefers the riskier bonds (HYG, LQD) to Treasuries (TLT, SHY), whose low, equity-hedging
+    risk would raise the equities' share, and can hold no Treasuries at all; the note says so.
+Asset-Class Risk Parity
+    Equal risk contribution per asset class inside the IPS bounds
+    (:mod:`core.optimize.class_risk_parity`), what committees usually mean by risk parity.
 Mean-Variance Utility
     ``max mu' w - (lambda / 2) w' S w - gamma ||w||^2`` with the profile's risk aversion
     ``lambda`` and concentration penalty ``gamma`` (QP). If its volatility exceeds the IPS
@@ -49,9 +56,13 @@ class Strategy(str, Enum):
     MIN_VOLATILITY = "Minimum Volatility"
     MAX_SHARPE = "Maximum Sharpe"
     TARGET_VOLATILITY = "Target Volatility"
-    RISK_PARITY = "Risk Parity"
+    RISK_PARITY = "ETF Risk Parity"
+    CLASS_RISK_PARITY = "Asset-Class Risk Parity"
     MEAN_VARIANCE = "Mean-Variance Utility"
     RESAMPLED = "Resampled Frontier"
+    IPS_OPTIMUM = "IPS Optimum"
+    CURRENT_HOLDINGS = "Current Holdings"
+    """The account as it is, measured beside the candidates (never built or selected)."""
 
 
 @dataclass(frozen=True)
@@ -210,6 +221,8 @@ def target_volatility(
     )
 
 
+_TREASURIES = frozenset({"TLT", "SHY", "IEF", "GOVT", "SCHR", "VGSH", "VGIT", "VGLT"})
+"""Treasury ETFs named in the ETF Risk Parity note when the fit leaves them out."""
 RISK_PARITY_STATIONARITY_TOL = 1e-8  # projected-gradient step (weights) at which the search stops
 _RISK_PARITY_STALL_TOL = 1e-6  # accepted when no step can lower the objective any more (rounding)
 _RISK_PARITY_MAX_ITERATIONS = 500
@@ -226,7 +239,7 @@ def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
             Strategy.RISK_PARITY,
             erc,
             "Newton on Spinu's convex formulation (exact)",
-            ("Equal risk contributions achieved.",),
+            ("Equal risk contributions per ETF achieved.",),
         )
     # Start from the policy portfolio closest (Euclidean) to the unconstrained equal-risk one.
     start = solve_qp(2 * np.eye(n), -2 * erc, cs, what="risk-parity start").weights
@@ -239,15 +252,24 @@ def risk_parity(inputs: MarketInputs, cs: ConstraintSet) -> Candidate:
     share = w * s / (w @ s)
     spread = float(share.max() - share.min())
     note = (
-        "Equal risk contributions achieved."
+        "Equal risk contributions per ETF achieved."
         if spread < 1e-4
-        else f"The policy bounds prevent equal risk: contributions range {share.min():.1%} to {share.max():.1%}."
+        else f"The policy bounds prevent equal risk per ETF: contributions range {share.min():.1%} to {share.max():.1%}."
     )
+    notes = [note]
+    unheld = [t for t, x in zip(cs.tickers, w, strict=True) if x < 1e-6 and t in _TREASURIES]
+    if unheld and spread >= 1e-4:
+        notes.append(
+            f"{', '.join(unheld)} held at 0%: with the bounds binding, the closest fit of equal "
+            "risk shares lowers the largest shares by raising total risk, so it prefers riskier "
+            "bonds to Treasuries, whose low risk would raise the others' shares. Asset-Class "
+            "Risk Parity balances risk by class instead."
+        )
     return Candidate(
         Strategy.RISK_PARITY,
         w,
         f"Gauss-Newton with {solver} subproblems ({iterations} iterations)",
-        (note,),
+        tuple(notes),
     )
 
 

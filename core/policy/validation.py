@@ -29,6 +29,9 @@ class ValidationRow:
     slack: float
     passed: bool
     comment: str
+    limit: float | None = None
+    """The limit nearest to ``actual`` (decimal; for the drawdown rule the tolerance as a positive
+    loss), so that ``slack`` is ``limit - actual`` for a maximum, ``actual - limit`` for a minimum."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ def _range_row(
     if hi is not None:
         slacks.append(hi - actual)
     slack = min(slacks)
+    nearest = (lo if slack == slacks[0] else hi) if lo is not None else hi
     passed = slack >= -tol
     if lo is not None and hi is not None:
         limit = f"{_p(lo)} to {_p(hi)}"
@@ -97,7 +101,7 @@ def _range_row(
     else:
         assert hi is not None  # failing and not below the minimum: above the maximum
         comment = f"{_p(actual)} is above the {_p(hi)} maximum by {(actual - hi) * 100:.2f} pp"
-    return ValidationRow(rule, category, limit, actual, slack, passed, comment)
+    return ValidationRow(rule, category, limit, actual, slack, passed, comment, nearest)
 
 
 def weight_rule_rows(
@@ -137,6 +141,7 @@ def weight_rule_rows(
             f"weights add up to {total:.4%}"
             + (f" (cash {cash_weight:.2%} included)" if cash_weight else "")
             + ("" if ok else f", off by {(total - 1) * 100:+.4f} pp"),
+            1.0,
         )
     )
     worst = int(np.argmin(w))
@@ -150,6 +155,7 @@ def weight_rule_rows(
             float(w[worst]),
             ok,
             "no negative weight" if ok else f"{universe.tickers[worst]} is short at {_p(w[worst])}",
+            0.0,
         )
     )
     top = int(np.argmax(w))
@@ -165,6 +171,7 @@ def weight_rule_rows(
             row.slack,
             row.passed,
             f"largest is {universe.tickers[top]}: {row.comment}",
+            row.limit,
         )
     )
     for cls in universe.asset_classes:
@@ -246,6 +253,7 @@ def validate_portfolio(
             row.slack,
             row.passed,
             row.comment.replace(_p(loss), f"a {_p(loss)} peak-to-trough loss", 1),
+            row.limit,
         )
     )
     return ValidationReport(tuple(rows))

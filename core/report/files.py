@@ -6,7 +6,8 @@ Files: ``recommended_allocation.csv``, ``portfolio_weights.csv`` (every candidat
 ``data_provenance.json``; the risk files ``risk_contribution_summary.csv``,
 ``factor_exposure_summary.csv``, ``equity_sleeve_factor_summary.csv``,
 ``rolling_risk_metrics.csv``, ``efficient_frontier.csv``; ``stress_test_results.csv``; and, when
-the Outlook was computed, ``monte_carlo_summary.csv`` and ``reverse_stress.csv``. Several profiles are stacked in the same files with a
+the Outlook was computed, ``monte_carlo_summary.csv`` and ``reverse_stress.csv``; when the
+walk-forward ran, ``walk_forward_results.csv`` (one row per rule and holding period). Several profiles are stacked in the same files with a
 ``profile_name`` column. Every file carries the data mode.
 """
 
@@ -26,6 +27,7 @@ from core.report.sanitize import sanitize_frame
 
 if TYPE_CHECKING:
     from core.analytics.risk_report import RiskReport
+    from core.backtest.results import WalkForwardResult
     from core.outlook.analysis import AnalysisOutlook
     from core.stress.engine import StressResult
 
@@ -55,6 +57,7 @@ def write_analysis_files(
     risk_reports: Sequence[RiskReport] | None = None,
     stress_results: Sequence[StressResult] | None = None,
     outlooks: Sequence[AnalysisOutlook] = (),
+    walk_forwards: Sequence[WalkForwardResult] = (),
 ) -> list[Path]:
     """Write the files of the module docstring into ``folder``; returns their paths.
 
@@ -111,6 +114,13 @@ def write_analysis_files(
             path = folder / name
             _write_csv(pd.concat(frames, ignore_index=True), path, mode)
             written.append(path)
+
+    if walk_forwards:
+        from core.report.walk_forward_tables import WALK_FORWARD_CSV, walk_forward_periods
+
+        path = folder / WALK_FORWARD_CSV
+        _write_csv(walk_forward_periods(walk_forwards), path, mode)
+        written.append(path)
 
     returns = dataset.returns.copy()
     returns.index.name = "date"

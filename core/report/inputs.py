@@ -219,12 +219,21 @@ def prepare_project_report(
     profiles: Sequence[IPSProfile] | None = None,
     analyses: Sequence[AnalysisResult] = (),
     outlook: OutlookRequest | None = None,
+    pick_samples: int = 0,
+    branches: bool | Sequence[str] = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ReportBundle:
     """:func:`report_inputs` then :func:`core.report.package.prepare_report`: the bundle every
     output of the report is written from (what the window's export job runs). ``outlook``
-    overrides the project's own Outlook settings (``project.outlook``)."""
+    overrides the project's own Outlook settings (``project.outlook``); ``pick_samples > 0``
+    adds the pick stability (:mod:`core.robustness.pick_stability`).
+
+    ``branches`` adds the Policy Comparison (:func:`core.branches.compare.compare_policies`):
+    True compares every branch of the project, a sequence the branches it names. The project's
+    decision log, when it has entries, is always added (the Decision Log sheet and appendix).
+    """
+    from core.backtest.settings import WalkForwardSettings
     from core.report.package import prepare_report
 
     report = progress or no_progress
@@ -236,14 +245,32 @@ def prepare_project_report(
         cancel=cancel,
         progress=lambda f, m: report(0.5 * f, m),
     )
-    return prepare_report(
+    bundle = prepare_report(
         inputs.results,
         rebalance=inputs.plan,
         custom_scenarios=inputs.custom_scenarios,
         outlook=outlook if outlook is not None else project.outlook,
+        walk_forward=WalkForwardSettings(
+            cost_bps=project.trade_settings.cost_bps, cost_source="the project's trade settings"
+        ),
+        pick_samples=pick_samples,
         cancel=cancel,
-        progress=lambda f, m: report(0.5 + 0.5 * f, m),
+        progress=lambda f, m: report((0.5 if branches is False else 0.4) + 0.4 * f, m),
     )
+    comparison = None
+    if branches is not False:
+        from core.branches.compare import compare_policies
+
+        comparison = compare_policies(
+            project,
+            dataset,
+            None if branches is True else list(branches),
+            outlook=outlook,
+            cancel=cancel,
+            progress=lambda f, m: report(0.8 + 0.2 * f, m),
+        )
+    decisions = project.decisions if len(project.decisions) else None
+    return dataclasses.replace(bundle, comparison=comparison, decisions=decisions)
 
 
 def export_project_report(
@@ -256,6 +283,8 @@ def export_project_report(
     charts: Charts = None,
     render_pdf: PdfRenderer | None = None,
     outlook: OutlookRequest | None = None,
+    pick_samples: int = 0,
+    branches: bool | Sequence[str] = False,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> list[Path]:
@@ -271,6 +300,8 @@ def export_project_report(
         profiles=profiles,
         analyses=analyses,
         outlook=outlook,
+        pick_samples=pick_samples,
+        branches=branches,
         cancel=cancel,
         progress=lambda f, m: report(0.4 * f, m),
     )

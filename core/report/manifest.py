@@ -64,12 +64,16 @@ def build_manifest(
     *,
     created_utc: str | None = None,
     made_from: Mapping[str, Any] | None = None,
+    fingerprint: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest of the files now in ``folder`` (every file but the manifest itself).
 
     ``made_from`` records the state the report was computed from (:func:`report_state`: the IPS
     profiles, the account with its prices and their sources, the trade settings, the custom
     scenarios and the portfolio value), so a reader can tell which screen the pack shows.
+    ``fingerprint`` (:class:`core.decision.fingerprint.RunFingerprint` as a dict: the IPS
+    profile hash and schema, the returns hash, the holdings hash and the code revision) is what
+    the decision log records, so an approved decision can be matched to a report folder.
     """
     root = Path(folder)
     first = results[0]
@@ -102,6 +106,7 @@ def build_manifest(
             "estimation": {r.profile.name: r.inputs.describe() for r in results},
         },
         "made_from": dict(made_from or {}),
+        "fingerprint": dict(fingerprint or {}),
         "packages": package_versions(),
         "files": files,
     }
@@ -149,9 +154,12 @@ def write_manifest(
     *,
     created_utc: str | None = None,
     made_from: Mapping[str, Any] | None = None,
+    fingerprint: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``run_manifest.json`` into ``folder`` (module docstring); returns its path."""
     path = Path(folder) / MANIFEST_NAME
-    manifest = build_manifest(results, folder, created_utc=created_utc, made_from=made_from)
+    manifest = build_manifest(
+        results, folder, created_utc=created_utc, made_from=made_from, fingerprint=fingerprint
+    )
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return path

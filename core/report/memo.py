@@ -5,7 +5,8 @@ with two decimals (``5.66%``), dollars to the dollar (``$1,234``), ratios with t
 number is typed into the text. Sections, in order: data provenance; executive recommendation;
 IPS constraints and compliance; recommended allocation and why; risk and return; benchmark
 comparison; risk contribution; factor interpretation; stress summary; rebalancing actions;
-key risks; limitations; disclaimer. Chart images (``charts/*.png``, paths relative to the memo)
+key risks; limitations; disclaimer; then the policy comparison and the decision log appendix
+when the report has them. Chart images (``charts/*.png``, paths relative to the memo)
 are placed in the section they illustrate.
 """
 
@@ -286,32 +287,44 @@ def build_memo(
     charts: Sequence[str] = (),
     generated: str | None = None,
     outlooks: Sequence[Any] = (),
+    walk_forwards: Sequence[Any] = (),
+    pick_stability: Sequence[Any] = (),
+    appendices: Sequence[Sequence[str]] = (),
 ) -> str:
     """The memo in Markdown (module docstring) for ``results[0]``; other profiles are listed at the end.
 
     ``charts`` are paths relative to the memo (``"charts/risk_contribution.png"``).
     ``outlooks`` (one :class:`~core.outlook.analysis.AnalysisOutlook` per profile) add the
-    Outlook to the stress section.
+    Outlook to the stress section. ``pick_stability`` (one
+    :class:`~core.robustness.pick_stability.PickStability` per profile) adds the pick's stability
+    after every candidate's verdict with margins. ``appendices`` are Markdown sections (lines, their own
+    ``##`` title first) added at the end: the policy comparison and the decision log.
+    ``walk_forwards`` (one :class:`~core.backtest.results.WalkForwardResult` per profile) add
+    the out-of-sample evidence to the risk-and-return section and the out-of-sample alpha to the
+    factor section.
     """
+    from core.report.margin_tables import memo_lines
     from core.report.outlook_tables import outlook_section
+    from core.report.walk_forward_tables import oos_parts
 
     result, risk, stress = results[0], risk_reports[0], stress_results[0]
     plan = rebalance_plans(results, rebalance).get(result.profile.name)
     generated = generated or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     mode = result.dataset.mode.value
+    walk_lines, oos_alpha = oos_parts(result, walk_forwards[0] if walk_forwards else None)
     bodies = [
         _provenance(result),
         _recommendation(result, risk, stress, plan),
-        _constraints(result),
+        _constraints(result) + ["", *memo_lines(result, next(iter(pick_stability), None))],
         _allocation(result, risk),
-        _risk_return(risk),
+        _risk_return(risk) + walk_lines,
         _benchmark(result, risk),
         _risk_contribution(risk),
-        factor_section(risk),
+        factor_section(risk, oos_alpha),
         stress_section(stress) + (["", *outlook_section(outlooks[0])] if outlooks else []),
         rebalancing_section(plan),
         key_risks(result, risk, stress),
-        limitations(result, risk),
+        limitations(result, risk, out_of_sample=bool(walk_forwards)),
         [f"**{DISCLAIMER}**"],
     ]
     out = [
@@ -335,4 +348,6 @@ def build_memo(
             for r in others
         ]
         out.append("")
+    for appendix in appendices:
+        out += [*appendix, ""]
     return "\n".join(out).rstrip() + "\n"

@@ -41,8 +41,13 @@ def fit_words(r_squared: float) -> str:
     return "little of (read the loadings with caution)"
 
 
-def regression_sentence(reg: FactorRegression, label: str) -> str:
-    """R-squared, the significant loadings and alpha of one regression, in one paragraph."""
+def regression_sentence(reg: FactorRegression, label: str, *, in_sample: bool = True) -> str:
+    """R-squared, the significant loadings and alpha of one regression, in one paragraph.
+
+    ``in_sample``: the regression covers the months the portfolio was chosen on, so its alpha's
+    t-statistic is reported without a significance claim (an optimizer fitted to those months
+    finds alpha there by construction); the out-of-sample alpha, when measured, is stated apart.
+    """
     loadings = [
         (term, float(b), float(t))
         for term, b, t in zip(reg.terms[1:], reg.coefficients[1:], reg.t_stats[1:], strict=True)
@@ -51,32 +56,46 @@ def regression_sentence(reg: FactorRegression, label: str) -> str:
         f"{term} {b:.2f} (t {t:.2f})" for term, b, t in loadings if abs(t) >= SIGNIFICANT_T
     ]
     alpha_t = float(reg.t_stats[0])
-    alpha_words = (
-        "not distinguishable from zero"
-        if abs(alpha_t) < SIGNIFICANT_T
-        else "statistically different from zero"
-    )
+    if in_sample:
+        alpha_words = (
+            f"Alpha {reg.alpha_annualized:.2%} a year (t {alpha_t:.2f}) in sample: measured on the "
+            "months the portfolio was chosen on, so it is not evidence of skill and no "
+            "significance is claimed."
+        )
+    else:
+        alpha_words = f"Alpha {reg.alpha_annualized:.2%} a year (t {alpha_t:.2f})" + (
+            ", not distinguishable from zero." if abs(alpha_t) < SIGNIFICANT_T else "."
+        )
     return (
-        f"{label}, {reg.model.value}: R² {reg.r_squared:.2f}, so the factors explain {fit_words(reg.r_squared)} "
+        f"{label}, {reg.label}: R² {reg.r_squared:.2f}, so the factors explain {fit_words(reg.r_squared)} "
         f"the monthly excess-return variation over {reg.observations} months. Significant loadings "
-        f"(|t| >= {SIGNIFICANT_T:g}): {', '.join(significant) if significant else 'none'}. Alpha "
-        f"{reg.alpha_annualized:.2%} a year (t {alpha_t:.2f}), {alpha_words}."
+        f"(|t| >= {SIGNIFICANT_T:g}): {', '.join(significant) if significant else 'none'}. "
+        f"{alpha_words}"
     )
 
 
-def factor_section(risk: RiskReport) -> list[str]:
-    """Interpretation of the portfolio, benchmark and equity-sleeve regressions."""
+def factor_section(risk: RiskReport, out_of_sample_alpha: str = "") -> list[str]:
+    """Interpretation of the portfolio, benchmark and equity-sleeve regressions; where the factors
+    come from; ``out_of_sample_alpha`` (a sentence) when the walk-forward measured one."""
+    from core.analytics.factors import factor_origin_sentence, sleeve_caveat
+
     factors = risk.factors
-    lines = [regression_sentence(reg, "Portfolio") for reg in factors.portfolio]
+    lines = [factor_origin_sentence([*factors.portfolio, *factors.benchmark])]
+    lines += [regression_sentence(reg, "Portfolio") for reg in factors.portfolio]
+    if out_of_sample_alpha:
+        lines.append(out_of_sample_alpha)
     if factors.portfolio and factors.benchmark:
         port, bench = factors.portfolio[0], factors.benchmark[0]
         if "MKT_RF" in port.terms and "MKT_RF" in bench.terms:
             lines.append(
                 f"Market beta {port.beta('MKT_RF'):.2f} for the portfolio against "
-                f"{bench.beta('MKT_RF'):.2f} for the benchmark in the {port.model.value} model."
+                f"{bench.beta('MKT_RF'):.2f} for the benchmark ({port.label})."
             )
     if factors.sleeve is not None:
         lines.append(regression_sentence(factors.sleeve, "Equity sleeve"))
+        caveat = sleeve_caveat(factors.sleeve)
+        if caveat:
+            lines.append(caveat)
     lines += [f"Note: {note}" for note in factors.notes]
     return [line for text in lines for line in (text, "")][:-1] or [
         "No factor regression could be run."
@@ -272,12 +291,21 @@ def key_risks(result: AnalysisResult, risk: RiskReport, stress: StressResult) ->
     return lines
 
 
-def limitations(result: AnalysisResult, risk: RiskReport) -> list[str]:
-    """What the analysis does not do, with the sample figures it rests on."""
+def limitations(
+    result: AnalysisResult, risk: RiskReport, *, out_of_sample: bool = False
+) -> list[str]:
+    """What the analysis does not do, with the sample figures it rests on; ``out_of_sample``
+    when the report carries the walk-forward test."""
     prov = result.dataset.provenance
+    same = (
+        "; the walk-forward test (section 5) re-estimates at each quarter-end from past months "
+        "only, but on this one history."
+        if out_of_sample
+        else "; there is no out-of-sample or walk-forward test."
+    )
     return [
         f"- Same sample: the inputs are estimated and the portfolios evaluated on the same {prov.months} months "
-        f"({prov.start} to {prov.end}); there is no out-of-sample or walk-forward test.",
+        f"({prov.start} to {prov.end}){same}",
         f"- Estimation error: {result.inputs.describe()} Expected returns in particular are uncertain and drive "
         "the mean-variance candidates.",
         "- Stress tests are one-period shocks applied to today's weights, with no rebalancing, no path and no "

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.errors import DataError
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.rebalance.settings import TradeSettings
 from core.report.memo import MEMO_NAME, build_memo
@@ -37,9 +38,12 @@ from core.report.workbook import WORKBOOK_NAME, write_workbook
 
 if TYPE_CHECKING:
     from core.analytics.risk_report import RiskReport
+    from core.backtest.results import WalkForwardResult
+    from core.backtest.settings import WalkForwardSettings
     from core.outlook.analysis import AnalysisOutlook
     from core.outlook.request import OutlookRequest
     from core.pipeline import AnalysisResult
+    from core.robustness.pick_stability import PickStability
     from core.stress.engine import StressResult
 
 PDF_NAME = "investment_memo.pdf"
@@ -62,6 +66,49 @@ class ReportBundle:
     stress_results: tuple[StressResult, ...]
     plans: dict[str, Any] = field(default_factory=dict)
     outlooks: tuple[AnalysisOutlook, ...] = ()
+    pick_stability: tuple[PickStability, ...] = ()
+    comparison: Any = None
+    """A :class:`core.branches.table.PolicyComparison`: the Policy Comparison sheet and memo section."""
+    decisions: Any = None
+    """A :class:`core.decision.log.DecisionLog` with entries: the Decision Log sheet and memo appendix."""
+    walk_forwards: tuple[WalkForwardResult, ...] = ()
+    """The walk-forward test of every analysis (:mod:`core.backtest`), when it ran."""
+
+    def fingerprint(self) -> Any:
+        """The :class:`~core.decision.fingerprint.RunFingerprint` of the first profile's
+        analysis, data set and account (what the manifest and the decision log record)."""
+        from core.decision.fingerprint import plan_holdings_sha256, run_fingerprint
+
+        first = self.results[0]
+        plan = self.plans.get(first.profile.name)
+        return run_fingerprint(first.profile, first.dataset, plan_holdings_sha256(plan))
+
+    def extra_sheets(self) -> list[Callable[[Any], Any]]:
+        """Writers of the Policy Comparison and Decision Log sheets this bundle has."""
+        out: list[Callable[[Any], Any]] = []
+        if self.comparison is not None:
+            from core.branches.report import write_comparison_sheet
+
+            reported = self.results[0].profile
+            out.append(lambda wb: write_comparison_sheet(wb, self.comparison, reported))
+        if self.decisions is not None and len(self.decisions):
+            from core.decision.report import write_decision_sheet
+
+            out.append(lambda wb: write_decision_sheet(wb, self.decisions, self.fingerprint()))
+        return out
+
+    def appendices(self) -> list[list[str]]:
+        """The memo's Policy Comparison section and Decision Log appendix, when present."""
+        out: list[list[str]] = []
+        if self.comparison is not None:
+            from core.branches.report import comparison_memo_section
+
+            out.append(comparison_memo_section(self.comparison, self.results[0].profile))
+        if self.decisions is not None and len(self.decisions):
+            from core.decision.report import decision_memo_appendix
+
+            out.append(decision_memo_appendix(self.decisions, self.fingerprint()))
+        return out
 
 
 def plan_for(
@@ -93,12 +140,18 @@ def prepare_report(
     rebalance: Any | None = None,
     custom_scenarios: Sequence[Any] = (),
     outlook: OutlookRequest | None = None,
+    walk_forward: WalkForwardSettings | None = None,
+    pick_samples: int = 0,
+    pick_seed: int | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ReportBundle:
     """Risk report and stress result of every analysis (the bundled scenarios plus
     ``custom_scenarios``), the rebalancing plans by profile and, when ``outlook`` is given, the
-    Outlook simulation and reverse stress of every analysis."""
+    Outlook simulation and reverse stress of every analysis. ``pick_samples > 0`` adds the pick
+    stability of every analysis (:mod:`core.robustness.pick_stability`, that many bootstrap
+    samples, ``pick_seed`` or its default seed). When ``walk_forward`` is
+    given, the walk-forward test of every analysis (skipped for a sample too short for it)."""
     from core.analytics.risk_report import build_risk_report
     from core.stress.engine import stress_analysis
 
@@ -118,6 +171,24 @@ def prepare_report(
             outlooks.append(
                 analysis_outlook(result, outlook.settings_for(result.profile), cancel=token)
             )
+    if pick_samples < 0:
+        raise DataError(f"Pick-stability samples is {pick_samples}; use 0 (skip) or more.")
+    stability = []
+    if pick_samples > 0:
+        from core.robustness.pick_stability import DEFAULT_SEED, pick_stability
+
+        for result in results:
+            token.raise_if_cancelled()
+            report(0.9, f"Pick stability: {result.profile.name}")
+            stability.append(
+                pick_stability(
+                    result,
+                    samples=pick_samples,
+                    seed=DEFAULT_SEED if pick_seed is None else pick_seed,
+                    cancel=token,
+                )
+            )
+    walks = _walk_forwards(results, walk_forward, token)
     report(1.0, "Analysis ready")
     return ReportBundle(
         tuple(results),
@@ -125,7 +196,27 @@ def prepare_report(
         tuple(stress_results),
         rebalance_plans(results, rebalance),
         tuple(outlooks),
+        tuple(stability),
+        walk_forwards=walks,
     )
+
+
+def _walk_forwards(
+    results: Sequence[AnalysisResult],
+    settings: WalkForwardSettings | None,
+    token: CancelToken,
+) -> tuple[WalkForwardResult, ...]:
+    """The walk-forward of every analysis; none when not asked for or the sample is too short
+    (the memo then says there is no out-of-sample test)."""
+    from core.backtest.walk_forward import walk_forward
+    from core.errors import DataError
+
+    if settings is None:
+        return ()
+    try:
+        return tuple(walk_forward(r, settings, cancel=token) for r in results)
+    except DataError:
+        return ()
 
 
 def _charts(charts: Charts, bundle: ReportBundle, folder: Path) -> list[Path]:
@@ -173,6 +264,7 @@ def write_report_package(
         risk_reports=bundle.risk_reports,
         stress_results=bundle.stress_results,
         outlooks=bundle.outlooks,
+        walk_forwards=bundle.walk_forwards,
     )
     trades = rebalancing_frame(results, bundle.plans)
     if trades is not None and not (folder / REBALANCING_CSV).exists():
@@ -199,6 +291,9 @@ def write_report_package(
             rebalance=bundle.plans,
             generated=generated,
             outlooks=bundle.outlooks,
+            walk_forwards=bundle.walk_forwards,
+            pick_stability=bundle.pick_stability,
+            extra_sheets=bundle.extra_sheets(),
         )
     )
     token.raise_if_cancelled()
@@ -213,6 +308,9 @@ def write_report_package(
         charts=relative,
         generated=generated,
         outlooks=bundle.outlooks,
+        walk_forwards=bundle.walk_forwards,
+        pick_stability=bundle.pick_stability,
+        appendices=bundle.appendices(),
     )
     memo_path = folder / MEMO_NAME
     memo_path.write_text(memo, encoding="utf-8")
@@ -226,7 +324,8 @@ def write_report_package(
     from core.report.manifest import report_state
 
     state = report_state(results, bundle.plans, bundle.stress_results)
-    written.append(write_manifest(results, folder, made_from=state))
+    fingerprint = bundle.fingerprint().to_dict()
+    written.append(write_manifest(results, folder, made_from=state, fingerprint=fingerprint))
     report(1.0, "Report written")
     return written
 

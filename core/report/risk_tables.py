@@ -111,7 +111,7 @@ def risk_contribution_summary(report: RiskReport) -> pd.DataFrame:
 
 def _regression_rows(reg: FactorRegression) -> pd.DataFrame:
     frame = reg.to_frame()
-    frame.insert(0, "model", reg.model.value)
+    frame.insert(0, "model", reg.label)
     frame.insert(0, "scope", reg.scope)
     frame = frame.assign(
         alpha_annualized=reg.alpha_annualized,

@@ -16,6 +16,7 @@ import pandas as pd
 
 from core.report import tables
 from core.report.files import with_data_mode
+from core.report.margin_tables import candidate_margins
 from core.report.risk_tables import RISK_TABLES
 from core.report.stress_tables import stacked_stress_test_results
 
@@ -197,7 +198,9 @@ def ips_profile_frame(results: Sequence[AnalysisResult]) -> tuple[pd.DataFrame, 
 
 
 def candidate_comparison(results: Sequence[AnalysisResult]) -> pd.DataFrame:
-    """Every candidate (and the benchmark) with its policy status, the failing rules and key metrics.
+    """Every candidate (and the benchmark) with its policy status, the failing rules and key metrics,
+    and its margins to the two risk rules and its verdict in words (:mod:`core.report.margin_tables`:
+    pp, positive inside the limit; empty for the benchmark).
 
     The numbers are those of ``portfolio_risk_summary.csv`` (same builder).
     """
@@ -226,7 +229,10 @@ def candidate_comparison(results: Sequence[AnalysisResult]) -> pd.DataFrame:
             for c in r.candidates
         }
         frame["failed_rules"] = frame["portfolio_name"].map(failed).fillna("")
-        frames.append(frame[keep])
+        margins = candidate_margins(r).set_index("portfolio_name")
+        for column in ("volatility_margin_pp", "drawdown_margin_pp", "verdict"):
+            frame[column] = frame["portfolio_name"].map(margins[column])
+        frames.append(frame[[*keep, "volatility_margin_pp", "drawdown_margin_pp", "verdict"]])
     return pd.concat(frames, ignore_index=True)
 
 

@@ -9,13 +9,14 @@ sheet that tabulates a CSV of the report holds the frame that CSV holds
 Executive Summary, IPS Profile, Recommended Allocation, Candidate Comparison, Risk Metrics,
 Constraint Validation, Risk Contribution, Factor Exposure, Equity Sleeve Factors, Rolling Risk,
 Cumulative Performance, Efficient Frontier, Stress Summary, Stress Tests, Drift and Rebalancing
-and Post-trade Compliance (when a rebalancing plan is given), ETF Rationale, Methodology, Data Provenance.
+and Post-trade Compliance (when a rebalancing plan is given), ETF Rationale, Methodology, Data Provenance,
+then Policy Comparison and Decision Log when the report has them (``extra_sheets``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ import pandas as pd
 from core import __version__
 from core.report import workbook_charts as charts
 from core.report.insights import committee_notes, etf_rationale
+from core.report.margin_tables import write_pick_stability_sheet
 from core.report.sheet_data import (
     COMPLIANCE_CSV,
     CSV_SHEETS,
@@ -91,6 +93,9 @@ def write_workbook(
     rebalance: Any | None = None,
     generated: str | None = None,
     outlooks: Sequence[Any] = (),
+    walk_forwards: Sequence[Any] = (),
+    pick_stability: Sequence[Any] = (),
+    extra_sheets: Sequence[Callable[[Any], Any]] = (),
 ) -> Path:
     """Write the committee workbook to ``path`` (module docstring); returns the path.
 
@@ -105,6 +110,13 @@ def write_workbook(
     outlooks : :class:`~core.outlook.analysis.AnalysisOutlook`, one per profile, or none
         Adds the Outlook sheet (answers of every portfolio, the fan of the first profile's
         recommended portfolio and its native line chart).
+    walk_forwards : :class:`~core.backtest.results.WalkForwardResult`, one per profile, or none
+        Adds the Out-of-Sample sheets (:func:`core.report.walk_forward_tables.write_sheets`).
+    pick_stability : :class:`~core.robustness.pick_stability.PickStability`, one per profile, or
+        none: adds the Pick Stability sheet.
+    extra_sheets : callables ``write(workbook)`` that each add a sheet at the end (the Policy
+        Comparison and Decision Log sheets of :mod:`core.branches.report` and
+        :mod:`core.decision.report`).
     """
     from openpyxl import Workbook
 
@@ -146,6 +158,7 @@ def write_workbook(
     )
     comparison = candidate_comparison(results)
     write_frame_sheet(wb.create_sheet("Candidate Comparison"), comparison)
+    write_pick_stability_sheet(wb, results, pick_stability)
     csv_sheet("portfolio_risk_summary.csv")
     csv_sheet("constraints_validation.csv")
     ws, frame = csv_sheet("risk_contribution_summary.csv")
@@ -212,6 +225,10 @@ def write_workbook(
             title=f"Wealth percentiles: {outlooks[0].recommended_name} ({first.profile.name})",
             anchor=f"B{len(summary_frame) + 4}",
         )
+    if walk_forwards:
+        from core.report.walk_forward_tables import write_sheets
+
+        write_sheets(wb, walk_forwards)
     if REBALANCING_CSV in frames:
         ws, frame = csv_sheet(REBALANCING_CSV)
         _rebalancing_extras(ws, results, plans, len(frame) + 4)
@@ -232,6 +249,8 @@ def write_workbook(
         widths={"section": 20, "item": 38, "description": 110},
     )
     write_provenance(wb.create_sheet("Data Provenance"), first, risk)
+    for write_sheet in extra_sheets:
+        write_sheet(wb)
 
     charts.class_allocation_chart(
         summary, layout.allocation_header_row, layout.allocation_last_row, "H5"

@@ -89,6 +89,9 @@ def methodology_frame(
             "wealth path over the sample.",
         )
     )
+    from core.report.margin_tables import MARGIN_NOTE
+
+    rows.append(("Validation", "Margins", MARGIN_NOTE))
     for spec in PerformanceMetrics.specs(first.settings.var_level):
         rows.append(("Metrics", spec.label, CONVENTIONS[spec.name]))
     rows.append(
@@ -141,7 +144,7 @@ def methodology_frame(
             rows.append(
                 (
                     "Factors",
-                    f"{scope}: {reg.model.value}",
+                    f"{scope}: {reg.label}",
                     f"OLS of monthly excess returns on {', '.join(reg.terms[1:])}; Newey-West (HAC) standard "
                     f"errors with {reg.lags} lags; {reg.observations} months; alpha monthly (annualized x12).",
                 )

@@ -45,7 +45,7 @@ class NotATab:
 
 def test_every_registered_feature_is_a_feature_tab_in_its_own_package(qapp):
     keys = [feature.key for feature in FEATURES]
-    assert keys == ["ips", "allocation", "risk", "stress", "outlook", "rebalancing"]
+    assert keys == ["ips", "allocation", "risk", "stress", "outlook", "rebalancing", "compare"]
     for feature in FEATURES:
         package = feature.module.rsplit(".", 1)[0]
         assert (ROOT / package.replace(".", "/") / "__init__.py").exists(), feature

@@ -86,9 +86,9 @@ def assert_executable(plan):
     assert all(line.post_trade_shares >= 0 for line in plan.lines)
 
 
-def test_registered_last_after_stress_and_outlook():
+def test_registered_after_stress_and_outlook_before_the_comparison():
     keys = [spec.key for spec in FEATURES]
-    assert keys[keys.index("stress") + 1 :] == ["outlook", "rebalancing"]
+    assert keys[keys.index("stress") + 1 :] == ["outlook", "rebalancing", "compare"]
     assert next(s.title for s in FEATURES if s.key == "rebalancing") == "Rebalancing"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.backtest.settings import WalkForwardSettings
 from core.pipeline import load_default_dataset, run_analysis
 from core.policy.profile_io import bundled_profiles
 from core.report.package import ReportBundle, plan_for, prepare_report, write_report_package
@@ -34,7 +35,7 @@ def passing_bundle() -> ReportBundle:
         for name in ("Balanced Growth", "Capital Preservation")
     ]
     plan = plan_for(results[0], demo_holdings(results[0].universe))
-    return prepare_report(results, rebalance=plan)
+    return prepare_report(results, rebalance=plan, walk_forward=WalkForwardSettings())
 
 
 @functools.cache

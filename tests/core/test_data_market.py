@@ -328,6 +328,17 @@ def test_cache_none_means_the_default_file_and_false_means_none(tmp_path) -> Non
     assert load_cached_market_dataset(UNIVERSE).provenance.months == 60  # BIL from 2019-07
 
 
-def test_default_cache_path_is_per_user() -> None:
+def test_default_cache_path_is_per_user(monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("IPS_STUDIO_USER_DIR", raising=False)
     path = REAL_DEFAULT_PATH()
     assert path.name == "market_cache.sqlite" and "IPS Allocation Studio" in str(path)
+
+
+def test_the_user_dir_variable_moves_every_per_user_file(monkeypatch, tmp_path) -> None:
+    """Tests and portable installs set IPS_STUDIO_USER_DIR: the market cache and the downloaded
+    Fama-French factors follow it, as the window's autosaves and logs do."""
+    from core.data.french import default_cache_dir
+
+    monkeypatch.setenv("IPS_STUDIO_USER_DIR", str(tmp_path / "portable"))
+    assert REAL_DEFAULT_PATH() == tmp_path / "portable" / "market_cache.sqlite"
+    assert default_cache_dir() == tmp_path / "portable"

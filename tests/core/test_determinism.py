@@ -109,6 +109,11 @@ def test_default_recommendation_is_not_on_a_drawdown_knife_edge():
         for cand in result.candidates:
             rows = [r for r in cand.validation.rows if r.rule.startswith("Drawdown tolerance")]
             assert len(rows) == 1, (name, cand.name)
+            if cand.name == "IPS Optimum":
+                # compliant by construction: its drawdown may sit AT the tolerance (when the rule
+                # binds) but never beyond it, so rounding cannot flip its verdict; on the bundled
+                # data it does not bind, so the 0.01 pp guard below applies to it as well.
+                assert rows[0].slack >= 0, (name, rows[0].slack)
             assert abs(rows[0].slack) > 1e-4, (
                 f"{name} / {cand.name}: the historical drawdown is within 0.01 pp of the "
                 f"tolerance ({rows[0].actual:.4%}); the bundled data must not decide the "

@@ -167,6 +167,7 @@ def test_synthetic_equity_sleeve_has_a_sensible_market_beta(synthetic_results):
             r.universe,
             dataset.risk_free,
             dataset.factors,
+            fx.FactorOrigin.SYNTHETIC,
         )
         sleeve = diag.sleeve
         assert sleeve is not None and sleeve.model is fx.FactorModel.EQUITY, name
@@ -176,8 +177,10 @@ def test_synthetic_equity_sleeve_has_a_sensible_market_beta(synthetic_results):
         # The whole portfolio's multi-asset model explains most of its variance too.
         multi = [g for g in diag.portfolio if g.model is fx.FactorModel.MULTI_ASSET][0]
         assert multi.r_squared > 0.7 and all(
-            s == "dataset factors" for s in multi.factor_sources.values()
+            s.startswith("synthetic: generated, calibrated to the ETF spread")
+            for s in multi.factor_sources.values()
         )
+        assert multi.origin is fx.FactorOrigin.SYNTHETIC
 
 
 def test_without_dataset_factors_the_equity_model_is_market_only(synthetic_results):
@@ -192,6 +195,8 @@ def test_without_dataset_factors_the_equity_model_is_market_only(synthetic_resul
         fx.FactorModel.MULTI_ASSET,
     ]
     assert diag.sleeve is not None and diag.sleeve.terms == ("Alpha", "MKT_RF")
-    assert diag.sources["TERM"] == "proxy TLT - RF from the universe's returns"
+    assert diag.sources["TERM"] == "ETF-spread proxy TLT - RF from the universe's returns"
+    assert all(g.origin is fx.FactorOrigin.ETF_PROXY for g in diag.portfolio)
+    assert diag.portfolio[0].label == "Equity market factor only on ETF-spread proxy factors"
     assert any("SMB" in n for n in diag.notes)
     assert 0.8 <= diag.sleeve.beta("MKT_RF") <= 1.2

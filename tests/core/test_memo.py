@@ -129,9 +129,27 @@ def test_factor_interpretation_quotes_r_squared_and_betas(memo):
     risk = passing_bundle().risk_reports[0]
     text = section(memo, "8. Factor interpretation")
     for reg in risk.factors.portfolio:
-        assert f"{reg.model.value}: R² {reg.r_squared:.2f}" in text
+        assert f"{reg.label}: R² {reg.r_squared:.2f}" in text
     equity = risk.factors.portfolio[0]
     assert f"MKT_RF {equity.beta('MKT_RF'):.2f}" in text
+
+
+def test_factors_are_named_for_what_they_are(memo):
+    """Synthetic data: the factors are called synthetic ETF-spread proxies with their
+    construction, never Fama-French style; the equity sleeve's R² carries its caveat."""
+    text = section(memo, "8. Factor interpretation")
+    assert "Fama-French 5 style" not in memo and "Fama-French style" not in memo
+    assert "synthetic ETF-spread proxy factors" in text
+    assert "they are not the Fama-French research factors" in text
+    assert "HML: synthetic: generated, calibrated to the ETF spread SPY - QQQ" in text
+    assert "SMB: synthetic: generated, calibrated to the ETF spread IWM - SPY" in text
+    assert "Caveat: the equity sleeve's R²" in text
+
+
+def test_no_significance_claim_for_an_in_sample_alpha(memo):
+    text = section(memo, "8. Factor interpretation")
+    assert "statistically different from zero" not in memo
+    assert text.count("in sample: measured on the months the portfolio was chosen on") >= 1
 
 
 def test_rebalancing_section_lists_every_trade(memo):

@@ -208,7 +208,7 @@ def test_risk_parity_matches_newton_erc_when_bounds_do_not_bind():
     np.testing.assert_allclose(cand.weights, expected, atol=1e-6)
     rc = cand.weights * (COV @ cand.weights)
     np.testing.assert_allclose(rc / rc.sum(), 0.25, atol=1e-6)
-    assert cand.notes == ("Equal risk contributions achieved.",)
+    assert cand.notes == ("Equal risk contributions per ETF achieved.",)
 
 
 def test_risk_parity_respects_policy_bounds():

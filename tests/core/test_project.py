@@ -59,7 +59,7 @@ def test_round_trip(tmp_path, project):
     path = save_project(project, tmp_path / "a.ipsproj")
     assert load_project(path) == project
     document = json.loads(path.read_text())
-    assert document["schema_version"] == 2
+    assert document["schema_version"] == 3
     assert document["trade_settings"] == {
         "method": "to_band_edge",
         "cost_bps": 7.5,

@@ -107,3 +107,18 @@ def test_the_plan_uses_the_projects_trade_settings(project):
         3e-4 * (by_hand.buys_value + by_hand.sells_value)
     )
     assert inputs.custom_scenarios == project.custom_scenarios
+
+
+def test_the_walk_forward_pays_the_projects_trade_cost(project):
+    """The report's walk-forward charges the project's 3 bps (not the 5 bps default) and says
+    where the figure comes from."""
+    from core.backtest.settings import BENCHMARK_RULE
+    from core.report.inputs import prepare_project_report
+
+    bundle = prepare_project_report(project, dataset())
+    walk = bundle.walk_forwards[0]
+    assert walk.settings.cost_bps == 3.0
+    assert "3 bps of turnover (the project's trade settings)" in walk.describe()
+    bench = walk.rule(BENCHMARK_RULE)
+    for period in bench.periods:
+        assert period.cost == pytest.approx(3e-4 * period.turnover)

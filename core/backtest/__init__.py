@@ -1,0 +1,1 @@
+"""Out-of-sample evidence: walk-forward tests of the candidate construction rules."""

@@ -1,0 +1,1 @@
+"""Robustness of the recommendation: how it holds up when the sample is resampled."""
