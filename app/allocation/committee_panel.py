@@ -221,7 +221,7 @@ class CommitteeInputsPanel(QWidget):
             lines = [bl.describe() + "."]
             for i, view in enumerate(bl.views):
                 lines.append(
-                    f"View {i + 1}: {view.describe()}: the prior implies "
+                    f"View {bl.numbers[i]}: {view.describe()}: the prior implies "
                     f"{bl.prior_view_returns[i]:.2%}, the posterior {bl.posterior_view_returns[i]:.2%} "
                     f"(implied confidence {bl.implied_confidence[i]:.0%})."
                 )

@@ -225,6 +225,9 @@ class BlackLittermanResult:
     tau: float
     risk_aversion: float
     risk_free: float
+    numbers: tuple[int, ...] = ()
+    """1-based position of each view used among the views given (0%-confidence views are
+    dropped, so "View 3" stays view 3)."""
 
     @property
     def difference(self) -> np.ndarray:
@@ -282,7 +285,8 @@ def black_litterman(
     sigma = np.asarray(covariance, dtype=float)
     for i, view in enumerate(views, start=1):
         check_view(view, tickers, groups, where=f"View {i}")
-    used = tuple(v for v in views if v.confidence > 0.0)
+    numbers = tuple(i for i, v in enumerate(views, start=1) if v.confidence > 0.0)
+    used = tuple(views[i - 1] for i in numbers)
     n = len(prior)
     p = np.vstack([pick_row(v, tickers, groups) for v in used]) if used else np.zeros((0, n))
     q = np.array([v.expected_return for v in used])
@@ -292,6 +296,7 @@ def black_litterman(
     return BlackLittermanResult(
         tickers=tuple(tickers),
         views=used,
+        numbers=numbers,
         prior=prior.copy(),
         posterior=posterior,
         pick=p,

@@ -100,7 +100,8 @@ class MarketInputs:
         bl = self.black_litterman
         if bl is not None:
             return tuple(
-                f"View {i + 1}: {view.describe()}; the prior implies {bl.prior_view_returns[i]:.2%}, "
+                f"View {bl.numbers[i]}: {view.describe()}; the prior implies "
+                f"{bl.prior_view_returns[i]:.2%}, "
                 f"the posterior {bl.posterior_view_returns[i]:.2%}."
                 for i, view in enumerate(bl.views)
             ) or ("No committee view above 0% confidence: the posterior is the prior.",)

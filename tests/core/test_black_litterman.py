@@ -133,7 +133,16 @@ def test_full_confidence_meets_the_view_and_zero_confidence_keeps_the_prior():
     np.testing.assert_allclose(certain.posterior, prior + step, rtol=1e-12)
     none = black_litterman(prior, sigma, [View(ViewKind.ABSOLUTE, ("EFA",), (), 0.2, 0.0)], tickers)
     np.testing.assert_array_equal(none.posterior, prior)
-    assert none.views == ()
+    assert none.views == () and none.numbers == ()
+    # a 0% view is dropped but the others keep their numbers
+    both = black_litterman(
+        prior,
+        sigma,
+        [View(ViewKind.ABSOLUTE, ("EFA",), (), 0.2, 0.0), view],
+        tickers,
+    )
+    assert both.numbers == (2,) and both.views == (view,)
+    np.testing.assert_allclose(both.posterior, certain.posterior, rtol=1e-14)
     half = black_litterman(
         prior, sigma, [View(ViewKind.RELATIVE, ("SPY",), ("AGG",), 0.01, 0.5)], tickers
     )
