@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if (code := exit_code_before_gui(args[1:])) is not None:
         return code
-    if args[1:2] == ["report"]:
+    if args[1:2] in (["report"], ["book"]):
         from app.cli import main as cli_main
 
         return cli_main(args[1:])

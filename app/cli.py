@@ -35,11 +35,13 @@ from core.errors import IPSStudioError
 USAGE = """\
 usage: python -m app [PROJECT.ipsproj] [--smoke-test]
        python -m app report --out DIR [options]
+       python -m app book BOOK --out DIR [--scheduler tcp://HOST:8786 | --workers N]
 
   python -m app                    open the window
   python -m app FUND.ipsproj       open the window with a project
   python -m app --smoke-test       open the window, run two analyses, exit (0 = success)
   python -m app report --help      the options of the headless report
+  python -m app book --help        the firm's book: every account checked and rebalanced
 """
 
 GUI_FLAGS = frozenset({"--smoke-test"})
@@ -57,6 +59,7 @@ class Command(Enum):
 
     GUI = "gui"
     REPORT = "report"
+    BOOK = "book"
     HELP = "help"
     ERROR = "error"
 
@@ -83,6 +86,8 @@ def route(argv: Sequence[str]) -> Route:
     words = list(argv)
     if words[:1] == ["report"]:
         return Route(Command.REPORT)
+    if words[:1] == ["book"]:
+        return Route(Command.BOOK)
     if words in (["-h"], ["--help"], ["help"]):
         return Route(Command.HELP, USAGE, 0)
     expect_value = False
@@ -446,9 +451,14 @@ def _with_factors(dataset, spec: str):  # noqa: ANN001, ANN202
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; ``argv`` may start with the ``report`` sub-command word, which is skipped.
 
-    Another first word (``book``) is not a command: the usage goes to stderr, status 2.
+    ``book`` runs :mod:`app.book_cli`. Another first word is not a command: the usage goes to
+    stderr, status 2.
     """
     words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["book"]:
+        from app.book_cli import main as book_main
+
+        return book_main(words[1:])
     if words[:1] == ["report"]:
         words = words[1:]
     elif words and not words[0].startswith("-"):

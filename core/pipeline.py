@@ -25,7 +25,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
@@ -49,6 +49,9 @@ from core.policy.constraints import ConstraintSet, build_constraints, check_feas
 from core.policy.profile import IPSProfile
 from core.policy.validation import ValidationReport, validate_portfolio
 from core.universe import Universe, default_universe
+
+if TYPE_CHECKING:
+    from core.adoption import AppliedAdoption
 
 SELECTION_RULE = (
     "Among candidates that pass every policy rule (including the ex-ante volatility target and the "
@@ -203,6 +206,9 @@ class AnalysisResult:
     benchmark_returns: pd.Series
     failed_strategies: dict[str, str] = field(default_factory=dict)
     selection_rule: str = SELECTION_RULE
+    adoption: AppliedAdoption | None = None
+    """Set when the committee's adopted resampled portfolio is the recommendation
+    (:func:`core.adoption.with_adoption`); None for the optimizer's pick."""
 
     @property
     def monthly_risk_free(self) -> pd.Series | float:

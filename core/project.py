@@ -38,6 +38,10 @@ applied by :func:`core.report.inputs.analysis_settings`). ``trade_settings`` is
 ``settings.market_assumptions`` (:mod:`core.optimize.market_assumptions`) are optional: a file
 without them has none. They are checked against the universe when the file is read.
 
+``adopted_recommendation`` (optional, null or absent: none) is the resampled portfolio the
+committee adopted as its recommendation (:class:`core.adoption.AdoptedPortfolio`: weights and the
+resampling, IPS, data and estimators that produced them).
+
 ``outlook`` (:class:`core.outlook.request.OutlookRequest`, optional: absent means the defaults)
 holds the Outlook tab's simulation settings, used by the report too; a null horizon is the IPS's.
 
@@ -61,11 +65,13 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from core.adoption import AdoptedPortfolio
 from core.branches.policy import BranchSet, branches_from_dict, branches_to_dict
 from core.data.dataset import DataMode
 from core.data.prices import PricePoint
 from core.decision.log import DecisionLog, DecisionLogError
-from core.errors import DataError, IPSStudioError
+from core.errors import CancelledError, DataError, IPSStudioError
+from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.jsonio import json_kind, shown, write_json_atomic
 from core.optimize.black_litterman import check_view, view_from_dict, view_to_dict
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
@@ -106,6 +112,7 @@ class Project:
     import_path: str | None = None
     trade_settings: TradeSettings = field(default_factory=TradeSettings)
     outlook: OutlookRequest = field(default_factory=OutlookRequest)
+    adopted: AdoptedPortfolio | None = None
     branches: BranchSet = field(default_factory=BranchSet)
     decisions: DecisionLog = field(default_factory=DecisionLog)
 
@@ -146,6 +153,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "trade_settings": project.trade_settings.to_dict(),
         "outlook": project.outlook.to_dict(),
         "data": {"mode": project.data_mode.value, "import_path": project.import_path},
+        "adopted_recommendation": project.adopted.to_dict() if project.adopted else None,
         "branches": branches_to_dict(project),
         "decisions": project.decisions.to_list(),
     }
@@ -316,8 +324,17 @@ def _settings(raw: Any, where: str) -> AnalysisSettings:
     )
 
 
-def project_from_dict(data: Any, *, where: str = "project") -> Project:
-    """Validate a parsed document and build a :class:`Project`; :class:`ProjectFileError` otherwise."""
+def project_from_dict(
+    data: Any,
+    *,
+    where: str = "project",
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> Project:
+    """Validate a parsed document and build a :class:`Project`; :class:`ProjectFileError` otherwise.
+
+    ``progress(fraction, message)`` follows the custom scenarios (the bulk of a large file);
+    ``cancel`` is polled between them (:class:`~core.errors.CancelledError`)."""
     if not isinstance(data, Mapping):
         raise ProjectFileError(f"{where}: a project file must hold a JSON object.")
     version = data.get("schema_version")
@@ -346,7 +363,11 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
                 f"{where}: 'custom_scenarios' must be a JSON object, not {json_kind(scen_raw)}."
             )
         scenarios = scenarios_from_dict(
-            scen_raw, tickers=universe.tickers, origin="custom scenarios"
+            scen_raw,
+            tickers=universe.tickers,
+            origin="custom scenarios",
+            progress=progress,
+            cancel=cancel,
         )
         section = "settings"
         settings = _settings(data.get("settings") or {}, where)
@@ -378,6 +399,9 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
             if "outlook" in data
             else OutlookRequest()
         )
+        section = "adopted_recommendation"
+        adopted_raw = data.get("adopted_recommendation")
+        adopted = AdoptedPortfolio.from_dict(adopted_raw) if adopted_raw is not None else None
         section = "branches"
         branches = branches_from_dict(_section(data, "branches", where), where)
         section = "decisions"
@@ -385,7 +409,7 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
             decisions = DecisionLog.from_list(data.get("decisions", []))
         except DecisionLogError as exc:
             raise ProjectFileError(f"{where}: {exc}") from None
-    except ProjectFileError:
+    except (ProjectFileError, CancelledError):
         raise
     except IPSStudioError as exc:
         raise ProjectFileError(f"{where}: {exc}") from None
@@ -405,6 +429,7 @@ def project_from_dict(data: Any, *, where: str = "project") -> Project:
         import_path=import_path,
         trade_settings=trade_settings,
         outlook=outlook,
+        adopted=adopted,
         branches=branches,
         decisions=decisions,
     )
@@ -415,10 +440,21 @@ def save_project(project: Project, path: str | Path) -> Path:
     return write_json_atomic(project_to_dict(project), path)
 
 
-def load_project(path: str | Path) -> Project:
-    """Read a project file; every problem is a :class:`ProjectFileError` naming it."""
+def load_project(
+    path: str | Path,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> Project:
+    """Read a project file; every problem is a :class:`ProjectFileError` naming it.
+
+    A file may hold megabytes of custom scenarios, so this takes the job protocol of
+    :mod:`core.jobs`: ``progress(fraction, message)`` (reading 0-10%, JSON parsing 10-30%,
+    validation 30-100%) and ``cancel``, polled between the steps and between scenarios
+    (:class:`~core.errors.CancelledError`). The window runs it in a worker."""
     file = Path(path)
     where = file.name
+    progress(0.0, f"Reading {where}")
     try:
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -436,6 +472,9 @@ def load_project(path: str | Path) -> Project:
         ) from None
     if not text.strip():
         raise ProjectFileError(f"{where}: the file is empty.")
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    progress(0.1, f"Parsing {where}")
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
     except ProjectFileError:
@@ -447,7 +486,16 @@ def load_project(path: str | Path) -> Project:
         ) from None
     except RecursionError:
         raise ProjectFileError(f"{where}: the JSON is nested too deeply.") from None
-    return project_from_dict(data, where=where)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    progress(0.3, f"Checking {where}")
+
+    def validation(fraction: float, message: str) -> None:
+        progress(0.3 + 0.7 * fraction, message)
+
+    project = project_from_dict(data, where=where, progress=validation, cancel=cancel)
+    progress(1.0, f"Read {where}")
+    return project
 
 
 def _refuse_constant(name: str) -> float:

@@ -5,10 +5,10 @@ Shows what :func:`core.pipeline.run_analysis` returned; it computes nothing itse
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.allocation.adoption import Adoption, show_adoption
 from app.allocation.committee_panel import CommitteeInputsPanel
 from app.allocation.pick_stability_panel import PickStabilityPanel
 from app.allocation.resampling_panel import ResamplingPanel
@@ -32,11 +33,13 @@ from app.kit.feature import FeatureTab
 from app.kit.views import (
     ChartSlot,
     FittedTableView,
+    ResizeWatch,
     SlotChart,
     group_box,
     read_only_table,
     warning_banner,
 )
+from core.adoption import with_adoption
 from core.analytics.summary import PerformanceMetrics
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
 from core.pipeline import AnalysisResult, AnalysisSettings
@@ -58,6 +61,8 @@ MARGIN_CONVENTION = (
     "limit, negative when breached (limit - actual for a maximum, actual - limit for a minimum)."
 )
 RULE_COLUMN_WIDTH = 210
+COMMENT_MIN_WIDTH = 80
+RULE_MIN_WIDTH = 90
 BENCHMARK = "Benchmark"
 VALIDATION_COLUMNS = (
     ("rule", "Rule", fmt.TEXT),
@@ -65,9 +70,12 @@ VALIDATION_COLUMNS = (
     ("actual", "Actual", fmt.PERCENT),
     ("limit", "Limit", fmt.TEXT),
     ("slack", "Margin", fmt.PERCENT),
-    ("comment", "Comment", fmt.TEXT),
     ("category", "Category", fmt.TEXT),
+    ("comment", "Comment", fmt.TEXT),
 )
+"""Comment last: it takes the width the figures leave, one line, elided with its full text in
+the tooltip (it was cut mid-phrase past the table's edge). Category is hidden on screen (the
+rules are in category order; the CSV and the workbook keep the column)."""
 
 
 def header_title(name: str, recommended: bool) -> str:
@@ -177,6 +185,7 @@ class AllocationTab(FeatureTab):
         )
         self.validation_table.verticalHeader().hide()
         self.validation_table.setWordWrap(False)
+        self._viewport_watch = ResizeWatch(self.validation_table.viewport(), self._fit_comment)
         self.allocation_slot = ChartSlot(_make_allocation_chart)  # made when first drawn
 
         self._weights_box = group_box(
@@ -207,8 +216,19 @@ class AllocationTab(FeatureTab):
         self.robustness_tabs.addTab(self.pick_stability_panel, "How sure is the pick?")
         self.robustness_tabs.addTab(self.resampling_panel, "Resampled frontier")
         right.addWidget(self.robustness_tabs)
-        self.resampling_panel.result_replaced.connect(self.result_replaced)
         self.resampling_panel.status_message.connect(self.status_message)
+        # The committee's adoption of the resampled portfolio: undoable project state.
+        self.adoption = Adoption(context.undo_stack, self)
+        self.adoption_label = warning_banner("adoption_label")
+        # Shown by the user's own adopt / undo, or after an edit that invalidates it: no room
+        # is kept for it while hidden (the stale-result banner above already keeps one).
+        policy = self.adoption_label.sizePolicy()
+        policy.setRetainSizeWhenHidden(False)
+        self.adoption_label.setSizePolicy(policy)
+        self.resampling_panel.result_replaced.connect(self._on_adoption_changed)
+        self.resampling_panel.adopt_requested.connect(self.adoption.adopt)
+        self.resampling_panel.drop_requested.connect(self.adoption.drop)
+        self.adoption.changed.connect(self._on_adoption_changed)
         self.walk_forward_panel = WalkForwardPanel(self.runner)  # one runner: the window cancels it
         self.walk_forward_panel.status_message.connect(self.status_message)
         left.addWidget(self.walk_forward_panel)
@@ -258,6 +278,7 @@ class AllocationTab(FeatureTab):
         layout.addWidget(self.committee_panel)
         layout.addWidget(self.recommended_label)
         layout.addWidget(self.selection_label)
+        layout.addWidget(self.adoption_label)
         layout.addWidget(self.stale_label)
         layout.addWidget(body, 1)
 
@@ -303,7 +324,7 @@ class AllocationTab(FeatureTab):
     def show_result(self, result: AnalysisResult) -> None:
         """Show ``result`` (one model reset per table)."""
         self._result = result
-        self.resampling_panel.set_result(result)
+        self.resampling_panel.set_result(result, self.adoption.adopted)
         self.committee_panel.show_inputs(result.inputs)
         self.walk_forward_panel.set_result(result)
         self.pick_stability_panel.set_result(result)
@@ -375,19 +396,41 @@ class AllocationTab(FeatureTab):
 
         compliant = "policy compliant" if recommended.passes else "NOT policy compliant"
         colour = theme.text_colour("ok" if recommended.passes else "error")
+        adopted = " — adopted resampled portfolio" if result.adoption is not None else ""
         self.recommended_label.setText(
-            f"{STAR} IPS Recommended: {recommended.name} "
+            f"{STAR} IPS Recommended: {recommended.name}{adopted} "
             f"<span style='font-size: 11pt; color: {colour};'>({compliant})</span>"
         )
         self.selection_label.setText(self._selection_html(result))
+        show_adoption(self.adoption_label, self.adoption.adopted, result)
+        # The recommended column in view (an added candidate can push it past the right edge).
+        column = names.index(result.recommended_name)
+        for view, model in (
+            (self.weights_table, self.weights_model),
+            (self.metrics_table, self.metrics_model),
+        ):
+            view.scrollTo(model.index(0, column))
         self.stale_label.hide()
         self.deferred.add("chart", lambda: self._draw_chart(result))
         self.deferred.add("fit_validation", self._fit_columns)
         self.result_shown.emit(result)
 
+    def project_fields(self) -> dict[str, Any]:
+        return {"adopted": self.adoption.adopted}
+
     def restore_project(self, project: Project) -> None:
-        """The walk-forward's trading cost starts at the project's trade settings."""
+        """The project's adoption; the walk-forward's trading cost starts at the project's
+        trade settings."""
+        self.adoption.restore(project.adopted)
         self.walk_forward_panel.set_cost_bps(project.trade_settings.cost_bps)
+
+    @Slot(object)
+    def _on_adoption_changed(self, _value: object) -> None:
+        """An adoption, its undo, or a resampling: the result on screen with the adoption (or
+        without it) goes to every tab (a new resampled result from the panel arrives here too)."""
+        result = _value if isinstance(_value, AnalysisResult) else self._result
+        if result is not None:
+            self.result_replaced.emit(with_adoption(result, self.adoption.adopted))
 
     def set_profile(self, profile: IPSProfile) -> None:
         """Flag the shown result as stale when the IPS no longer matches it."""
@@ -458,11 +501,40 @@ class AllocationTab(FeatureTab):
         self.allocation_chart.setXRange(0, max(float(weights.max()) * 100, 1.0) * 1.9, padding=0)
 
     def _fit_columns(self) -> None:
-        self.validation_table.resizeColumnsToContents()
-        rule = self.validation_table.horizontalHeader()
-        rule.resizeSection(0, min(rule.sectionSize(0), RULE_COLUMN_WIDTH))  # full text in tooltip
-        self.validation_table.horizontalHeader().setStretchLastSection(True)
-        header = self.verdicts_table.horizontalHeader()
+        table = self.validation_table
+        table.setColumnHidden(self.validation_model.column_of("category"), True)
+        table.resizeColumnsToContents()
+        header = table.horizontalHeader()
+        header.setStretchLastSection(True)  # the comment fills the rest, elided with "…"
+        comment = self.validation_model.column_of("comment")
+        figures = sum(
+            header.sectionSize(c)
+            for c in range(1, header.count())
+            if c != comment and not header.isSectionHidden(c)
+        )
+        # The rule names give way (elided, whole in the tooltip) before the comment does.
+        room = table.viewport().width() - figures - COMMENT_MIN_WIDTH
+        rule = min(header.sectionSize(0), RULE_COLUMN_WIDTH, max(room, RULE_MIN_WIDTH))
+        header.resizeSection(0, rule)
+        header.setStretchLastSection(False)
+        self._fit_comment()
+        verdicts = self.verdicts_table.horizontalHeader()
         for column, width in enumerate(VERDICT_WIDTHS):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
+            verdicts.resizeSection(column, width)
+        verdicts.setStretchLastSection(True)
+
+    def _fit_comment(self) -> None:
+        """The comment takes the width the other columns leave (again whenever the table's
+        viewport is resized, e.g. when its scroll bar appears); a longer comment is elided
+        ("…") and whole in its tooltip."""
+        table = self.validation_table
+        header = table.horizontalHeader()
+        comment = self.validation_model.column_of("comment")
+        if comment < 0:
+            return
+        others = sum(
+            header.sectionSize(c)
+            for c in range(header.count())
+            if c != comment and not header.isSectionHidden(c)
+        )
+        header.resizeSection(comment, max(table.viewport().width() - others, COMMENT_MIN_WIDTH))

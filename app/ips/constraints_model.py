@@ -3,8 +3,9 @@
 Rows, in order: one per asset-class range (minimum, maximum), one per ETF of the universe
 (minimum, cap), one per group limit, then the scalar limits (maximum volatility, maximum
 drawdown, maximum single-ETF weight, absolute drift band; maximum column only), then the
-Outlook's policy numbers (return objective, spending as a percent of assets a year, liquidity
-reserve; the value in the maximum column; a blank objective or spending removes it).
+Outlook's policy numbers (return objective, inflation assumption, spending as a percent of
+assets a year, liquidity reserve; the value in the maximum column; a blank objective or spending
+removes it).
 
 Cells show percentages; typed or pasted input is in percent units with or without ``%`` (the
 grammar of :mod:`core.inputs`). The table is an editable value-table model
@@ -73,10 +74,19 @@ OUTLOOK = "Outlook"
 OUTLOOK_FIELDS = (
     (
         "target_return",
-        "Return objective (annual, nominal)",
+        "Return objective (annual; nominal, or x above inflation)",
         True,
-        "The return the policy must earn a year over its horizon (the Outlook tab's objective). "
-        "Blank: none stated (the Outlook then asks only to preserve capital).",
+        "The return the policy must earn a year over its horizon (the Outlook tab's objective): "
+        "nominal, or the x of 'inflation + x%' when the objective basis (left) says so. "
+        "Blank: none stated (the Outlook then asks only to preserve capital, or purchasing "
+        "power).",
+    ),
+    (
+        "inflation",
+        "Inflation assumption (annual)",
+        False,
+        "The inflation the 'inflation + x%' objective assumes, a constant rate a year; the "
+        "Outlook tests (1 + inflation)(1 + x) - 1 a year. Not used by a nominal objective.",
     ),
     (
         "spending_percent",

@@ -1,4 +1,5 @@
-"""The IPS tab: pick a bundled profile, read its policy, edit its limits."""
+"""The IPS tab: pick a bundled profile, edit its policy (:mod:`app.ips.policy_form`) and its
+limits (:mod:`app.ips.constraints_model`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ips.constraints_model import LABEL, MAXIMUM, MINIMUM, SECTION, ConstraintsModel
+from app.ips.policy_form import PolicyForm
 from app.kit import formatting as fmt
 from app.kit.context import StudioContext
 from app.kit.delegates import PercentDelegate
@@ -43,14 +44,6 @@ WORKFLOW = (
     "</ol><p>Weights are decimal fractions of portfolio value shown as percentages. Volatility "
     "is annualized; drawdown is the peak-to-trough loss on the monthly sample.</p>"
 )
-
-
-def _wrapping_label(object_name: str) -> QLabel:
-    label = QLabel()
-    label.setObjectName(object_name)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
 
 
 OWN_SUFFIXES = (" (project)", " (edited)", " (file)")
@@ -85,21 +78,6 @@ class IPSTab(FeatureTab):
             "Switching is undoable (Ctrl+Z) and keeps your edits as an item of their own."
         )
 
-        self._fields = {
-            "name": _wrapping_label("ips_name"),
-            "objective": _wrapping_label("ips_objective"),
-            "return_objective": _wrapping_label("ips_return_objective"),
-            "risk_tolerance": _wrapping_label("ips_risk_tolerance"),
-            "horizon": _wrapping_label("ips_horizon"),
-            "liquidity_need": _wrapping_label("ips_liquidity_need"),
-            "benchmark": _wrapping_label("ips_benchmark"),
-            "preferences": _wrapping_label("ips_preferences"),
-            "notes": _wrapping_label("ips_notes"),
-        }
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         self.load_button = QPushButton("Load profile…")
         self.load_button.setObjectName("load_profile_button")
         self.load_button.setToolTip(
@@ -112,21 +90,8 @@ class IPSTab(FeatureTab):
         picker.addWidget(self.profile_combo, 1)
         picker.addWidget(self.load_button)
         picker.addWidget(self.save_button)
-        form.addRow("Profile:", picker)
-        for key, title in (
-            ("name", "Name:"),
-            ("objective", "Objective:"),
-            ("return_objective", "Return objective:"),
-            ("risk_tolerance", "Risk tolerance:"),
-            ("horizon", "Time horizon:"),
-            ("liquidity_need", "Liquidity need:"),
-            ("benchmark", "Benchmark:"),
-            ("preferences", "Optimizer inputs:"),
-            ("notes", "Notes:"),
-        ):
-            form.addRow(title, self._fields[key])
-        policy_box = QGroupBox("Investment Policy Statement")
-        policy_box.setLayout(form)
+        self.policy_form = PolicyForm(picker)
+        policy_box = self.policy_form
         workflow = QLabel(WORKFLOW)
         workflow.setObjectName("workflow_help")
         workflow.setWordWrap(True)
@@ -189,29 +154,14 @@ class IPSTab(FeatureTab):
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.constraints_model.profile_changed.connect(self._on_constraints_model_profile_changed)
         self.constraints_model.edit_rejected.connect(self._on_constraints_model_edit_rejected)
+        self.policy_form.edit_requested.connect(self._on_policy_form_edit_requested)
 
     def profile(self) -> IPSProfile:
         """The profile as currently edited."""
         return self.constraints_model.profile
 
     def _show_profile(self, profile: IPSProfile) -> None:
-        values = {
-            "name": profile.name,
-            "objective": profile.objective or fmt.MISSING,
-            "return_objective": profile.return_objective or fmt.MISSING,
-            "risk_tolerance": profile.risk_tolerance.value.title(),
-            "horizon": f"{profile.horizon_years:g} years",
-            "liquidity_need": profile.liquidity_need.value.title(),
-            "benchmark": profile.benchmark_label,
-            "preferences": (
-                f"risk aversion {profile.risk_aversion:g}, concentration penalty "
-                f"{profile.concentration_penalty:g}; "
-                + ("anchor weights defined" if profile.anchor_weights else "no anchor weights")
-            ),
-            "notes": profile.notes or fmt.MISSING,
-        }
-        for key, text in values.items():
-            self._fields[key].setText(text)
+        self.policy_form.show_profile(profile)
         key = next((k for k, p in self._profiles.items() if p == profile), None)
         if key is not None and key != self.profile_combo.currentText():  # e.g. an undone switch
             self._current_key = key
@@ -291,6 +241,12 @@ class IPSTab(FeatureTab):
     def _on_constraints_model_profile_changed(self, profile: IPSProfile) -> None:
         self._show_profile(profile)
         self.profile_changed.emit(profile)
+
+    @Slot(object, str)
+    def _on_policy_form_edit_requested(self, profile: IPSProfile, text: str) -> None:
+        # one undo command, as a limit edit; a refused change puts the form back
+        if not self.constraints_model.replace_state(profile, text):
+            self.policy_form.show_profile(self.profile())
 
     @Slot(str)
     def _on_constraints_model_edit_rejected(self, message: str) -> None:

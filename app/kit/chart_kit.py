@@ -138,6 +138,7 @@ class Figure(pg.GraphicsLayoutWidget):
         width = max(self.width() - 16, 120)
         for item in self.plots:
             wrap_title(item, (item.getViewBox().width() or width / len(self.plots)) - 10)
+        self._set_legend_text(max(width - 40, 60.0))
         wrap_label(self.legend, width - 40)
 
     def reset(self, message: str = "") -> None:
@@ -150,12 +151,29 @@ class Figure(pg.GraphicsLayoutWidget):
         self.set_legend(())
 
     def set_legend(self, entries: Sequence[LegendEntry]) -> None:
-        parts = [
-            f"<span style='color: {e.color};'>{e.glyph}</span>&nbsp;{html.escape(e.label)}"
-            for e in entries
-        ]
-        self.legend.setText("&nbsp;&nbsp;&nbsp; ".join(parts), color=TEXT_COLOR, size="10pt")
+        self._legend_entries = tuple(entries)
+        self._legend_html = ""
         self.wrap_labels()  # drawing functions set titles first and the legend last
+
+    def _set_legend_text(self, width: float) -> None:
+        """The legend's text for ``width`` pixels: lines break between entries, never inside
+        one ("absolute band ±5.0 | pp" was cut mid-phrase), unless an entry is wider than a
+        line on its own; then after its colon ("IPS Recommended: | Mean-Variance Utility"), or
+        between its words without one, never at a hyphen ("Mean- | Variance")."""
+        metrics = QFontMetricsF(font(10))
+        parts = []
+        for entry in getattr(self, "_legend_entries", ()):
+            label = entry.label.replace("-", "\u2011")  # non-breaking hyphen
+            whole = metrics.horizontalAdvance(f"{entry.glyph} {label}") + 8 <= width
+            text = html.escape(label)
+            glued = text.replace(" ", "&nbsp;")
+            if not whole:  # break after "IPS Recommended:" if it has one, else between words
+                glued = glued.replace(":&nbsp;", ": ") if ":&nbsp;" in glued else text
+            parts.append(f"<span style='color: {entry.color};'>{entry.glyph}</span>&nbsp;{glued}")
+        text = "&nbsp;&nbsp;&nbsp; ".join(parts)
+        if text != getattr(self, "_legend_html", None):
+            self._legend_html = text
+            self.legend.setText(text, color=TEXT_COLOR, size="10pt")
 
 
 def wrap_label(label: pg.LabelItem, width: float) -> None:
@@ -228,6 +246,9 @@ class Label:
     text: str
     anchor_x: float = 0.0
     color: str | None = None
+    clear_of: tuple[float, ...] = ()
+    """Data x of thin markers on the label's row (band ticks, reference lines): a label that
+    would cover one moves outward past it (:meth:`TextLabels.placed_x`)."""
 
 
 class TextLabels(pg.GraphicsObject):
@@ -240,6 +261,7 @@ class TextLabels(pg.GraphicsObject):
     """
 
     GAP_PX = 3.0  # between the anchor point (a bar end) and the text
+    MARKER_PX = 3.0  # half the room a thin marker of ``Label.clear_of`` takes, beside its line
 
     def __init__(self, labels: Sequence[Label], *, size: int = 8, color: str = TEXT_COLOR) -> None:
         super().__init__()
@@ -270,17 +292,42 @@ class TextLabels(pg.GraphicsObject):
             self._bounds = self._compute_bounds()
         return QRectF(self._bounds)
 
+    def placed_x(self, label: Label, width: float, px: float) -> float:
+        """The data x the label is drawn from: its own ``x``, or past the markers of
+        ``clear_of`` that its text (``width`` pixels, ``px`` data units a pixel) would cover,
+        moving away from the bar (right for ``anchor_x`` 0, left for 1)."""
+        outward = 1.0 if label.anchor_x < 0.5 else -1.0
+        x = label.x
+        span = (width + 2 * self.GAP_PX) * px
+        margin = self.MARKER_PX * px
+        for marker in sorted(label.clear_of, key=lambda m: outward * m):
+            near, far = (x - margin, x + span) if outward > 0 else (x - span, x + margin)
+            if near <= marker <= far:
+                x = marker + outward * margin
+        return x
+
+    def text_rects(self) -> list[QRectF]:
+        """Each label's text box in data coordinates, where :meth:`paint` draws it."""
+        px, py = abs(self.pixelWidth() or 0.0), abs(self.pixelHeight() or 0.0)
+        half = (self._ascent + self._descent) / 2
+        rects = []
+        for label, width in zip(self._labels, self._widths, strict=True):
+            x = self.placed_x(label, width, px)
+            left = x + self.GAP_PX * px if label.anchor_x < 0.5 else x - (self.GAP_PX + width) * px
+            rects.append(QRectF(left, label.y - half * py, width * px, 2 * half * py))
+        return rects
+
     def _compute_bounds(self) -> QRectF:
         if not self._labels:
             return QRectF()
         px, py = abs(self.pixelWidth() or 0.0), abs(self.pixelHeight() or 0.0)
         half_height = (self._ascent + self._descent) / 2 + 1
         left = min(
-            lb.x - lb.anchor_x * (w + 2 * self.GAP_PX) * px
+            self.placed_x(lb, w, px) - lb.anchor_x * (w + 2 * self.GAP_PX) * px
             for lb, w in zip(self._labels, self._widths, strict=True)
         )
         right = max(
-            lb.x + (1 - lb.anchor_x) * (w + 2 * self.GAP_PX) * px
+            self.placed_x(lb, w, px) + (1 - lb.anchor_x) * (w + 2 * self.GAP_PX) * px
             for lb, w in zip(self._labels, self._widths, strict=True)
         )
         top = min(lb.y for lb in self._labels) - half_height * py
@@ -295,12 +342,14 @@ class TextLabels(pg.GraphicsObject):
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         baseline = (self._ascent - self._descent) / 2
         current = None
+        px = abs(self.pixelWidth() or 0.0)
         for label, width in zip(self._labels, self._widths, strict=True):
             colour = pg.mkColor(label.color) if label.color else self._color
             if colour != current:
                 painter.setPen(colour)
                 current = colour
-            point = transform.map(QPointF(label.x, label.y))
+            x = self.placed_x(label, width, px) if label.clear_of else label.x
+            point = transform.map(QPointF(x, label.y))
             shift = self.GAP_PX if label.anchor_x < 0.5 else -self.GAP_PX - width
             painter.drawText(QPointF(point.x() + shift, point.y() + baseline), label.text)
         painter.restore()
@@ -382,6 +431,12 @@ def category_axis(item: pg.PlotItem, labels: Sequence[str]) -> None:
     item.invertY(True)
 
 
+def group_offset(k: int, count: int) -> float:
+    """Where bar ``k`` of ``count`` sits in its group, relative to the label's row (the layout
+    of :func:`grouped_hbars`; markers drawn over the bars use it)."""
+    return -0.4 + 0.8 / count * (k + 0.5)
+
+
 def grouped_hbars(
     item: pg.PlotItem,
     labels: Sequence[str],
@@ -407,8 +462,7 @@ def grouped_hbars(
     metrics = QFontMetrics(font(text_size))
     left_px = right_px = 0
     for k, s in enumerate(series):
-        offset = -0.4 + height * (k + 0.5)
-        y = np.arange(len(labels)) + offset
+        y = np.arange(len(labels)) + group_offset(k, count)
         bars = pg.BarGraphItem(
             x0=np.minimum(values[k], 0.0),
             y=y,

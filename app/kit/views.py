@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -272,6 +272,9 @@ def group_box(title: str, *widgets: QWidget, stretch_last: bool = True) -> QGrou
     return box
 
 
+RESIZE_PRECISION_ROWS = 200
+
+
 def read_only_table(
     object_name: str,
     model: QAbstractItemModel,
@@ -292,6 +295,9 @@ def read_only_table(
     table.verticalHeader().setDefaultSectionSize(row_height)
     header = table.horizontalHeader()
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+    # Fitting columns measures the rows on screen and this many more, not Qt's 1,000: thousands
+    # of stress scenarios took over a second of the GUI thread to fit.
+    header.setResizeContentsPrecision(RESIZE_PRECISION_ROWS)
     header.setSortIndicatorClearable(True)
     header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the model's own order first
     table.setSortingEnabled(True)
@@ -359,3 +365,17 @@ def install_copy(table: QTableView) -> None:
     table.addAction(plain)
     table.addAction(headed)
     table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+
+class ResizeWatch(QObject):
+    """Calls ``callback`` after every resize of ``widget`` (an event filter on it)."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Resize:
+            self._callback()
+        return False

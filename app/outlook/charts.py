@@ -25,8 +25,11 @@ def _band(item: pg.PlotItem, x: np.ndarray, low: np.ndarray, high: np.ndarray, a
     item.addItem(pg.FillBetweenItem(lower, upper, brush=pg.mkBrush(tint)))
 
 
-def draw_fan(fig: kit.Figure, answer: PortfolioOutlook, target_path: np.ndarray) -> None:
-    """Percentile bands 5-95 and 25-75, the median, and the objective's own wealth path."""
+def draw_fan(
+    fig: kit.Figure, answer: PortfolioOutlook, target_path: np.ndarray, subtitle: str = ""
+) -> None:
+    """Percentile bands 5-95 and 25-75, the median, and the objective's own wealth path;
+    ``subtitle`` (the simulation settings, for an exported image) follows the title."""
     item = fig.plot
     item.clear()
     bands = answer.wealth_percentiles
@@ -38,7 +41,8 @@ def draw_fan(fig: kit.Figure, answer: PortfolioOutlook, target_path: np.ndarray)
     kit.reference_line(item, 1.0, vertical=False, dashed=True)
     kit.style_plot(
         item,
-        f"{kit.elide(answer.name, 50)}: wealth percentiles over the horizon",
+        f"{kit.elide(answer.name, 50)}: wealth percentiles over the horizon"
+        + (f" ({subtitle})" if subtitle else ""),
         "Years",
         "Wealth (x starting assets, after cash flows)",
     )

@@ -11,6 +11,7 @@ from core.jobs import CancelToken, ProgressCallback
 from core.outlook.analysis import AnalysisOutlook, analysis_outlook
 from core.outlook.simulation import SimulationSettings
 from core.pipeline import AnalysisResult
+from core.rebalance.account import Holdings
 
 OUTLOOK_JOB = "outlook"
 
@@ -18,10 +19,11 @@ OUTLOOK_JOB = "outlook"
 def outlook_job(
     result: AnalysisResult,
     settings: SimulationSettings,
+    holdings: Holdings | None = None,
     *,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> AnalysisOutlook:
-    answer = analysis_outlook(result, settings, progress=progress, cancel=cancel)
+    answer = analysis_outlook(result, settings, holdings=holdings, progress=progress, cancel=cancel)
     cancel.raise_if_cancelled()
     return answer

@@ -1,5 +1,5 @@
 """Read-only tables of the Outlook tab: the answers across portfolios, and the reverse-stress
-shock of the recommended portfolio."""
+move of the stress drivers for the recommended portfolio."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pandas as pd
 from app.kit import formatting as fmt
 from app.kit.dataframe_model import ColumnSpec
 from core.outlook.answers import OutlookResult
-from core.outlook.reverse_stress import ReverseStress
+from core.outlook.reverse_stress import ReverseStress, format_move
+from core.stress.driver_moves import LABELS
 
 
 def answers_frame(result: OutlookResult) -> pd.DataFrame:
@@ -40,7 +41,9 @@ def answers_specs(result: OutlookResult) -> list[ColumnSpec]:
             "P(meet objective)",
             fmt.PERCENT,
             tooltip=f"Share of paths whose annualized return over the horizon is at least "
-            f"{policy.return_objective:.2%} a year (nominal, time-weighted)",
+            f"{policy.return_objective:.2%} a year (nominal, time-weighted"
+            + (f"; {policy.objective_description}" if policy.objective_description else "")
+            + ")",
         ),
         ColumnSpec(
             "breach",
@@ -80,17 +83,33 @@ def answers_specs(result: OutlookResult) -> list[ColumnSpec]:
 
 
 def reverse_frame(reverse: ReverseStress) -> pd.DataFrame:
+    """One row per stress driver: its move over a year (text, bp or percent), its annual
+    standard deviation and its size in standard deviations."""
+    drivers = reverse.drivers
     return pd.DataFrame(
         {
-            "ticker": list(reverse.shocks.index),
-            "shock": reverse.shocks.to_numpy(),
-            "sd": reverse.standard_deviations.to_numpy(),
+            "driver": [LABELS[d] for d in drivers.index],
+            "move": [format_move(d, m) for d, m in drivers["move"].items()],
+            "sd": [
+                f"{v:.0f}bp" if d.in_basis_points else f"{v:.1%}"
+                for d, v in drivers["standard_deviation"].items()
+            ],
+            "sds": drivers["standard_deviations"].to_numpy(),
         }
     )
 
 
 REVERSE_SPECS = [
-    ColumnSpec("ticker", "ETF"),
-    ColumnSpec("shock", "Shock (1 year)", fmt.PERCENT, decimals=1),
-    ColumnSpec("sd", "Standard deviations", fmt.RATIO),
+    ColumnSpec("driver", "Stress driver"),
+    ColumnSpec(
+        "move",
+        "Move (1 year)",
+        tooltip="Treasury yields and credit spreads in basis points, the others as returns",
+    ),
+    ColumnSpec(
+        "sd",
+        "Annual s.d.",
+        tooltip="The driver's annual standard deviation, implied from the data set's ETF returns",
+    ),
+    ColumnSpec("sds", "Standard deviations", fmt.RATIO, tooltip="Move / annual s.d."),
 ]

@@ -42,6 +42,7 @@ from app.outlook.jobs import OUTLOOK_JOB, outlook_job
 from app.outlook.models import REVERSE_SPECS, answers_frame, answers_specs, reverse_frame
 from core.outlook.analysis import AnalysisOutlook
 from core.outlook.request import OutlookRequest
+from core.outlook.reverse_stress import describe as describe_reverse
 from core.outlook.simulation import (
     DEFAULT_BLOCK_LENGTH,
     DEFAULT_PATHS,
@@ -60,10 +61,18 @@ CONVENTION = (
     "set's history (Politis-Romano), or drawn normal from the analysis's expected returns and "
     "covariance (parametric), each portfolio rebalanced monthly to its weights; wealth "
     "starts at 1 (the starting assets) and the IPS's spending is paid monthly after each month's "
-    "return; the return objective is an annualized nominal geometric return over the horizon; "
+    "return; the return objective (nominal, or inflation + x% compounded at the stated "
+    "inflation: (1 + i)(1 + x) - 1) is met when a path's annualized nominal geometric return "
+    "over the horizon reaches it; "
     "drawdowns are measured on the return index (spending is not a loss); every portfolio sees "
     "the same paths."
 )
+
+
+def _basis(description: str) -> str:
+    """``" (inflation 2.50% + 4.00%)"`` for an inflation-plus objective; nothing for a nominal
+    one (the rate shown is then the objective itself)."""
+    return f" ({description})" if description.startswith("inflation") else ""
 
 
 def _charts() -> Any:
@@ -83,7 +92,7 @@ class OutlookTab(FeatureTab):
 
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        del context  # the tab needs nothing beyond the analysis result
+        self._account = context.account  # the Rebalancing tab's holdings, read at each run
         self._result: AnalysisResult | None = None
         self._outlook: AnalysisOutlook | None = None
         self.runner = JobRunner(self)
@@ -159,6 +168,9 @@ class OutlookTab(FeatureTab):
         self.answers_model = DataFrameModel(parent=self)
         self.answers_table = read_only_table("outlook_answers_table", self.answers_model)
         self.answers_table.verticalHeader().hide()
+        self.holdings_label = QLabel("")
+        self.holdings_label.setObjectName("outlook_holdings_label")
+        self.holdings_label.setWordWrap(True)
         self.convention_label = QLabel(CONVENTION)
         self.convention_label.setObjectName("outlook_convention_label")
         self.convention_label.setWordWrap(True)
@@ -179,10 +191,11 @@ class OutlookTab(FeatureTab):
         answers_box = group_box(
             "Answers across portfolios",
             self.answers_table,
+            self.holdings_label,
             self.convention_label,
             stretch_last=False,
         )
-        answers_box.setMinimumHeight(300)
+        answers_box.setMinimumHeight(360)  # nine rows: candidates, holdings, benchmark
         page_layout.addWidget(answers_box)
         chooser = QWidget()
         chooser_row = QHBoxLayout(chooser)
@@ -198,11 +211,12 @@ class OutlookTab(FeatureTab):
         page_layout.addWidget(chooser)
         page_layout.addWidget(charts)
         reverse_box = group_box(
-            "Reverse stress: the most plausible one-year shock that costs the drawdown tolerance",
+            "Reverse stress (derived): the most plausible one-year move of the stress drivers "
+            "that costs the drawdown tolerance",
             self.reverse_label,
             self.reverse_table,
         )
-        reverse_box.setMinimumHeight(420)
+        reverse_box.setMinimumHeight(340)
         page_layout.addWidget(reverse_box)
         self.scroll = QScrollArea()
         self.scroll.setObjectName("outlook_scroll")
@@ -311,7 +325,9 @@ class OutlookTab(FeatureTab):
         """Start a simulation of the result on screen with the settings of the controls."""
         if self._result is None:
             return None
-        job = self.runner.start(Job(OUTLOOK_JOB, outlook_job, self._result, self.settings()))
+        job = self.runner.start(
+            Job(OUTLOOK_JOB, outlook_job, self._result, self.settings(), self._account())
+        )
         job.connect(
             progress=self._on_job_progress,
             result=self._on_job_result,
@@ -372,26 +388,16 @@ class OutlookTab(FeatureTab):
         self.portfolio_combo.setCurrentIndex(names.index(current) if current in names else 0)
         self.portfolio_combo.blockSignals(False)
         self._draw(self.portfolio_combo.currentText())
+        self.holdings_label.setText(answer.holdings_note)
         reverse = answer.reverse[0]
         self.reverse_model.set_frame(reverse_frame(reverse), REVERSE_SPECS)
         self.reverse_table.resizeColumnsToContents()
-        window = (
-            f"; its worst {reverse.window_months}-month window in the data: "
-            f"{reverse.worst_window_return:+.1%} (to {reverse.worst_window_end:%b %Y})"
-            if reverse.worst_window_end is not None
-            else ""
-        )
-        self.reverse_label.setText(
-            f"{reverse.portfolio}: the smallest joint move (Mahalanobis distance "
-            f"{reverse.distance:.2f}, about one year in {reverse.one_in_years:,.0f} under a normal "
-            f"approximation) that costs the {reverse.tolerance:.0%} drawdown tolerance{window}. "
-            f"Basis: {reverse.basis}."
-        )
+        self.reverse_label.setText(describe_reverse(reverse))
         top = result.portfolios[0]
         policy = result.policy
         self.summary_label.setText(
-            f"{top.name}: {top.prob_objective:.0%} chance of earning {policy.return_objective:.1%} "
-            f"a year over {result.settings.horizon_years:g} years; "
+            f"{top.name}: {top.prob_objective:.0%} chance of earning {policy.return_objective:.2%} "
+            f"a year{_basis(policy.objective_description)} over {result.settings.horizon_years:g} years; "
             f"{top.prob_drawdown_breach:.0%} chance of a drawdown beyond "
             f"{policy.drawdown_tolerance:.0%}; {top.prob_shortfall:.0%} chance of a liquidity "
             f"shortfall ({policy.cash_flows.describe()}). {result.settings.describe()}."

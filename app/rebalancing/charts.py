@@ -1,6 +1,7 @@
 """The drift chart of a :class:`~core.rebalance.DriftReport` on a :class:`app.kit.chart_kit.Figure`:
 one bar per ETF (percentage points from its target), breaches in red, the absolute band as
-dashed lines and each ETF's narrower relative band as tick marks. Drawn by the Rebalancing tab
+dashed lines and each ETF's narrower relative band as tick marks. A bar's value label sits
+outside its end and outside the band tick and dashed line on that side, never over them. Drawn by the Rebalancing tab
 (and reusable by the report's chart writer for ``charts/policy_drift.png``).
 """
 
@@ -16,7 +17,7 @@ from core.rebalance import DriftReport, effective_band
 BAND_COLOR = "#555555"
 TICK_COLOR = "#8a8a8a"
 LABEL_MIN_PP = 1.0
-LABEL_ROOM = 1.35  # x range beyond the largest bar or band, for the value labels
+LABEL_ROOM = 1.45  # x range beyond the largest bar or band, for the value labels
 
 
 def drift_text(value: float) -> str:
@@ -65,6 +66,7 @@ def draw_drift(
         item.addItem(
             pg.ScatterPlotItem(x=xs, y=ys, symbol="|", size=11, pen=pg.mkPen(TICK_COLOR, width=1.5))
         )
+    ticks = dict(narrow)
     kit.add_labels(
         item,
         [  # small drifts unlabelled: the table has them
@@ -74,8 +76,15 @@ def draw_drift(
                 drift_text(value),
                 0.0 if value >= 0 else 1.0,
                 kit.BREACH_COLOR if etf.breach else kit.TEXT_COLOR,
+                # Outside the bar end AND the row's band tick and the dashed band line on that
+                # side: the labels used to be drawn over them.
+                clear_of=tuple(
+                    (1.0 if value >= 0 else -1.0) * edge
+                    for edge in (band, ticks.get(row))
+                    if edge is not None
+                ),
             )
-            for y, value, etf in zip(positions, values, report.etfs, strict=True)
+            for row, (y, value, etf) in enumerate(zip(positions, values, report.etfs, strict=True))
             if etf.breach or abs(value) >= LABEL_MIN_PP
         ],
         size=8,
@@ -88,10 +97,11 @@ def draw_drift(
     kit.style_plot(item, title, "Current − target (percentage points)")
     legend = [
         kit.LegendEntry(kit.BAR, kit.BREACH_COLOR, f"breach ({len(report.breaches)})"),
-        kit.LegendEntry("╌╌", BAND_COLOR, f"absolute band ±{band:.1f} pp"),
+        kit.LegendEntry("╌╌", BAND_COLOR, f"band ±{band:.1f} pp"),
     ]
     if narrow:
-        legend.append(kit.LegendEntry("|", TICK_COLOR, "relative band (narrower)"))
+        # "│" (box drawing), not "|": a line may break after "|" even before a no-break space.
+        legend.append(kit.LegendEntry("│", TICK_COLOR, "relative band"))
     classes = dict.fromkeys(e.asset_class for e in report.etfs if not e.breach)
     legend += [kit.LegendEntry(kit.BAR, class_color(c), c) for c in classes]
     fig.set_legend(legend)

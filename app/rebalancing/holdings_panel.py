@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -22,8 +23,10 @@ from PySide6.QtWidgets import (
 
 from app.kit.delegates import TextCellDelegate
 from app.kit.views import button_row, hint_label, push_button, refusal_bar
+from app.kit.workers import Job, JobRunner
 from app.rebalancing.holdings_model import PRICE, SHARES, TICKER, VALUE, HoldingsModel
 from core.errors import DataError
+from core.jobs import CancelToken, ProgressCallback
 from core.rebalance import Holdings, demo_holdings, load_holdings_file
 from core.universe import Universe
 
@@ -49,6 +52,24 @@ def start_account(universe: Universe) -> Holdings:
         )
 
 
+IMPORT_JOB = "import_holdings"
+
+
+def read_holdings_job(
+    path: str,
+    universe: Universe,
+    prices: Any,
+    *,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> Holdings:
+    """Worker body (no Qt): a holdings file read and checked (a workbook loads openpyxl)."""
+    progress(0.0, f"Reading {Path(path).name}")
+    holdings = load_holdings_file(path, universe, prices=prices)
+    cancel.raise_if_cancelled()
+    return holdings
+
+
 class HoldingsPanel(QGroupBox):
     """Holdings table and its buttons (module docstring)."""
 
@@ -58,9 +79,12 @@ class HoldingsPanel(QGroupBox):
         self,
         model: HoldingsModel,
         parent: QWidget | None = None,
+        *,
+        runner: JobRunner | None = None,
     ) -> None:
         super().__init__("Holdings (the account as of today)", parent)
         self.model = model
+        self.runner = runner if runner is not None else JobRunner(self)
         self.table = QTableView()
         self.table.setObjectName("holdings_table")
         self.table.setModel(model)
@@ -129,15 +153,33 @@ class HoldingsPanel(QGroupBox):
         self.table.addAction(action)
         return action
 
-    def import_file(self, path: str | Path) -> bool:
-        """Replace the holdings with those of ``path`` as one undoable step; False if refused."""
-        try:
-            holdings = self.model.priced(
-                load_holdings_file(path, self.model.universe, prices=self.model.data_prices)
+    def import_file(self, path: str | Path) -> Job:
+        """Read ``path`` (CSV or XLSX) in a worker; then replace the holdings with its own as
+        one undoable step, or say why it was refused (the table is not changed)."""
+        self.status_message.emit(f"Reading {Path(path).name}…")
+        job = self.runner.start(
+            Job(
+                IMPORT_JOB,
+                read_holdings_job,
+                str(path),
+                self.model.universe,
+                self.model.data_prices,
             )
-        except DataError as exc:  # HoldingsInputError names every bad cell
+        )
+        job.connect(
+            result=lambda holdings: self._on_imported(holdings, str(path)),
+            error=lambda message: self.status_message.emit(
+                f"Import refused, the table was not changed: {message}"
+            ),
+        )
+        return job
+
+    def _on_imported(self, read: Holdings, path: str) -> None:
+        try:
+            holdings = self.model.priced(read)
+        except DataError as exc:
             self.status_message.emit(f"Import refused, the table was not changed: {exc}")
-            return False
+            return
         self.model.replace_holdings(holdings, f"Import holdings from {Path(path).name}")
         self.status_message.emit(
             f"Imported {len(holdings.positions)} positions from {Path(path).name}."

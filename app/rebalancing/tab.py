@@ -151,7 +151,7 @@ class RebalanceTab(FeatureTab):
         self.warning_label = warning_banner("rebalance_warning_label")
 
         self.holdings_model = HoldingsModel(context.universe, context.undo_stack, self)
-        self.holdings_panel = HoldingsPanel(self.holdings_model)
+        self.holdings_panel = HoldingsPanel(self.holdings_model, runner=self.runner)
         self.drift_model = drift_model(self)
         self.drift_table = read_only_table("drift_table", self.drift_model)
         self.drift_slot = figure_slot(

@@ -93,6 +93,7 @@ def build_menus_and_toolbar(window: MainWindow) -> QToolBar:
     window.project_controller.build_menu(file_menu)
     file_menu.addSeparator()
     file_menu.addAction(window.export_controller.action)
+    file_menu.addAction(window.book_controller.action)
     file_menu.addSeparator()
     file_menu.addAction(actions.quit)
     edit_menu = menus.addMenu("&Edit")

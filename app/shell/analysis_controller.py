@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from app.kit.workers import Job, JobRunner, JobSignals
+from core.adoption import AdoptedPortfolio, with_adoption
 from core.data.dataset import ReturnsDataset
 from core.jobs import CancelToken, ProgressCallback
 from core.pipeline import (
@@ -45,18 +46,22 @@ def analyse(
     dataset: ReturnsDataset | None,
     universe: Universe | None = None,
     settings: AnalysisSettings | None = None,
+    adopted: AdoptedPortfolio | None = None,
     *,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> AnalysisResult:
-    """Worker body: synthetic data for the universe on first use, then the analysis."""
+    """Worker body: synthetic data for the universe on first use, then the analysis, with the
+    project's adopted resampled portfolio as the recommendation when it still applies
+    (:func:`core.adoption.with_adoption`)."""
     if dataset is None:
         from core.data.synthetic import generate_synthetic_dataset
 
         progress(0.0, "Loading data")
         dataset = generate_synthetic_dataset(universe)
         cancel.raise_if_cancelled()
-    return run_analysis(profile, dataset, universe, settings, progress=progress, cancel=cancel)
+    result = run_analysis(profile, dataset, universe, settings, progress=progress, cancel=cancel)
+    return with_adoption(result, adopted)
 
 
 class AnalysisController(QObject):
@@ -116,6 +121,7 @@ class AnalysisController(QObject):
                 self.dataset,
                 window.context.universe,
                 self.effective_settings(),
+                window.workspace.project_fields().get("adopted"),
             )
         )
         # Connected after start on purpose: the runner's own finished handler runs first,

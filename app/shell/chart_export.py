@@ -9,8 +9,10 @@ it on a server. Call it from the GUI thread only (it builds widgets).
 File names, in ``folder``: ``recommended_allocation.png``,
 ``cumulative_performance_vs_benchmark.png``, ``drawdown_comparison.png``,
 ``risk_contribution.png``, ``factor_exposures.png``, ``efficient_frontier.png`` and
-``stress_test_results.png`` for the FIRST profile given (the primary one). Each further profile
-gets the same charts with its name as a suffix: ``risk_contribution__capital_preservation.png``.
+``stress_test_results.png`` for the FIRST profile given (the primary one), and
+``outlook_fan_chart.png`` (the Outlook's wealth percentiles of the recommended portfolio) when
+an Outlook was computed. Each further profile gets the same charts with its name as a suffix:
+``risk_contribution__capital_preservation.png``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from core.errors import IPSStudioError
 
 if TYPE_CHECKING:
     from core.analytics.risk_report import RiskReport
+    from core.outlook.analysis import AnalysisOutlook
     from core.pipeline import AnalysisResult
     from core.stress.engine import StressResult
 
@@ -42,6 +45,9 @@ CHART_NAMES = (
     "efficient_frontier",
     "stress_test_results",
 )
+
+
+OUTLOOK_FAN = "outlook_fan_chart"
 
 
 class ChartExportError(IPSStudioError):
@@ -211,6 +217,7 @@ def chart_steps(
     stress_results: Sequence[StressResult],
     *,
     plans: Mapping[str, Any] | None = None,
+    outlooks: Sequence[AnalysisOutlook] = (),
 ) -> Iterator[tuple[str, Any] | None]:
     """The charts of :func:`write_charts` as small pieces of GUI-thread work.
 
@@ -237,6 +244,15 @@ def chart_steps(
             )
             for name in CHART_NAMES
         ]
+        outlook = next((o for o in outlooks if o.result is result), None)
+        if outlook is not None:
+            pieces.append(
+                (
+                    OUTLOOK_FAN,
+                    f"{OUTLOOK_FAN}{suffix}.png",
+                    lambda outlook=outlook: _fan_figure(outlook),
+                )
+            )
         plan = (plans or {}).get(result.profile.name)
         if plan is not None:
             pieces.append(
@@ -262,6 +278,20 @@ def chart_steps(
             yield file_name, image
 
 
+def _fan_figure(outlook: AnalysisOutlook) -> tuple[Any, Callable[[], None]]:
+    from app.kit.chart_kit import Figure
+    from app.outlook.charts import draw_fan
+
+    result = outlook.outlook
+    fig = Figure("export", 1)
+    return fig, lambda: draw_fan(
+        fig,
+        result.portfolios[0],
+        result.policy.target_path(result.settings.months),
+        subtitle=f"{result.settings.paths:,} paths, {result.settings.horizon_years:g} years",
+    )
+
+
 def _drift_figure(plan: Any, result: AnalysisResult) -> tuple[Any, Callable[[], None]]:
     from app.kit.chart_kit import Figure
     from app.rebalancing.charts import draw_drift
@@ -279,18 +309,20 @@ def write_charts(
     folder: str | Path,
     *,
     plans: Mapping[str, Any] | None = None,
+    outlooks: Sequence[AnalysisOutlook] = (),
 ) -> list[Path]:
     """Write every chart of every profile into ``folder`` (module docstring); returns the paths.
 
     The three sequences are parallel (one entry per profile, primary first). ``plans`` maps a
     profile name to its rebalancing plan; each one adds ``policy_drift.png`` (drift by ETF,
-    breaches in red, the band dashed). This runs :func:`chart_steps` in one go (the headless
+    breaches in red, the band dashed); ``outlooks`` (one per profile, any order) each add
+    ``outlook_fan_chart.png``. This runs :func:`chart_steps` in one go (the headless
     report); the window runs them one per event-loop turn instead.
     """
     from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
-    steps = chart_steps(results, risk_reports, stress_results, plans=plans)
+    steps = chart_steps(results, risk_reports, stress_results, plans=plans, outlooks=outlooks)
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

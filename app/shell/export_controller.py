@@ -228,7 +228,11 @@ class ExportController(QObject):
             from app.shell.chart_export import chart_steps
 
             self._chart_steps = chart_steps(
-                bundle.results, bundle.risk_reports, bundle.stress_results, plans=bundle.plans
+                bundle.results,
+                bundle.risk_reports,
+                bundle.stress_results,
+                plans=bundle.plans,
+                outlooks=bundle.outlooks,
             )
         except Exception as exc:  # noqa: BLE001 - any drawing failure is reported, never swallowed
             self._finish(False, f"The charts could not be drawn: {exc}")

@@ -122,6 +122,9 @@ class MainWindow(QMainWindow):
         self.decision_controller = DecisionController(self)  # Committee > Decision log...
         self.data_controller = DataController(self)  # Data menu
         self.action_refresh_data = self.data_controller.action_refresh
+        from app.book.controller import BookController
+
+        self.book_controller = BookController(self)  # File > Open book... (the firm's book)
         self._build_status_bar()
         self.toolbar = build_menus_and_toolbar(self)
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)

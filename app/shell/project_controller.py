@@ -14,8 +14,9 @@ New, Open and closing the window ask Save / Discard / Cancel first (``QMessageBo
 Every :data:`AUTOSAVE_INTERVAL_MS` a modified project is written to
 ``autosave_path(path, user_dir("autosave"))``; a save or a close without changes removes it. At
 start-up :meth:`~ProjectController.offer_recovery` proposes the newest autosave that is newer
-than its project. A file that cannot be read is refused with its
-:class:`~core.project.ProjectFileError` message and nothing changes.
+than its project. Files are read in a worker with progress and Cancel
+(:mod:`app.shell.project_loader`): the window stays usable, and a file that cannot be read is
+refused with its :class:`~core.project.ProjectFileError` message and nothing changes.
 """
 
 from __future__ import annotations
@@ -28,17 +29,20 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
+from app.kit.workers import Job
 from app.shell import settings
 from app.shell.actions import make_action
+from app.shell.project_loader import ProjectLoader
 from core.data.dataset import DataMode
 from core.errors import IPSStudioError
-from core.project import SUFFIX, Project, autosave_path, load_project, save_project
+from core.project import SUFFIX, Project, autosave_path, save_project
 from core.rebalance.holdings import Holdings
 from core.universe import Universe
 
 AUTOSAVE_INTERVAL_MS = 3 * 60 * 1000
 FILE_FILTER = f"IPS Allocation Studio project (*{SUFFIX});;All files (*)"
 UNTITLED = "Untitled"
+NOT_OPENED = "Project not opened"
 Button = QMessageBox.StandardButton
 
 
@@ -85,6 +89,7 @@ class ProjectController(QObject):
             "Ctrl+Shift+S",
             "Save the project under a new name",
         )
+        self.loader = ProjectLoader(window)  # reads files in a worker, progress and Cancel
         self.recent_menu = QMenu("Recent &projects", window)
         self.recent_menu.setObjectName("recent_menu")
         self.recent_menu.setToolTipsVisible(True)
@@ -100,7 +105,7 @@ class ProjectController(QObject):
         self.update_recent_menu()
 
     def build_menu(self, menu: QMenu) -> None:
-        for action in (self.action_new, self.action_open):
+        for action in (self.action_new, self.action_open, self.loader.action_cancel):
             menu.addAction(action)
         menu.addMenu(self.recent_menu)
         menu.addSeparator()
@@ -159,20 +164,27 @@ class ProjectController(QObject):
 
         profiles = bundled_profiles()
         profile = profiles.get(DEFAULT_PROFILE_NAME) or next(iter(profiles.values()))
+        self.loader.cancel()  # a file still being read would replace the new project
         self.remove_autosave()
         self.apply_project(Project(profile=profile, universe=default_universe()))
         self.path = None
         self._mark_saved()
 
-    def open_project(self, path: str | Path) -> bool:
-        """Open ``path``; a file that cannot be read is refused with its message, nothing changes."""
-        try:
-            project = load_project(path)
-        except IPSStudioError as exc:
-            QMessageBox.warning(
-                self._window, "Project not opened", f"{exc}\n\nNothing was changed."
-            )
-            return False
+    def open_project(self, path: str | Path) -> Job:
+        """Start reading ``path`` in a worker (:mod:`app.shell.project_loader`); the project is
+        shown when it was read whole. A file that cannot be read is refused with its message
+        and nothing changes; ``loader.finished(path, opened, message)`` reports every outcome."""
+        edits = self._window.undo_stack.index(), self.is_modified()
+        return self.loader.start(
+            path, lambda project: self._opened(project, path, edits), failure_title=NOT_OPENED
+        )
+
+    def _opened(self, project: Project, path: str | Path, edits: tuple[int, bool]) -> None:
+        # The window stayed usable while the file was read: edits made meanwhile are asked
+        # about (Save / Discard / Cancel) before the opened project replaces them.
+        if edits != (self._window.undo_stack.index(), self.is_modified()) and not self.maybe_save():
+            self._window.statusBar().showMessage(f"{Path(path).name} was not opened.", 10000)
+            return
         self.remove_autosave()
         self.apply_project(project)
         self.path = Path(path).resolve()
@@ -180,7 +192,6 @@ class ProjectController(QObject):
         self._remember(self.path)
         self.project_opened.emit(str(self.path))
         self._window.statusBar().showMessage(f"Opened {self.path}.", 8000)
-        return True
 
     def save(self) -> bool:
         """Save to the current file, or ask for one (Save As) when the project is untitled."""
@@ -312,7 +323,8 @@ class ProjectController(QObject):
         return autosave, project
 
     def offer_recovery(self) -> bool:
-        """At start-up: offer the :meth:`recovery_candidate`; True when it was recovered."""
+        """At start-up: offer the :meth:`recovery_candidate`; True when its reading started (the
+        recovered project is shown when the worker has read it)."""
         candidate = self.recovery_candidate()
         if candidate is None:
             return False
@@ -330,19 +342,19 @@ class ProjectController(QObject):
         if answer != Button.Yes:
             autosave.unlink(missing_ok=True)
             return False
-        try:
-            recovered = load_project(autosave)
-        except IPSStudioError as exc:
-            QMessageBox.warning(
-                self._window, "Autosave not recovered", f"{exc}\n\nNothing was changed."
-            )
-            return False
+        self.loader.start(
+            autosave,
+            lambda recovered: self._recovered(recovered, project),
+            failure_title="Autosave not recovered",
+        )
+        return True
+
+    def _recovered(self, recovered: Project, project: Path | None) -> None:
         self.apply_project(recovered)
         self.path = project.resolve() if project is not None and project.exists() else None
         self._window.undo_stack.setClean()
         self.mark_modified()
         self._window.update_title()
-        return True
 
     # -- menus and dialogs -----------------------------------------------------------------------
     def update_recent_menu(self) -> None:

@@ -25,6 +25,7 @@ from core.pipeline import AnalysisSettings
 from core.policy.profile import IPSProfile
 from core.policy.profile_io import bundled_profiles
 from core.project import Project
+from core.rebalance.account import Holdings
 from core.universe import Universe
 
 
@@ -74,7 +75,12 @@ class Workspace(QObject):
             key = f"{profile.name} (project)"  # is its own item, next to the bundled profile
         profiles[key] = profile
         self.context = StudioContext(
-            self._undo_stack, universe, profiles, key, project=self._current_project
+            self._undo_stack,
+            universe,
+            profiles,
+            key,
+            account=self.holdings,
+            project=self._current_project,
         )
         self.tabs = {
             feature.key: feature.create(self.context, self._tab_widget) for feature in FEATURES
@@ -136,6 +142,11 @@ class Workspace(QObject):
     def restore_project(self, project: Project) -> None:
         for tab in self.tabs.values():
             tab.restore_project(project)
+
+    def holdings(self) -> Holdings | None:
+        """The account on screen (the tab that owns the holdings), or None."""
+        holdings = self.project_fields().get("holdings")
+        return holdings if isinstance(holdings, Holdings) else None
 
     def account_value(self) -> float | None:
         """The value of the account on screen (positions at their prices plus cash), or None

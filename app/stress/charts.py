@@ -38,6 +38,9 @@ def scenario_label(outcome: ScenarioOutcome, limit: int = LABEL_LIMIT) -> str:
     return f"⚠ {text}" if outcome.breaches_drawdown_tolerance else text
 
 
+START_TO_END = "◆"
+
+
 def draw_stress_results(
     fig: kit.Figure,
     stress: StressResult,
@@ -47,27 +50,55 @@ def draw_stress_results(
     value_labels: bool = True,
     label_limit: int = LABEL_LIMIT,
 ) -> None:
-    """Grouped bars of every scenario's portfolio and benchmark return, with the IPS drawdown
-    tolerance as a dashed line; scenarios that breach it are marked ⚠. ``value_labels`` prints
-    each bar's value (off where a table beside the chart gives the numbers); scenario names
-    longer than ``label_limit`` characters are shortened with "…"."""
+    """Grouped bars of every scenario's portfolio and benchmark **path drawdown** (the deepest
+    peak-to-trough fall of the monthly path; the loss itself for a one-period scenario), with
+    each one's start-to-end return as a diamond marker on its bar, and the IPS drawdown
+    tolerance as a dashed line. The breach flag (⚠) compares the path drawdown with the
+    tolerance, so a flagged scenario's portfolio bar always crosses the line, even when its
+    start-to-end return (after a rebound) sits inside it. ``value_labels`` prints each bar's
+    value (off where a table beside the chart gives the numbers); scenario names longer than
+    ``label_limit`` characters are shortened with "…"."""
+    import numpy as np
+    import pyqtgraph as pg
+
     item = fig.plot
     outcomes = shown_outcomes(stress)
     hidden = len(stress.outcomes) - len(outcomes)
+    ends = [
+        [o.portfolio_return * 100 for o in outcomes],
+        [o.benchmark_return * 100 for o in outcomes],
+    ]
     kit.grouped_hbars(
         item,
         [scenario_label(o, label_limit) for o in outcomes],
         [
             kit.BarSeries(
-                portfolio_label, [o.portfolio_return * 100 for o in outcomes], kit.PORTFOLIO_COLOR
+                portfolio_label, [o.path_drawdown * 100 for o in outcomes], kit.PORTFOLIO_COLOR
             ),
             kit.BarSeries(
-                benchmark_label, [o.benchmark_return * 100 for o in outcomes], kit.BENCHMARK_COLOR
+                benchmark_label,
+                [o.benchmark_path_drawdown * 100 for o in outcomes],
+                kit.BENCHMARK_COLOR,
             ),
         ],
-        include=[-stress.drawdown_tolerance * 100 * 1.05],
+        # room for the whole diamond at the end of the axis: the markers' values, 5% further out
+        include=[-stress.drawdown_tolerance * 100 * 1.05, *(v * 1.05 for v in ends[0] + ends[1])],
         value_text=kit.percent_text if value_labels else None,
     )
+    for k, (values, color) in enumerate(
+        zip(ends, (kit.PORTFOLIO_COLOR, kit.BENCHMARK_COLOR), strict=True)
+    ):
+        item.addItem(
+            pg.ScatterPlotItem(
+                x=np.asarray(values, dtype=float),
+                y=np.arange(len(outcomes)) + kit.group_offset(k, 2),
+                symbol="d",
+                size=9,
+                brush=pg.mkBrush("w"),
+                pen=pg.mkPen(color, width=1.6),
+                name=f"start-to-end {k}",
+            )
+        )
     tolerance = -stress.drawdown_tolerance * 100
     kit.reference_line(item, tolerance, vertical=True, color=kit.BREACH_COLOR, dashed=True)
     item.setYRange(
@@ -82,20 +113,16 @@ def draw_stress_results(
         color=kit.BREACH_COLOR,
         size=8,
     )
-    value = (
-        f"${stress.portfolio_value / 1e6:,.0f}M"
-        if stress.portfolio_value >= 1e6
-        else f"${stress.portfolio_value:,.0f}"
-    )
     more = f"; the worst {len(outcomes)}, {hidden:,} more in the table" if hidden else ""
     kit.style_plot(
         item,
-        f"Scenario return: portfolio vs benchmark (P&L on {value}{more})",
-        "Total return over the scenario (%)",
+        f"Scenario path drawdown, ◆ start to end{more}",
+        "Path drawdown: bars; start-to-end return: ◆ (%)",
     )
     legend = [
-        kit.LegendEntry(kit.BAR, kit.PORTFOLIO_COLOR, portfolio_label),
-        kit.LegendEntry(kit.BAR, kit.BENCHMARK_COLOR, benchmark_label),
+        kit.LegendEntry(kit.BAR, kit.PORTFOLIO_COLOR, f"{portfolio_label}: path drawdown"),
+        kit.LegendEntry(kit.BAR, kit.BENCHMARK_COLOR, f"{benchmark_label}: path drawdown"),
+        kit.LegendEntry(START_TO_END, kit.PORTFOLIO_COLOR, "start-to-end return"),
         kit.LegendEntry("╌╌", kit.BREACH_COLOR, "IPS drawdown tolerance"),
     ]
     if stress.breaches:

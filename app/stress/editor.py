@@ -31,8 +31,10 @@ from app.kit import theme
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
 from app.kit.delegates import PercentDelegate
 from app.kit.views import button_row, hint_label, push_button, read_only_table, refusal_bar
+from app.kit.workers import Job, JobRunner
 from app.stress.scenarios_model import NAME, SHOCK_HELP, CustomScenariosModel
 from core.errors import IPSStudioError
+from core.jobs import CancelToken, ProgressCallback
 from core.stress.conditional import ConditionalSpec, conditional_scenario
 from core.stress.scenarios import Scenario, ScenarioError, load_scenarios, save_scenarios
 
@@ -43,14 +45,31 @@ EDITOR_HINT = (
 )
 
 
+LOAD_JOB = "load_scenarios"
+
+
+def read_scenarios_job(
+    path: str, tickers: tuple[str, ...], *, progress: ProgressCallback, cancel: CancelToken
+) -> tuple[Scenario, ...]:
+    """Worker body (no Qt): a scenario file read and validated for the universe's tickers."""
+    return load_scenarios(path, tickers=tickers, progress=progress, cancel=cancel)
+
+
 class CustomScenariosPanel(QGroupBox):
     """Table ``custom_scenarios_table`` with Add / Delete / Save… / Load… buttons."""
 
     status_message = Signal(str)
 
-    def __init__(self, model: CustomScenariosModel, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        model: CustomScenariosModel,
+        parent: QWidget | None = None,
+        *,
+        runner: JobRunner | None = None,
+    ) -> None:
         super().__init__("Custom scenarios", parent)
         self.model = model
+        self.runner = runner if runner is not None else JobRunner(self)
         self.table = QTableView()
         self.table.setObjectName("custom_scenarios_table")
         self.table.setModel(model)
@@ -146,13 +165,21 @@ class CustomScenariosPanel(QGroupBox):
     @Slot()
     def _on_load_button_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load custom scenarios", "", FILE_FILTER)
-        if not path:
-            return
-        try:
-            loaded = load_scenarios(path, tickers=self.model.tickers)
-        except ScenarioError as exc:
-            self.status_message.emit(f"Scenarios not loaded: {exc}")
-            return
+        if path:
+            self.load_file(path)
+
+    def load_file(self, path: str | Path) -> Job:
+        """Read ``path`` in a worker (a file may hold thousands of scenarios); replace the
+        scenarios with its own as one undoable step, or say why it was refused."""
+        self.status_message.emit(f"Reading {Path(path).name}…")
+        job = self.runner.start(Job(LOAD_JOB, read_scenarios_job, str(path), self.model.tickers))
+        job.connect(
+            result=lambda loaded: self._on_loaded(loaded, str(path)),
+            error=lambda message: self.status_message.emit(f"Scenarios not loaded: {message}"),
+        )
+        return job
+
+    def _on_loaded(self, loaded: tuple[Scenario, ...], path: str) -> None:
         if self.model.replace_scenarios(loaded, f"Load scenarios from {Path(path).name}"):
             self.status_message.emit(f"Loaded {len(loaded)} scenarios from {path}.")
 

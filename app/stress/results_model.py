@@ -1,5 +1,6 @@
 """The stress results table: one row per scenario of a :class:`~core.stress.engine.StressResult`,
-with drawdown-tolerance breaches in red."""
+with drawdown-tolerance breaches in red, and a last, derived row (italic): the reverse stress,
+the most plausible move of the stress drivers whose loss equals the drawdown tolerance."""
 
 from __future__ import annotations
 
@@ -14,17 +15,24 @@ from app.kit.dataframe_model import (
     ColumnSpec,
     DataFrameModel,
 )
+from core.outlook.reverse_stress import NAME as REVERSE_NAME
+from core.outlook.reverse_stress import ReverseStress
+from core.outlook.reverse_stress import describe as describe_reverse
 from core.stress.defaults import DEFAULT_MARK
 from core.stress.engine import StressResult
 
 BREACH, WITHIN = "BREACH", "no"
+DERIVED_KIND = "Derived (reverse stress)"
+AT_TOLERANCE = "= tolerance"
 SCENARIO_COLUMN, BREACH_COLUMN = "scenario", "breach"
 
 
-def stress_frame(stress: StressResult) -> pd.DataFrame:
+def stress_frame(stress: StressResult, reverse: ReverseStress | None = None) -> pd.DataFrame:
     """One row per scenario: scenario, kind, start-to-end returns and the portfolio's path
-    drawdown (decimal), P&L ($), breach text."""
-    return pd.DataFrame(
+    drawdown (decimal), P&L ($), breach text; then, with ``reverse``, one derived row: the
+    most plausible driver move costing exactly the tolerance (linear map, one period, so its
+    path drawdown is its loss)."""
+    frame = pd.DataFrame(
         {
             SCENARIO_COLUMN: [o.name for o in stress.outcomes],
             "kind": [o.kind.label for o in stress.outcomes],
@@ -38,6 +46,21 @@ def stress_frame(stress: StressResult) -> pd.DataFrame:
             ],
         }
     )
+    if reverse is None or not stress.outcomes:
+        return frame
+    portfolio = -reverse.loss
+    benchmark = reverse.return_of(stress.outcomes[0].benchmark_weights)
+    derived = {
+        SCENARIO_COLUMN: REVERSE_NAME,
+        "kind": DERIVED_KIND,
+        "portfolio_return": portfolio,
+        "path_drawdown": min(portfolio, 0.0),
+        "benchmark_return": benchmark,
+        "relative_performance": portfolio - benchmark,
+        "portfolio_pnl": portfolio * stress.portfolio_value,
+        BREACH_COLUMN: AT_TOLERANCE,
+    }
+    return pd.concat([frame, pd.DataFrame([derived])], ignore_index=True)
 
 
 def stress_specs(stress: StressResult) -> list[ColumnSpec]:
@@ -94,14 +117,20 @@ class StressResultsModel(DataFrameModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent=parent)
         self._stress: StressResult | None = None
+        self._reverse: ReverseStress | None = None
         self._breaches: tuple[bool, ...] = ()
 
-    def set_stress(self, stress: StressResult) -> None:
+    def set_stress(self, stress: StressResult, reverse: ReverseStress | None = None) -> None:
+        """Show ``stress``, and ``reverse`` as a last, derived row (italic, its sentence as
+        tooltip)."""
         self._stress = stress
+        self._reverse = reverse
         # Each outcome derives its figures with pandas on every access; paint calls data() per
         # cell and role, so the flags are read once here.
         self._breaches = tuple(o.breaches_drawdown_tolerance for o in stress.outcomes)
-        self.set_frame(stress_frame(stress), stress_specs(stress))
+        frame = stress_frame(stress, reverse)
+        self._breaches += (False,) * (len(frame) - len(self._breaches))
+        self.set_frame(frame, stress_specs(stress))
 
     def scenario_at(self, row: int) -> str | None:
         """The scenario shown at ``row`` (on screen: the table may be sorted)."""
@@ -122,6 +151,17 @@ class StressResultsModel(DataFrameModel):
     def cell_data(self, row: int, column: int, role: int) -> Any:
         value = super().cell_data(row, column, role)
         if self._stress is None:
+            return value
+        if row >= len(self._stress.outcomes):  # the derived reverse-stress row
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setItalic(True)
+                return font
+            if role == Qt.ItemDataRole.ToolTipRole and self._reverse is not None:
+                return (
+                    "Derived, not a scenario: computed from the stress drivers' covariance, not "
+                    "from history or a committee's story.\n" + describe_reverse(self._reverse)
+                )
             return value
         breach = self._breaches[row]
         if column == self.column_of(BREACH_COLUMN) and breach:

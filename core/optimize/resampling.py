@@ -193,9 +193,15 @@ def resampled_frontier(
         w_top = solver.solve(np.ascontiguousarray(eps), -mu)
         r_lo, r_hi = float(mu @ w_min), float(mu @ w_top)
         for k, target in enumerate(np.linspace(r_lo, r_hi, points)):
-            frontiers[b, k] = (
-                w_min if k == 0 else solver.solve(h, np.zeros(n), mu, min(target, r_hi - 1e-12))
-            )
+            if k == 0:
+                frontiers[b, k] = w_min
+            elif k == points - 1:
+                # The top of the frontier is the highest-return portfolio itself: a floor at
+                # its return, 1e-12 below, was infeasible to DAQP after rounding (exit flag -1
+                # on Balanced Growth's 500-draw default: "Resampling failed").
+                frontiers[b, k] = w_top
+            else:
+                frontiers[b, k] = solver.solve(h, np.zeros(n), mu, min(target, r_hi - 1e-12))
         utility_weights[b] = solver.solve(
             np.ascontiguousarray(lam * cov + 2 * gamma * np.eye(n)), -mu
         )

@@ -34,12 +34,15 @@ class OutlookPolicy:
     drawdown_tolerance : peak-to-trough loss, positive decimal (0.25 = 25%).
     cash_flows : the spending or contribution rule.
     reserve : liquidity reserve, a fraction of the starting assets wealth must not fall below.
+    objective_description : how the IPS states the objective ("nominal" or "inflation 2.50% +
+        4.00%"); ``return_objective`` is always the nominal rate it comes to.
     """
 
     return_objective: float
     drawdown_tolerance: float
     cash_flows: CashFlows = CashFlows()
     reserve: float = 0.0
+    objective_description: str = ""
 
     def target_path(self, months: int) -> np.ndarray:
         """Wealth, shape (months + 1,), of a path earning exactly the objective every month with
@@ -156,6 +159,7 @@ class OutlookResult:
                     "median_annualized_return": p.median_annualized_return,
                     "safe_spending_rate_90": p.safe_spending_rate,
                     "return_objective": self.policy.return_objective,
+                    "return_objective_basis": self.policy.objective_description or "nominal",
                     "drawdown_tolerance": self.policy.drawdown_tolerance,
                     "cash_flows": self.policy.cash_flows.describe(),
                     "liquidity_reserve": self.policy.reserve,

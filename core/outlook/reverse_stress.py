@@ -1,18 +1,22 @@
-"""Reverse stress: the most plausible joint move that makes the portfolio lose its tolerance.
+"""Reverse stress: the most plausible move of the stress drivers that costs the drawdown tolerance.
 
-Basis: the ETFs' own returns under their covariance (``S``, the analysis covariance, annual).
-The stress drivers of :mod:`core.stress.drivers` (rates, spreads, equity, dollar, commodities)
-have no return history in the data set, so no driver covariance can be estimated; the shock is
-found among the ETF returns and stated as such.
+Basis: the stress drivers of :mod:`core.stress.drivers` (equity, Treasury yields, IG and HY
+spreads, dollar, commodities, gold) under their annual covariance ``S``, implied by the data
+set's ETF returns (:mod:`core.stress.driver_moves`). An ETF's return is linear in the driver
+moves, ``r = B f`` (the exposures of the hypothetical scenarios without the convexity term),
+so the portfolio's return is ``b'f`` with ``b = B'w``. The move ``f`` with ``b'f = -L`` (a loss
+equal to the tolerance ``L``) closest to no move in Mahalanobis distance ``sqrt(f' S^-1 f)`` is,
+by a Lagrange multiplier,
 
-For a linear loss ``-w'x`` the point ``x`` with ``w'x = -L`` (loss equal to the tolerance ``L``)
-closest to no move in Mahalanobis distance ``sqrt(x' S^-1 x)`` is, by a Lagrange multiplier,
+    f* = -L S b / (b' S b),   distance = L / sqrt(b' S b),
 
-    x* = -L S w / (w' S w),   distance = L / sqrt(w' S w),
-
-each ETF moving in proportion to its covariance with the portfolio. ``x*_i / sqrt(S_ii)`` is how
-many of its own standard deviations ETF ``i`` moves. The horizon of the shock is the horizon of
-``S`` (a year for the annual covariance).
+each driver moving in proportion to its covariance with the portfolio's driver exposure.
+``f*_j / sqrt(S_jj)`` is how many of its own standard deviations driver ``j`` moves. The horizon
+of the move is that of ``S``: one year. Driver units: basis points for rates and spreads, a
+decimal return for the others. The ETF moves it implies are ``B f*``; the loss with the
+convexity term of the scenario formula is stated beside (it is smaller for a bond-heavy
+portfolio when yields rise). The worst historical window of the same length (12 months) of
+the portfolio in the data is given for comparison.
 """
 
 from __future__ import annotations
@@ -25,58 +29,86 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.stress.driver_moves import (
+    LABELS,
+    driver_covariance,
+    exposure_matrix,
+    implied_driver_moves,
+    unit_of,
+)
+from core.stress.drivers import Driver, DriverExposure, DriverScenario, driver_shock
+from core.stress.scenarios import ScenarioError
 
 if TYPE_CHECKING:
     from core.pipeline import AnalysisResult
 
-BASIS = "ETF returns under the analysis covariance (annual)"
+BASIS = (
+    "stress drivers (equity, Treasury yields, IG and HY spreads, dollar, commodities, gold) "
+    "under their annual covariance, implied month by month from the data set's ETF returns "
+    "through the scenario exposures (linear terms)"
+)
+NAME = "Reverse stress (most plausible breach)"
+"""How the derived row is named beside the scenarios of the Stress tab."""
 
 
 @dataclass(frozen=True)
 class ReverseStress:
-    """The minimum-distance shock.
+    """The minimum-distance driver move.
 
-    shocks : per-ETF decimal return of the shock (index tickers).
-    standard_deviations : shocks / each ETF's volatility over the covariance's horizon.
-    distance : Mahalanobis distance of the shock (portfolio standard deviations).
-    loss : the portfolio loss under the shock (= the tolerance), positive decimal.
-    worst_window_return / worst_window_end : the portfolio's worst compounded return over a
-        historical window of ``window_months`` (the shock's horizon), and the window's last month.
+    drivers : one row per driver (index :class:`Driver`): ``move`` (bp for rates and spreads,
+        decimal return otherwise), ``unit``, ``standard_deviation`` (annual, same unit) and
+        ``standard_deviations`` (move / standard deviation).
+    etf_shocks : the ETF returns the move implies, ``B f*`` (decimal, index tickers).
+    distance : Mahalanobis distance of the move (the portfolio's driver standard deviations).
+    loss : the portfolio loss under the move (= the tolerance), positive decimal, linear map.
+    loss_with_convexity : the loss under the full scenario formula (convexity included).
+    worst_window_return / worst_window_end : the portfolio's worst compounded return over
+        ``window_months`` consecutive months of the data, and the window's last month.
+    months : the number of months the drivers' covariance is estimated from.
     """
 
     portfolio: str
     tolerance: float
-    shocks: pd.Series
-    standard_deviations: pd.Series
+    drivers: pd.DataFrame
+    etf_shocks: pd.Series
     distance: float
     loss: float
+    loss_with_convexity: float
     basis: str
     window_months: int
     worst_window_return: float
     worst_window_end: pd.Timestamp | None
+    months: int
 
     @property
     def one_in_years(self) -> float:
-        """Under a normal approximation, how rare a loss this large is: one year in ``1 / P``
-        with ``P = Phi(-distance)`` (annual shocks)."""
+        """Under a normal approximation, how rare a move this far out is: one year in ``1 / P``
+        with ``P = Phi(-distance)`` (annual moves)."""
         tail = 0.5 * math.erfc(self.distance / math.sqrt(2.0))
         return math.inf if tail <= 0 else 1.0 / tail
 
-    def frame(self) -> pd.DataFrame:
-        """One row per ETF: weight-free shock and its size in standard deviations."""
-        return pd.DataFrame({"shock": self.shocks, "standard_deviations": self.standard_deviations})
+    def return_of(self, weights: pd.Series) -> float:
+        """A portfolio's decimal return under the move (linear: ``weights . B f*``)."""
+        aligned = weights.reindex(self.etf_shocks.index, fill_value=0.0)
+        return float(aligned.to_numpy(dtype=float) @ self.etf_shocks.to_numpy(dtype=float))
+
+
+def format_move(driver: Driver, move: float) -> str:
+    """``"+152bp"`` for rates and spreads, ``"-31.0%"`` for the others."""
+    return f"{move:+.0f}bp" if driver.in_basis_points else f"{move:+.1%}"
 
 
 def minimum_distance_shock(
-    weights: np.ndarray, covariance: np.ndarray, loss: float
+    exposure: np.ndarray, covariance: np.ndarray, loss: float
 ) -> tuple[np.ndarray, float]:
-    """``(x*, distance)``: the closed form of the module docstring. Shapes (n,), (n, n)."""
-    w = np.asarray(weights, dtype=float)
+    """``(f*, distance)``: the closed form of the module docstring for ``b = exposure``.
+    Shapes (k,), (k, k)."""
+    b = np.asarray(exposure, dtype=float)
     s = np.asarray(covariance, dtype=float)
-    variance = float(w @ s @ w)
+    variance = float(b @ s @ b)
     if not variance > 0:
         raise DataError("The portfolio has no variance: no shock can make it lose anything.")
-    return -loss * (s @ w) / variance, loss / math.sqrt(variance)
+    return -loss * (s @ b) / variance, loss / math.sqrt(variance)
 
 
 def worst_window(returns: pd.Series, months: int) -> tuple[float, pd.Timestamp | None]:
@@ -93,60 +125,137 @@ def worst_window(returns: pd.Series, months: int) -> tuple[float, pd.Timestamp |
 def reverse_stress(
     portfolio: str,
     weights: pd.Series,
+    exposures: pd.DataFrame,
     covariance: pd.DataFrame,
     tolerance: float,
     history: pd.DataFrame,
     *,
+    driver_exposures: dict[str, DriverExposure] | None = None,
     window_months: int = 12,
+    months: int = 0,
 ) -> ReverseStress:
-    """The minimum-Mahalanobis shock to the ETF returns that costs ``weights`` exactly
-    ``tolerance`` (positive decimal), with the worst historical window of ``window_months``.
-    ``covariance``: index and columns tickers, over ``window_months`` (annual for 12)."""
-    tickers = list(covariance.index)
+    """The minimum-Mahalanobis driver move that costs ``weights`` exactly ``tolerance``
+    (positive decimal), with the worst historical window of ``window_months``.
+
+    ``exposures``: ``B`` (tickers x drivers, :func:`core.stress.driver_moves.exposure_matrix`);
+    ``covariance``: the drivers' covariance over ``window_months`` (annual for 12), driver
+    units; ``driver_exposures``: the full exposures, for the loss with convexity (None: the
+    linear loss is repeated). ``history``: monthly ETF returns.
+    """
+    tickers = list(exposures.index)
+    drivers = list(exposures.columns)
     w = weights.reindex(tickers, fill_value=0.0).to_numpy(dtype=float)
-    s = covariance.loc[tickers, tickers].to_numpy(dtype=float)
-    shock, distance = minimum_distance_shock(w, s, tolerance)
-    vols = np.sqrt(np.diag(s))
+    b_matrix = exposures.to_numpy(dtype=float)
+    s = covariance.loc[drivers, drivers].to_numpy(dtype=float)
+    move, distance = minimum_distance_shock(b_matrix.T @ w, s, tolerance)
+    sds = np.sqrt(np.diag(s))
     with np.errstate(divide="ignore", invalid="ignore"):
-        sizes = np.where(vols > 0, shock / vols, 0.0)
+        sizes = np.where(sds > 0, move / sds, 0.0)
+    table = pd.DataFrame(
+        {
+            "move": move,
+            "unit": [unit_of(d) for d in drivers],
+            "standard_deviation": sds,
+            "standard_deviations": sizes,
+        },
+        index=pd.Index(drivers, name="driver"),
+    )
+    etf = pd.Series(b_matrix @ move, index=tickers)
+    loss = float(-(w @ etf.to_numpy()))
+    full = loss
+    if driver_exposures is not None:
+        try:
+            scenario = DriverScenario("reverse", dict(zip(drivers, map(float, move), strict=True)))
+            full = -sum(
+                weights.get(t, 0.0) * driver_shock(driver_exposures[t], scenario)
+                for t in tickers
+                if t in driver_exposures
+            )
+        except ScenarioError:  # a move beyond what the convexity formula handles
+            full = math.nan
     series = history.reindex(columns=tickers, fill_value=0.0).to_numpy(dtype=float) @ w
     worst, end = worst_window(pd.Series(series, index=history.index), window_months)
     return ReverseStress(
         portfolio=portfolio,
         tolerance=tolerance,
-        shocks=pd.Series(shock, index=tickers),
-        standard_deviations=pd.Series(sizes, index=tickers),
+        drivers=table,
+        etf_shocks=etf,
         distance=distance,
-        loss=float(-(w @ shock)),
+        loss=loss,
+        loss_with_convexity=float(full),
         basis=BASIS,
         window_months=window_months,
         worst_window_return=worst,
         worst_window_end=end,
+        months=months or len(history),
+    )
+
+
+@dataclass(frozen=True)
+class DriverModel:
+    """The drivers' exposure matrix and covariance of one data set (inputs of
+    :func:`reverse_stress`)."""
+
+    exposures: pd.DataFrame
+    covariance: pd.DataFrame
+    driver_exposures: dict[str, DriverExposure]
+    months: int
+
+
+def driver_model(result: AnalysisResult) -> DriverModel:
+    """``B`` over ``result``'s universe (class representatives for ETFs without exposures) and
+    the drivers' annual covariance implied by its data set (:mod:`core.stress.driver_moves`)."""
+    from core.stress.defaults import load_class_proxies
+    from core.stress.drivers import load_exposures
+
+    tickers = list(result.inputs.tickers)
+    loaded = load_exposures()
+    proxies = load_class_proxies()
+    b = exposure_matrix(tickers, loaded, result.universe, proxies)
+    full = {}
+    for t in tickers:
+        proxy = proxies.get(result.universe.asset_class_of(t), "")
+        found = loaded.get(t, loaded.get(proxy))
+        if found is not None:
+            full[t] = found
+    returns = result.dataset.returns[tickers]
+    moves = implied_driver_moves(returns, b)
+    return DriverModel(b, driver_covariance(moves), full, len(moves))
+
+
+def portfolio_reverse_stress(
+    result: AnalysisResult, portfolio: str, weights: pd.Series, model: DriverModel | None = None
+) -> ReverseStress:
+    """:func:`reverse_stress` of ``weights`` at ``result``'s IPS drawdown tolerance."""
+    model = model if model is not None else driver_model(result)
+    return reverse_stress(
+        portfolio,
+        weights,
+        model.exposures,
+        model.covariance,
+        result.profile.max_drawdown,
+        result.dataset.returns,
+        driver_exposures=model.driver_exposures,
+        months=model.months,
     )
 
 
 def recommended_reverse_stress(result: AnalysisResult) -> ReverseStress | None:
-    """:func:`reverse_stress` of ``result``'s recommended portfolio at its IPS drawdown
-    tolerance, under the analysis covariance (annual); None for a riskless portfolio."""
-    tickers = list(result.inputs.tickers)
-    covariance = pd.DataFrame(result.inputs.covariance, index=tickers, columns=tickers)
+    """The reverse stress of ``result``'s recommended portfolio; None when no driver move can
+    make it lose (a riskless portfolio) or the drivers cannot be estimated."""
     try:
-        return reverse_stress(
-            result.recommended_name,
-            result.recommended.weights,
-            covariance,
-            result.profile.max_drawdown,
-            result.dataset.returns,
-        )
+        return portfolio_reverse_stress(result, result.recommended_name, result.recommended.weights)
     except DataError:
         return None
 
 
 def describe(reverse: ReverseStress, moves: int = 3) -> str:
-    """One sentence: distance, rarity, the largest moves and the worst historical window."""
-    largest = reverse.shocks.sort_values().head(moves)
+    """One sentence: distance, rarity, the largest driver moves and the worst historical window."""
+    largest = reverse.drivers["standard_deviations"].abs().sort_values(ascending=False).head(moves)
     named = ", ".join(
-        f"{t} {largest[t]:+.0%} ({reverse.standard_deviations[t]:+.1f} sd)" for t in largest.index
+        f"{LABELS[d]} {format_move(d, reverse.drivers.loc[d, 'move'])} "
+        f"({reverse.drivers.loc[d, 'standard_deviations']:+.1f} sd)"
+        for d in largest.index
     )
     window = (
         f"; worst {reverse.window_months}-month window in the data {reverse.worst_window_return:+.1%} "
@@ -155,8 +264,8 @@ def describe(reverse: ReverseStress, moves: int = 3) -> str:
         else ""
     )
     return (
-        f"Reverse stress of {reverse.portfolio}: the most plausible one-year move costing the "
-        f"{reverse.tolerance:.0%} drawdown tolerance is {reverse.distance:.2f} portfolio standard "
-        f"deviations away (about one year in {reverse.one_in_years:,.0f}); largest moves {named}"
-        f"{window}. Basis: {reverse.basis}."
+        f"Reverse stress of {reverse.portfolio}: the most plausible one-year move of the stress "
+        f"drivers costing the {reverse.tolerance:.0%} drawdown tolerance is {reverse.distance:.2f} "
+        f"standard deviations away (about one year in {reverse.one_in_years:,.0f} under a normal "
+        f"approximation); largest moves {named}{window}. Basis: {reverse.basis}."
     )

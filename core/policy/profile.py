@@ -60,6 +60,30 @@ class SpendingKind(str, Enum):
     PERCENT_OF_ASSETS = "percent_of_assets"  # value: decimal of assets a year (0.05 = 5% rule)
 
 
+class ReturnBasis(str, Enum):
+    """How the numeric return objective is stated."""
+
+    NOMINAL = "nominal"  # target_return is the nominal return a year
+    INFLATION_PLUS = "inflation_plus"  # target_return is x in "inflation + x%" (a real return)
+
+
+DEFAULT_INFLATION = 0.025
+"""The inflation assumption a profile starts with: 2.5% a year, an assumption to edit (close to
+the 10-year breakeven inflation of U.S. Treasuries in 2023-2025)."""
+
+
+def nominal_objective(basis: ReturnBasis, value: float, inflation: float) -> float:
+    """The nominal return a year the objective asks for.
+
+    NOMINAL: ``value``. INFLATION_PLUS: real compounding at a constant inflation,
+    ``(1 + inflation) * (1 + value) - 1`` (inflation 3% + 4% is 7.12% a year, so that wealth
+    grows by 4% a year in purchasing power), not the additive ``inflation + value``.
+    """
+    if basis is ReturnBasis.INFLATION_PLUS:
+        return (1.0 + inflation) * (1.0 + value) - 1.0
+    return value
+
+
 @dataclass(frozen=True)
 class SpendingPolicy:
     """Spending (positive) or contributions (negative), paid in twelve monthly parts.
@@ -118,8 +142,12 @@ class IPSProfile:
     concentration_penalty: float = 0.05
     notes: str = ""
     target_return: float | None = None
-    """The return objective as a number: annual, nominal, decimal (0.07 = 7% a year); None when
-    the IPS states none (the Outlook then asks only to preserve capital, 0%)."""
+    """The return objective as a number, annual decimal (0.07 = 7% a year): nominal, or the
+    ``x`` of "inflation + x%" when ``return_basis`` is INFLATION_PLUS; None when the IPS states
+    none (the Outlook then asks only to preserve capital: 0% nominal, or inflation + 0%)."""
+    return_basis: ReturnBasis = ReturnBasis.NOMINAL
+    inflation: float = DEFAULT_INFLATION
+    """The stated inflation assumption, annual decimal; used by the INFLATION_PLUS objective."""
     spending: SpendingPolicy = field(default_factory=SpendingPolicy)
     liquidity_reserve: float = 0.0
     """Assets that must remain, a decimal of the starting assets (0.05 = 5%)."""
@@ -128,6 +156,33 @@ class IPSProfile:
         _check_profile(self)
 
     # -- derived -------------------------------------------------------------------------
+    @property
+    def nominal_target_return(self) -> float:
+        """The objective the Outlook tests, nominal annual decimal (:func:`nominal_objective`;
+        no stated objective counts as 0, i.e. preserve capital or purchasing power)."""
+        value = self.target_return if self.target_return is not None else 0.0
+        return nominal_objective(self.return_basis, value, self.inflation)
+
+    def describe_return_target(self) -> str:
+        """``"7.00% a year (nominal)"`` or ``"inflation (2.50% assumed) + 4.00% = 6.60% a year"``."""
+        if self.return_basis is ReturnBasis.INFLATION_PLUS:
+            x = self.target_return if self.target_return is not None else 0.0
+            return (
+                f"inflation ({self.inflation:.2%} assumed) + {x:.2%} = "
+                f"{self.nominal_target_return:.2%} a year nominal (real compounding)"
+            )
+        if self.target_return is None:
+            return "none stated (preserve capital: 0% a year)"
+        return f"{self.target_return:.2%} a year (nominal)"
+
+    @property
+    def return_basis_text(self) -> str:
+        """Short: ``"nominal"`` or ``"inflation 2.50% + 4.00%"``."""
+        if self.return_basis is ReturnBasis.INFLATION_PLUS:
+            x = self.target_return if self.target_return is not None else 0.0
+            return f"inflation {self.inflation:.2%} + {x:.2%}"
+        return "nominal"
+
     @property
     def benchmark_label(self) -> str:
         """``"SPY 60% / AGG 40%"``."""
@@ -245,6 +300,20 @@ def _check_profile(p: IPSProfile) -> None:
         raise PolicyError(
             f"Profile '{n}': the numeric return objective must be a yearly decimal between -50% "
             f"and 100% (0.07 = 7% a year), got {p.target_return!r}."
+        )
+    if not isinstance(p.return_basis, ReturnBasis):
+        raise PolicyError(
+            f"Profile '{n}': the return basis must be one of "
+            f"{', '.join(b.value for b in ReturnBasis)}, got {p.return_basis!r}."
+        )
+    if (
+        isinstance(p.inflation, bool)
+        or not isinstance(p.inflation, (int, float))
+        or not -0.1 <= p.inflation <= 0.25
+    ):
+        raise PolicyError(
+            f"Profile '{n}': the inflation assumption must be a yearly decimal between -10% and "
+            f"25% (0.025 = 2.5% a year), got {p.inflation!r}."
         )
     _check_spending(n, p.spending)
     _fraction(n, "liquidity reserve", p.liquidity_reserve)

@@ -15,13 +15,15 @@ File layout (all weights decimal fractions)::
       "drift_bands": {"absolute": 0.05, "relative": 0.25, "asset_class": 0.05},
       "benchmark": {"SPY": 0.60, "AGG": 0.40},
       "risk_aversion": 4.0, "concentration_penalty": 0.05,
-      "target_return": 0.06,
+      "target_return": 0.06, "return_basis": "nominal", "inflation": 0.025,
       "spending": {"kind": "percent_of_assets", "value": 0.05},
       "liquidity_reserve": 0.02
     }
 
-The last three are optional (schema 1 files without them load with no numeric objective, no
-spending and no reserve): ``target_return`` annual nominal decimal or null; ``spending.kind`` one
+The last five are optional (schema 1 files without them load with no numeric objective, no
+spending and no reserve): ``target_return`` annual decimal or null, nominal or, with
+``return_basis`` ``inflation_plus``, the x of "inflation + x%" (``inflation`` the stated
+assumption, annual decimal, 0.025 when absent); ``spending.kind`` one
 of none / fixed_amount (value: currency a year) / percent_of_assets (value: decimal a year);
 ``liquidity_reserve`` a decimal of the starting assets.
 
@@ -37,12 +39,14 @@ from typing import Any
 from core.errors import PolicyError
 from core.jsonio import json_kind, read_json, shown, write_json_atomic
 from core.policy.profile import (
+    DEFAULT_INFLATION,
     SCHEMA_VERSION,
     DriftBands,
     GroupLimit,
     IPSProfile,
     LiquidityNeed,
     Range,
+    ReturnBasis,
     RiskTolerance,
     SpendingKind,
     SpendingPolicy,
@@ -232,6 +236,10 @@ def profile_from_dict(data: Mapping[str, Any], *, source: str = "profile") -> IP
             ),
             notes=str(data.get("notes", "")),
             target_return=_number(data, "target_return", where) if target_raw is not None else None,
+            return_basis=enum(ReturnBasis, "return_basis", ReturnBasis.NOMINAL.value),
+            inflation=(
+                _number(data, "inflation", where) if "inflation" in data else DEFAULT_INFLATION
+            ),
             spending=spending,
             liquidity_reserve=(
                 _number(data, "liquidity_reserve", where) if "liquidity_reserve" in data else 0.0
@@ -285,6 +293,8 @@ def profile_to_dict(profile: IPSProfile) -> dict[str, Any]:
         "concentration_penalty": profile.concentration_penalty,
         "notes": profile.notes,
         "target_return": profile.target_return,
+        "return_basis": profile.return_basis.value,
+        "inflation": profile.inflation,
         "spending": {"kind": profile.spending.kind.value, "value": profile.spending.value},
         "liquidity_reserve": profile.liquidity_reserve,
     }

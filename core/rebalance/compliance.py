@@ -61,6 +61,11 @@ class ComplianceRow:
     current_comment: str
     post_trade_comment: str
     shortfall: float
+    current_margin: float = 0.0
+    """How far the pre-trade value is inside the limit (negative: outside by that much), in
+    ``unit``: the validation table's slack for weight rules, cash minus buffer for the buffer."""
+    post_trade_margin: float = 0.0
+    """The same after trading."""
 
     @property
     def status_change(self) -> str:
@@ -200,6 +205,8 @@ def compliance_table(
             current_comment=now.comment,
             post_trade_comment=post.comment,
             shortfall=_shortfall(post),
+            current_margin=now.slack,
+            post_trade_margin=post.slack,
         )
         for now, post in zip(*rows_by_state, strict=True)
     ]
@@ -227,6 +234,8 @@ def compliance_table(
                 shortfall=max(0.0, cash_buffer - after.cash)
                 if after.cash < cash_buffer - money_tol
                 else 0.0,
+                current_margin=before.cash - cash_buffer,
+                post_trade_margin=after.cash - cash_buffer,
             )
         )
     return ComplianceTable(tuple(rows))

@@ -300,6 +300,23 @@ def _solve_once(
     scale = np.abs(matrix).max(axis=1)
     scale[scale == 0] = 1.0
     constraints = LinearConstraint(matrix / scale[:, None], low / scale, high / scale)
+    if whole_shares and not elastic:
+        from core.rebalance.trade_rounding import Program, round_relaxation
+
+        program = Program(
+            objective=objective,
+            matrix=matrix / scale[:, None],
+            low=low / scale,
+            high=high / scale,
+            upper_bounds=hi_bounds,
+            buy=buy,
+            sell=sell,
+            aux=slice(exc.start, cls.stop),
+            flags=(zb, zs) if use_flags else None,
+        )
+        rounded = round_relaxation(program, base=m.base, relative_gap=MIP_REL_GAP)
+        if rounded is not None:
+            return np.round(rounded.x[buy] - rounded.x[sell])
     options = {"mip_rel_gap": MIP_REL_GAP, "time_limit": TIME_LIMIT_SECONDS}
     result = milp(
         objective,

@@ -8,7 +8,9 @@ gives one report whichever way it is exported:
    (:func:`analysis_settings`: the account's value when holdings are loaded, otherwise the value
    the user set);
 2. one analysis per profile (the project's own, unless others are asked for), reusing an
-   analysis already computed for the same inputs (the window's result on screen);
+   analysis already computed for the same inputs (the window's result on screen); the project's
+   adopted resampled portfolio is its own profile's recommendation when it still applies
+   (:func:`core.adoption.with_adoption`, which says why when it does not);
 3. the rebalancing plan of the project's holdings to the first profile's recommendation, with
    the project's :class:`~core.rebalance.settings.TradeSettings`;
 4. the project's custom stress scenarios, run beside the bundled ones.
@@ -140,6 +142,17 @@ def _reusable(
         return None
 
 
+def _adopted(result: AnalysisResult, project: Project) -> AnalysisResult:
+    """The project's adopted resampled portfolio as the recommendation of its own profile
+    (:func:`core.adoption.with_adoption`: one made for other inputs is not applied, and the
+    selection reason says why); other profiles keep the optimizer's pick."""
+    from core.adoption import with_adoption
+
+    if result.profile != project.profile:
+        return result
+    return with_adoption(result, project.adopted)
+
+
 def report_inputs(
     project: Project,
     dataset: ReturnsDataset,
@@ -191,7 +204,7 @@ def report_inputs(
             None,
         )
         if reused is not None:
-            results.append(reused)
+            results.append(_adopted(reused, project))
             continue
         share = 0.9 / len(chosen)
 
@@ -201,7 +214,12 @@ def report_inputs(
             report(base + fraction * span, message)
 
         results.append(
-            run_analysis(profile, dataset, project.universe, settings, cancel=token, progress=step)
+            _adopted(
+                run_analysis(
+                    profile, dataset, project.universe, settings, cancel=token, progress=step
+                ),
+                project,
+            )
         )
     plan = None
     if project.holdings is not None:
@@ -250,6 +268,7 @@ def prepare_project_report(
         rebalance=inputs.plan,
         custom_scenarios=inputs.custom_scenarios,
         outlook=outlook if outlook is not None else project.outlook,
+        holdings=priced_project(project, dataset).holdings,
         walk_forward=WalkForwardSettings(
             cost_bps=project.trade_settings.cost_bps, cost_source="the project's trade settings"
         ),

@@ -93,6 +93,10 @@ def build_manifest(
         "profiles": [r.profile.name for r in results],
         "recommended": {r.profile.name: r.recommended_name for r in results},
         "policy_compliant": {r.profile.name: r.recommended.passes for r in results},
+        # The resampled portfolio a committee adopted, with what produced it (core.adoption).
+        "adopted_recommendation": {
+            r.profile.name: r.adoption.record.to_dict() for r in results if r.adoption is not None
+        },
         "inputs": {
             "source": prov.source,
             "start": prov.start,

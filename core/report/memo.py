@@ -59,6 +59,7 @@ CHART_SECTIONS: tuple[tuple[str, int], ...] = (
     ("risk_contribution", 6),
     ("factor", 7),
     ("stress", 8),
+    ("outlook", 8),
     ("drift", 9),
     ("rebalanc", 9),
 )
@@ -127,7 +128,9 @@ def _recommendation(
     rec, m, b = result.recommended, result.recommended.metrics, result.benchmark_metrics
     status = "passes every policy rule" if rec.passes else "does NOT pass every policy rule"
     lines = [
-        f"The IPS Recommended Portfolio for **{result.profile.name}** is **{rec.name}**, which {status}.",
+        f"The IPS Recommended Portfolio for **{result.profile.name}** is **{rec.name}**"
+        + (" (adopted by the committee)" if result.adoption is not None else "")
+        + f", which {status}.",
         "",
         f"Selection rule: {result.selection_rule}",
         "",
@@ -155,6 +158,8 @@ def _constraints(result: AnalysisResult) -> list[str]:
         f"- Objective: {p.objective}",
         f"- Horizon {p.horizon_years:g} years; risk tolerance {p.risk_tolerance.value}; liquidity need "
         f"{p.liquidity_need.value}.",
+        f"- Return objective: {p.describe_return_target()}; spending: {p.spending.describe()}; "
+        f"liquidity reserve {p.liquidity_reserve:.0%} of the starting assets.",
         f"- Volatility target {p.max_volatility:.2%}; drawdown tolerance {p.max_drawdown:.2%}; maximum single ETF "
         f"{p.max_single_weight:.2%}; drift band {p.drift_bands.absolute:.2%}; benchmark {p.benchmark_label}.",
         "",

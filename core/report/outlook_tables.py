@@ -6,13 +6,17 @@ write ``monte_carlo_summary.csv`` and ``reverse_stress.csv`` (:mod:`core.report.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from core.outlook.analysis import AnalysisOutlook
+from core.outlook.answers import PortfolioOutlook
+from core.outlook.holdings import CURRENT_HOLDINGS
+from core.outlook.reverse_stress import ReverseStress, format_move
 from core.outlook.simulation import FAN_PERCENTILES
+from core.stress.driver_moves import LABELS
 
 OUTLOOK_SHEET = "Outlook"
 
@@ -45,44 +49,89 @@ def outlook_section(outlook: AnalysisOutlook) -> list[str]:
     result = outlook.outlook
     policy, settings = result.policy, result.settings
     top, bench = result.portfolios[0], result.portfolios[-1]
+    names = [p.name for p in result.portfolios]
     lines = [
         "### Outlook over the horizon",
         "",
         f"{settings.describe()}; {policy.cash_flows.describe()}; liquidity reserve "
         f"{policy.reserve:.0%} of the starting assets. Wealth starts at 1.00 (the starting assets); "
-        "returns are the data set's monthly returns resampled in blocks, each portfolio rebalanced "
-        "monthly; the objective is an annualized nominal return over the horizon; drawdowns are "
+        "each portfolio is rebalanced monthly on the same paths; the return objective "
+        f"({policy.objective_description or 'nominal'}: {policy.return_objective:.2%} a year "
+        "nominal, an inflation-plus objective compounded as (1 + inflation)(1 + x) - 1) is met "
+        "on a path whose annualized nominal return over the horizon reaches it; drawdowns are "
         "measured on the return index.",
         "",
-        "| | Recommended | Benchmark |",
-        "|---|---:|---:|",
-        f"| P(earn {policy.return_objective:.2%} a year) | {top.prob_objective:.1%} | "
-        f"{bench.prob_objective:.1%} |",
-        f"| P(drawdown beyond {policy.drawdown_tolerance:.0%}) | {top.prob_drawdown_breach:.1%} | "
-        f"{bench.prob_drawdown_breach:.1%} |",
-        f"| P(liquidity shortfall) | {top.prob_shortfall:.1%} | {bench.prob_shortfall:.1%} |",
-        f"| Terminal wealth, 5th / 50th / 95th percentile | "
-        f"{top.terminal_percentiles[5]:.2f} / {top.terminal_percentiles[50]:.2f} / "
-        f"{top.terminal_percentiles[95]:.2f} | {bench.terminal_percentiles[5]:.2f} / "
-        f"{bench.terminal_percentiles[50]:.2f} / {bench.terminal_percentiles[95]:.2f} |",
-        f"| Safe spending at 90% (of starting assets a year) | {top.safe_spending_rate:.2%} | "
-        f"{bench.safe_spending_rate:.2%} |",
+        outlook.holdings_note,
+        "",
+    ]
+    shown = [("Recommended", top)]
+    if CURRENT_HOLDINGS in names:
+        shown.append((CURRENT_HOLDINGS, result.portfolio(CURRENT_HOLDINGS)))
+    shown.append(("Benchmark", bench))
+
+    def row(label: str, cell: Callable[[PortfolioOutlook], str]) -> str:
+        return f"| {label} | " + " | ".join(cell(p) for _, p in shown) + " |"
+
+    lines += [
+        "| | " + " | ".join(title for title, _ in shown) + " |",
+        "|---|" + "---:|" * len(shown),
+        row(f"P(earn {policy.return_objective:.2%} a year)", lambda p: f"{p.prob_objective:.1%}"),
+        row(
+            f"P(drawdown beyond {policy.drawdown_tolerance:.0%})",
+            lambda p: f"{p.prob_drawdown_breach:.1%}",
+        ),
+        row("P(liquidity shortfall)", lambda p: f"{p.prob_shortfall:.1%}"),
+        row(
+            "Terminal wealth, 5th / 50th / 95th percentile",
+            lambda p: (
+                f"{p.terminal_percentiles[5]:.2f} / {p.terminal_percentiles[50]:.2f} / "
+                f"{p.terminal_percentiles[95]:.2f}"
+            ),
+        ),
+        row(
+            "Safe spending at 90% (of starting assets a year)",
+            lambda p: f"{p.safe_spending_rate:.2%}",
+        ),
         "",
     ]
     for reverse in outlook.reverse[:1]:
-        moves = reverse.shocks.sort_values().head(3)
-        named = ", ".join(
-            f"{t} {moves[t]:+.0%} ({reverse.standard_deviations[t]:+.1f} sd)" for t in moves.index
+        lines += reverse_lines(reverse)
+    return lines
+
+
+def reverse_lines(reverse: ReverseStress) -> list[str]:
+    """Markdown: the reverse stress in a sentence and its driver moves as a table."""
+    window = (
+        f" The worst {reverse.window_months}-month window of the portfolio in the data returned "
+        f"{reverse.worst_window_return:+.1%} (to {reverse.worst_window_end:%b %Y})."
+        if reverse.worst_window_end is not None
+        else ""
+    )
+    convexity = (
+        f" With the convexity of the bond funds the same move costs "
+        f"{reverse.loss_with_convexity:.1%}."
+        if np.isfinite(reverse.loss_with_convexity)
+        and abs(reverse.loss_with_convexity - reverse.loss) > 5e-4
+        else ""
+    )
+    lines = [
+        f"Reverse stress (derived, not a scenario): the most plausible one-year move of the "
+        f"stress drivers that costs {reverse.portfolio} its {reverse.tolerance:.0%} drawdown "
+        f"tolerance is {reverse.distance:.2f} standard deviations away (about one year in "
+        f"{reverse.one_in_years:,.0f} under a normal approximation); basis: {reverse.basis}, "
+        f"{reverse.months} months.{convexity}{window}",
+        "",
+        "| Driver | Move (1 year) | Annual s.d. | Standard deviations |",
+        "|---|---:|---:|---:|",
+    ]
+    for driver, row in reverse.drivers.iterrows():
+        sd = (
+            f"{row['standard_deviation']:.0f}bp"
+            if driver.in_basis_points
+            else f"{row['standard_deviation']:.1%}"
         )
-        window = (
-            f" The worst {reverse.window_months}-month window in the data returned "
-            f"{reverse.worst_window_return:+.1%} (to {reverse.worst_window_end:%b %Y})."
-            if reverse.worst_window_end is not None
-            else ""
+        lines.append(
+            f"| {LABELS[driver]} | {format_move(driver, row['move'])} | {sd} | "
+            f"{row['standard_deviations']:+.1f} |"
         )
-        lines += [
-            f"Reverse stress: the most plausible one-year move that costs the "
-            f"{reverse.tolerance:.0%} tolerance is {reverse.distance:.2f} standard deviations of the "
-            f"portfolio away (basis: {reverse.basis}); its largest moves: {named}.{window}",
-        ]
     return lines

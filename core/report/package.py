@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from core.outlook.analysis import AnalysisOutlook
     from core.outlook.request import OutlookRequest
     from core.pipeline import AnalysisResult
+    from core.rebalance.account import Holdings
     from core.robustness.pick_stability import PickStability
     from core.stress.engine import StressResult
 
@@ -50,8 +51,9 @@ PDF_NAME = "investment_memo.pdf"
 CHARTS_DIR = "charts"
 
 ChartWriter = Callable[..., Sequence[Path]]
-"""``write_charts(results, risk_reports, stress_results, folder, *, plans) -> paths`` (e.g. app.shell.chart_export);
-``plans`` maps a profile name to its rebalancing plan."""
+"""``write_charts(results, risk_reports, stress_results, folder, *, plans[, outlooks]) -> paths``
+(e.g. app.shell.chart_export); ``plans`` maps a profile name to its rebalancing plan;
+``outlooks`` (passed when the report has an Outlook) are the Outlook of each profile."""
 PdfRenderer = Callable[[str, Path, Path], Path]
 """``render(markdown, pdf_path, base_dir) -> pdf_path``; images resolve against ``base_dir``."""
 Charts = ChartWriter | Path | None
@@ -140,6 +142,7 @@ def prepare_report(
     rebalance: Any | None = None,
     custom_scenarios: Sequence[Any] = (),
     outlook: OutlookRequest | None = None,
+    holdings: Holdings | None = None,
     walk_forward: WalkForwardSettings | None = None,
     pick_samples: int = 0,
     pick_seed: int | None = None,
@@ -148,7 +151,8 @@ def prepare_report(
 ) -> ReportBundle:
     """Risk report and stress result of every analysis (the bundled scenarios plus
     ``custom_scenarios``), the rebalancing plans by profile and, when ``outlook`` is given, the
-    Outlook simulation and reverse stress of every analysis. ``pick_samples > 0`` adds the pick
+    Outlook simulation and reverse stress of every analysis (with the account's ``holdings``,
+    valued at the data set's prices, as a portfolio of its own). ``pick_samples > 0`` adds the pick
     stability of every analysis (:mod:`core.robustness.pick_stability`, that many bootstrap
     samples, ``pick_seed`` or its default seed). When ``walk_forward`` is
     given, the walk-forward test of every analysis (skipped for a sample too short for it)."""
@@ -169,7 +173,12 @@ def prepare_report(
 
             report(0.8 * (k + 0.5) / len(results), f"Outlook simulation: {result.profile.name}")
             outlooks.append(
-                analysis_outlook(result, outlook.settings_for(result.profile), cancel=token)
+                analysis_outlook(
+                    result,
+                    outlook.settings_for(result.profile),
+                    holdings=holdings,
+                    cancel=token,
+                )
             )
     if pick_samples < 0:
         raise DataError(f"Pick-stability samples is {pick_samples}; use 0 (skip) or more.")
@@ -230,10 +239,16 @@ def _charts(charts: Charts, bundle: ReportBundle, folder: Path) -> list[Path]:
             target.mkdir(parents=True, exist_ok=True)
         return [Path(shutil.copy2(p, target / p.name)) for p in pngs]
     target.mkdir(parents=True, exist_ok=True)
+    extra = {"outlooks": bundle.outlooks} if bundle.outlooks else {}
     return [
         Path(p)
         for p in charts(
-            bundle.results, bundle.risk_reports, bundle.stress_results, target, plans=bundle.plans
+            bundle.results,
+            bundle.risk_reports,
+            bundle.stress_results,
+            target,
+            plans=bundle.plans,
+            **extra,
         )
     ]
 

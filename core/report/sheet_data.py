@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from core.policy.profile import ReturnBasis
 from core.report import tables
 from core.report.files import with_data_mode
 from core.report.margin_tables import candidate_margins
@@ -140,7 +141,26 @@ def ips_profile_frame(results: Sequence[AnalysisResult]) -> tuple[pd.DataFrame, 
     rows: list[tuple[str, str | None, list[Any]]] = [
         ("Objective", None, [p.objective for p in profiles]),
         ("Return objective", None, [p.return_objective for p in profiles]),
-        ("Return objective (annual, nominal)", "percent", [p.target_return for p in profiles]),
+        (
+            "Return objective basis",
+            None,
+            [
+                "inflation + x%" if p.return_basis is ReturnBasis.INFLATION_PLUS else "nominal"
+                for p in profiles
+            ],
+        ),
+        (
+            "Return objective (annual: nominal, or x above inflation)",
+            "percent",
+            [p.target_return for p in profiles],
+        ),
+        ("Inflation assumption (annual)", "percent", [p.inflation for p in profiles]),
+        (
+            "Return objective tested (annual, nominal)",
+            "percent",
+            [p.nominal_target_return for p in profiles],
+        ),
+        ("Return objective, stated", None, [p.describe_return_target() for p in profiles]),
         ("Spending policy", None, [p.spending.describe() for p in profiles]),
         (
             "Liquidity reserve (of starting assets)",

@@ -225,6 +225,8 @@ def write_workbook(
             title=f"Wealth percentiles: {outlooks[0].recommended_name} ({first.profile.name})",
             anchor=f"B{len(summary_frame) + 4}",
         )
+        reverse = pd.concat([o.reverse_frame() for o in outlooks], ignore_index=True)
+        write_frame_sheet(wb.create_sheet(f"{OUTLOOK_SHEET} Reverse Stress"), reverse)
     if walk_forwards:
         from core.report.walk_forward_tables import write_sheets
 

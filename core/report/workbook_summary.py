@@ -342,7 +342,8 @@ def write_executive_summary(
     _section(ws, 5, "Recommendation")
     row = _label_value(ws, 6, "IPS profile", result.profile.name)
     status = "passes every policy rule" if rec.passes else "DOES NOT pass every policy rule"
-    row = _label_value(ws, row, "Recommended portfolio", f"{rec.name} ({status})")
+    adopted = "adopted by the committee; " if result.adoption is not None else ""
+    row = _label_value(ws, row, "Recommended portfolio", f"{rec.name} ({adopted}{status})")
     row = _label_value(ws, row, "Selection rule", result.selection_rule)
     row = _label_value(ws, row, "Why this candidate", result.selection_reason)
     row = _label_value(ws, row, "Benchmark", result.profile.benchmark_label)

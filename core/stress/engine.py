@@ -80,12 +80,13 @@ class ScenarioOutcome:
         return (self.benchmark_weights * self.shocks.fillna(0.0)).rename("benchmark_contribution")
 
     def _by_class(self, contributions: pd.Series) -> pd.Series:
+        # One masked sum per class (NaN skipped, as a groupby sum does): a pandas groupby cost
+        # 2.4 ms an outcome, most of the stress run for a project of thousands of scenarios.
+        classes = self.asset_classes.to_numpy()  # same ticker index (class docstring)
+        values = contributions.to_numpy(dtype=float)
         order = list(dict.fromkeys(self.asset_classes))
-        return (
-            contributions.groupby(self.asset_classes, sort=False)
-            .sum()
-            .reindex(order, fill_value=0.0)
-        )
+        sums = [float(np.nansum(values[classes == c])) for c in order]
+        return pd.Series(sums, index=order, name=contributions.name, dtype=float)
 
     @cached_property  # immutable inputs: computed once (the GUI reads these per paint)
     def class_contributions(self) -> pd.Series:

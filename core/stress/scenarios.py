@@ -40,6 +40,7 @@ import numpy as np
 
 from core.errors import DataError
 from core.inputs import parse_number
+from core.jobs import CancelToken, ProgressCallback
 from core.jsonio import read_json, shown, write_json_atomic
 
 SCHEMA_VERSION = 1
@@ -393,9 +394,17 @@ def scenarios_to_dict(scenarios: Sequence[Scenario]) -> dict[str, Any]:
 
 
 def scenarios_from_dict(
-    data: Mapping[str, Any], *, tickers: Iterable[str] | None = None, origin: str = ""
+    data: Mapping[str, Any],
+    *,
+    tickers: Iterable[str] | None = None,
+    origin: str = "",
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> tuple[Scenario, ...]:
-    """Every scenario of a file-format dict, validated; names must be unique."""
+    """Every scenario of a file-format dict, validated; names must be unique.
+
+    ``progress(fraction, message)`` is told the share of scenarios read (a large project holds
+    thousands); ``cancel`` is polled between scenarios (:class:`~core.errors.CancelledError`)."""
     where = f"{origin}: " if origin else ""
     if not isinstance(data, Mapping) or not isinstance(data.get("scenarios"), list):
         raise ScenarioError(
@@ -408,9 +417,17 @@ def scenarios_from_dict(
             f"{where}schema_version {shown(version)} is not supported (expected {SCHEMA_VERSION})."
         )
     known = tuple(tickers) if tickers is not None else None
-    result = tuple(
-        scenario_from_dict(item, tickers=known, origin=origin) for item in data["scenarios"]
-    )
+    items = data["scenarios"]
+    step = max(1, len(items) // 100)
+    built = []
+    for number, item in enumerate(items):
+        if number % step == 0:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            if progress is not None:
+                progress(number / len(items), f"Reading scenario {number + 1:,} of {len(items):,}")
+        built.append(scenario_from_dict(item, tickers=known, origin=origin))
+    result = tuple(built)
     check_unique_names(result)
     return result
 
@@ -421,9 +438,16 @@ def save_scenarios(scenarios: Sequence[Scenario], path: str | Path) -> None:
 
 
 def load_scenarios(
-    path: str | Path, *, tickers: Iterable[str] | None = None
+    path: str | Path,
+    *,
+    tickers: Iterable[str] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> tuple[Scenario, ...]:
-    """Read and validate a scenario file; ``tickers`` (the universe) if given is enforced."""
+    """Read and validate a scenario file; ``tickers`` (the universe) if given is enforced.
+    ``progress`` and ``cancel`` follow the scenarios (:func:`scenarios_from_dict`)."""
     file = Path(path)
     data = read_json(file, ScenarioError, "Scenario file")
-    return scenarios_from_dict(data, tickers=tickers, origin=file.name)
+    return scenarios_from_dict(
+        data, tickers=tickers, origin=file.name, progress=progress, cancel=cancel
+    )

@@ -16,6 +16,7 @@ from app.cli import main as cli_main
 from app.shell.chart_export import (
     CHART_NAMES,
     EXPORT_SIZE,
+    OUTLOOK_FAN,
     ChartExportError,
     chart_steps,
     profile_suffix,
@@ -119,7 +120,10 @@ def test_mismatched_inputs_are_refused(qapp, analyses, tmp_path):
 def test_report_command_writes_the_charts_and_no_charts_skips_them(tmp_path, capsys):
     out = tmp_path / "report"
     assert cli_main(["report", "--out", str(out)]) == 0
-    assert {p.name for p in (out / "charts").glob("*.png")} == {f"{n}.png" for n in CHART_NAMES}
+    # the report runs the Outlook by default: its fan chart comes with the others
+    assert {p.name for p in (out / "charts").glob("*.png")} == {
+        f"{n}.png" for n in (*CHART_NAMES, OUTLOOK_FAN)
+    }
     bare = tmp_path / "bare"
     assert cli_main(["report", "--out", str(bare), "--no-charts"]) == 0
     assert not (bare / "charts").exists() or not any((bare / "charts").iterdir())
@@ -151,7 +155,7 @@ def test_headless_report_process_exits_cleanly(tmp_path):
         env={k: v for k, v in __import__("os").environ.items() if k != "QT_QPA_PLATFORM"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert len(list((tmp_path / "r" / "charts").glob("*.png"))) == len(CHART_NAMES)
+    assert len(list((tmp_path / "r" / "charts").glob("*.png"))) == len(CHART_NAMES) + 1
 
 
 @pytest.mark.slow
@@ -171,3 +175,34 @@ def test_a_rebalancing_plan_adds_the_policy_drift_chart(qapp, analyses, tmp_path
     assert any(e.breach for e in plan.drift.etfs)
     red = (rgb[:, :, 0] > 180) & (rgb[:, :, 1] < 110) & (rgb[:, :, 2] < 110)
     assert red.mean() > 0.001
+
+
+@pytest.mark.slow
+def test_an_outlook_adds_the_fan_chart_and_the_memo_shows_it(qapp, analyses, tmp_path):
+    """Issue 17: the Outlook's fan chart is exported and placed in the memo's stress section."""
+    from app.kit.chart_kit import PORTFOLIO_COLOR
+    from core.outlook.analysis import analysis_outlook
+    from core.outlook.simulation import SimulationSettings
+    from core.report.memo import build_memo
+
+    results, risks, stresses = analyses
+    outlook = analysis_outlook(results[0], SimulationSettings(paths=300, horizon_years=10, seed=2))
+    paths = write_charts(results[:1], risks[:1], stresses[:1], tmp_path, outlooks=[outlook])
+    fan = tmp_path / "outlook_fan_chart.png"
+    assert fan in paths and fan.stat().st_size > 20_000
+    rgb = pixels(fan).astype(float)
+    # the percentile bands are drawn in the portfolio colour (tinted): many pixels near its hue
+    colour = QImage(1, 1, QImage.Format.Format_RGB32)
+    colour.fill(PORTFOLIO_COLOR)
+    # pixels() returns the bytes of Format_RGB32 as stored, blue first on little-endian
+    target = np.array(colour.pixelColor(0, 0).getRgb()[:3][::-1], dtype=float)
+    assert (np.abs(rgb - target).sum(axis=2) < 60).mean() > 0.002
+    memo = build_memo(
+        results[:1],
+        risks[:1],
+        stresses[:1],
+        charts=["charts/outlook_fan_chart.png"],
+        outlooks=[outlook],
+    )
+    stress_part = memo[memo.index("## 9. Stress") : memo.index("## 10.")]
+    assert "![outlook fan chart](charts/outlook_fan_chart.png)" in stress_part

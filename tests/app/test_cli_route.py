@@ -38,8 +38,8 @@ def test_the_report_command_goes_to_the_report_parser():
 @pytest.mark.parametrize(
     ("argv", "word"),
     [
-        (["book", "--help"], "'book'"),
-        (["--help", "book"], "'--help'"),
+        (["books", "--help"], "'books'"),
+        (["--help", "books"], "'--help'"),
         (["reprot", "--out", "x"], "'reprot'"),
         (["--smoke"], "'--smoke'"),
         (["fund.ipsproj", "--verbose"], "'--verbose'"),
@@ -63,7 +63,7 @@ def test_help_prints_the_usage_and_exits_0(capsys):
 def test_an_unknown_command_returns_2_with_the_usage_without_qt_or_a_window():
     code = (
         "import app.cli, sys\n"
-        "code = app.cli.main(['book', '--help'])\n"
+        "code = app.cli.main(['books', '--help'])\n"
         "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
         "assert not qt, qt\n"
         "sys.exit(code)\n"
@@ -77,5 +77,5 @@ def test_an_unknown_command_returns_2_with_the_usage_without_qt_or_a_window():
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert done.returncode == 2, done.stderr
-    assert "unknown command 'book'" in done.stderr and USAGE in done.stderr
+    assert "unknown command 'books'" in done.stderr and USAGE in done.stderr
     assert done.stdout == ""

@@ -23,8 +23,19 @@ def endowment_result():
 
 
 @pytest.fixture
-def tab(qtbot):
-    widget = OutlookTab(None)  # type: ignore[arg-type] - the tab reads nothing from the context
+def context():
+    from PySide6.QtGui import QUndoStack
+
+    from app.kit.context import StudioContext
+    from core.universe import default_universe
+
+    profiles = bundled_profiles()
+    return StudioContext(QUndoStack(), default_universe(), profiles, ENDOWMENT)
+
+
+@pytest.fixture
+def tab(qtbot, context):
+    widget = OutlookTab(context)
     qtbot.addWidget(widget)
     widget.resize(1300, 900)
     widget.show()
@@ -57,11 +68,37 @@ def test_a_result_is_simulated_and_agrees_with_core(qtbot, qtmodeltester, tab, e
     assert tab.answers_model.data(first, Qt.ItemDataRole.DisplayRole).endswith("%")
     qtmodeltester.check(tab.answers_model)
     qtmodeltester.check(tab.reverse_model)
-    assert tab.reverse_model.rowCount() == len(endowment_result.universe.tickers)
-    assert "Mahalanobis" in tab.reverse_label.text()
+    reverse = tab.outlook.reverse[0]
+    assert tab.reverse_model.rowCount() == len(reverse.drivers) == 7
+    assert f"{reverse.distance:.2f} standard deviations away" in tab.reverse_label.text()
+    assert "Basis: stress drivers" in tab.reverse_label.text()
     assert tab.fan_slot.is_made() and tab.histogram_slot.is_made()
     assert tab.fan_chart.plot.listDataItems()
-    assert "chance of earning 7.5%" in tab.summary_label.text()
+    assert "chance of earning 7.50% a year over 30 years" in tab.summary_label.text()
+    assert "no holdings" in tab.holdings_label.text()
+
+
+def test_the_accounts_holdings_are_simulated_beside_the_others(
+    qtbot, context, tab, endowment_result
+):
+    from core.outlook.holdings import CURRENT_HOLDINGS
+    from core.rebalance.account import Holdings
+
+    account = Holdings({"SPY": 100.0, "AGG": 200.0}, {"SPY": 500.0, "AGG": 100.0}, cash=30_000.0)
+    context.account = lambda: account
+    tab._account = context.account  # the context is read when the tab is made
+    tab.paths_spin.setValue(300)
+    with qtbot.waitSignal(tab.outlook_ready, timeout=TIMEOUT_MS):
+        tab.show_result(endowment_result)
+    _settle(qtbot, tab)
+    names = [p.name for p in tab.outlook.outlook.portfolios]
+    assert names[-2:] == [CURRENT_HOLDINGS, BENCHMARK]
+    assert tab.answers_model.rowCount() == len(names)
+    assert "$100,000 account" in tab.holdings_label.text()
+    direct = analysis_outlook(endowment_result, tab.settings(), holdings=account).outlook
+    assert tab.outlook.outlook.portfolio(CURRENT_HOLDINGS).prob_objective == (
+        direct.portfolio(CURRENT_HOLDINGS).prob_objective
+    )
 
 
 def test_choosing_a_portfolio_redraws_the_charts(qtbot, tab, endowment_result):
@@ -117,6 +154,9 @@ def test_a_new_user_sets_a_spending_rule_runs_reads_and_exports(
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QFileDialog
 
+    from core.outlook.holdings import CURRENT_HOLDINGS
+    from core.policy.profile import ReturnBasis
+
     ips = window.tab_widgets["ips"]
     ips.profile_combo.setCurrentText(ENDOWMENT)
     assert ips.profile().name == ENDOWMENT
@@ -124,13 +164,27 @@ def test_a_new_user_sets_a_spending_rule_runs_reads_and_exports(
     spending = model.index(model.row_of("Outlook", "spending_percent"), 3)
     assert model.setData(spending, "")  # start from no spending, then type the rule
     assert model.setData(spending, "5%")
+    # "inflation + 4%" with a 3% inflation assumption: chosen in the form, typed in the table
+    form = ips.policy_form
+    form.basis_combo.setCurrentIndex(form.basis_combo.findData(ReturnBasis.INFLATION_PLUS.value))
+    assert model.setData(model.index(model.row_of("Outlook", "target_return"), 3), "4")
+    assert model.setData(model.index(model.row_of("Outlook", "inflation"), 3), "3%")
+    assert ips.profile().nominal_target_return == pytest.approx(1.03 * 1.04 - 1)
+    assert "= 7.12% a year" in form.return_target_label.text()
     tab = window.tab_widgets["outlook"]
     window.tabs.setCurrentWidget(tab)
     with qtbot.waitSignal(tab.outlook_ready, timeout=TIMEOUT_MS):
         window.optimize()
     qtbot.waitUntil(lambda: not tab.busy() and not tab.deferred.pending(), timeout=TIMEOUT_MS)
     assert "spending 5.00% of assets a year" in tab.summary_label.text()
-    assert tab.answers_model.rowCount() == len(window.result.candidates) + 1
+    assert "chance of earning 7.12% a year (inflation 3.00% + 4.00%) over 30 years" in (
+        tab.summary_label.text()
+    )
+    assert tab.outlook.outlook.policy.return_objective == pytest.approx(0.0712)
+    # the Rebalancing tab's (demo) account is simulated too, before the benchmark
+    names = [p.name for p in tab.outlook.outlook.portfolios]
+    assert names[-2:] == [CURRENT_HOLDINGS, BENCHMARK]
+    assert tab.answers_model.rowCount() == len(window.result.candidates) + 2
 
     out = tmp_path / "committee"
     out.mkdir()
@@ -148,7 +202,17 @@ def test_a_new_user_sets_a_spending_rule_runs_reads_and_exports(
     assert sheet.cell(row=2, column=header.index("portfolio") + 1).value == (
         window.result.recommended_name
     )
-    assert "### Outlook over the horizon" in (out / "investment_memo.md").read_text()
+    memo = (out / "investment_memo.md").read_text()
+    assert "### Outlook over the horizon" in memo
+    assert CURRENT_HOLDINGS in memo and "inflation (3.00% assumed) + 4.00% = 7.12%" in memo
+    assert "Reverse stress (derived, not a scenario)" in memo
+    assert CURRENT_HOLDINGS in set(summary["portfolio"])
+    assert (summary["return_objective"] - 0.0712).abs().max() < 1e-12
+    ips_sheet = load_workbook(out / "investment_committee_report.xlsx")["IPS Profile"]
+    labels = {row[0].value: row[1].value for row in ips_sheet.iter_rows()}
+    assert labels["Return objective basis"] == "inflation + x%"
+    assert labels["Inflation assumption (annual)"] == pytest.approx(0.03)
+    assert labels["Return objective tested (annual, nominal)"] == pytest.approx(0.0712)
 
 
 def test_settings_are_project_fields_and_are_restored(qtbot, tab, endowment_result):

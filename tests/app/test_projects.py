@@ -146,7 +146,10 @@ def test_a_damaged_file_is_refused_and_nothing_changes(
     path = tmp_path / "damaged.ipsproj"
     path.write_bytes(content)
     tabs, result, title = dict(window.tab_widgets), window.result, window.windowTitle()
-    assert not window.project_controller.open_project(path)
+    loader = window.project_controller.loader
+    with qtbot.waitSignal(loader.finished, timeout=TIMEOUT_MS) as finished:
+        window.project_controller.open_project(path)
+    assert finished.args[1] is False
     assert (
         len(answers.asked) == 1
         and words in answers.asked[0][2]

@@ -233,7 +233,8 @@ def test_import_csv_through_the_button(qtbot, tab, tmp_path, monkeypatch):
     )
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
     before = tab.holdings()
-    tab.holdings_panel.import_button.click()
+    with qtbot.waitSignal(tab.undo_stack.indexChanged, timeout=10_000):
+        tab.holdings_panel.import_button.click()  # read in a worker, applied as one step
     expected = load_holdings_file(path, default_universe(), prices=tab.holdings_model.data_prices)
     assert tab.holdings() == expected and tab.holdings_model.rowCount() == 3
     assert tab.holdings().prices["AGG"] == pytest.approx(
@@ -242,7 +243,9 @@ def test_import_csv_through_the_button(qtbot, tab, tmp_path, monkeypatch):
     tab.undo_stack.undo()
     assert tab.holdings() == before
     path.write_text("ticker,shares\nSPY,-3\n", encoding="utf-8")
-    with qtbot.waitSignal(tab.status_message, timeout=1_000) as blocker:
+    with qtbot.waitSignal(
+        tab.status_message, timeout=10_000, check_params_cb=lambda m: "refused" in m
+    ) as blocker:
         tab.holdings_panel.import_button.click()
     assert "Row 2, column shares" in blocker.args[0] and tab.holdings() == before
 

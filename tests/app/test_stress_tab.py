@@ -67,7 +67,7 @@ def test_results_table_rows_equal_the_stress_result(stress_window):
     assert tab.stress.scenario_names == expected.scenario_names
     table = stress_window.findChild(QTableView, "stress_results_table")
     model = table.model()
-    assert model.rowCount() == len(expected.outcomes) >= 14
+    assert model.rowCount() == len(expected.outcomes) + 1 >= 15  # + the derived reverse stress
     header = Qt.Orientation.Horizontal
     assert model.headerData(3, header, DISPLAY) == "Path drawdown"
     gfc = expected.outcome("Global Financial Crisis")  # the path falls below where it ends
@@ -98,8 +98,13 @@ def test_grouped_bar_chart_and_contributions_follow_the_selection(qtbot, stress_
     assert len(bars) == 2
     x0, width = np.asarray(bars[0].opts["x0"]), np.asarray(bars[0].opts["width"])
     signed = np.where(x0 < 0, x0, width)  # a bar spans [min(v, 0), max(v, 0)]
+    # the bars are the path drawdowns (what the breach flag tests) ...
+    np.testing.assert_allclose(signed, [o.path_drawdown * 100 for o in stress.outcomes], atol=1e-9)
+    # ... and the diamonds the start-to-end returns
+    markers = [i for i in chart.plot.items if isinstance(i, pg.ScatterPlotItem)]
+    assert len(markers) == 2
     np.testing.assert_allclose(
-        signed, [o.portfolio_return * 100 for o in stress.outcomes], atol=1e-9
+        markers[0].getData()[0], [o.portfolio_return * 100 for o in stress.outcomes], atol=1e-9
     )
     row = stress.scenario_names.index("COVID Crash")
     tab.results_table.selectRow(row)
@@ -185,7 +190,9 @@ def test_an_unknown_ticker_is_refused_from_a_paste_and_from_a_file(
     monkeypatch.setattr(
         QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(path), ""))
     )
-    with qtbot.waitSignal(tab.status_message, timeout=1_000) as blocker:
+    with qtbot.waitSignal(
+        tab.status_message, timeout=10_000, check_params_cb=lambda m: "not loaded" in m
+    ) as blocker:
         tab.custom_panel.load_button.click()
     assert "FOO" in blocker.args[0] and "not loaded" in blocker.args[0]
     assert model.rowCount() == 0
@@ -373,6 +380,32 @@ def test_thousands_of_scenarios_make_a_legible_chart(qtbot):
     assert f"{len(stress.outcomes) - MAX_BARS:,} more in the table" in fig.plot.titleLabel.text
 
 
+def test_a_flagged_bar_crosses_the_tolerance_line(qtbot):
+    """Issue 16: the breach flag uses the path drawdown, so the chart draws the path drawdown:
+    at a 20% tolerance the GFC replay of Balanced Growth ends inside the line (start to end)
+    but fell beyond it on the way; its bar must cross the line."""
+    from app.kit import chart_kit as kit
+    from app.stress.charts import draw_stress_results
+    from core.pipeline import load_default_dataset, run_analysis
+    from core.policy.profile_io import bundled_profiles
+
+    profile = bundled_profiles()["Balanced Growth"].with_changes(max_drawdown=0.20)
+    stress = stress_analysis(run_analysis(profile, load_default_dataset()))
+    flagged = [o for o in stress.outcomes if o.breaches_drawdown_tolerance]
+    assert flagged, "the case needs a breach"
+    assert any(o.portfolio_return > -0.20 for o in flagged)  # inside the line start to end
+    fig = kit.Figure("breach_chart")
+    qtbot.addWidget(fig)
+    draw_stress_results(fig, stress)
+    bars = [i for i in fig.plot.items if isinstance(i, pg.BarGraphItem)][0]
+    left_ends = np.asarray(bars.opts["x0"])  # a negative bar starts at its value
+    line = -stress.drawdown_tolerance * 100
+    for k, outcome in enumerate(stress.outcomes):
+        assert (left_ends[k] < line) == outcome.breaches_drawdown_tolerance, outcome.name
+    labels = [t for _, t in fig.plot.getAxis("left")._tickLevels[0]]
+    assert all(labels[stress.outcomes.index(o)].startswith("⚠") for o in flagged)
+
+
 def test_reverse_stress_is_stated_beside_the_scenarios(stress_window):
     """Issue 17: the most plausible shock that costs the drawdown tolerance, from core."""
     from core.outlook.reverse_stress import recommended_reverse_stress
@@ -381,5 +414,24 @@ def test_reverse_stress_is_stated_beside_the_scenarios(stress_window):
     reverse = recommended_reverse_stress(stress_window.result)
     text = tab.reverse_label.text()
     assert text.startswith("Reverse stress of")
-    assert f"{reverse.distance:.2f} portfolio standard deviations" in text
+    assert f"{reverse.distance:.2f} standard deviations away" in text
     assert f"{reverse.tolerance:.0%} drawdown tolerance" in text
+    # and as the last row of the results, marked as derived, its loss exactly the tolerance
+    from app.stress.results_model import DERIVED_KIND
+
+    model = tab.results_model
+    frame = model.frame()
+    assert len(frame) == len(tab.stress.outcomes) + 1
+    last = frame.iloc[-1]
+    assert last["scenario"] == "Reverse stress (most plausible breach)"
+    assert last["kind"] == DERIVED_KIND and last["breach"] == "= tolerance"
+    assert last["portfolio_return"] == pytest.approx(-reverse.tolerance)
+    benchmark = stress_window.result.benchmark_weights
+    assert last["benchmark_return"] == pytest.approx(
+        float(benchmark.reindex(reverse.etf_shocks.index, fill_value=0) @ reverse.etf_shocks)
+    )
+    index = model.index(model.rowCount() - 1, 0)
+    assert model.data(index, Qt.ItemDataRole.FontRole).italic()
+    assert "Derived, not a scenario" in model.data(index, Qt.ItemDataRole.ToolTipRole)
+    qtmodeltester_rows = model.rowCount()
+    tab.results_table.selectRow(qtmodeltester_rows - 1)  # no contributions for a derived row

@@ -3,6 +3,7 @@ through the pipeline, the project file and the CLI."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -213,3 +214,15 @@ def test_the_memo_and_the_methodology_sheet_list_the_views(dataset):
     rows = frame[frame.iloc[:, 0] == "Estimation"].iloc[:, 2].tolist()
     assert line in rows
     assert any("tau = 0.05 (He and Litterman 1999)" in text for text in rows)
+
+
+def test_an_adoption_is_tied_to_the_views_it_was_made_with():
+    from core.adoption import estimators_text
+
+    view = View(ViewKind.ABSOLUTE, ("GLD",), (), 0.06, 0.5)
+    bl = AnalysisSettings(expected_returns=ReturnEstimator.BLACK_LITTERMAN, views=(view,))
+    changed = dataclasses.replace(bl, views=(dataclasses.replace(view, confidence=0.6),))
+    assert estimators_text(bl) != estimators_text(changed)
+    plain = AnalysisSettings()
+    # views kept while another estimator is in use change nothing
+    assert estimators_text(plain) == estimators_text(dataclasses.replace(plain, views=(view,)))

@@ -13,7 +13,7 @@ from core.errors import CancelledError, DataError
 from core.jobs import CancelToken
 from core.outlook.answers import OutlookPolicy, outlook, safe_rate
 from core.outlook.bootstrap import stationary_bootstrap_indices
-from core.outlook.reverse_stress import minimum_distance_shock, reverse_stress, worst_window
+from core.outlook.reverse_stress import minimum_distance_shock, worst_window
 from core.outlook.simulation import (
     CashFlowKind,
     CashFlows,
@@ -258,34 +258,6 @@ def test_simulation_is_reproducible_cancellable_and_reports_progress():
 
 
 # -- reverse stress ------------------------------------------------------------------------------
-def test_reverse_stress_lands_on_the_tolerance_at_the_minimum_distance():
-    from scipy.optimize import minimize
-
-    history = _history()[["SPY", "AGG", "GLD"]]
-    covariance = history.cov() * 12
-    weights = pd.Series({"SPY": 0.5, "AGG": 0.4, "GLD": 0.1})
-    answer = reverse_stress("Mix", weights, covariance, 0.25, history)
-    w = weights.to_numpy()
-    assert -(w @ answer.shocks.to_numpy()) == pytest.approx(0.25)
-    assert answer.loss == pytest.approx(0.25)
-    inverse = np.linalg.inv(covariance.to_numpy())
-    found = minimize(
-        lambda x: x @ inverse @ x,
-        x0=np.full(3, -0.25),
-        constraints=[{"type": "eq", "fun": lambda x: w @ x + 0.25}],
-        method="SLSQP",
-        options={"ftol": 1e-14, "maxiter": 500},
-    )
-    assert found.success
-    np.testing.assert_allclose(answer.shocks.to_numpy(), found.x, atol=1e-5)
-    assert answer.distance == pytest.approx(math.sqrt(found.fun), rel=1e-5)
-    vols = np.sqrt(np.diag(covariance.to_numpy()))
-    np.testing.assert_allclose(
-        answer.standard_deviations.to_numpy(), answer.shocks.to_numpy() / vols
-    )
-    assert answer.one_in_years > 1
-
-
 def test_minimum_distance_shock_refuses_a_riskless_portfolio():
     with pytest.raises(DataError, match="no variance"):
         minimum_distance_shock(np.array([1.0, 0.0]), np.diag([0.0, 0.04]), 0.2)

@@ -45,8 +45,10 @@ def test_every_portfolio_is_simulated_on_the_same_paths(endowment):
         answer.outlook.portfolio(BENCHMARK).simulated.terminal_wealth,
     )
     reverse = answer.reverse[0]
-    weights = endowment.recommended.weights.reindex(reverse.shocks.index).to_numpy()
-    assert -(weights @ reverse.shocks.to_numpy()) == pytest.approx(endowment.profile.max_drawdown)
+    weights = endowment.recommended.weights.reindex(reverse.etf_shocks.index).to_numpy()
+    assert -(weights @ reverse.etf_shocks.to_numpy()) == pytest.approx(
+        endowment.profile.max_drawdown
+    )
 
 
 def test_report_files_one_row_per_portfolio(endowment, tmp_path):
@@ -64,7 +66,10 @@ def test_report_files_one_row_per_portfolio(endowment, tmp_path):
     assert summary.loc[0, "terminal_wealth_p50"] == pytest.approx(first.terminal_percentiles[50])
     reverse = pd.read_csv(tmp_path / REVERSE_STRESS_CSV)
     assert set(reverse["portfolio"]) == {endowment.recommended_name, BENCHMARK}
-    assert len(reverse) == 2 * len(endowment.universe.tickers)
+    assert len(reverse) == 2 * len(answer.reverse[0].drivers)
+    assert set(reverse["driver"]) >= {"equity", "rates_bp", "hy_spread_bp"}
+    first_rows = reverse[reverse["portfolio"] == endowment.recommended_name]
+    assert first_rows["portfolio_loss"].iloc[0] == pytest.approx(endowment.profile.max_drawdown)
     assert (summary["data_mode"] == endowment.dataset.mode.value).all()
 
 
@@ -103,6 +108,14 @@ def test_cli_report_paths_and_horizon(tmp_path, capsys):
     assert len(sheet._charts) == 1
     fan = book["Outlook Fan"]
     assert [c.value for c in fan[2]][1:6] == [1, 1, 1, 1, 1]  # every path starts at 1
+    reverse_sheet = book["Outlook Reverse Stress"]
+    reverse_csv = pd.read_csv(out / REVERSE_STRESS_CSV)
+    rows = list(reverse_sheet.iter_rows(min_row=2, values_only=True))
+    head = [c.value for c in reverse_sheet[1]]
+    assert len(rows) == len(reverse_csv)
+    np.testing.assert_allclose(
+        [r[head.index("move")] for r in rows], reverse_csv["move"].to_numpy()
+    )
     memo = (out / "investment_memo.md").read_text(encoding="utf-8")
     assert "### Outlook over the horizon" in memo
     assert f"{summary.loc[0, 'prob_meet_objective']:.1%}" in memo
@@ -130,15 +143,20 @@ def test_cli_report_paths_and_horizon(tmp_path, capsys):
 
 
 def test_recommended_reverse_stress_and_its_sentence(endowment):
-    from core.outlook.reverse_stress import describe, recommended_reverse_stress
+    from core.outlook.reverse_stress import describe, driver_model, recommended_reverse_stress
 
     reverse = recommended_reverse_stress(endowment)
     assert reverse is not None and reverse.portfolio == endowment.recommended_name
-    w = endowment.recommended.weights.reindex(reverse.shocks.index).to_numpy()
-    cov = endowment.inputs.covariance
-    assert reverse.distance == pytest.approx(endowment.profile.max_drawdown / np.sqrt(w @ cov @ w))
-    worst = reverse.shocks.idxmin()
-    assert worst in describe(reverse) and "Basis: ETF returns" in describe(reverse)
+    model = driver_model(endowment)
+    exposure = (
+        model.exposures.to_numpy().T
+        @ endowment.recommended.weights.reindex(model.exposures.index).to_numpy()
+    )
+    cov = model.covariance.to_numpy()
+    tolerance = endowment.profile.max_drawdown
+    assert reverse.distance == pytest.approx(tolerance / np.sqrt(exposure @ cov @ exposure))
+    assert reverse.loss == pytest.approx(tolerance)
+    assert "Basis: stress drivers" in describe(reverse)
 
 
 def test_project_keeps_its_outlook_settings_and_old_files_load():

@@ -134,3 +134,26 @@ def test_report_command_adds_the_resampled_candidate(tmp_path):
     weights = pd.read_csv(out / "portfolio_weights.csv")
     rows = weights[weights.portfolio_name == "Resampled Frontier"]
     assert len(rows) == 14 and rows.weight.sum() == pytest.approx(1)
+
+
+def test_the_default_resampling_of_every_bundled_profile_completes():
+    """The window's default (500 draws, bootstrap, seed 20240601) failed on Balanced Growth's
+    synthetic data: the top frontier point's return floor, 1e-12 below the highest return, was
+    infeasible to DAQP. The top point is the highest-return portfolio itself, inside the policy."""
+    from core.data.synthetic import generate_synthetic_dataset
+    from core.pipeline import run_analysis
+    from core.policy.profile_io import bundled_profiles
+    from core.universe import default_universe
+
+    universe = default_universe()
+    data = generate_synthetic_dataset(universe)
+    result = run_analysis(bundled_profiles()["Balanced Growth"], data, universe)
+    frontier = resampled_frontier(
+        data.returns, result.constraints, result.inputs, result.profile, resamples=500
+    )
+    cs = result.constraints
+    top = frontier.mean_weights[-1]
+    assert top.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (top >= cs.lower - 1e-9).all() and (top <= cs.upper + 1e-9).all()
+    # The averaged frontier rises in expected return (ex-ante, full-sample inputs).
+    assert frontier.returns[-1] > frontier.returns[0]
