@@ -220,8 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
         choices=tuple(RETURN_ESTIMATOR_FLAGS),
         default=None,
         help="expected returns: historical-mean (the in-sample mean), bayes-stein (Jorion's "
-        "shrinkage towards the minimum-variance portfolio's mean) or equilibrium (implied by "
-        "the policy benchmark). Default: the project's, or historical-mean",
+        "shrinkage towards the minimum-variance portfolio's mean), equilibrium (implied by "
+        "the policy benchmark), black-litterman (equilibrium blended with the project's "
+        "committee views) or market-assumptions (the project's capital market assumptions, or "
+        "--assumptions FILE). Default: the project's, or bayes-stein",
+    )
+    parser.add_argument(
+        "--assumptions",
+        default=None,
+        metavar="CSV",
+        help="capital market assumptions file (columns asset, expected_return, source; asset = "
+        "ticker or asset class, return in percent); replaces the project's",
     )
     parser.add_argument(
         "--covariance",
@@ -302,6 +311,8 @@ RETURN_ESTIMATOR_FLAGS = {
     "historical-mean": "HISTORICAL_MEAN",
     "bayes-stein": "BAYES_STEIN",
     "equilibrium": "EQUILIBRIUM",
+    "black-litterman": "BLACK_LITTERMAN",
+    "market-assumptions": "CAPITAL_MARKET_ASSUMPTIONS",
 }
 """``--returns-estimator`` words -> :class:`core.optimize.estimation.ReturnEstimator` names."""
 COVARIANCE_FLAGS = {"sample": "SAMPLE", "ledoit-wolf": "LEDOIT_WOLF", "exponential": "EXPONENTIAL"}
@@ -418,6 +429,10 @@ def _estimation_settings(args: argparse.Namespace) -> dict:
                 "number of months, e.g. 36."
             )
         out["covariance_half_life"] = args.covariance_half_life
+    if args.assumptions is not None:
+        from core.optimize.market_assumptions import load_assumptions_csv
+
+        out["market_assumptions"] = load_assumptions_csv(args.assumptions)
     return out
 
 
@@ -550,6 +565,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"Estimators: expected returns {settings.expected_returns.value}; covariance {covariance}"
     )
+    if settings.expected_returns.name == "BLACK_LITTERMAN":
+        for i, view in enumerate(settings.views, start=1):
+            print(f"View {i}: {view.describe()}")
+        if not settings.views:
+            print("No committee views in the project: Black-Litterman gives the equilibrium prior")
+    if settings.expected_returns.name == "CAPITAL_MARKET_ASSUMPTIONS":
+        for item in settings.market_assumptions:
+            print(f"Assumption: {item.describe()}")
     if project.holdings is not None:
         trade = project.trade_settings
         print(

@@ -50,10 +50,24 @@ def profile_fingerprint(profile: IPSProfile) -> str:
 
 def estimators_text(settings: AnalysisSettings) -> str:
     """The estimator choice the weights depend on, e.g. ``"LEDOIT_WOLF / HISTORICAL_MEAN / 36"``."""
-    return (
+    text = (
         f"{settings.covariance.name} / {settings.expected_returns.name} / "
         f"{settings.covariance_half_life:g}"
     )
+    # Views and assumptions are estimator inputs too: a changed view makes other weights.
+    import json
+
+    from core.optimize.black_litterman import view_to_dict
+    from core.optimize.market_assumptions import assumption_to_dict
+
+    if settings.expected_returns.name == "BLACK_LITTERMAN":
+        items = [view_to_dict(v) for v in settings.views]
+    elif settings.expected_returns.name == "CAPITAL_MARKET_ASSUMPTIONS":
+        items = [assumption_to_dict(a) for a in settings.market_assumptions]
+    else:
+        return text
+    digest = hashlib.sha256(json.dumps(items, sort_keys=True).encode("utf-8")).hexdigest()
+    return f"{text} / inputs {digest[:12]}"
 
 
 @dataclass(frozen=True)

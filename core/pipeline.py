@@ -34,6 +34,7 @@ from core.analytics.summary import PerformanceMetrics, performance_metrics
 from core.data.dataset import ReturnsDataset
 from core.errors import DataError, IPSStudioError
 from core.jobs import CancelToken, ProgressCallback, no_progress
+from core.optimize.black_litterman import View
 from core.optimize.candidates import Candidate, penalized_utility, portfolio_volatility
 from core.optimize.estimation import (
     DEFAULT_HALF_LIFE_MONTHS,
@@ -42,6 +43,7 @@ from core.optimize.estimation import (
     ReturnEstimator,
     estimate_inputs,
 )
+from core.optimize.market_assumptions import MarketAssumption
 from core.optimize.registry import candidate_builders
 from core.policy.constraints import ConstraintSet, build_constraints, check_feasibility
 from core.policy.profile import IPSProfile
@@ -83,12 +85,16 @@ class AnalysisSettings:
     """
 
     covariance: CovarianceEstimator = CovarianceEstimator.LEDOIT_WOLF
-    expected_returns: ReturnEstimator = ReturnEstimator.HISTORICAL_MEAN
+    expected_returns: ReturnEstimator = ReturnEstimator.BAYES_STEIN
     portfolio_value: float = DEFAULT_PORTFOLIO_VALUE
     var_level: float = 0.95
     value_basis: ValueBasis = ValueBasis.USER
     covariance_half_life: float = DEFAULT_HALF_LIFE_MONTHS
     """Months; used by ``CovarianceEstimator.EXPONENTIAL`` only."""
+    views: tuple[View, ...] = ()
+    """Committee views; used by ``ReturnEstimator.BLACK_LITTERMAN`` only (kept otherwise)."""
+    market_assumptions: tuple[MarketAssumption, ...] = ()
+    """Used by ``ReturnEstimator.CAPITAL_MARKET_ASSUMPTIONS`` only (kept otherwise)."""
 
     @property
     def portfolio_value_text(self) -> str:
@@ -360,6 +366,9 @@ def estimate_for(
         benchmark_weights=universe.vector(profile.benchmark),
         risk_aversion=profile.risk_aversion,
         half_life=settings.covariance_half_life,
+        views=settings.views,
+        assumptions=settings.market_assumptions,
+        groups={c: universe.class_members(c) for c in universe.asset_classes},
     )
 
 

@@ -16,6 +16,10 @@ Layout (schema 3)::
      "custom_scenarios": {...scenario file...},
      "settings": {"covariance": "LEDOIT_WOLF", "expected_returns": "HISTORICAL_MEAN",
                   "covariance_half_life": 36.0,
+                  "views": [{"kind": "RELATIVE", "long": ["SPY"], "short": ["AGG"],
+                             "expected_return": 0.02, "confidence": 0.5}],
+                  "market_assumptions": [{"asset": "SPY", "expected_return": 0.065,
+                                          "source": "committee"}],
                   "portfolio_value": 100000000.0, "var_level": 0.95},
      "trade_settings": {"method": "to_target", "cost_bps": 5.0, "min_trade_value": 0.0,
                         "cash_buffer": 0.0, "contribution": 0.0},
@@ -29,6 +33,10 @@ Layout (schema 3)::
 account's value instead whenever holdings are loaded (:func:`core.pipeline.settings_for_account`,
 applied by :func:`core.report.inputs.analysis_settings`). ``trade_settings`` is
 :class:`core.rebalance.settings.TradeSettings` (``cash_buffer`` a decimal fraction).
+
+``settings.views`` (Black-Litterman committee views, :mod:`core.optimize.black_litterman`) and
+``settings.market_assumptions`` (:mod:`core.optimize.market_assumptions`) are optional: a file
+without them has none. They are checked against the universe when the file is read.
 
 ``adopted_recommendation`` (optional, null or absent: none) is the resampled portfolio the
 committee adopted as its recommendation (:class:`core.adoption.AdoptedPortfolio`: weights and the
@@ -65,7 +73,13 @@ from core.decision.log import DecisionLog, DecisionLogError
 from core.errors import CancelledError, DataError, IPSStudioError
 from core.jobs import CancelToken, ProgressCallback, no_progress
 from core.jsonio import json_kind, shown, write_json_atomic
+from core.optimize.black_litterman import check_view, view_from_dict, view_to_dict
 from core.optimize.estimation import CovarianceEstimator, ReturnEstimator
+from core.optimize.market_assumptions import (
+    assumption_from_dict,
+    assumption_to_dict,
+    check_assumptions,
+)
 from core.outlook.request import OutlookRequest
 from core.pipeline import AnalysisSettings
 from core.policy.profile import IPSProfile
@@ -109,6 +123,8 @@ def settings_to_dict(s: AnalysisSettings) -> dict[str, Any]:
         "covariance": s.covariance.name,
         "expected_returns": s.expected_returns.name,
         "covariance_half_life": s.covariance_half_life,
+        "views": [view_to_dict(v) for v in s.views],
+        "market_assumptions": [assumption_to_dict(a) for a in s.market_assumptions],
         "portfolio_value": s.portfolio_value,
         "var_level": s.var_level,
     }
@@ -237,6 +253,30 @@ def _holdings(raw: Any, universe: Universe, where: str) -> Holdings | None:
     return holdings
 
 
+def _committee_inputs(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``settings.views`` and ``settings.market_assumptions`` (optional lists) as core values."""
+    out: dict[str, Any] = {}
+    for key, read in (("views", view_from_dict), ("market_assumptions", assumption_from_dict)):
+        items = raw.get(key, [])
+        if not isinstance(items, list):
+            raise ProjectFileError(
+                f"{where}: settings '{key}' must be a list, not {json_kind(items)}."
+            )
+        try:
+            out[key] = tuple(read(x, where=f"settings {key} {i}") for i, x in enumerate(items, 1))
+        except DataError as exc:
+            raise ProjectFileError(f"{where}: {exc}") from None
+    return out
+
+
+def check_committee_inputs(settings: AnalysisSettings, universe: Universe) -> None:
+    """Raise :class:`DataError` when a view or an assumption names what ``universe`` lacks."""
+    groups = {c: universe.class_members(c) for c in universe.asset_classes}
+    for i, view in enumerate(settings.views, start=1):
+        check_view(view, universe.tickers, groups, where=f"settings views {i}")
+    check_assumptions(settings.market_assumptions, universe.tickers, groups)
+
+
 def parse_settings(raw: Any, where: str) -> AnalysisSettings:
     """The :class:`AnalysisSettings` of a ``settings`` section; :class:`ProjectFileError` naming
     the bad field otherwise."""
@@ -280,6 +320,7 @@ def _settings(raw: Any, where: str) -> AnalysisSettings:
         portfolio_value=float(value),
         var_level=float(level),
         covariance_half_life=float(half_life),
+        **_committee_inputs(raw, where),
     )
 
 
@@ -330,6 +371,7 @@ def project_from_dict(
         )
         section = "settings"
         settings = _settings(data.get("settings") or {}, where)
+        check_committee_inputs(settings, universe)
         section = "data"
         data_raw = data.get("data") or {}
         if not isinstance(data_raw, Mapping):

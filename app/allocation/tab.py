@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.allocation.adoption import Adoption, show_adoption
+from app.allocation.committee_panel import CommitteeInputsPanel
 from app.allocation.pick_stability_panel import PickStabilityPanel
 from app.allocation.resampling_panel import ResamplingPanel
 from app.allocation.walk_forward_panel import WalkForwardPanel
@@ -243,8 +244,10 @@ class AllocationTab(FeatureTab):
         self.returns_combo = self._estimator_combo("returns_estimator_combo", ReturnEstimator)
         self.returns_combo.setToolTip(
             "Expected returns: the in-sample historical mean; Bayes-Stein (Jorion) shrinkage of "
-            "the means towards the minimum-variance portfolio's mean; or the equilibrium returns "
-            "implied by the policy benchmark. Changing it re-optimizes."
+            "the means towards the minimum-variance portfolio's mean (the default); the "
+            "equilibrium returns implied by the policy benchmark; Black-Litterman (that "
+            "equilibrium blended with the committee's views); or capital market assumptions "
+            "with their sources. Changing it re-optimizes."
         )
         self.covariance_combo = self._estimator_combo(
             "covariance_estimator_combo", CovarianceEstimator
@@ -263,9 +266,16 @@ class AllocationTab(FeatureTab):
         inputs_row.addWidget(QLabel("Covariance:"))
         inputs_row.addWidget(self.covariance_combo)
         inputs_row.addStretch(1)
+        self.committee_panel = CommitteeInputsPanel(context.universe, context.undo_stack, self)
+        self.committee_panel.views_changed.connect(self._on_committee_panel_views_changed)
+        self.committee_panel.assumptions_changed.connect(
+            self._on_committee_panel_assumptions_changed
+        )
+        self.committee_panel.status_message.connect(self.status_message)
 
         layout = QVBoxLayout(self.scrolling_page("allocation_scroll"))
         layout.addLayout(inputs_row)
+        layout.addWidget(self.committee_panel)
         layout.addWidget(self.recommended_label)
         layout.addWidget(self.selection_label)
         layout.addWidget(self.adoption_label)
@@ -292,8 +302,17 @@ class AllocationTab(FeatureTab):
             combo.blockSignals(True)
             combo.setCurrentIndex(combo.findData(choice.name))
             combo.blockSignals(False)
+        self.committee_panel.set_inputs(settings.views, settings.market_assumptions)
+        self.committee_panel.show_estimator(settings.expected_returns)
+
+    def _on_committee_panel_views_changed(self, views: object) -> None:
+        self.settings_requested.emit({"views": views})
+
+    def _on_committee_panel_assumptions_changed(self, assumptions: object) -> None:
+        self.settings_requested.emit({"market_assumptions": assumptions})
 
     def _on_estimator_combo_changed(self, _index: int) -> None:
+        self.committee_panel.show_estimator(ReturnEstimator[self.returns_combo.currentData()])
         self.settings_requested.emit(
             {
                 "expected_returns": ReturnEstimator[self.returns_combo.currentData()],
@@ -306,6 +325,7 @@ class AllocationTab(FeatureTab):
         """Show ``result`` (one model reset per table)."""
         self._result = result
         self.resampling_panel.set_result(result, self.adoption.adopted)
+        self.committee_panel.show_inputs(result.inputs)
         self.walk_forward_panel.set_result(result)
         self.pick_stability_panel.set_result(result)
         recommended = result.recommended

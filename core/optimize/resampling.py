@@ -3,7 +3,9 @@
 Each of ``resamples`` draws builds a new return history of the same length, either by
 bootstrap (months drawn with replacement, so fat tails and cross-correlations are kept) or
 parametrically (multivariate normal with the full-sample mean and covariance). For each draw
-the inputs are re-estimated with the same estimators as the analysis, the constrained
+the inputs are re-estimated: Bayes-Stein means when the analysis uses them, otherwise sample
+means (equilibrium, views and assumptions are not sample statistics); Ledoit-Wolf covariance
+when the analysis uses it, otherwise the sample covariance. Then the constrained
 frontier is solved at ``points`` targets equally spaced in return from the draw's
 minimum-variance portfolio to its highest-return policy portfolio, and the mean-variance
 utility portfolio of the profile is solved too. Frontier weights are averaged rank by rank
@@ -31,6 +33,8 @@ from core.optimize.candidates import Candidate, Strategy, penalized_utility
 from core.optimize.estimation import (
     CovarianceEstimator,
     MarketInputs,
+    ReturnEstimator,
+    bayes_stein_means,
     ledoit_wolf,
     sample_covariance,
 )
@@ -86,6 +90,19 @@ class ResampledFrontier:
         return frame
 
 
+DAQP_INFEASIBLE = -1
+DAQP_EXIT_FLAGS = {
+    2: "soft optimal",
+    -1: "infeasible",
+    -2: "cycling",
+    -3: "unbounded",
+    -4: "iteration limit",
+    -5: "non-convex problem",
+    -6: "initial active set overdetermined",
+}
+"""DAQP's exit flags other than 1 (optimal), as its documentation names them."""
+
+
 class _Solver:
     """DAQP on prebuilt constraint matrices (budget, policy rows, one return row)."""
 
@@ -116,7 +133,16 @@ class _Solver:
             h, f, self.a, self.hi, self.lo, self.sense.copy(), primal_tol=1e-10
         )
         if flag != 1:
-            raise SolverError(f"A resampled QP did not solve (DAQP exit flag {flag}).")
+            if flag == DAQP_INFEASIBLE and mu is not None:
+                raise SolverError(
+                    f"A resampled QP is infeasible (DAQP exit flag {flag}): no policy portfolio "
+                    f"earns the return floor {floor:.2%} under these expected returns; ask for "
+                    "a floor between the minimum-variance and the highest-return portfolio's."
+                )
+            raise SolverError(
+                f"A resampled QP did not solve (DAQP exit flag {flag}: "
+                f"{DAQP_EXIT_FLAGS.get(flag, 'unknown')})."
+            )
         return np.clip(np.asarray(x), self.cs.lower, self.cs.upper)
 
 
@@ -145,6 +171,7 @@ def resampled_frontier(
     mu_full = x.mean(axis=0)
     chol = np.linalg.cholesky(sample_covariance(x) + 1e-12 * np.eye(n))
     shrink = inputs.covariance_estimator is CovarianceEstimator.LEDOIT_WOLF
+    shrink_means = inputs.return_estimator is ReturnEstimator.BAYES_STEIN
     lam, gamma = profile.risk_aversion, profile.concentration_penalty
     frontiers = np.empty((resamples, points, n))
     utility_weights = np.empty((resamples, n))
@@ -160,7 +187,7 @@ def resampled_frontier(
         else:
             draw = mu_full + rng.standard_normal((t, n)) @ chol.T
         cov = (ledoit_wolf(draw)[0] if shrink else sample_covariance(draw)) * PERIODS_PER_YEAR
-        mu = draw.mean(axis=0) * PERIODS_PER_YEAR
+        mu = (bayes_stein_means(draw)[0] if shrink_means else draw.mean(axis=0)) * PERIODS_PER_YEAR
         h = np.ascontiguousarray(2 * cov)
         w_min = solver.solve(h, np.zeros(n))
         w_top = solver.solve(np.ascontiguousarray(eps), -mu)

@@ -120,6 +120,7 @@ def _provenance(result: AnalysisResult) -> list[str]:
         f"- Estimation: {result.inputs.describe()} Estimation and evaluation use the same "
         f"{prov.months} months: the figures are in-sample diagnostics, not a forecast."
     )
+    lines += [f"  - {line}" for line in result.inputs.input_lines()]
     return lines
 
 

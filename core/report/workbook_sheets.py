@@ -63,6 +63,7 @@ def methodology_frame(
 
     for r in results:
         rows.append(("Estimation", r.profile.name, r.inputs.describe()))
+        rows += [("Estimation", r.profile.name, line) for line in r.inputs.input_lines()]
     rows.append(("Estimation", "Default", DEFAULT_ESTIMATORS_REASON))
     rows.append(("Selection", "Rule", first.selection_rule))
     for r in results:

@@ -25,7 +25,7 @@ def test_dollar_figures_follow_the_account_value(qtbot, window):
     model = tab.holdings_model
     row = list(account.positions).index("SPY")
     with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS) as ready:
-        assert model.setData(model.index(row, SHARES), "1762")  # 1,000 more SPY at $600
+        assert model.setData(model.index(row, SHARES), "1778")  # 1,000 more SPY at $600
     restated = ready.args[0]
     assert restated.settings.portfolio_value == pytest.approx(account.total_value + 600_000)
     assert restated.recommended_name == result.recommended_name  # nothing re-optimized

@@ -23,13 +23,13 @@ def test_choosing_an_estimator_marks_the_project_modified_and_re_optimizes(qtbot
     assert result.settings.covariance is CovarianceEstimator.EXPONENTIAL
     assert result.inputs.covariance_estimator is CovarianceEstimator.EXPONENTIAL
     assert result.inputs.half_life == window.analysis_settings.covariance_half_life
-    assert result.settings.expected_returns is ReturnEstimator.HISTORICAL_MEAN  # the default
+    assert result.settings.expected_returns is ReturnEstimator.BAYES_STEIN  # the default
     combo = tab.returns_combo
     with qtbot.waitSignal(window.result_ready, timeout=TIMEOUT_MS) as ready:
-        combo.setCurrentIndex(combo.findData(ReturnEstimator.BAYES_STEIN.name))
-    assert ready.args[0].inputs.return_estimator is ReturnEstimator.BAYES_STEIN
+        combo.setCurrentIndex(combo.findData(ReturnEstimator.HISTORICAL_MEAN.name))
+    assert ready.args[0].inputs.return_estimator is ReturnEstimator.HISTORICAL_MEAN
     assert window.project_controller.current_project().settings.expected_returns is (
-        ReturnEstimator.BAYES_STEIN
+        ReturnEstimator.HISTORICAL_MEAN
     )
     qtbot.waitUntil(lambda: not window.runner.is_running(ANALYSIS_JOB), timeout=5_000)
 

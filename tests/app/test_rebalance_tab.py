@@ -99,8 +99,8 @@ def test_demo_account_drift_table_and_chart(tab, analysis):
     assert model.rowCount() == len(demo.positions) + 1
     cash = model.rowCount() - 1
     assert model.data(model.index(cash, TICKER), DISPLAY) == CASH_LABEL
-    assert model.data(model.index(cash, SHARES), DISPLAY) == "11,987.00"
-    assert model.data(model.index(0, 4), DISPLAY) == "22.86%"
+    assert model.data(model.index(cash, SHARES), DISPLAY) == "15,607.50"
+    assert model.data(model.index(0, 4), DISPLAY) == "23.34%"
     labels = [
         tab.drift_model.headerData(r, Qt.Orientation.Vertical)
         for r in range(tab.drift_model.rowCount())
@@ -256,8 +256,8 @@ def test_copy_as_tsv_round_trip(tab):
     table.selectAll()
     tab.holdings_panel.copy_action.trigger()
     text = QGuiApplication.clipboard().text()
-    assert text.startswith("SPY\t762\t600\t457200\t22.86%\tillustrative\r\n") and text.endswith(
-        "CASH\t11987\t1\t11987\t0.59935%\tcash at $1.00\r\n"
+    assert text.startswith("SPY\t778\t600\t466800\t23.34%\tillustrative\r\n") and text.endswith(
+        "CASH\t15607.5\t1\t15607.5\t0.780375%\tcash at $1.00\r\n"
     )
     assert len(split_block(text)) == model.rowCount()
     model.setData(model.index(0, SHARES), "1")
@@ -269,7 +269,7 @@ def test_copy_as_tsv_round_trip(tab):
     )
     table.selectionModel().select(model.index(2, PRICE), QItemSelectionModel.SelectionFlag.Select)
     tab.holdings_panel.copy_action.trigger()
-    assert QGuiApplication.clipboard().text() == "430\t\r\n\t225\r\n"
+    assert QGuiApplication.clipboard().text() == "362\t\r\n\t225\r\n"  # QQQ shares, IWM price
 
 
 def test_add_remove_rows_cash_cell_and_header_paste(tab):

@@ -133,13 +133,18 @@ def test_adopting_needs_a_resampled_candidate(analysis):
 
 
 def test_a_resampled_portfolio_that_breaks_the_ips_cannot_be_adopted():
-    # On the synthetic data, Balanced Growth's resampled portfolio falls 25.3% peak to trough,
-    # beyond the profile's 25% drawdown tolerance.
+    # On the synthetic data with historical-mean inputs (pinned: under the default Bayes-Stein
+    # means it falls 23.3%, inside the tolerance), Balanced Growth's resampled portfolio falls
+    # 25.3% peak to trough, beyond the profile's 25% drawdown tolerance.
     from core.errors import PolicyError
 
     universe = default_universe()
     dataset = generate_synthetic_dataset(universe)
-    result = run_analysis(bundled_profiles()["Balanced Growth"], dataset, universe)
+    from core.optimize.estimation import ReturnEstimator
+    from core.pipeline import AnalysisSettings
+
+    settings = AnalysisSettings(expected_returns=ReturnEstimator.HISTORICAL_MEAN)
+    result = run_analysis(bundled_profiles()["Balanced Growth"], dataset, universe, settings)
     frontier = resampled_frontier(
         dataset.returns, result.constraints, result.inputs, result.profile, resamples=20
     )

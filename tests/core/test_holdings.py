@@ -281,11 +281,11 @@ def test_file_errors_say_what_to_do(tmp_path):
 def test_demo_account_has_the_documented_value_and_drifted_weights():
     h = demo_holdings(UNIVERSE)
     assert h.total_value == pytest.approx(2_000_000.0, abs=1e-6)
-    assert h.cash == pytest.approx(11_987.00)
+    assert h.cash == pytest.approx(15_607.50)
     w = h.weights
-    assert w["SPY"] == pytest.approx(0.2286, abs=1e-12)  # 762 x 600 / 2,000,000
+    assert w["SPY"] == pytest.approx(0.2334, abs=1e-12)  # 778 x 600 / 2,000,000
     assert w["AGG"] == pytest.approx(0.0949905, abs=1e-7)  # 1,919 x 99
-    assert w["HYG"] == pytest.approx(0.09376, abs=1e-12)  # 2,344 x 80
+    assert w["HYG"] == pytest.approx(0.055, abs=1e-12)  # 1,375 x 80
     assert set(h.prices) == set(UNIVERSE.tickers)
     assert np.isclose(w.sum(), 1.0, atol=1e-12)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.errors import CancelledError
+from core.errors import CancelledError, SolverError
 from core.jobs import CancelToken
 from core.optimize.candidates import Strategy, portfolio_volatility
 from core.optimize.qp import solve_qp
@@ -31,7 +31,14 @@ def test_fast_path_matches_the_general_qp(setup):
     cs, inputs = result.constraints, result.inputs
     solver = _Solver(cs)
     h = 2 * inputs.covariance
-    for target in np.linspace(0.04, 0.07, 5):
+    n = cs.n
+    # Return floors from the minimum-variance portfolio's return to the highest attainable one,
+    # under whatever expected returns the analysis uses (a floor above the top is infeasible).
+    r_min = inputs.expected_returns @ solver.solve(np.ascontiguousarray(h), np.zeros(n))
+    top = solver.solve(np.ascontiguousarray(1e-7 * np.eye(n)), -inputs.expected_returns)
+    r_max = inputs.expected_returns @ top
+    assert r_max > r_min
+    for target in np.linspace(r_min - 0.005, r_max - 1e-6, 5):
         fast = solver.solve(
             np.ascontiguousarray(h), np.zeros(cs.n), inputs.expected_returns, target
         )
@@ -44,6 +51,20 @@ def test_fast_path_matches_the_general_qp(setup):
             extra_upper=np.array([np.inf]),
         ).weights
         np.testing.assert_allclose(fast, ref, atol=1e-8)
+
+
+def test_an_unattainable_return_floor_is_named(setup):
+    _, _, result = setup
+    cs, inputs = result.constraints, result.inputs
+    solver = _Solver(cs)
+    floor = float(np.sort(inputs.expected_returns)[-1]) + 0.01  # above every ETF's return
+    with pytest.raises(SolverError, match=r"infeasible .*return floor"):
+        solver.solve(
+            np.ascontiguousarray(2 * inputs.covariance),
+            np.zeros(cs.n),
+            inputs.expected_returns,
+            floor,
+        )
 
 
 @pytest.mark.parametrize("method", list(ResamplingMethod))

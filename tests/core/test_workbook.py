@@ -317,7 +317,10 @@ def test_the_methodology_sheet_states_the_estimators_and_why_they_are_the_defaul
     _, wb = passing
     rows = [tuple(c.value for c in row[:3]) for row in wb["Methodology"].iter_rows()]
     estimation = {item: text for section, item, text in rows if section == "Estimation"}
-    assert "Expected returns: Historical mean;" in estimation["Balanced Growth"]
+    assert (
+        "Expected returns: Bayes-Stein shrinkage (weight on target 0."
+        in estimation["Balanced Growth"]
+    )
     assert "covariance: Ledoit-Wolf shrinkage" in estimation["Balanced Growth"]
     assert estimation["Default"] == DEFAULT_ESTIMATORS_REASON
     defaults = AnalysisSettings()
