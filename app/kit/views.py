@@ -232,8 +232,18 @@ def refusal_bar(model: QAbstractItemModel, object_name: str) -> QLabel:
         label.setText(f"⚠ {message}")
         label.show()
 
+    def busy(message: str) -> None:
+        # A large paste read in the background says so here until it ends ("" hides it).
+        if not message:
+            label.hide()
+            return
+        label.setStyleSheet(f"color: {theme.text_colour('muted')}; padding: 2px 4px;")
+        label.setText(f"⏳ {message}")
+        label.show()
+
     model.edit_rejected.connect(refused)  # type: ignore[attr-defined]
     model.state_changed.connect(label.hide)  # type: ignore[attr-defined]
+    model.paste_busy.connect(busy)  # type: ignore[attr-defined]
     return label
 
 

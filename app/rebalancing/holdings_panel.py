@@ -85,6 +85,7 @@ class HoldingsPanel(QGroupBox):
         super().__init__("Holdings (the account as of today)", parent)
         self.model = model
         self.runner = runner if runner is not None else JobRunner(self)
+        model.use_job_runner(self.runner)  # large pastes are read on the tab's runner
         self.table = QTableView()
         self.table.setObjectName("holdings_table")
         self.table.setModel(model)

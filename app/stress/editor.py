@@ -70,6 +70,7 @@ class CustomScenariosPanel(QGroupBox):
         super().__init__("Custom scenarios", parent)
         self.model = model
         self.runner = runner if runner is not None else JobRunner(self)
+        model.use_job_runner(self.runner)  # large pastes are read on the tab's runner
         self.table = QTableView()
         self.table.setObjectName("custom_scenarios_table")
         self.table.setModel(model)

@@ -435,3 +435,25 @@ def test_reverse_stress_is_stated_beside_the_scenarios(stress_window):
     assert "Derived, not a scenario" in model.data(index, Qt.ItemDataRole.ToolTipRole)
     qtmodeltester_rows = model.rowCount()
     tab.results_table.selectRow(qtmodeltester_rows - 1)  # no contributions for a derived row
+
+
+def test_thousands_of_pasted_scenarios_are_read_on_the_tabs_runner(qtbot, stress_window):
+    """Issue 15, #8: a large scenario paste in the window is read in the background on the
+    Stress tab's own job runner (so retiring the tab cancels it), says so over the table, and
+    lands as one undo step that the stress test then runs on."""
+    from app.kit.editable_model import BACKGROUND_PASTE_CELLS
+
+    tab = stress_window.tab_widgets["stress"]
+    model = tab.custom_model
+    tickers = TICKERS
+    rows = BACKGROUND_PASTE_CELLS // (len(tickers) + 1) + 10
+    block = ["Name\t" + "\t".join(tickers)]
+    block += [f"Pasted {k}\t" + "\t".join(["-3"] * len(tickers)) for k in range(rows)]
+    count = stress_window.undo_stack.count()
+    with qtbot.waitSignal(model.paste_finished, timeout=TIMEOUT_MS) as finished:
+        assert model.paste("\r\n".join(block), 0, 0)
+        assert tab.runner.is_running(f"paste {id(model)}")
+        assert "Reading" in tab.custom_panel.refusal_label.text()
+    assert finished.args == [True]
+    assert model.rowCount() == rows and stress_window.undo_stack.count() == count + 1
+    qtbot.waitUntil(lambda: len(tab.stress.outcomes) > rows, timeout=TIMEOUT_MS)

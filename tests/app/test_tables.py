@@ -356,7 +356,9 @@ def test_a_ten_thousand_row_scenario_paste_makes_cells_only_when_shown(qtbot):
     model = CustomScenariosModel(tickers, stack)
     block = ["Name\t" + "\t".join(tickers)]
     block += [f"S{k}\t-5\t1\t2" for k in range(10_000)]
-    assert model.paste("\r\n".join(block), 0, 0)
+    with qtbot.waitSignal(model.paste_finished, timeout=60_000) as finished:
+        assert model.paste("\r\n".join(block), 0, 0)
+    assert finished.args == [True]
     assert model.rowCount() == 10_000 and stack.count() == 1
     assert len(model._rows) == 0  # nothing drawn yet: no cell made
     assert model.data(model.index(9_999, 1)) == "-5.0%"
@@ -390,3 +392,72 @@ def test_cells_are_edited_as_text_the_model_reads(qtbot):
     editor.setText("1,300")
     text.setModelData(editor, holdings, cell)
     assert holdings.holdings().positions["SPY"] == 1300.0
+
+
+def _big_block(tickers, rows, bad_row=None):
+    lines = ["Name\t" + "\t".join(tickers)]
+    for k in range(rows):
+        cell = "oops" if k == bad_row else "-5"
+        lines.append(f"S{k}\t{cell}\t" + "\t".join("1" for _ in tickers[1:]))
+    return "\r\n".join(lines)
+
+
+def test_a_large_paste_is_read_in_the_background_while_the_window_runs(qtbot):
+    """Issue 15, #8: a paste of thousands of rows is parsed and validated in a worker; the
+    event loop keeps turning (a timer fires) and the result is ONE undo step, the same scenarios
+    as the synchronous reading of the same rows gives."""
+    from PySide6.QtCore import QTimer
+
+    from app.kit.editable_model import BACKGROUND_PASTE_CELLS
+
+    tickers = ("SPY", "AGG", "GLD", "TLT")
+    rows = BACKGROUND_PASTE_CELLS // (len(tickers) + 1) + 500
+    stack = QUndoStack()
+    model = CustomScenariosModel(tickers, stack)
+    busy: list[str] = []
+    model.paste_busy.connect(busy.append)
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(1)
+    with qtbot.waitSignal(model.paste_finished, timeout=60_000) as finished:
+        assert model.paste(_big_block(tickers, rows), 0, 0)
+        assert model.pasting and model.rowCount() == 0  # nothing applied yet
+    timer.stop()
+    assert finished.args == [True] and ticks, "the event loop ran while the block was read"
+    assert busy[0] == f"Reading {rows + 1:,} pasted rows…" and busy[-1] == ""
+    assert model.rowCount() == rows and stack.count() == 1
+    # The same rows read synchronously (a small model, below the threshold) give equal scenarios.
+    small = CustomScenariosModel(tickers)
+    assert small.paste(_big_block(tickers, 3), 0, 0)
+    assert model.scenarios()[:3] == small.scenarios()
+    stack.undo()
+    assert model.rowCount() == 0
+
+
+def test_a_large_paste_with_a_bad_cell_changes_nothing_and_names_the_cell(qtbot):
+    from app.kit.editable_model import BACKGROUND_PASTE_CELLS
+
+    tickers = ("SPY", "AGG", "GLD", "TLT")
+    rows = BACKGROUND_PASTE_CELLS // (len(tickers) + 1) + 500
+    model = CustomScenariosModel(tickers, QUndoStack())
+    with qtbot.waitSignal(model.edit_rejected, timeout=60_000) as refused:
+        assert model.paste(_big_block(tickers, rows, bad_row=4_321), 0, 0)
+    assert "S4321" in refused.args[0] and "nothing changed" in refused.args[0]
+    assert model.rowCount() == 0
+
+
+def test_an_edit_made_while_a_large_paste_is_read_refuses_the_paste(qtbot):
+    """The paste was read against the state before the edit: it is refused, never merged."""
+    from app.kit.editable_model import BACKGROUND_PASTE_CELLS
+
+    tickers = ("SPY", "AGG", "GLD", "TLT")
+    rows = BACKGROUND_PASTE_CELLS // (len(tickers) + 1) + 500
+    stack = QUndoStack()
+    model = CustomScenariosModel(tickers, stack)
+    with qtbot.waitSignal(model.paste_finished, timeout=60_000) as finished:
+        assert model.paste(_big_block(tickers, rows), 0, 0)
+        model.add_scenario()  # an edit on the GUI thread while the worker reads
+        assert not model.paste(_big_block(tickers, rows), 0, 0)  # one background paste at a time
+    assert finished.args == [False]
+    assert model.rowCount() == 1 and stack.count() == 1  # only the added scenario
