@@ -65,6 +65,7 @@ from core.pipeline import AnalysisResult
 from core.policy.clauses import drift_band_clauses
 from core.policy.profile import IPSProfile
 from core.rebalance import (
+    DriftReport,
     Holdings,
     RebalanceMethod,
     RebalancePlan,
@@ -508,12 +509,7 @@ class RebalanceTab(FeatureTab):
             f"{value} vs {result.profile.name} targets ({result.recommended_name}): "
             f"<span style='color: {colour};'>ETF breaches {breaches}; class breaches {classes}</span>"
         )
-        self._drift_box.setTitle(
-            f"Drift against the targets (absolute band ±{report.bands.absolute:.1%}"
-            + (f", relative {report.bands.relative:.0%} of target" if report.bands.relative else "")
-            + (f", class ±{report.bands.asset_class:.1%}" if report.bands.asset_class else "")
-            + ")"
-        )
+        self._drift_box.setTitle(drift_box_title(report))
 
     def _show_totals(self, plan: RebalancePlan) -> None:
         before = len(plan.drift.breaches) + len(plan.drift.class_breaches)
@@ -533,3 +529,24 @@ class RebalanceTab(FeatureTab):
             f"<span style='color: {theme.text_colour('muted')};'>Fractional solution: cash {money(plan.continuous.cash_after)}, "
             f"cost {money(plan.continuous.total_cost)}</span>"
         )
+
+
+def drift_box_title(report: DriftReport) -> str:
+    """The drift table's title: each band with the IPS clause it comes from (issue 18), e.g.
+    "absolute band ±5.0% (IPS 7.1), relative 25% of target (IPS 7.2), class ±5.0% (IPS 7.3)"."""
+    clauses = report.band_clauses
+
+    def cited(field: str) -> str:
+        return f" (IPS {clauses[field]})" if clauses.get(field) else ""
+
+    bands = report.bands
+    return (
+        f"Drift against the targets (absolute band ±{bands.absolute:.1%}{cited('absolute')}"
+        + (
+            f", relative {bands.relative:.0%} of target{cited('relative')}"
+            if bands.relative
+            else ""
+        )
+        + (f", class ±{bands.asset_class:.1%}{cited('asset_class')}" if bands.asset_class else "")
+        + ")"
+    )

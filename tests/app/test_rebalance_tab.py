@@ -350,3 +350,17 @@ def test_window_status_bar_keyboard_paste_and_undo(qtbot, window):
     window.action_redo.trigger()
     assert tab.holdings().positions["IWM"] == 2000.5
     assert math.isclose(sum(tab.holdings().weights), 1.0)
+
+
+def test_the_drift_table_names_the_ips_clause_of_each_band(tab, analysis):
+    """Issue 18: every drift band shown comes from a clause of the IPS and says which."""
+    from core.policy.clauses import ClauseKind, clause_id
+
+    profile = analysis.profile
+    title = tab._drift_box.title()
+    for kind, text in (
+        (ClauseKind.DRIFT_ABSOLUTE, f"absolute band ±{profile.drift_bands.absolute:.1%}"),
+        (ClauseKind.DRIFT_CLASS, f"class ±{profile.drift_bands.asset_class:.1%}"),
+    ):
+        cid = clause_id(profile, kind)
+        assert cid and f"{text} (IPS {cid})" in title
