@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.book.check import ProfileTargets
+from core.book.check import BOOK_OPTIMALITY_GAP, ProfileTargets
 from core.book.model import AccountResult, Book
 from core.book.tables import (
     accounts_table,
@@ -124,6 +124,14 @@ def write_book_files(
             for key, t in targets.items()
         },
         "run": dict(run),
+        "trades": {
+            "optimality_gap": (
+                "each whole-share plan is within max(1e-4 x its objective, "
+                f"{BOOK_OPTIMALITY_GAP:g} x the account's value) of the best whole-share plan "
+                "(the Rebalancing tab's program; the tab itself uses 1e-6 of the account)"
+            ),
+            "absolute_gap_fraction": BOOK_OPTIMALITY_GAP,
+        },
         "packages": package_versions((*_PACKAGES,)),
         "files": {
             name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}

@@ -49,6 +49,8 @@ most this (relative, on the currency objective: 0.1%). Proving 1e-5 can take min
 near-equal whole-share combinations exist (to target with a withdrawal and a cash buffer under
 hard IPS limits: 30 s and no proof), while the incumbent's gap was 2e-5 after 3 s."""
 MAX_TOTAL_PASSES = 4
+EXACT_GAP_FRACTION = 1e-6
+"""The Rebalancing tab's absolute gap: 1e-6 of the account ($2 on $2M), beside MIP_REL_GAP."""
 FEASIBILITY_TOLERANCE = 1e-5
 """Largest row violation (rows scaled to a unit largest coefficient, so about currency / price)
 accepted from HiGHS before the plan is re-solved without presolve."""
@@ -113,6 +115,9 @@ class TradeModel:
     base: float
     min_trade: float
     limits: HardLimits | None = None
+    gap_fraction: float = EXACT_GAP_FRACTION
+    """The stated optimality gap's absolute part, a fraction of the account (``base``): the plan
+    is within ``max(MIP_REL_GAP x objective, gap_fraction x base)`` of the whole-share optimum."""
 
     def trade_costs(self, trades: np.ndarray) -> np.ndarray:
         """Cost of each signed share trade, currency."""
@@ -314,9 +319,13 @@ def _solve_once(
             aux=slice(exc.start, cls.stop),
             flags=(zb, zs) if use_flags else None,
         )
-        rounded = round_relaxation(program, base=m.base, relative_gap=MIP_REL_GAP)
+        rounded = round_relaxation(
+            program, base=m.base, relative_gap=MIP_REL_GAP, absolute_fraction=m.gap_fraction
+        )
         if rounded is not None:
             return np.round(rounded.x[buy] - rounded.x[sell])
+    # scipy's milp takes no absolute gap: where the rounding is not accepted, HiGHS proves its
+    # relative gap as in the Rebalancing tab (so a looser stated gap only ever helps).
     options = {"mip_rel_gap": MIP_REL_GAP, "time_limit": TIME_LIMIT_SECONDS}
     result = milp(
         objective,

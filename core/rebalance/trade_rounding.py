@@ -40,11 +40,16 @@ ABSOLUTE_GAP_FRACTION = 1e-6
 $2M account (0.01 bp of the account), a tenth of a share of a $20 ETF."""
 
 
-def accepted_gap(objective: float, base: float, relative_gap: float) -> float:
+def accepted_gap(
+    objective: float,
+    base: float,
+    relative_gap: float,
+    absolute_fraction: float = ABSOLUTE_GAP_FRACTION,
+) -> float:
     """The largest ``U - L`` (currency) at which a rounded plan is accepted: the MILP's own
-    relative gap on the plan's objective, or :data:`ABSOLUTE_GAP_FRACTION` of the account,
-    whichever is larger."""
-    return max(relative_gap * abs(objective), ABSOLUTE_GAP_FRACTION * max(base, 1.0))
+    relative gap on the plan's objective, or ``absolute_fraction`` of the account (default
+    :data:`ABSOLUTE_GAP_FRACTION`), whichever is larger."""
+    return max(relative_gap * abs(objective), absolute_fraction * max(base, 1.0))
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,13 @@ def _best(program: Program, trades: np.ndarray) -> tuple[np.ndarray, float, bool
     return trades[k], float(score[k]), bool(feasible[k])
 
 
-def round_relaxation(program: Program, *, base: float, relative_gap: float) -> Rounded | None:
+def round_relaxation(
+    program: Program,
+    *,
+    base: float,
+    relative_gap: float,
+    absolute_fraction: float = ABSOLUTE_GAP_FRACTION,
+) -> Rounded | None:
     """A whole-share point within :func:`accepted_gap` of the optimum, or None (run the MILP).
 
     None also when the relaxation is not solved to optimality (infeasible, numerical trouble):
@@ -159,12 +170,12 @@ def round_relaxation(program: Program, *, base: float, relative_gap: float) -> R
     pairs = (eye[:, None, :] - eye[None, :, :]).reshape(n * n, n)[~np.eye(n, dtype=bool).ravel()]
     steps = np.vstack([eye, -eye, pairs])  # one share more or less, or one ETF for another
     for _ in range(MAX_LOCAL_STEPS):
-        if feasible and score - bound <= accepted_gap(score, base, relative_gap):
+        if feasible and score - bound <= accepted_gap(score, base, relative_gap, absolute_fraction):
             break
         step_trades, step_score, step_feasible = _best(p, trades[None, :] + steps)
         if not step_score < score - 1e-12:
             break
         trades, score, feasible = step_trades, step_score, step_feasible
-    if not feasible or score - bound > accepted_gap(score, base, relative_gap):
+    if not feasible or score - bound > accepted_gap(score, base, relative_gap, absolute_fraction):
         return None
     return Rounded(_points(p, trades[None, :])[0], score, bound)

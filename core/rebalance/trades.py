@@ -69,7 +69,7 @@ from core.rebalance.plan import (
     TradeAction,
     TradeLine,
 )
-from core.rebalance.trade_model import HardLimits, TradeModel, solve_trades
+from core.rebalance.trade_model import EXACT_GAP_FRACTION, HardLimits, TradeModel, solve_trades
 from core.universe import Universe
 
 
@@ -201,6 +201,7 @@ def rebalance(
     whole_shares: bool = True,
     cash_asset_class: str = "Cash",
     profile: IPSProfile | None = None,
+    optimality_gap: float | None = None,
 ) -> RebalancePlan:
     """Trade ``holdings`` towards ``targets`` with cash-balanced trades (model in the module docstring).
 
@@ -233,6 +234,12 @@ def rebalance(
         The IPS whose hard limits the post-trade account must meet (module docstring);
         ``asset_classes`` must then be its :class:`Universe`. Without it only the bands and the
         cash buffer are used and the plan has no compliance table.
+    optimality_gap : float, optional
+        The absolute part of the whole-share plan's stated optimality gap, as a fraction of the
+        account: the plan is within ``max(1e-4 x objective, optimality_gap x account)`` (currency)
+        of the best whole-share plan. Default :data:`~core.rebalance.trade_model.EXACT_GAP_FRACTION`
+        (1e-6, $2 on $2M: the Rebalancing tab); the firm's book states a looser one
+        (:data:`core.book.check.BOOK_OPTIMALITY_GAP`).
 
     Raises
     ------
@@ -323,6 +330,7 @@ def rebalance(
         center_reserve=0.0 if band_edge else buffer,
         base=base,
         min_trade=min_trade_value,
+        gap_fraction=EXACT_GAP_FRACTION if optimality_gap is None else float(optimality_gap),
         limits=(
             _hard_limits(profile, asset_classes, tickers, cash_asset_class)
             if profile is not None and isinstance(asset_classes, Universe)

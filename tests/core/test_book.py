@@ -130,6 +130,13 @@ def test_the_pass_finds_exactly_the_planted_exception_with_its_margin(planted, t
     }
     accounts = pd.read_csv(tmp_path / "book_accounts.csv")
     assert (accounts["status"] == "skipped").sum() == 3 and len(accounts) == 200
+    import json
+
+    from core.book.check import BOOK_OPTIMALITY_GAP
+
+    manifest = json.loads((tmp_path / "run_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["trades"]["absolute_gap_fraction"] == BOOK_OPTIMALITY_GAP  # the gap stated
+    assert f"{BOOK_OPTIMALITY_GAP:g} x the account's value" in manifest["trades"]["optimality_gap"]
     import zipfile
 
     with zipfile.ZipFile(tmp_path / "book_exceptions.xlsx") as archive:  # a native chart

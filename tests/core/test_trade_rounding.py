@@ -8,6 +8,7 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 import core.rebalance.trade_rounding as rounding
+from core.book.check import BOOK_OPTIMALITY_GAP
 from core.pipeline import load_default_dataset, run_analysis
 from core.policy.profile_io import bundled_profiles
 from core.rebalance import RebalanceMethod, rebalance, rebalance_targets
@@ -35,29 +36,43 @@ def _accounts(count: int, seed: int):
 
 
 @pytest.mark.slow
-def test_accepted_roundings_are_within_the_gap_of_the_milp_optimum(monkeypatch):
+@pytest.mark.parametrize(
+    ("method", "optimality_gap", "count"),
+    [
+        (RebalanceMethod.TO_BAND_EDGE, None, 4),  # the Rebalancing tab's gap (1e-6 of the account)
+        (RebalanceMethod.TO_TARGET, BOOK_OPTIMALITY_GAP, 3),  # the book's stated gap
+    ],
+)
+def test_accepted_roundings_are_within_the_gap_of_the_milp_optimum(
+    monkeypatch, method, optimality_gap, count
+):
     seen = []
     original = rounding.round_relaxation
 
-    def spy(program, *, base, relative_gap):
-        found = original(program, base=base, relative_gap=relative_gap)
-        seen.append((program, base, relative_gap, found))
+    def spy(program, *, base, relative_gap, absolute_fraction=rounding.ABSOLUTE_GAP_FRACTION):
+        found = original(
+            program, base=base, relative_gap=relative_gap, absolute_fraction=absolute_fraction
+        )
+        seen.append((program, base, relative_gap, absolute_fraction, found))
         return found
 
     monkeypatch.setattr(rounding, "round_relaxation", spy)
-    for holdings, targets, profile, universe in _accounts(4, seed=4):
+    for holdings, targets, profile, universe in _accounts(count, seed=4):
         rebalance(
             holdings,
             targets,
             bands=profile.drift_bands,
-            method=RebalanceMethod.TO_BAND_EDGE,
+            method=method,
             asset_classes=universe,
             cost_bps=5,
             profile=profile,
+            optimality_gap=optimality_gap,
         )
-    accepted = [s for s in seen if s[3] is not None]
+    expected = rounding.ABSOLUTE_GAP_FRACTION if optimality_gap is None else optimality_gap
+    assert all(s[3] == expected for s in seen)  # the stated gap reaches the rounding
+    accepted = [s for s in seen if s[4] is not None]
     assert accepted, "no rounding was accepted: the test checks nothing"
-    for program, base, relative_gap, found in accepted:
+    for program, base, relative_gap, absolute_fraction, found in accepted:
         integrality = np.zeros_like(program.objective)
         integrality[program.buy] = integrality[program.sell] = 1
         if program.flags is not None:
@@ -74,7 +89,12 @@ def test_accepted_roundings_are_within_the_gap_of_the_milp_optimum(monkeypatch):
         # below the optimum, the rounded plan (a feasible whole-share point) no better than it,
         # and within the stated gap of HiGHS's own proof.
         dual = exact.mip_dual_bound if exact.status == 1 else exact.fun
-        gap = rounding.accepted_gap(found.objective, base, relative_gap)
+        gap = rounding.accepted_gap(found.objective, base, relative_gap, absolute_fraction)
+        # The stated gap, by hand: the larger of 1e-4 of the plan's objective and the
+        # absolute fraction of the account.
+        assert gap == pytest.approx(
+            max(1e-4 * abs(found.objective), absolute_fraction * max(base, 1.0))
+        )
         assert found.lower_bound <= exact.fun + 1e-6
         assert found.objective >= dual - 1e-6 * max(1.0, abs(dual))
         assert found.objective - dual <= gap + 1e-6
