@@ -11,7 +11,6 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -20,7 +19,8 @@ from PySide6.QtWidgets import (
 
 from app.kit import formatting as fmt
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
-from app.kit.views import keep_place, read_only_table
+from app.kit.job_controls import JobControls
+from app.kit.views import read_only_table
 from app.kit.workers import Job, JobRunner
 from core.pipeline import AnalysisResult
 from core.robustness.pick_stability import (
@@ -64,13 +64,16 @@ class PickStabilityPanel(QWidget):
             "Bootstrap the sample; on each draw measure the recommended portfolio's drawdown and "
             "re-run the selection."
         )
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("pick_stability_cancel_button")
-        self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        keep_place(self.progress)
-        self.progress.hide()
+        self.controls = JobControls(
+            self.runner,
+            PICK_STABILITY_JOB,
+            what="Pick stability",
+            cancelled="Pick stability cancelled.",
+            status=self.status_message.emit,
+            cancel_name="pick_stability_cancel_button",
+            parent=self,
+        )
+        self.cancel_button, self.progress = self.controls.cancel_button, self.controls.progress
         self.summary = QLabel(
             "How sure is the pick? Press Run: the chance the recommended portfolio breaches the "
             "drawdown tolerance over a resampled history, and how often the selection picks it "
@@ -96,7 +99,6 @@ class PickStabilityPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         self.run_button.clicked.connect(self._on_run_button_clicked)
-        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
 
     def set_result(self, result: AnalysisResult) -> None:
         """A new analysis: the previous answer no longer applies."""
@@ -112,7 +114,7 @@ class PickStabilityPanel(QWidget):
 
     @property
     def busy(self) -> bool:
-        return self.runner.is_running(PICK_STABILITY_JOB)
+        return self.controls.busy
 
     def start(self) -> Job | None:
         """Start the bootstrap for the current result (cancels a running one)."""
@@ -126,31 +128,11 @@ class PickStabilityPanel(QWidget):
             samples=self.samples_spin.value(),
             seed=self.seed_spin.value(),
         )
-        self.runner.start(job)
-        job.connect(
-            progress=self._on_job_progress,
-            result=self._on_job_result,
-            error=self._on_job_error,
-            cancelled=self._on_job_cancelled,
-            finished=self._on_job_finished,
-        )
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.setEnabled(True)
-        return job
+        return self.controls.launch(job, result=self._on_job_result)
 
     @Slot()
     def _on_run_button_clicked(self) -> None:
         self.start()
-
-    @Slot()
-    def _on_cancel_button_clicked(self) -> None:
-        self.runner.cancel(PICK_STABILITY_JOB)
-
-    @Slot(float, str)
-    def _on_job_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(fraction * 100))
-        self.progress.setFormat(message)
 
     @Slot(object)
     def _on_job_result(self, answer: PickStability) -> None:
@@ -168,20 +150,6 @@ class PickStabilityPanel(QWidget):
             row_labels=list(frame.index),
         )
         self.summary.setText(answer.sentence())
-
-    @Slot(str)
-    def _on_job_error(self, message: str) -> None:
-        self.status_message.emit(f"Pick stability failed: {message}")
-
-    @Slot()
-    def _on_job_cancelled(self) -> None:
-        self.status_message.emit("Pick stability cancelled.")
-
-    @Slot()
-    def _on_job_finished(self) -> None:
-        if not self.busy:
-            self.progress.hide()
-            self.cancel_button.setEnabled(False)
 
 
 __all__ = ["PICK_STABILITY_JOB", "PickStabilityPanel"]

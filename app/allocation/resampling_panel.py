@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -25,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from app.kit import formatting as fmt
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
-from app.kit.views import keep_place, read_only_table
+from app.kit.job_controls import JobControls
+from app.kit.views import read_only_table
 from app.kit.workers import Job, JobRunner
 from core.adoption import AdoptedPortfolio, adopt, adoption_problem, without_adoption
 from core.errors import IPSStudioError
@@ -112,14 +112,16 @@ class ResamplingPanel(QGroupBox):
             "Resample the returns, re-solve the frontier for each draw, average "
             "(adds the Resampled Frontier candidate)."
         )
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("resample_cancel_button")
-        self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        self.progress.setTextVisible(True)
-        keep_place(self.progress)  # showing it must not move the chart and tables around it
-        self.progress.hide()
+        self.controls = JobControls(
+            self.runner,
+            RESAMPLE_JOB,
+            what="Resampling",
+            cancelled="Resampling cancelled; the analysis is unchanged.",
+            status=self.status_message.emit,
+            cancel_name="resample_cancel_button",
+            parent=self,
+        )
+        self.cancel_button, self.progress = self.controls.cancel_button, self.controls.progress
         self.summary = QLabel(
             "Weight stability shows how much the recommended weights move when the "
             "sample is resampled. Press Resample."
@@ -160,7 +162,6 @@ class ResamplingPanel(QGroupBox):
         self.adopt_button.clicked.connect(self._on_adopt_button_clicked)
         self.optimizer_button.clicked.connect(self.drop_requested)
         self.run_button.clicked.connect(self._on_run_button_clicked)
-        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
 
     def set_result(self, result: AnalysisResult, adopted: AdoptedPortfolio | None = None) -> None:
         """The result on screen and the project's adoption (which buttons apply)."""
@@ -200,7 +201,7 @@ class ResamplingPanel(QGroupBox):
 
     @property
     def busy(self) -> bool:
-        return self.runner.is_running(RESAMPLE_JOB)
+        return self.controls.busy
 
     def start(self) -> Job | None:
         """Start a resampling of the current result (cancels a running one); None without a result."""
@@ -214,31 +215,11 @@ class ResamplingPanel(QGroupBox):
             self.resamples_spin.value(),
             ResamplingMethod(self.method_combo.currentData()),
         )
-        self.runner.start(job)
-        job.connect(
-            progress=self._on_job_progress,
-            result=self._on_job_result,
-            error=self._on_job_error,
-            cancelled=self._on_job_cancelled,
-            finished=self._on_job_finished,
-        )
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.setEnabled(True)
-        return job
+        return self.controls.launch(job, result=self._on_job_result)
 
     @Slot()
     def _on_run_button_clicked(self) -> None:
         self.start()
-
-    @Slot()
-    def _on_cancel_button_clicked(self) -> None:
-        self.runner.cancel(RESAMPLE_JOB)
-
-    @Slot(float, str)
-    def _on_job_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(fraction * 100))
-        self.progress.setFormat(message)
 
     @Slot(object)
     def _on_job_result(self, answer: ResampleAnswer) -> None:
@@ -266,20 +247,6 @@ class ResamplingPanel(QGroupBox):
             f"{frame.loc[widest.idxmax(), 'p95']:.0%}). The Resampled Frontier candidate was added to the "
             "comparison; it becomes the recommendation only if you adopt it."
         )
-
-    @Slot(str)
-    def _on_job_error(self, message: str) -> None:
-        self.status_message.emit(f"Resampling failed: {message}")
-
-    @Slot()
-    def _on_job_cancelled(self) -> None:
-        self.status_message.emit("Resampling cancelled; the analysis is unchanged.")
-
-    @Slot()
-    def _on_job_finished(self) -> None:
-        if not self.busy:
-            self.progress.hide()
-            self.cancel_button.setEnabled(False)
 
 
 __all__ = ["RESAMPLE_JOB", "ResamplingPanel", "resample_job"]

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -25,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from app.kit import formatting as fmt
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
-from app.kit.views import FittedTableView, keep_place, read_only_table
+from app.kit.job_controls import JobControls
+from app.kit.views import FittedTableView, read_only_table
 from app.kit.workers import Job, JobRunner
 from core.backtest.holding import WithinPeriod
 from core.backtest.results import WalkForwardResult
@@ -113,13 +113,16 @@ class WalkForwardPanel(QGroupBox):
             "rebuild every candidate, apply the IPS selection rule, hold for the quarter, pay "
             "the trading cost; repeat."
         )
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("walk_forward_cancel_button")
-        self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        keep_place(self.progress)
-        self.progress.hide()
+        self.controls = JobControls(
+            self.runner,
+            WALK_FORWARD_JOB,
+            what="Walk-forward",
+            cancelled="Walk-forward cancelled.",
+            status=self.status_message.emit,
+            cancel_name="walk_forward_cancel_button",
+            parent=self,
+        )
+        self.cancel_button, self.progress = self.controls.cancel_button, self.controls.progress
         self.summary = QLabel(
             "How would each rule have done on months it did not see? Press Run walk-forward."
         )
@@ -147,7 +150,6 @@ class WalkForwardPanel(QGroupBox):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         self.run_button.clicked.connect(self._on_run_button_clicked)
-        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
 
     def set_result(self, result: AnalysisResult) -> None:
         self._result = result
@@ -165,7 +167,7 @@ class WalkForwardPanel(QGroupBox):
 
     @property
     def busy(self) -> bool:
-        return self.runner.is_running(WALK_FORWARD_JOB)
+        return self.controls.busy
 
     def start(self) -> Job | None:
         """Walk the current result forward (cancels a running walk); None without a result."""
@@ -173,31 +175,11 @@ class WalkForwardPanel(QGroupBox):
             self.status_message.emit("Nothing to test yet: wait for the first analysis.")
             return None
         job = Job(WALK_FORWARD_JOB, walk_forward_job, self._result, self.settings())
-        self.runner.start(job)
-        job.connect(
-            progress=self._on_job_progress,
-            result=self._on_job_result,
-            error=self._on_job_error,
-            cancelled=self._on_job_cancelled,
-            finished=self._on_job_finished,
-        )
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.setEnabled(True)
-        return job
+        return self.controls.launch(job, result=self._on_job_result)
 
     @Slot()
     def _on_run_button_clicked(self) -> None:
         self.start()
-
-    @Slot()
-    def _on_cancel_button_clicked(self) -> None:
-        self.runner.cancel(WALK_FORWARD_JOB)
-
-    @Slot(float, str)
-    def _on_job_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(fraction * 100))
-        self.progress.setFormat(message)
 
     @Slot(object)
     def _on_job_result(self, answer: WalkForwardAnswer) -> None:
@@ -226,20 +208,6 @@ class WalkForwardPanel(QGroupBox):
             f"{', '.join(picks)}. {notes}"
         )
         self.summary.setToolTip(walk.describe())
-
-    @Slot(str)
-    def _on_job_error(self, message: str) -> None:
-        self.status_message.emit(f"Walk-forward failed: {message}")
-
-    @Slot()
-    def _on_job_cancelled(self) -> None:
-        self.status_message.emit("Walk-forward cancelled.")
-
-    @Slot()
-    def _on_job_finished(self) -> None:
-        if not self.busy:
-            self.progress.hide()
-            self.cancel_button.setEnabled(False)
 
 
 __all__ = ["WALK_FORWARD_JOB", "WalkForwardPanel", "walk_forward_job"]
