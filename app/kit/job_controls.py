@@ -27,6 +27,8 @@ class JobControls(QObject):
 
     ``what`` names the job in messages ("Resampling" -> "Resampling failed: ..."); ``cancelled``
     is the message after a cancel; ``status`` receives both (the panel's ``status_message``).
+    ``error``, when given, receives a failure's message instead (a tab that also shows it in
+    place); ``progress_name`` names the progress bar for tests and style sheets.
     """
 
     def __init__(
@@ -38,15 +40,19 @@ class JobControls(QObject):
         cancelled: str,
         status: Callable[[str], Any],
         cancel_name: str,
+        progress_name: str = "",
+        error: Callable[[str], Any] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.runner, self.kind = runner, kind
         self._what, self._cancelled, self._status = what, cancelled, status
+        self._error = error
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName(cancel_name)
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
+        self.progress.setObjectName(progress_name)
         self.progress.setRange(0, 100)
         self.progress.setTextVisible(True)
         keep_place(self.progress)  # showing it must not move the tables and charts around it
@@ -83,7 +89,10 @@ class JobControls(QObject):
 
     @Slot(str)
     def _on_job_error(self, message: str) -> None:
-        self._status(f"{self._what} failed: {message}")
+        if self._error is not None:
+            self._error(message)
+        else:
+            self._status(f"{self._what} failed: {message}")
 
     @Slot()
     def _on_job_cancelled(self) -> None:

@@ -6,16 +6,18 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
-from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProgressBar,
     QPushButton,
     QStyle,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -389,3 +391,21 @@ class ResizeWatch(QObject):
         if event.type() == QEvent.Type.Resize:
             self._callback()
         return False
+
+
+def status_job_widgets(
+    prefix: str, cancel: QAction, width: int
+) -> tuple[QProgressBar, QToolButton]:
+    """A status-bar progress bar (``{prefix}_progress_bar``, at most ``width`` px) and a text
+    button for ``cancel`` (``{prefix}_cancel_button``), both hidden until a job runs."""
+    bar = QProgressBar()
+    bar.setObjectName(f"{prefix}_progress_bar")
+    bar.setRange(0, 100)
+    bar.setMaximumWidth(width)
+    bar.hide()
+    button = QToolButton()
+    button.setObjectName(f"{prefix}_cancel_button")
+    button.setDefaultAction(cancel)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    button.hide()
+    return bar, button

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -29,11 +28,11 @@ from app.kit.context import StudioContext
 from app.kit.dataframe_model import DataFrameModel
 from app.kit.deferred import DeferredWork
 from app.kit.feature import FeatureTab
+from app.kit.job_controls import JobControls
 from app.kit.views import (
     SlotChart,
     figure_slot,
     group_box,
-    keep_place,
     read_only_table,
     warning_banner,
 )
@@ -141,14 +140,21 @@ class OutlookTab(FeatureTab):
         )
         self.run_button = QPushButton("Simulate")
         self.run_button.setObjectName("outlook_run_button")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setObjectName("outlook_cancel_button")
-        self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setObjectName("outlook_progress")
-        self.progress.setRange(0, 100)
-        keep_place(self.progress)
-        self.progress.hide()
+        self.job_controls = JobControls(
+            self.runner,
+            OUTLOOK_JOB,
+            what="Outlook",
+            cancelled="Outlook simulation cancelled.",
+            status=self.status_message.emit,
+            cancel_name="outlook_cancel_button",
+            progress_name="outlook_progress",
+            error=self._on_job_error,
+            parent=self,
+        )
+        self.cancel_button, self.progress = (
+            self.job_controls.cancel_button,
+            self.job_controls.progress,
+        )
         controls = QWidget()
         row = QHBoxLayout(controls)
         row.setContentsMargins(0, 0, 0, 0)
@@ -233,7 +239,6 @@ class OutlookTab(FeatureTab):
             spin.valueChanged.connect(self._on_setting_changed)
         self.model_combo.currentIndexChanged.connect(self._on_setting_changed)
         self.run_button.clicked.connect(self._on_run_button_clicked)
-        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.portfolio_combo.currentIndexChanged.connect(self._on_portfolio_combo_changed)
 
     fan_chart = SlotChart("fan_slot")
@@ -325,20 +330,10 @@ class OutlookTab(FeatureTab):
         """Start a simulation of the result on screen with the settings of the controls."""
         if self._result is None:
             return None
-        job = self.runner.start(
-            Job(OUTLOOK_JOB, outlook_job, self._result, self.settings(), self._account())
-        )
-        job.connect(
-            progress=self._on_job_progress,
+        return self.job_controls.launch(
+            Job(OUTLOOK_JOB, outlook_job, self._result, self.settings(), self._account()),
             result=self._on_job_result,
-            error=self._on_job_error,
-            cancelled=self._on_job_cancelled,
-            finished=self._on_job_finished,
         )
-        self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.setEnabled(True)
-        return job
 
     @Slot()
     def _on_setting_changed(self) -> None:
@@ -347,25 +342,6 @@ class OutlookTab(FeatureTab):
     @Slot()
     def _on_run_button_clicked(self) -> None:
         self.run()
-
-    @Slot()
-    def _on_cancel_button_clicked(self) -> None:
-        self.runner.cancel(OUTLOOK_JOB)
-
-    @Slot(float, str)
-    def _on_job_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(fraction * 100))
-        self.progress.setFormat(message)
-
-    @Slot()
-    def _on_job_finished(self) -> None:
-        if not self.runner.is_running(OUTLOOK_JOB):
-            self.progress.hide()
-            self.cancel_button.setEnabled(False)
-
-    @Slot()
-    def _on_job_cancelled(self) -> None:
-        self.status_message.emit("Outlook simulation cancelled.")
 
     @Slot(str)
     def _on_job_error(self, message: str) -> None:

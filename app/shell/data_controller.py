@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressBar, QToolButton
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
+from app.kit.views import status_job_widgets
 from app.kit.workers import Job
 from app.shell.actions import make_action
 from core.data.dataset import DataMode
@@ -182,16 +183,7 @@ class DataController(QObject):
         self.action_import.triggered.connect(self._on_action_import_triggered)
         self.action_universe.triggered.connect(self._on_action_universe_triggered)
 
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName("data_progress_bar")
-        self.progress_bar.setRange(0, 100)
-        self.progress_bar.setMaximumWidth(140)
-        self.progress_bar.hide()
-        self.cancel_button = QToolButton()
-        self.cancel_button.setObjectName("data_cancel_button")
-        self.cancel_button.setDefaultAction(self.action_cancel)
-        self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.cancel_button.hide()
+        self.progress_bar, self.cancel_button = status_job_widgets("data", self.action_cancel, 140)
 
     def build_menu(self, menu: QMenu) -> None:
         menu.addAction(self.action_refresh)

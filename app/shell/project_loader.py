@@ -16,9 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QMessageBox, QProgressBar, QToolButton
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QMessageBox
 
+from app.kit.views import status_job_widgets
 from app.kit.workers import Job
 from app.shell.actions import make_action
 from core.jobs import CancelToken, ProgressCallback
@@ -56,16 +57,7 @@ class ProjectLoader(QObject):
         )
         self.action_cancel.setEnabled(False)
         self.action_cancel.triggered.connect(self.cancel)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setObjectName("open_progress_bar")
-        self.progress_bar.setRange(0, 100)
-        self.progress_bar.setMaximumWidth(160)
-        self.progress_bar.hide()
-        self.cancel_button = QToolButton()
-        self.cancel_button.setObjectName("open_cancel_button")
-        self.cancel_button.setDefaultAction(self.action_cancel)
-        self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.cancel_button.hide()
+        self.progress_bar, self.cancel_button = status_job_widgets("open", self.action_cancel, 160)
         status = window.statusBar()
         status.insertPermanentWidget(0, self.progress_bar)
         status.insertPermanentWidget(1, self.cancel_button)
