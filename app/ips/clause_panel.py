@@ -134,7 +134,7 @@ class ClausePanel(QWidget):
             return {}
         out = {}
         for cid, row in clause_margins(self._result).items():
-            text = _pp(row.slack)
+            text = _pp(row.margin)
             out[cid] = text if row.passed else f"{text} FAIL"
         return out
 
@@ -189,7 +189,7 @@ class ClausePanel(QWidget):
         )
         verdict = "PASS" if row.passed else "FAIL"
         return (
-            f"<b>Current margin:</b> {_pp(row.slack)}, {verdict}, "
+            f"<b>Current margin:</b> {_pp(row.margin)}, {verdict}, "
             f"{escape(self._result.recommended_name)}: {escape(row.comment)}{escape(stale)}."
         )
 

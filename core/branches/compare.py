@@ -309,7 +309,7 @@ def comparison_rows(
         add(
             Section.COMPLIANCE,
             rule,
-            [c.slack if c is not None else math.nan for c in cells],
+            [c.margin if c is not None else math.nan for c in cells],
             _H,
             passed=[c.passed if c is not None else None for c in cells],
         )

@@ -93,7 +93,7 @@ def _margin(row: ValidationRow) -> RuleMargin:
     actual, limit = row.actual, row.limit
     if row.rule.startswith(DRAWDOWN_RULE):
         actual = -row.actual  # the report holds the drawdown as a negative return
-    return RuleMargin(row.rule, row.category, limit, actual, row.slack, row.passed)
+    return RuleMargin(row.rule, row.category, limit, actual, row.margin, row.passed)
 
 
 def rule_margins(report: ValidationReport) -> tuple[RuleMargin, ...]:

@@ -43,8 +43,10 @@ class ValidationRow:
 
     @property
     def margin(self) -> float:
-        """The slack: distance to the limit, positive inside, negative when breached."""
-        return self.slack
+        """The slack: distance to the limit, positive inside, negative when breached. Rounding
+        residue (below 1e-12, e.g. -1.1e-16 for a weight summed to its floor) is 0, so a rule at
+        its limit never reads "-0.00%" in a table or the workbook."""
+        return 0.0 if abs(self.slack) < 1e-12 else self.slack
 
 
 FRAME_COLUMNS = ("clause", "rule", "category", "limit", "actual", "margin", "pass_fail", "comment")
@@ -72,7 +74,7 @@ class ValidationReport:
                     "category": r.category,
                     "limit": r.limit_text,
                     "actual": r.actual,
-                    "margin": r.slack,
+                    "margin": r.margin,
                     "pass_fail": "PASS" if r.passed else "FAIL",
                     "comment": r.comment,
                 }

@@ -209,8 +209,8 @@ def compliance_table(
             current_comment=now.comment,
             post_trade_comment=post.comment,
             shortfall=_shortfall(post),
-            current_margin=now.slack,
-            post_trade_margin=post.slack,
+            current_margin=now.margin,
+            post_trade_margin=post.margin,
             clause=now.clause,
         )
         for now, post in zip(*rows_by_state, strict=True)

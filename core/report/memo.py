@@ -174,7 +174,7 @@ def _constraints(result: AnalysisResult) -> list[str]:
             r.rule,
             r.limit_text,
             f"{r.actual:.2%}",
-            f"{r.slack * 100:+.2f} pp",
+            f"{r.margin * 100:+.2f} pp",
             "PASS" if r.passed else "**FAIL**",
         ]
         for r in rec.validation.rows

@@ -94,3 +94,20 @@ def test_not_fully_invested_and_short_positions_fail():
     failed = {r.rule for r in rep.failures}
     assert {"Fully invested", "Long only (no shorting)", "SPY minimum"} <= failed
     assert np.isclose([r.actual for r in rep.rows if r.rule == "Fully invested"][0], 0.75)
+
+
+def test_a_rule_at_its_limit_has_a_margin_of_exactly_zero():
+    """Equity summed to its 45% floor lands 1e-16 below it in floating point: the margin shown
+    (table, CSV, workbook) is 0, never "-0.00%"; the slack itself keeps the raw residue."""
+    from core.policy.validation import ValidationRow
+
+    at_floor = ValidationRow(
+        "Equity allocation", "Asset class", "45% to 70%", 0.45, -1.1e-16, True, ""
+    )
+    assert at_floor.margin == 0.0 and str(at_floor.margin) == "0.0"
+    from core.policy.validation import ValidationReport
+
+    shown = ValidationReport((at_floor,)).to_frame()
+    assert shown.loc[0, "margin"] == 0.0 and str(shown.loc[0, "margin"]) == "0.0"
+    inside = ValidationRow("Cash allocation", "Asset class", "0% to 10%", 0.08, 0.02, True, "")
+    assert inside.margin == 0.02
