@@ -21,9 +21,12 @@ Exceptions (:class:`~core.book.model.AccountException`), with margins in decimal
 The optimality gap is stated, not hidden: the book solves the Rebalancing tab's program with the
 absolute part of its gap at :data:`BOOK_OPTIMALITY_GAP` of each account (5 bp: $1,000 on a $2M
 account, under two shares of SPY) instead of the tab's 1e-6, so the LP relaxation's rounding is
-accepted by proof (:mod:`core.rebalance.trade_rounding`) on most accounts and the MILP runs only
-where it is not; every plan is within ``max(1e-4 x objective, BOOK_OPTIMALITY_GAP x value)`` of
-the best whole-share plan. The outputs (``book_accounts.csv``, the manifest) say so.
+accepted by proof (:mod:`core.rebalance.trade_rounding`) on most accounts, the MILP runs only
+where it is not (at the relative gap that the best rounding turns the stated gap into), and one
+pass over the post-trade total is enough; every plan is within ``1e-4 x objective +
+BOOK_OPTIMALITY_GAP x value`` of the best whole-share plan at its post-trade total (the proof
+is in :mod:`core.rebalance.trade_model`). The manifest and the exceptions workbook's Summary
+sheet say so (:func:`gap_statement`).
 """
 
 from __future__ import annotations
@@ -42,6 +45,15 @@ from core.universe import Universe
 BOOK_OPTIMALITY_GAP = 5e-4
 """Absolute part of the whole-share plan's stated optimality gap in the book, a fraction of each
 account's value (module docstring); the Rebalancing tab keeps 1e-6."""
+
+
+def gap_statement() -> str:
+    """The book's stated optimality gap in words, for its outputs."""
+    return (
+        "each whole-share plan is within 1e-4 x its objective + "
+        f"{BOOK_OPTIMALITY_GAP:g} x the account's value of the best whole-share plan "
+        "(the Rebalancing tab's program; the tab itself uses 1e-6 of the account)"
+    )
 
 
 @dataclass(frozen=True)

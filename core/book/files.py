@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.book.check import BOOK_OPTIMALITY_GAP, ProfileTargets
+from core.book.check import BOOK_OPTIMALITY_GAP, ProfileTargets, gap_statement
 from core.book.model import AccountResult, Book
 from core.book.tables import (
     accounts_table,
@@ -79,7 +79,9 @@ def _write_workbook(
         )
     chart.set_categories(Reference(summary_sheet, min_col=1, min_row=2, max_row=last))
     chart.width, chart.height = 18, 9
-    summary_sheet.add_chart(chart, f"A{last + 3}")
+    summary_sheet.cell(row=last + 2, column=1, value=f"Trades: {gap_statement()}.")
+    summary_sheet.cell(row=last + 3, column=1, value="Educational software, not investment advice.")
+    summary_sheet.add_chart(chart, f"A{last + 5}")
     workbook.save(path)
 
 
@@ -125,11 +127,7 @@ def write_book_files(
         },
         "run": dict(run),
         "trades": {
-            "optimality_gap": (
-                "each whole-share plan is within max(1e-4 x its objective, "
-                f"{BOOK_OPTIMALITY_GAP:g} x the account's value) of the best whole-share plan "
-                "(the Rebalancing tab's program; the tab itself uses 1e-6 of the account)"
-            ),
+            "optimality_gap": gap_statement(),
             "absolute_gap_fraction": BOOK_OPTIMALITY_GAP,
         },
         "packages": package_versions((*_PACKAGES,)),

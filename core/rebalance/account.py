@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -131,8 +132,9 @@ class Holdings:
             name="market_value",
         )
 
-    @property
+    @cached_property
     def invested_value(self) -> float:
+        """Sum of the market values, currency (computed once: the holdings are frozen)."""
         return float(self.market_values.sum())
 
     @property
@@ -148,9 +150,9 @@ class Holdings:
             raise DataError(
                 "The account is empty (no positions with value and no cash): enter holdings."
             )
-        values = self.market_values
+        values = {t: s * self.prices[t] for t, s in self.positions.items()}
         values[CASH_LABEL] = self.cash
-        return (values / total).rename("weight")
+        return pd.Series(values, dtype=float, name="weight") / total
 
     @property
     def unrealized_gain(self) -> pd.Series:

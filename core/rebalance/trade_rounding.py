@@ -14,7 +14,9 @@ never a second model):
    Each candidate's auxiliary variables (drift beyond the bands, one-side flags) take their
    smallest feasible values and every row of the program is checked.
 3. The best feasible candidate, objective ``U``, is **accepted only when ``U - L`` is within
-   the stated gap** (:func:`accepted_gap`); otherwise the caller runs the MILP as before.
+   the stated gap** (:func:`accepted_gap`); otherwise the caller runs the MILP, and ``U`` (a
+   feasible whole-share plan) tells it how loose a relative gap it may ask HiGHS for
+   (:func:`milp_within_gap`, whose proof is checked on HiGHS's answer).
 
 So an accepted plan is within the gap of the whole-share optimum by proof (the LP bound), not
 by hope. The chord cuts of the trade model make the relaxation tight: its optimum has only a
@@ -73,11 +75,13 @@ class Program:
 
 @dataclass(frozen=True)
 class Rounded:
-    """An accepted whole-share point of the program, its objective and the LP bound."""
+    """The best feasible whole-share point found, its objective and the LP bound; ``accepted``
+    when ``objective - lower_bound`` is within the stated gap (:func:`accepted_gap`)."""
 
     x: np.ndarray
     objective: float
     lower_bound: float
+    accepted: bool
 
 
 def _points(program: Program, trades: np.ndarray) -> np.ndarray:
@@ -136,10 +140,11 @@ def round_relaxation(
     relative_gap: float,
     absolute_fraction: float = ABSOLUTE_GAP_FRACTION,
 ) -> Rounded | None:
-    """A whole-share point within :func:`accepted_gap` of the optimum, or None (run the MILP).
+    """The best feasible whole-share rounding of the relaxation, ``accepted`` when it is within
+    :func:`accepted_gap` of the optimum (otherwise run the MILP).
 
-    None also when the relaxation is not solved to optimality (infeasible, numerical trouble):
-    the MILP then gives the verdict and its message.
+    None when no rounding is feasible, or when the relaxation is not solved to optimality
+    (infeasible, numerical trouble): the MILP then gives the verdict and its message.
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -176,6 +181,57 @@ def round_relaxation(
         if not step_score < score - 1e-12:
             break
         trades, score, feasible = step_trades, step_score, step_feasible
-    if not feasible or score - bound > accepted_gap(score, base, relative_gap, absolute_fraction):
+    if not feasible:
         return None
-    return Rounded(_points(p, trades[None, :])[0], score, bound)
+    accepted = score - bound <= accepted_gap(score, base, relative_gap, absolute_fraction)
+    return Rounded(_points(p, trades[None, :])[0], score, bound, accepted)
+
+
+def milp_within_gap(
+    program: Program,
+    integrality: np.ndarray,
+    rounded: Rounded,
+    *,
+    base: float,
+    relative_gap: float,
+    absolute_fraction: float,
+    time_limit: float,
+    tolerance: float,
+) -> np.ndarray | None:
+    """HiGHS's whole-share plan proved within the stated gap, given a feasible rounding, or None
+    (then the caller runs the MILP at its own ``relative_gap`` as before).
+
+    scipy's ``milp`` takes no absolute gap, but a feasible plan of objective ``U`` turns the
+    stated absolute gap ``g`` into a relative one: HiGHS stops when ``best - bound <= r x best``,
+    so ``r = g / U`` proves ``g`` whenever its best plan is no worse than ``U``. The proof is
+    checked on the result (the better of HiGHS's plan and the rounding, against HiGHS's dual
+    bound), never assumed; a clean, feasible answer or None. ``U - bound > g`` (the rounding was
+    not accepted) and a non-negative objective keep ``r`` below 1.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    relative = absolute_fraction * max(base, 1.0) / max(rounded.objective, 1e-12)
+    if not relative_gap < relative < 1:
+        return None
+    result = milp(
+        program.objective,
+        constraints=LinearConstraint(program.matrix, program.low, program.high),
+        integrality=integrality,
+        bounds=Bounds(np.zeros_like(program.upper_bounds), program.upper_bounds),
+        options={"mip_rel_gap": relative, "time_limit": time_limit},
+    )
+    if result.status != 0 or result.x is None or result.mip_dual_bound is None:
+        return None
+    x = np.asarray(result.x)
+    rows = program.matrix @ x
+    if np.any(rows < program.low - tolerance) or np.any(rows > program.high + tolerance):
+        return None  # HiGHS's postsolve can leave a row outside (see trade_model._solve_once)
+    if program.flags is None and np.any(np.minimum(x[program.buy], x[program.sell]) > 0.5):
+        return None  # a buy and a sell of one ETF: the caller forbids it and solves again
+    best, plan = (
+        (float(result.fun), x)
+        if result.fun <= rounded.objective
+        else (rounded.objective, rounded.x)
+    )
+    gap = accepted_gap(best, base, relative_gap, absolute_fraction)
+    return plan if best - float(result.mip_dual_bound) <= gap else None

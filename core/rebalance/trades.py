@@ -236,8 +236,8 @@ def rebalance(
         cash buffer are used and the plan has no compliance table.
     optimality_gap : float, optional
         The absolute part of the whole-share plan's stated optimality gap, as a fraction of the
-        account: the plan is within ``max(1e-4 x objective, optimality_gap x account)`` (currency)
-        of the best whole-share plan. Default :data:`~core.rebalance.trade_model.EXACT_GAP_FRACTION`
+        account: the plan is within ``1e-4 x objective + optimality_gap x account`` (currency)
+        of the best whole-share plan at its post-trade total. Default :data:`~core.rebalance.trade_model.EXACT_GAP_FRACTION`
         (1e-6, $2 on $2M: the Rebalancing tab); the firm's book states a looser one
         (:data:`core.book.check.BOOK_OPTIMALITY_GAP`).
 

@@ -143,6 +143,9 @@ def test_the_pass_finds_exactly_the_planted_exception_with_its_margin(planted, t
         assert any(n.startswith("xl/charts/chart") for n in archive.namelist())
     summary = pd.read_excel(tmp_path / "book_exceptions.xlsx", sheet_name="Summary")
     assert summary["accounts"].sum() == 200 and summary["outside_ips"].sum() == 1
+    notes = summary.iloc[:, 0].astype(str)  # the gap is stated where the counts are read
+    assert notes.str.contains(f"{BOOK_OPTIMALITY_GAP:g} x the account's value").any()
+    assert notes.str.contains("not investment advice").any()
     exceptions = pd.read_excel(tmp_path / "book_exceptions.xlsx", sheet_name="Exceptions")
     assert set(exceptions["account_id"]) == {"A000010"}
     trades = pd.read_csv(tmp_path / "book_trades.csv")
