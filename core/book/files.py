@@ -1,7 +1,7 @@
 """The book's output files, published atomically (:func:`core.report.publish.publish`).
 
 * ``book_exceptions.xlsx``: *Exceptions* (every rule or band broken, accounts worst first, with
-  the margin), *Summary* (counts per profile and a native bar chart), *Skipped* (every bad cell
+  the margin; continued on *Exceptions 2*, ... past Excel's row limit), *Summary* (counts per profile and a native bar chart), *Skipped* (every bad cell
   of the accounts left out).
 * ``book_trades.csv`` (account x ticker), ``book_orders.csv`` (net shares per ETF across the
   book), ``book_accounts.csv`` (per account: value, compliance, breaches, turnover, cost).
@@ -34,6 +34,9 @@ from core.book.tables import (
 )
 
 FILES = ("book_exceptions.xlsx", "book_trades.csv", "book_orders.csv", "book_accounts.csv")
+MAX_SHEET_ROWS = 1_048_575
+"""Exception rows per sheet (Excel's 1,048,576 rows less the header); a longer list goes on
+on sheets "Exceptions 2", "Exceptions 3", ... in the same worst-first order."""
 
 
 def _write_workbook(
@@ -44,7 +47,12 @@ def _write_workbook(
     from openpyxl.styles import Font
 
     workbook = Workbook()
-    sheets = [("Exceptions", exceptions), ("Summary", summary), ("Skipped", problems)]
+    rows = MAX_SHEET_ROWS
+    parts = [exceptions.iloc[i : i + rows] for i in range(0, max(len(exceptions), 1), rows)]
+    sheets = [
+        ("Exceptions" if n == 0 else f"Exceptions {n + 1}", part) for n, part in enumerate(parts)
+    ]
+    sheets += [("Summary", summary), ("Skipped", problems)]
     for index, (title, frame) in enumerate(sheets):
         sheet = workbook.active if index == 0 else workbook.create_sheet()
         assert sheet is not None
@@ -62,7 +70,9 @@ def _write_workbook(
                 ]
             )
         for number, name in enumerate(frame.columns, start=1):
-            if name in ("value", "margin", "account_worst_margin") and title == "Exceptions":
+            if name in ("value", "margin", "account_worst_margin") and title.startswith(
+                "Exceptions"
+            ):
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=number, max_col=number):
                     cell.number_format = "0.00%"
         sheet.freeze_panes = "A2"

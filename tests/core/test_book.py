@@ -228,3 +228,27 @@ def test_an_xlsx_book_with_two_sheets_reads_as_the_folder(tmp_path, data):
         assert (a.account_id, a.profile, a.settings) == (b.account_id, b.profile, b.settings)
         assert a.holdings.positions == pytest.approx(b.holdings.positions)
         assert a.holdings.cash == pytest.approx(b.holdings.cash)
+
+
+def test_exceptions_past_the_sheet_row_limit_continue_on_more_sheets(tmp_path, data, monkeypatch):
+    import core.book.files as files
+    from core.book.tables import exceptions_table
+
+    dataset, universe = data
+    book = load_book(make_book(tmp_path / "b", 6, seed=2), universe=universe, prices=dataset.prices)
+    targets = {k: profile_targets(k, p, dataset, universe) for k, p in book.profiles.items()}
+    results = run_book(book.accounts, targets)
+    expected = exceptions_table(results)
+    assert len(expected) > 14  # enough rows for three sheets of 7
+    monkeypatch.setattr(files, "MAX_SHEET_ROWS", 7)
+    publish_book(tmp_path / "out", book, results, targets, run={"engine": "in-process"})
+    path = tmp_path / "out" / "book_exceptions.xlsx"
+    sheets = pd.read_excel(path, sheet_name=None)
+    parts = [
+        f"Exceptions {n}" if n > 1 else "Exceptions" for n in range(1, 1 + -(-len(expected) // 7))
+    ]
+    assert list(sheets) == [*parts, "Summary", "Skipped"]
+    assert all(len(sheets[name]) == 7 for name in parts[:-1])
+    spilled = pd.concat([sheets[name] for name in parts], ignore_index=True)
+    assert list(spilled["account_id"]) == list(expected["account_id"])  # worst first, none lost
+    assert np.allclose(spilled["margin"], expected["margin"])
