@@ -5,7 +5,7 @@ By default a Dask ``LocalCluster`` of worker processes (one per core) is started
 and closed at the end; ``--scheduler`` sends the same chunks to an existing ``dask.distributed``
 cluster; ``--in-process`` runs without Dask (one process, the reference the engines are tested
 against). The analysis runs once per profile here; the accounts go to the workers in chunks
-(:mod:`core.book.engine`). A progress line shows accounts done, failed and remaining. Ctrl+C
+(:mod:`core.book.engine`). A progress bar shows accounts done, failed and remaining. Ctrl+C
 cancels the chunks still queued and writes nothing; files are published all at once at the end
 (:mod:`core.book.files`). Importing this module loads no Qt.
 """
@@ -18,10 +18,13 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from core import DISCLAIMER
 from core.errors import IPSStudioError
+
+if TYPE_CHECKING:
+    from core.book.engine import BookProgress
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,6 +75,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class ProgressBar:
+    """The book's progress on ``stream``: a bar, the share done, and accounts done, failed and
+    remaining. On a terminal it is redrawn in place after every chunk; on a pipe or a log file
+    it is one line per tenth of the book (and the last), so a log stays readable."""
+
+    WIDTH = 24
+
+    def __init__(self, stream: TextIO, *, quiet: bool = False) -> None:
+        self._stream = stream
+        self._quiet = quiet
+        self._live = bool(getattr(stream, "isatty", lambda: False)())
+        self._shown = -1  # the last tenth written (pipe or log)
+        self._drawn = False
+
+    @classmethod
+    def line(cls, progress: BookProgress) -> str:
+        """``[#####-------]  42% 4,200 of 10,000 accounts done, 3 failed, 5,800 remaining``."""
+        share = progress.done / progress.total if progress.total else 1.0
+        filled = int(share * cls.WIDTH + 1e-9)
+        bar = "#" * filled + "-" * (cls.WIDTH - filled)
+        return f"[{bar}] {share:4.0%} {progress}"
+
+    def __call__(self, progress: BookProgress) -> None:
+        if self._quiet:
+            return
+        if self._live:
+            print(f"\r{self.line(progress)}", end="", file=self._stream, flush=True)
+            self._drawn = True
+            return
+        tenth = 10 * progress.done // progress.total if progress.total else 10
+        if tenth > self._shown:
+            print(self.line(progress), file=self._stream, flush=True)
+            self._shown = tenth
+
+    def close(self) -> None:
+        """End the redrawn line (terminal only)."""
+        if self._drawn:
+            print(file=self._stream)
+            self._drawn = False
+
+
 @contextlib.contextmanager
 def _engine(args: argparse.Namespace) -> Iterator[tuple[Any, str]]:
     from core.book.engine import connect, local_cluster
@@ -100,16 +144,14 @@ def main(argv: Sequence[str]) -> int:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 2
     from core.book.check import profile_targets
-    from core.book.engine import BookProgress, run_book
+    from core.book.engine import run_book
     from core.book.files import publish_book
     from core.book.loader import load_book
     from core.jobs import CancelledError
     from core.pipeline import load_default_dataset
     from core.universe import default_universe
 
-    def show(progress: BookProgress) -> None:
-        if not args.quiet:
-            print(f"\r{progress}", end="", file=sys.stderr, flush=True)
+    show = ProgressBar(sys.stderr, quiet=args.quiet)
 
     try:
         universe = default_universe()
@@ -136,8 +178,7 @@ def main(argv: Sequence[str]) -> int:
                 progress=show,
             )
         seconds = time.perf_counter() - started
-        if not args.quiet:
-            print(file=sys.stderr)
+        show.close()
         run = {
             "engine": engine,
             "seconds": round(seconds, 2),

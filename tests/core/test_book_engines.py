@@ -232,3 +232,41 @@ def test_ctrl_c_stops_the_book_and_writes_nothing(tmp_path):
     assert process.returncode == 130, err
     assert "nothing was written" in err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_the_progress_bar_by_hand():
+    import io
+
+    from app.book_cli import ProgressBar
+    from core.book.engine import BookProgress
+
+    assert ProgressBar.line(BookProgress(5_000, 3, 10_000)) == (
+        "[############------------]  50% 5,000 of 10,000 accounts done, 3 failed, 5,000 remaining"
+    )
+    assert ProgressBar.line(BookProgress(0, 0, 7)).startswith("[" + "-" * 24 + "]   0% ")
+    assert ProgressBar.line(BookProgress(7, 0, 7)).startswith("[" + "#" * 24 + "] 100% ")
+    log = io.StringIO()  # not a terminal: a line per tenth of the book, and the last
+    bar = ProgressBar(log)
+    for done in range(0, 101, 5):
+        bar(BookProgress(done, 0, 100))
+    bar.close()
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 11 and "\r" not in log.getvalue()
+    assert lines[0].startswith("[" + "-" * 24 + "]   0%")
+    assert lines[-1].endswith("100 of 100 accounts done, 0 failed, 0 remaining")
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()  # a terminal: redrawn in place after every chunk, ended by close()
+    bar = ProgressBar(screen)
+    for done in (0, 50, 100):
+        bar(BookProgress(done, 1, 100))
+    bar.close()
+    assert screen.getvalue().count("\r") == 3 and screen.getvalue().endswith("remaining\n")
+    quiet = io.StringIO()
+    bar = ProgressBar(quiet, quiet=True)
+    bar(BookProgress(1, 0, 2))
+    bar.close()
+    assert quiet.getvalue() == ""
