@@ -1,7 +1,8 @@
 """The pass over one account: valuation, IPS compliance, drift, trades, post-trade compliance.
 
 The trades are the Rebalancing tab's own program (:func:`core.rebalance.rebalance` with the
-profile's hard limits), so an account opened in the window gets the same plan. The analysis
+profile's hard limits); an account opened in the window is solved again there at the tab's
+tighter gap, so its plan is the same or better by at most the book's stated gap. The analysis
 behind the targets runs once per profile (:func:`profile_targets`); each account then needs
 only its :class:`ProfileTargets`, small enough to ship to a cluster's workers.
 
