@@ -56,3 +56,38 @@ def test_open_book_lists_the_exceptions_and_opens_an_account(qtbot, window, book
     shown = window.tab_widgets["rebalancing"].holdings()
     assert shown.positions["SPY"] == pytest.approx(account.holdings.positions["SPY"])
     assert window.project_controller.path is None and window.project_controller.is_modified()
+
+
+def test_the_filter_matches_words_in_any_searched_column(qtbot):
+    import pandas as pd
+
+    from app.book.panel import BookPanel
+
+    frame = pd.DataFrame(
+        {
+            "account_id": ["A1", "A2", "A3", "A4"],
+            "account_name": ["Smith Trust", "Jones IRA", "Lee", "Smith 401k"],
+            "household": ["Smith", None, "Lee", "Smith"],
+            "profile": ["Balanced Growth"] * 2 + ["Capital Preservation"] * 2,
+            "kind": ["outside the IPS", "outside its drift band"] * 2,
+            "rule": ["SPY minimum", "HYG drift", "Cash allocation", "SPY minimum"],
+            "limit": ["x"] * 4,
+            "value": [0.1] * 4,
+            "margin": [-0.01] * 4,
+        }
+    )
+    panel = BookPanel()
+    qtbot.addWidget(panel)
+    panel.show_exceptions(frame, "four rows")
+    for words, expected in [
+        ("smith", ["A1", "A4"]),  # name and household, any case
+        ("spy min", ["A1", "A4"]),  # a phrase within the rule
+        ("capital", ["A3", "A4"]),
+        ("drift band", ["A2", "A4"]),
+        ("a2 jones", []),  # the words are one phrase, not a set of words
+        ("  LEE ", ["A3"]),  # trimmed
+        ("", ["A1", "A2", "A3", "A4"]),
+        ("none", []),  # an empty household is not the word "None"
+    ]:
+        panel.filter_edit.setText(words)
+        assert panel.visible_accounts() == expected, words
