@@ -1,6 +1,6 @@
 """The mixed-integer program behind :func:`core.rebalance.trades.rebalance` (HiGHS via scipy).
 
-See :mod:`core.rebalance.trades` for the model in words. Three details live here:
+See :mod:`core.rebalance.trades` for the model in words. The details that live here:
 
 * **Post-trade total.** Targets and bands are fractions of the post-trade total
   ``P = base - costs``. The fractional-share model uses ``P`` exactly (it is linear in the
