@@ -41,11 +41,17 @@ class BookPanel(QDialog):
         super().__init__(parent)
         self.setObjectName("book_panel")
         self.setWindowTitle("Book exceptions")
-        self.resize(1400, 650)
+        screen = self.screen()
+        room = screen.availableGeometry() if screen is not None else None
+        width, height = 1400, 650  # within the screen: a 1366x768 laptop shows all of it
+        if room is not None and room.width() > 0:
+            width, height = min(width, room.width() - 40), min(height, room.height() - 80)
+        self.resize(width, height)
         self._frame = pd.DataFrame(columns=[s.key for s in SPECS])
         self._haystack = pd.Series(dtype=str)
         self.summary = QLabel()
         self.summary.setObjectName("book_summary")
+        self.summary.setWordWrap(True)  # a long summary must not widen the window past the screen
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("book_filter")
         self.filter_edit.setPlaceholderText("Filter: account, name, household, profile or rule")
@@ -54,6 +60,7 @@ class BookPanel(QDialog):
         self.model = DataFrameModel(parent=self)
         self.table = read_only_table("book_exceptions", self.model, FittedTableView())
         self.table.doubleClicked.connect(self._on_table_double_clicked)
+        self.table.verticalHeader().hide()  # row numbers of a filtered, sorted list mean nothing
         self.open_button = push_button(
             "book_open_account",
             "Open account",

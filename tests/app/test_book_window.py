@@ -78,7 +78,10 @@ def test_the_filter_matches_words_in_any_searched_column(qtbot):
     )
     panel = BookPanel()
     qtbot.addWidget(panel)
-    panel.show_exceptions(frame, "four rows")
+    panel.show_exceptions(frame, "a long summary of the book, " * 12)
+    panel.show()
+    room = panel.screen().availableGeometry()  # the window fits the screen, summary wrapped
+    assert panel.width() <= room.width() and panel.height() <= room.height()
     for words, expected in [
         ("smith", ["A1", "A4"]),  # name and household, any case
         ("spy min", ["A1", "A4"]),  # a phrase within the rule
