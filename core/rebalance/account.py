@@ -83,6 +83,9 @@ class Holdings:
     price_sources : dict
         ``{ticker: PricePoint}`` for prices that were not typed (market close, imported file,
         illustrative); each point's price equals ``prices[ticker]``.
+
+    The dicts are the holdings' own copies and are never changed in place (make a new
+    ``Holdings``, e.g. :meth:`with_prices`): :attr:`invested_value` is computed once.
     """
 
     positions: dict[str, float]
