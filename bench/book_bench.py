@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"speed-up 2 vs 1 workers: {rates[2] / rates[1]:.2f}x")
     print(
         f"10,000 accounts at the 2-worker rate: {10_000 / rates[2] / 60:.1f} min (extrapolated; "
-        "a book under ~1,000 accounts is dominated by sending the targets to the workers)"
+        "a book under ~1,000 accounts is dominated by each worker's first imports and the targets sent to it)"
     )
 
 
