@@ -20,6 +20,7 @@ def run_gui(argv: Sequence[str]) -> int:
 
     from app import APP_NAME
     from app.kit.theme import follow_system_theme
+    from app.kit.views import resize_within_screen
     from app.shell.error_dialog import ErrorReporter
     from app.shell.logging_setup import configure_logging
     from app.shell.main_window import MainWindow
@@ -38,7 +39,7 @@ def run_gui(argv: Sequence[str]) -> int:
     reporter = ErrorReporter(lambda: window)
     reporter.install()
     if not restore_geometry(window):
-        window.resize(1400, 900)
+        resize_within_screen(window, 1400, 900)
     window.show()
     projects = [a for a in argv[1:] if a.lower().endswith(SUFFIX)]
     if not window.project_controller.offer_recovery() and projects:

@@ -86,8 +86,7 @@ class ProgressBar:
         self._stream = stream
         self._quiet = quiet
         self._live = bool(getattr(stream, "isatty", lambda: False)())
-        self._shown = -1  # the last tenth written (pipe or log)
-        self._drawn = False
+        self._shown = -1  # the last tenth written; -1 before the first
 
     @classmethod
     def line(cls, progress: BookProgress) -> str:
@@ -100,20 +99,18 @@ class ProgressBar:
     def __call__(self, progress: BookProgress) -> None:
         if self._quiet:
             return
+        tenth = 10 * progress.done // progress.total if progress.total else 10
         if self._live:
             print(f"\r{self.line(progress)}", end="", file=self._stream, flush=True)
-            self._drawn = True
-            return
-        tenth = 10 * progress.done // progress.total if progress.total else 10
-        if tenth > self._shown:
+        elif tenth > self._shown:
             print(self.line(progress), file=self._stream, flush=True)
-            self._shown = tenth
+        self._shown = max(self._shown, tenth)
 
     def close(self) -> None:
         """End the redrawn line (terminal only)."""
-        if self._drawn:
+        if self._live and self._shown >= 0:
             print(file=self._stream)
-            self._drawn = False
+            self._shown = -1
 
 
 @contextlib.contextmanager

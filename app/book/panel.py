@@ -9,7 +9,13 @@ from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from app.kit import formatting as fmt
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
-from app.kit.views import FittedTableView, button_row, push_button, read_only_table
+from app.kit.views import (
+    FittedTableView,
+    button_row,
+    push_button,
+    read_only_table,
+    resize_within_screen,
+)
 
 SPECS = [
     ColumnSpec("account_id", "Account"),
@@ -41,12 +47,7 @@ class BookPanel(QDialog):
         super().__init__(parent)
         self.setObjectName("book_panel")
         self.setWindowTitle("Book exceptions")
-        screen = self.screen()
-        room = screen.availableGeometry() if screen is not None else None
-        width, height = 1400, 650  # within the screen: a 1366x768 laptop shows all of it
-        if room is not None and room.width() > 0:
-            width, height = min(width, room.width() - 40), min(height, room.height() - 80)
-        self.resize(width, height)
+        resize_within_screen(self, 1400, 650)
         self._frame = pd.DataFrame(columns=[s.key for s in SPECS])
         self._haystack = pd.Series(dtype=str)
         self.summary = QLabel()

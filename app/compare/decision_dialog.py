@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.kit.dataframe_model import ColumnSpec, DataFrameModel
 from app.kit.theme import text_colour
-from app.kit.views import group_box, read_only_table
+from app.kit.views import group_box, read_only_table, resize_within_screen
 from core.decision.fingerprint import RunFingerprint
 from core.decision.log import (
     PORTFOLIO_ITEM,
@@ -137,7 +137,7 @@ class DecisionLogDialog(QDialog):
             group_box("Recorded decisions (append-only, read-only)", self.table), stretch=1
         )
         layout.addWidget(buttons)
-        self.resize(1100, 680)
+        resize_within_screen(self, 1100, 680)
 
         self.branch_combo.currentIndexChanged.connect(self._on_branch_combo_changed)
         self.portfolio_combo.currentIndexChanged.connect(self._on_portfolio_combo_changed)

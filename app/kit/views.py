@@ -176,6 +176,17 @@ def figure_slot(
     return slot
 
 
+def resize_within_screen(widget: QWidget, width: int, height: int) -> None:
+    """Resize ``widget`` to ``width`` x ``height``, less where its screen's available area is
+    smaller (a margin left for the frame and title bar): windows and dialogs opened on a
+    1366x768 laptop must show all of themselves."""
+    screen = widget.screen()
+    room = screen.availableGeometry() if screen is not None else None
+    if room is not None and room.width() > 0 and room.height() > 0:
+        width, height = min(width, room.width() - 40), min(height, room.height() - 80)
+    widget.resize(width, height)
+
+
 def keep_place(widget: QWidget) -> QWidget:
     """Let ``widget`` keep its room in the layout while hidden.
 

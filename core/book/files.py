@@ -1,8 +1,8 @@
 """The book's output files, published atomically (:func:`core.report.publish.publish`).
 
 * ``book_exceptions.xlsx``: *Exceptions* (every rule or band broken, accounts worst first, with
-  the margin; continued on *Exceptions 2*, ... past Excel's row limit), *Summary* (counts per profile and a native bar chart), *Skipped* (every bad cell
-  of the accounts left out).
+  the margin; continued on *Exceptions 2*, ... past Excel's row limit), *Summary* (counts per
+  profile and a native bar chart), *Skipped* (every bad cell of the accounts left out).
 * ``book_trades.csv`` (account x ticker), ``book_orders.csv`` (net shares per ETF across the
   book), ``book_accounts.csv`` (per account: value, compliance, breaches, turnover, cost).
 * ``run_manifest.json``: the book's SHA-256, the data, the profiles and their recommended
@@ -35,7 +35,7 @@ from core.book.tables import (
 
 FILES = ("book_exceptions.xlsx", "book_trades.csv", "book_orders.csv", "book_accounts.csv")
 MAX_SHEET_ROWS = 1_048_575
-"""Exception rows per sheet (Excel's 1,048,576 rows less the header); a longer list goes on
+"""Exception rows per sheet (Excel's 1,048,576 rows less the header); a longer list continues
 on sheets "Exceptions 2", "Exceptions 3", ... in the same worst-first order."""
 
 

@@ -174,7 +174,7 @@ def total_sensitivity(model: TradeModel) -> float:
     |P - E|`` of the optimum at its actual total ``P`` (its own objective moves by at most
     ``sensitivity x |P - E|``, and so does the optimum's).
     """
-    classes = model.class_rows @ model.weight if model.class_rows.size else np.zeros(0)
+    classes = model.class_rows @ model.weight  # (K,); empty when no class rows
     return float(np.sum(model.weight + model.band) + np.sum(classes + model.class_band))
 
 

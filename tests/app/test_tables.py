@@ -14,7 +14,7 @@ from app.kit import formatting as fmt
 from app.kit import theme
 from app.kit.dataframe_model import CLIP_ROLE, ColumnSpec, DataFrameModel
 from app.kit.editable_model import EditableTableModel
-from app.kit.views import copy_selection, read_only_table
+from app.kit.views import copy_selection, read_only_table, resize_within_screen
 from app.rebalancing.holdings_model import HoldingsModel
 from app.stress.scenarios_model import CustomScenariosModel
 from core.policy.profile_io import bundled_profiles
@@ -461,3 +461,15 @@ def test_an_edit_made_while_a_large_paste_is_read_refuses_the_paste(qtbot):
         assert not model.paste(_big_block(tickers, rows), 0, 0)  # one background paste at a time
     assert finished.args == [False]
     assert model.rowCount() == 1 and stack.count() == 1  # only the added scenario
+
+
+def test_windows_are_sized_within_the_screen(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    room = widget.screen().availableGeometry()
+    resize_within_screen(widget, room.width() + 500, room.height() + 500)  # a laptop screen
+    assert widget.width() == room.width() - 40 and widget.height() == room.height() - 80
+    resize_within_screen(widget, 300, 200)  # room enough: the size asked for
+    assert (widget.width(), widget.height()) == (300, 200)
